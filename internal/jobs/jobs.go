@@ -1,0 +1,236 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/telemetry"
+)
+
+// Registry collects the workers and periodic schedules of every feature.
+// Features add to it at start-up, before the Queue is built.
+type Registry struct {
+	workers  *river.Workers
+	periodic []*river.PeriodicJob
+	names    []string
+}
+
+// NewRegistry gives an empty registry.
+func NewRegistry() *Registry { return &Registry{workers: river.NewWorkers()} }
+
+// Add registers the worker for one kind of job.
+func Add[T river.JobArgs](r *Registry, w river.Worker[T]) {
+	river.AddWorker(r.workers, w)
+}
+
+// Schedule runs a job every interval. name identifies the schedule (it must
+// be unique); the job is inserted unique by kind while queued or running, so
+// a slow run is never overtaken by the next. Schedules run on one process
+// only: the leader elected among the workers sharing the database.
+func (r *Registry) Schedule(name string, every time.Duration, args func() river.JobArgs) {
+	r.names = append(r.names, name)
+	r.periodic = append(r.periodic, river.NewPeriodicJob(
+		river.PeriodicInterval(every),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return args(), &river.InsertOpts{UniqueOpts: river.UniqueOpts{
+				ByState: []rivertype.JobState{
+					rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
+					rivertype.JobStateRetryable, rivertype.JobStateScheduled,
+				},
+			}}
+		},
+		&river.PeriodicJobOpts{ID: name},
+	))
+}
+
+// Options configure a Queue.
+type Options struct {
+	// Workers is how many jobs run at once. Zero builds an insert-only queue
+	// for web processes that work no jobs and run no schedules.
+	Workers int
+	// JobTimeout cancels a job running longer.
+	JobTimeout time.Duration
+	// RescueAfter re-runs a job left running (its process died) this long.
+	RescueAfter time.Duration
+	// PollInterval is how often workers look for new jobs when no
+	// notification tells them (always on SQLite). Zero means one second.
+	PollInterval time.Duration
+	Logger       *slog.Logger
+}
+
+// Queue is the job queue over either engine: River with its SQLite or pgx
+// driver.
+type Queue struct {
+	client queueClient
+	db     *store.DB
+}
+
+// queueClient is what Keepstar uses of a River client, whatever its
+// transaction type.
+type queueClient interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
+	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// riverClient adapts a River client of either transaction type; txOf picks
+// the engine's transaction out of a store.Tx.
+type riverClient[TTx any] struct {
+	*river.Client[TTx]
+	txOf func(*store.Tx) TTx
+}
+
+func (c riverClient[TTx]) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return c.Client.InsertTx(ctx, c.txOf(tx), args, opts)
+}
+
+// New builds the queue for db. It does not start working until Start.
+func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	rc := &river.Config{
+		Logger:               opts.Logger.With("component", "jobs"),
+		JobTimeout:           opts.JobTimeout,
+		RescueStuckJobsAfter: opts.RescueAfter,
+		FetchPollInterval:    opts.PollInterval,
+		Middleware:           []rivertype.Middleware{river.WorkerMiddlewareFunc(logJob)},
+	}
+	if opts.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
+		rc.Workers = reg.workers
+		rc.PeriodicJobs = reg.periodic
+	}
+	schema, err := db.CurrentSchema(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	rc.Schema = schema
+
+	q := &Queue{db: db}
+	switch db.Dialect() {
+	case config.SQLite:
+		c, err := river.NewClient(riversqlite.New(db.SQLWriter()), rc)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		q.client = riverClient[*sql.Tx]{c, (*store.Tx).SQLTx}
+	case config.Postgres:
+		c, err := river.NewClient(riverpgxv5.New(db.PgxPool()), rc)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: %w", err)
+		}
+		q.client = riverClient[pgx.Tx]{c, (*store.Tx).PgxTx}
+	default:
+		return nil, fmt.Errorf("jobs: unknown dialect %q", db.Dialect())
+	}
+	return q, nil
+}
+
+// logJob puts the job's id and kind on every log line written while it runs.
+func logJob(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	ctx = telemetry.WithAttrs(ctx, slog.Int64("job_id", job.ID), slog.String("job_kind", job.Kind))
+	return doInner(ctx)
+}
+
+// Start begins working jobs and, on the elected leader, running schedules.
+// An insert-only queue starts nothing.
+func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+
+// Stop stops fetching new jobs and waits for running ones until ctx ends;
+// then they are cancelled and, having not finished, are run again later.
+func (q *Queue) Stop(ctx context.Context) error {
+	err := q.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return nil // River cancels the remaining jobs; the rescuer re-runs them.
+	}
+	return err
+}
+
+// Insert queues a job outside any transaction, for work that does not depend
+// on data being written (an administrator's "run now").
+func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return q.client.Insert(ctx, args, opts)
+}
+
+// InsertTx queues a job in tx: it exists if and only if tx commits, so a job
+// never runs on data that was rolled back, and data is never written without
+// the job that must follow it.
+func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	return q.client.insertTx(ctx, tx, args, opts)
+}
+
+// Job reads a job's current row.
+func (q *Queue) Job(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	return q.client.JobGet(ctx, id)
+}
+
+// Migrate applies River's own migrations, and reports how many ran.
+func Migrate(ctx context.Context, db *store.DB, logger *slog.Logger) (int, error) {
+	res, err := withMigrator(ctx, db, logger, func(m migrator) (*rivermigrate.MigrateResult, error) {
+		return m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return len(res.Versions), nil
+}
+
+// Pending reports River migrations not yet applied, as readable messages.
+func Pending(ctx context.Context, db *store.DB) ([]string, error) {
+	var messages []string
+	_, err := withMigrator(ctx, db, nil, func(m migrator) (*rivermigrate.MigrateResult, error) {
+		res, err := m.Validate(ctx, nil)
+		if err == nil && !res.OK {
+			messages = res.Messages
+		}
+		return nil, err
+	})
+	return messages, err
+}
+
+// migrator is what Keepstar uses of a River migrator, whatever its
+// transaction type.
+type migrator interface {
+	Migrate(ctx context.Context, direction rivermigrate.Direction, opts *rivermigrate.MigrateOpts) (*rivermigrate.MigrateResult, error)
+	Validate(ctx context.Context, opts *rivermigrate.ValidateOpts) (*rivermigrate.ValidateResult, error)
+}
+
+func withMigrator(ctx context.Context, db *store.DB, logger *slog.Logger, fn func(migrator) (*rivermigrate.MigrateResult, error)) (*rivermigrate.MigrateResult, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	schema, err := db.CurrentSchema(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &rivermigrate.Config{Logger: logger.With("component", "jobs"), Schema: schema}
+	var m migrator
+	switch db.Dialect() {
+	case config.SQLite:
+		m, err = rivermigrate.New(riversqlite.New(db.SQLWriter()), cfg)
+	case config.Postgres:
+		m, err = rivermigrate.New(riverpgxv5.New(db.PgxPool()), cfg)
+	default:
+		err = fmt.Errorf("unknown dialect %q", db.Dialect())
+	}
+	if err != nil {
+		return nil, err
+	}
+	return fn(m)
+}
