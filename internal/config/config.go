@@ -160,8 +160,20 @@ func (ps Problems) Error() string {
 type Overrides map[string]string
 
 // Load reads and validates every setting. The error, if any, is a Problems
-// listing each bad setting by name.
+// listing each bad setting by name, and no Config is returned with it.
 func Load(src Source, overrides Overrides) (*Config, error) {
+	cfg, problems := Check(src, overrides)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return cfg, nil
+}
+
+// Check reads every setting like Load but returns what it could read along
+// with the problems, for `keepstar check`, which goes on to test the database
+// even when another setting is wrong. Nothing may start on a Config that came
+// with problems.
+func Check(src Source, overrides Overrides) (*Config, Problems) {
 	raw, problems := readSource(src)
 	for k, v := range overrides {
 		raw[k] = v
@@ -181,10 +193,7 @@ func Load(src Source, overrides Overrides) (*Config, error) {
 		}
 	}
 	problems = append(problems, crossCheck(cfg, raw)...)
-	if len(problems) > 0 {
-		return nil, problems
-	}
-	return cfg, nil
+	return cfg, problems
 }
 
 // crossCheck validates what no single setting can: defaults derived from other

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -26,6 +27,7 @@ type Registry struct {
 	workers  *river.Workers
 	periodic []*river.PeriodicJob
 	names    []string
+	kinds    int
 }
 
 // NewRegistry gives an empty registry.
@@ -34,6 +36,7 @@ func NewRegistry() *Registry { return &Registry{workers: river.NewWorkers()} }
 // Add registers the worker for one kind of job.
 func Add[T river.JobArgs](r *Registry, w river.Worker[T]) {
 	river.AddWorker(r.workers, w)
+	r.kinds++
 }
 
 // Schedule runs a job every interval. name identifies the schedule (it must
@@ -41,6 +44,9 @@ func Add[T river.JobArgs](r *Registry, w river.Worker[T]) {
 // a slow run is never overtaken by the next. Schedules run on one process
 // only: the leader elected among the workers sharing the database.
 func (r *Registry) Schedule(name string, every time.Duration, args func() river.JobArgs) {
+	if slices.Contains(r.names, name) {
+		panic("jobs: schedule " + name + " registered twice")
+	}
 	r.names = append(r.names, name)
 	r.periodic = append(r.periodic, river.NewPeriodicJob(
 		river.PeriodicInterval(every),
@@ -74,8 +80,9 @@ type Options struct {
 // Queue is the job queue over either engine: River with its SQLite or pgx
 // driver.
 type Queue struct {
-	client queueClient
-	db     *store.DB
+	client  queueClient
+	db      *store.DB
+	working bool
 }
 
 // queueClient is what Keepstar uses of a River client, whatever its
@@ -111,7 +118,9 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 		FetchPollInterval:    opts.PollInterval,
 		Middleware:           []rivertype.Middleware{river.WorkerMiddlewareFunc(logJob)},
 	}
-	if opts.Workers > 0 {
+	// With no kind of job registered there is nothing to work: the queue
+	// stays insert-only rather than poll for jobs no one could run.
+	if opts.Workers > 0 && reg.kinds > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
 		rc.Workers = reg.workers
 		rc.PeriodicJobs = reg.periodic
@@ -122,7 +131,7 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 	}
 	rc.Schema = schema
 
-	q := &Queue{db: db}
+	q := &Queue{db: db, working: rc.Queues != nil}
 	switch db.Dialect() {
 	case config.SQLite:
 		c, err := river.NewClient(riversqlite.New(db.SQLWriter()), rc)
@@ -150,11 +159,19 @@ func logJob(ctx context.Context, job *rivertype.JobRow, doInner func(context.Con
 
 // Start begins working jobs and, on the elected leader, running schedules.
 // An insert-only queue starts nothing.
-func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
+func (q *Queue) Start(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	return q.client.Start(ctx)
+}
 
 // Stop stops fetching new jobs and waits for running ones until ctx ends;
 // then they are cancelled and, having not finished, are run again later.
 func (q *Queue) Stop(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return nil // River cancels the remaining jobs; the rescuer re-runs them.

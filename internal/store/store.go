@@ -309,3 +309,20 @@ func (r pgxRow) Scan(dest ...any) error {
 	}
 	return err
 }
+
+// Optimize lets SQLite refresh its query planner statistics where they are
+// stale (PRAGMA optimize, as SQLite advises for long-lived connections) and
+// folds the write-ahead log back into the database file. PostgreSQL's
+// autovacuum does both by itself, so there it does nothing.
+func (db *DB) Optimize(ctx context.Context) error {
+	if db.dialect != config.SQLite {
+		return nil
+	}
+	if _, err := db.writer.ExecContext(ctx, "PRAGMA optimize"); err != nil {
+		return fmt.Errorf("store: optimize: %w", err)
+	}
+	if _, err := db.writer.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/app"
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+func (c *cli) serve(ctx context.Context, args []string) int {
+	fs := c.flags("serve", "serve [-config FILE] [-mode all|web|worker]")
+	file := fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+	mode := fs.String("mode", "all", "what this process runs: all (web, job workers and scheduler), web (HTTP only; jobs are\n"+
+		"inserted for worker processes), or worker (jobs and scheduler, no HTTP). web and worker need PostgreSQL")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	m, err := app.ParseMode(*mode)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "keepstar serve: -%v\n", err)
+		return exitUsage
+	}
+	cfg, logger, ok := c.load("serve", *file, nil)
+	if !ok {
+		return exitUsage
+	}
+	if err := app.Run(ctx, cfg, logger, app.Options{Mode: m}); err != nil {
+		logger.Error("keepstar stopped on an error", "error", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func (c *cli) migrate(ctx context.Context, args []string) int {
+	fs := c.flags("migrate", "migrate [-config FILE]")
+	file := fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	cfg, logger, ok := c.load("migrate", *file, nil)
+	if !ok {
+		return exitUsage
+	}
+	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "keepstar migrate: %v\n", err)
+		return exitFailure
+	}
+	defer db.Close()
+	if err := app.Migrate(ctx, db, logger); err != nil {
+		fmt.Fprintf(c.stderr, "keepstar migrate: %v\n", err)
+		return exitFailure
+	}
+	current, _, err := db.SchemaVersions(ctx)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "keepstar migrate: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(c.stdout, "database %s is at schema version %d\n", cfg.Database, current)
+	return exitOK
+}
+
+func (c *cli) check(ctx context.Context, args []string) int {
+	fs := c.flags("check", "check [-config FILE]")
+	file := fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	out := c.stdout
+	cfg, problems := config.Check(c.source(*file), nil)
+	for _, p := range problems {
+		fmt.Fprintf(out, "FAIL  %s\n", p)
+	}
+	if len(problems) == 0 {
+		fmt.Fprintf(out, "ok    configuration\n")
+	}
+	failed := len(problems)
+	if cfg.Database.Dialect == "" {
+		fmt.Fprintf(out, "skip  database: KEEPSTAR_DATABASE_URL is not valid\n")
+	} else {
+		openCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		db, err := store.Open(openCtx, cfg.Database, 2)
+		cancel()
+		if err != nil {
+			fmt.Fprintf(out, "FAIL  database %s: %v\n", cfg.Database, err)
+			failed++
+		} else {
+			defer db.Close()
+			dbProblems := app.Problems(ctx, db)
+			for _, p := range dbProblems {
+				fmt.Fprintf(out, "FAIL  database %s: %s\n", cfg.Database, p)
+			}
+			if len(dbProblems) == 0 {
+				fmt.Fprintf(out, "ok    database %s: reachable, migrations current\n", cfg.Database)
+			}
+			failed += len(dbProblems)
+		}
+	}
+	if len(problems) == 0 && !cfg.EVELoginEnabled() {
+		fmt.Fprintf(out, "warn  EVE login is off: set KEEPSTAR_EVE_CLIENT_ID and KEEPSTAR_EVE_CLIENT_SECRET\n")
+	}
+	if failed > 0 {
+		fmt.Fprintf(out, "%d problem(s) found\n", failed)
+		return exitFailure
+	}
+	fmt.Fprintf(out, "no problems found\n")
+	return exitOK
+}

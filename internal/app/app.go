@@ -1,0 +1,254 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/version"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Mode says which parts a serve process runs.
+type Mode string
+
+const (
+	// All runs the web server, job workers and schedules: one process does
+	// everything, the usual set-up.
+	All Mode = "all"
+	// WebOnly serves HTTP and only inserts jobs, for scaling the web tier.
+	WebOnly Mode = "web"
+	// WorkerOnly works jobs and runs schedules, serving no HTTP.
+	WorkerOnly Mode = "worker"
+)
+
+// ParseMode reads a -mode flag.
+func ParseMode(s string) (Mode, error) {
+	switch m := Mode(s); m {
+	case All, WebOnly, WorkerOnly:
+		return m, nil
+	}
+	return "", fmt.Errorf("mode %q: want all, web or worker", s)
+}
+
+func (m Mode) web() bool     { return m != WorkerOnly }
+func (m Mode) workers() bool { return m != WebOnly }
+
+// Options tune Run beyond the configuration.
+type Options struct {
+	Mode Mode
+	// Listener, when set, is served instead of opening cfg.Listen (the demo
+	// picks a free port this way; tests listen on port 0).
+	Listener net.Listener
+	// OnReady is called once everything is started, with the site's URL
+	// (empty in worker mode).
+	OnReady func(url string)
+}
+
+// Migrate brings the database to the schema this binary needs: the job
+// queue's tables and Keepstar's own. Processes starting together take turns.
+func Migrate(ctx context.Context, db *store.DB, logger *slog.Logger) error {
+	return db.MigrationLock(ctx, func() error {
+		n, err := jobs.Migrate(ctx, db, logger)
+		if err != nil {
+			return err
+		}
+		m, err := db.MigrateSchema(ctx, logger)
+		if err != nil {
+			return err
+		}
+		if n+m > 0 {
+			logger.InfoContext(ctx, "database migrated", "job_queue_migrations", n, "schema_migrations", m)
+		}
+		return nil
+	})
+}
+
+// Problems lists what keeps db from serving this binary: unreachable,
+// migrations pending, or migrated by a newer Keepstar. Empty means ready.
+func Problems(ctx context.Context, db *store.DB) []string {
+	if err := db.Ping(ctx); err != nil {
+		return []string{fmt.Sprintf("database unreachable: %v", err)}
+	}
+	var problems []string
+	current, target, err := db.SchemaVersions(ctx)
+	switch {
+	case err != nil:
+		problems = append(problems, fmt.Sprintf("cannot read the schema version: %v", err))
+	case current < target:
+		problems = append(problems, fmt.Sprintf("schema at version %d, this Keepstar needs %d: run `keepstar migrate`", current, target))
+	case current > target:
+		problems = append(problems, fmt.Sprintf("schema at version %d is newer than this Keepstar knows (%d): upgrade the binary", current, target))
+	}
+	pending, err := jobs.Pending(ctx, db)
+	if err != nil {
+		problems = append(problems, fmt.Sprintf("cannot read the job queue's migrations: %v", err))
+	}
+	for _, p := range pending {
+		problems = append(problems, "job queue: "+p+": run `keepstar migrate`")
+	}
+	return problems
+}
+
+// Run starts Keepstar as configured and serves until ctx is cancelled, then
+// shuts down in order: stop taking requests, let running jobs finish (up to
+// the shutdown timeout), close the database.
+func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Options) error {
+	started := time.Now()
+	if opts.Mode == "" {
+		opts.Mode = All
+	}
+	if opts.Mode != All && cfg.Database.Dialect != config.Postgres {
+		return fmt.Errorf("mode %s splits the work across processes sharing one database, which needs PostgreSQL (KEEPSTAR_DATABASE_URL=postgres://...)", opts.Mode)
+	}
+	logger.InfoContext(ctx, "starting keepstar", "version", version.String(), "mode", opts.Mode, "database", cfg.Database.String())
+	if !cfg.EVELoginEnabled() {
+		logger.WarnContext(ctx, "EVE login is off: KEEPSTAR_EVE_CLIENT_ID and KEEPSTAR_EVE_CLIENT_SECRET are not set")
+	}
+
+	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := Migrate(ctx, db, logger); err != nil {
+		return err
+	}
+
+	reg := jobs.NewRegistry()
+	registerJobs(reg, db)
+	workers := 0
+	if opts.Mode.workers() {
+		workers = cfg.JobWorkers
+	}
+	queue, err := jobs.New(ctx, db, reg, jobs.Options{
+		Workers: workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Logger: logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	var ln net.Listener
+	if opts.Mode.web() {
+		ln = opts.Listener
+		if ln == nil {
+			if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+				return fmt.Errorf("KEEPSTAR_LISTEN %s: %w", cfg.Listen, err)
+			}
+		}
+		defer ln.Close()
+	}
+
+	if workers > 0 {
+		// The queue outlives ctx: on a signal it is stopped in order below,
+		// letting running jobs finish, instead of being cut off.
+		if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+			return err
+		}
+	}
+
+	runCtx, stopWeb := context.WithCancel(ctx)
+	defer stopWeb()
+	// webDone stays nil in worker mode, where only ctx ends the run.
+	var webDone chan error
+	url := ""
+	if ln != nil {
+		webDone = make(chan error, 1)
+		metrics := metricsRegistry(db, logger)
+		srv, err := web.New(web.Deps{
+			Config: cfg, Logger: logger, Version: version.String(),
+			Ready: func(ctx context.Context) error {
+				if p := Problems(ctx, db); len(p) > 0 {
+					return errors.New(p[0])
+				}
+				return nil
+			},
+			Metrics: metrics, Registerer: metrics,
+		})
+		if err != nil {
+			return err
+		}
+		go func() { webDone <- srv.Serve(runCtx, ln, cfg.ShutdownTimeout) }()
+		url = cfg.BaseURL.String()
+	}
+	logger.InfoContext(ctx, "keepstar ready", "url", url, "listen", addr(ln), "startup", time.Since(started).Round(time.Millisecond))
+	if opts.OnReady != nil {
+		opts.OnReady(url)
+	}
+
+	var webErr error
+	select {
+	case <-ctx.Done():
+		if webDone != nil {
+			webErr = <-webDone
+		}
+	case webErr = <-webDone:
+		// The web server failed on its own; stop everything else too.
+	}
+	logger.Info("shutting down")
+	if workers > 0 {
+		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		if err := queue.Stop(stopCtx); err != nil {
+			webErr = errors.Join(webErr, err)
+		}
+	}
+	logger.Info("stopped")
+	return webErr
+}
+
+func addr(ln net.Listener) string {
+	if ln == nil {
+		return ""
+	}
+	return ln.Addr().String()
+}
+
+// metricsRegistry gathers the process, Go runtime and job queue metrics; the
+// web server adds its own.
+func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		jobs.NewCollector(db, logger),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "keepstar_build_info", Help: "Always 1; the labels tell the version and database engine.",
+			ConstLabels: prometheus.Labels{"version": version.String(), "database": string(db.Dialect())},
+		}, func() float64 { return 1 }),
+	)
+	return reg
+}
+
+// registerJobs adds every feature's workers and schedules. Later features add
+// their own lines here.
+func registerJobs(reg *jobs.Registry, db *store.DB) {
+	if db.Dialect() == config.SQLite {
+		jobs.Add(reg, &optimizeWorker{db: db})
+		reg.Schedule("sqlite_optimize", 6*time.Hour, func() river.JobArgs { return optimizeArgs{} })
+	}
+}
+
+// optimizeArgs is the periodic SQLite upkeep job.
+type optimizeArgs struct{}
+
+func (optimizeArgs) Kind() string { return "sqlite_optimize" }
+
+type optimizeWorker struct {
+	river.WorkerDefaults[optimizeArgs]
+	db *store.DB
+}
+
+func (w *optimizeWorker) Work(ctx context.Context, job *river.Job[optimizeArgs]) error {
+	return w.db.Optimize(ctx)
+}

@@ -1,0 +1,114 @@
+// Package demo prepares a throw-away Keepstar site that needs nothing
+// installed: an SQLite file in a folder of its own and a generated secret key
+// kept beside it, so the same folder gives the same site again.
+package demo
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/keepstar/keepstar/internal/config"
+)
+
+// DefaultListen is the demo's address unless told otherwise.
+const DefaultListen = "127.0.0.1:8080"
+
+// Site is a prepared demo: its folder, listener and the settings that make it.
+type Site struct {
+	Dir      string
+	Temp     bool // Dir was made for this run and is removed after it
+	Listener net.Listener
+	Settings config.Overrides
+}
+
+// Prepare makes or reuses the folder dir (a new temporary folder when empty)
+// and listens on listen. When listen is empty the demo tries DefaultListen and
+// falls back to a free port if something else has it.
+func Prepare(dir, listen string) (*Site, error) {
+	site := &Site{Dir: dir}
+	if dir == "" {
+		d, err := os.MkdirTemp("", "keepstar-demo-")
+		if err != nil {
+			return nil, fmt.Errorf("demo: %w", err)
+		}
+		site.Dir, site.Temp = d, true
+	} else if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("demo: -dir: %w", err)
+	}
+	key, err := secretKey(filepath.Join(site.Dir, "secret.key"))
+	if err != nil {
+		site.Cleanup()
+		return nil, err
+	}
+	ln, err := listenFor(listen)
+	if err != nil {
+		site.Cleanup()
+		return nil, err
+	}
+	site.Listener = ln
+	addr := ln.Addr().String()
+	site.Settings = config.Overrides{
+		"KEEPSTAR_DATABASE_URL": "sqlite:" + filepath.Join(site.Dir, "keepstar.db"),
+		"KEEPSTAR_SECRET_KEY":   key,
+		"KEEPSTAR_LISTEN":       addr,
+		"KEEPSTAR_BASE_URL":     "http://" + addr,
+	}
+	return site, nil
+}
+
+// Cleanup removes a temporary folder.
+func (s *Site) Cleanup() {
+	if s.Temp {
+		os.RemoveAll(s.Dir)
+	}
+}
+
+func listenFor(listen string) (net.Listener, error) {
+	if listen != "" {
+		ln, err := net.Listen("tcp", listen)
+		if err != nil {
+			return nil, fmt.Errorf("demo: -listen %s: %w", listen, err)
+		}
+		return ln, nil
+	}
+	ln, err := net.Listen("tcp", DefaultListen)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("demo: listen: %w", err)
+	}
+	return ln, nil
+}
+
+// secretKey reads the demo's key from path, or makes and saves a new one.
+func secretKey(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key := strings.TrimSpace(string(b))
+		if len(key) >= config.MinSecretKeyLength {
+			return key, nil
+		}
+		return "", fmt.Errorf("demo: %s holds no usable key; delete it to make a new one", path)
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	raw := make([]byte, 48)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	key := base64.RawURLEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	return key, nil
+}

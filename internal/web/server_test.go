@@ -1,0 +1,248 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+type fixture struct {
+	srv   *web.Server
+	ts    *httptest.Server
+	ready error
+}
+
+func newFixture(t *testing.T, settings map[string]string) *fixture {
+	t.Helper()
+	env := map[string]string{"KEEPSTAR_SECRET_KEY": "0123456789abcdefghijklmnopqrstuvwxyz"}
+	for k, v := range settings {
+		env[k] = v
+	}
+	cfg, err := config.Load(config.Source{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{}
+	reg := prometheus.NewRegistry()
+	f.srv, err = web.New(web.Deps{
+		Config: cfg, Logger: slog.New(slog.DiscardHandler), Version: "test",
+		Ready:   func(context.Context) error { return f.ready },
+		Metrics: reg, Registerer: reg,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ts = httptest.NewServer(f.srv)
+	t.Cleanup(f.ts.Close)
+	return f
+}
+
+func (f *fixture) do(t *testing.T, method, path string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := f.ts.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res, string(body)
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	f := newFixture(t, nil)
+	if res, body := f.do(t, "GET", "/healthz", nil); res.StatusCode != 200 || body != "ok\n" {
+		t.Errorf("healthz: %d %q", res.StatusCode, body)
+	}
+	if res, body := f.do(t, "GET", "/readyz", nil); res.StatusCode != 200 || body != "ready\n" {
+		t.Errorf("readyz: %d %q", res.StatusCode, body)
+	}
+	f.ready = errors.New("schema at version 0, this Keepstar needs 1")
+	if res, body := f.do(t, "GET", "/readyz", nil); res.StatusCode != 503 || !strings.Contains(body, "version 0") {
+		t.Errorf("readyz when not ready: %d %q", res.StatusCode, body)
+	}
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, path := range []string{"/", "/healthz", "/no-such-page"} {
+		res, _ := f.do(t, "GET", path, nil)
+		h := res.Header
+		csp := h.Get("Content-Security-Policy")
+		if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'self'") {
+			t.Errorf("%s: CSP = %q", path, csp)
+		}
+		if h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Referrer-Policy") == "" || h.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: headers = %v", path, h)
+		}
+		if h.Get("Strict-Transport-Security") != "" {
+			t.Errorf("%s: HSTS on an http site", path)
+		}
+		if h.Get(web.RequestIDHeader) == "" {
+			t.Errorf("%s: no request id", path)
+		}
+	}
+	https := newFixture(t, map[string]string{"KEEPSTAR_BASE_URL": "https://auth.example.org"})
+	if res, _ := https.do(t, "GET", "/", nil); res.Header.Get("Strict-Transport-Security") == "" {
+		t.Error("https site without HSTS")
+	}
+}
+
+func TestRequestIDIsKeptWhenValid(t *testing.T) {
+	f := newFixture(t, nil)
+	res, _ := f.do(t, "GET", "/healthz", map[string]string{web.RequestIDHeader: "proxy-123"})
+	if got := res.Header.Get(web.RequestIDHeader); got != "proxy-123" {
+		t.Errorf("request id = %q", got)
+	}
+	res, _ = f.do(t, "GET", "/healthz", map[string]string{web.RequestIDHeader: "bad id\twith junk"})
+	if got := res.Header.Get(web.RequestIDHeader); got == "" || strings.Contains(got, "junk") {
+		t.Errorf("invalid incoming id kept: %q", got)
+	}
+}
+
+func TestHomePage(t *testing.T) {
+	f := newFixture(t, map[string]string{"KEEPSTAR_SITE_NAME": "Brave <Auth>"})
+	res, body := f.do(t, "GET", "/", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, "Brave &lt;Auth&gt;") {
+		t.Fatalf("home: %d %s", res.StatusCode, body)
+	}
+	if strings.Contains(body, "/sso/login") {
+		t.Error("login button shown without an EVE application")
+	}
+	// The stylesheet link carries its content hash and is served for good.
+	i := strings.Index(body, "/static/keepstar.css?v=")
+	if i < 0 {
+		t.Fatal("no versioned stylesheet link")
+	}
+	link := body[i : i+strings.IndexByte(body[i:], '"')]
+	res, css := f.do(t, "GET", link, nil)
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.Contains(res.Header.Get("Content-Type"), "text/css") || css == "" {
+		t.Errorf("stylesheet: %d %v", res.StatusCode, res.Header)
+	}
+	if res, _ := f.do(t, "GET", "/static/missing.css", nil); res.StatusCode != 404 {
+		t.Errorf("missing asset: %d", res.StatusCode)
+	}
+
+	withLogin := newFixture(t, map[string]string{"KEEPSTAR_EVE_CLIENT_ID": "id", "KEEPSTAR_EVE_CLIENT_SECRET": "secret"})
+	if _, body := withLogin.do(t, "GET", "/", nil); !strings.Contains(body, "Log in with EVE Online") {
+		t.Error("no login button with an EVE application configured")
+	}
+}
+
+func TestMetricsAccess(t *testing.T) {
+	// No token: direct loopback requests only.
+	f := newFixture(t, nil)
+	f.do(t, "GET", "/healthz", nil)
+	res, body := f.do(t, "GET", "/metrics", nil)
+	if res.StatusCode != 200 || !strings.Contains(body, `keepstar_http_requests_total{code="200",method="GET",route="GET /healthz"} 1`) {
+		t.Fatalf("metrics: %d\n%s", res.StatusCode, body)
+	}
+	if !strings.Contains(body, `keepstar_http_request_duration_seconds_count{method="GET",route="GET /healthz"} 1`) {
+		t.Error("no latency histogram for /healthz")
+	}
+	if res, _ := f.do(t, "GET", "/metrics", map[string]string{"X-Forwarded-For": "203.0.113.9"}); res.StatusCode != 403 {
+		t.Errorf("proxied request without token: %d, want 403", res.StatusCode)
+	}
+	// Unknown paths are counted under one label, not one per path.
+	f.do(t, "GET", "/random-1", nil)
+	f.do(t, "GET", "/random-2", nil)
+	_, body = f.do(t, "GET", "/metrics", nil)
+	if strings.Contains(body, "random-1") || !strings.Contains(body, `route="unmatched"} 2`) {
+		t.Errorf("unmatched routes not folded:\n%s", body)
+	}
+
+	// With a token: the token is needed, from anywhere.
+	tok := newFixture(t, map[string]string{"KEEPSTAR_METRICS_TOKEN": "prometheus-token-123"})
+	if res, _ := tok.do(t, "GET", "/metrics", nil); res.StatusCode != 403 {
+		t.Errorf("no token: %d, want 403", res.StatusCode)
+	}
+	if res, _ := tok.do(t, "GET", "/metrics", map[string]string{"Authorization": "Bearer wrong-token-000000"}); res.StatusCode != 403 {
+		t.Errorf("wrong token: %d, want 403", res.StatusCode)
+	}
+	if res, _ := tok.do(t, "GET", "/metrics", map[string]string{"Authorization": "Bearer prometheus-token-123", "X-Forwarded-For": "203.0.113.9"}); res.StatusCode != 200 {
+		t.Errorf("right token: %d, want 200", res.StatusCode)
+	}
+}
+
+func TestCrossOriginUnsafeRequestsRefused(t *testing.T) {
+	f := newFixture(t, nil)
+	var hit bool
+	f.srv.Handle("POST /test/form", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit = true }))
+
+	res, body := f.do(t, "POST", "/test/form", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"})
+	if res.StatusCode != 403 || hit || !strings.Contains(body, "cross-origin") {
+		t.Errorf("cross-site POST: %d %q, handler ran: %v", res.StatusCode, body, hit)
+	}
+	res, _ = f.do(t, "POST", "/test/form", map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if res.StatusCode != 200 || !hit {
+		t.Errorf("same-origin POST: %d, handler ran: %v", res.StatusCode, hit)
+	}
+	// Non-browser clients (no Origin, no Sec-Fetch-Site), such as API
+	// clients, pass.
+	hit = false
+	if res, _ := f.do(t, "POST", "/test/form", nil); res.StatusCode != 200 || !hit {
+		t.Errorf("API-style POST: %d", res.StatusCode)
+	}
+}
+
+func TestCookiePolicy(t *testing.T) {
+	for base, secure := range map[string]bool{"http://127.0.0.1:8080": false, "https://auth.example.org": true} {
+		f := newFixture(t, map[string]string{"KEEPSTAR_BASE_URL": base})
+		rec := httptest.NewRecorder()
+		f.srv.SetCookie(rec, &http.Cookie{Name: "session", Value: "v"})
+		c := rec.Result().Cookies()[0]
+		if c.Secure != secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+			t.Errorf("%s: cookie = %+v", base, c)
+		}
+	}
+}
+
+func TestPanicsAreCaught(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.Handle("GET /test/panic", web.Public, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("boom") }))
+	res, body := f.do(t, "GET", "/test/panic", nil)
+	if res.StatusCode != 500 || !strings.Contains(body, res.Header.Get(web.RequestIDHeader)) {
+		t.Errorf("panic: %d %q", res.StatusCode, body)
+	}
+	if res, _ := f.do(t, "GET", "/healthz", nil); res.StatusCode != 200 {
+		t.Error("server unusable after a panic")
+	}
+}
+
+// Every route states who may use it, and the operational routes are the
+// ones documented.
+func TestEveryRouteStatesItsAccess(t *testing.T) {
+	f := newFixture(t, nil)
+	want := map[string]string{
+		"GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "metrics readers",
+		"GET /static/{file}": "public", "GET /{$}": "public",
+	}
+	got := map[string]string{}
+	for _, r := range f.srv.Routes() {
+		if r.Access == "" {
+			t.Errorf("%s has no access rule", r.Pattern)
+		}
+		got[r.Pattern] = r.Access
+	}
+	for p, a := range want {
+		if got[p] != a {
+			t.Errorf("%s: access %q, want %q", p, got[p], a)
+		}
+	}
+}
