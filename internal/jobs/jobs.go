@@ -112,7 +112,7 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	rc := &river.Config{
-		Logger:               opts.Logger.With("component", "jobs"),
+		Logger:               slog.New(quietCancellation{opts.Logger.Handler()}).With("component", "jobs"),
 		JobTimeout:           opts.JobTimeout,
 		RescueStuckJobsAfter: opts.RescueAfter,
 		FetchPollInterval:    opts.PollInterval,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
+	"github.com/keepstar/keepstar/internal/telemetry"
 )
 
 // signalArgs is a test job that reports on a channel that it ran.
@@ -339,5 +341,19 @@ func TestJobInterruptedByCrashRunsAgainAfterRestart(t *testing.T) {
 				t.Errorf("rescued job ran as attempt %d, want 2", attempt)
 			}
 		})
+	}
+}
+
+func TestShutdownCancellationIsNotAnError(t *testing.T) {
+	var buf strings.Builder
+	logger, err := telemetry.NewLogger(&buf, "text", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := jobs.QuietCancellationForTest(logger.Handler())
+	slog.New(h).Error("maintenance.PeriodicJobEnqueuer: Error starting transaction", "error", context.Canceled.Error())
+	slog.New(h).Error("real failure", "error", "disk full")
+	if strings.Contains(buf.String(), "Error starting transaction") || !strings.Contains(buf.String(), "disk full") {
+		t.Errorf("log:\n%s", buf.String())
 	}
 }

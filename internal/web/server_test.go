@@ -22,7 +22,7 @@ type fixture struct {
 	ready error
 }
 
-func newFixture(t *testing.T, settings map[string]string) *fixture {
+func newFixture(t testing.TB, settings map[string]string) *fixture {
 	t.Helper()
 	env := map[string]string{"KEEPSTAR_SECRET_KEY": "0123456789abcdefghijklmnopqrstuvwxyz"}
 	for k, v := range settings {

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The demo serves its home page on a fresh SQLite file with nothing
+// configured, and stops cleanly.
+func TestDemoServesHomePage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	pr, pw := io.Pipe()
+	c := &cli{stdout: pw, stderr: io.Discard, env: func(string) (string, bool) { return "", false }}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- c.main(ctx, []string{"demo", "-dir", dir, "-listen", "127.0.0.1:0"})
+		pw.Close()
+	}()
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "Keepstar demo is running at "); ok {
+				urls <- u
+			}
+		}
+	}()
+	var url string
+	select {
+	case url = <-urls:
+	case code := <-done:
+		t.Fatalf("demo exited with %d before serving", code)
+	case <-time.After(60 * time.Second):
+		t.Fatal("demo not running in time")
+	}
+	res, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(body), "Keepstar demo") {
+		t.Fatalf("home: %d %s", res.StatusCode, body)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("demo exit code %d", code)
+	}
+	for _, f := range []string{"keepstar.db", "secret.key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("-dir must keep %s: %v", f, err)
+		}
+	}
+}

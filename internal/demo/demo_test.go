@@ -1,0 +1,75 @@
+package demo
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestTemporaryFolderIsRemoved(t *testing.T) {
+	site, err := Prepare("", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Listener.Close()
+	if !site.Temp {
+		t.Fatal("no -dir given, yet the folder is not temporary")
+	}
+	if _, err := os.Stat(filepath.Join(site.Dir, "secret.key")); err != nil {
+		t.Fatal(err)
+	}
+	site.Cleanup()
+	if _, err := os.Stat(site.Dir); !os.IsNotExist(err) {
+		t.Errorf("temporary folder left behind: %v", err)
+	}
+}
+
+func TestGivenFolderKeepsItsKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	first, err := Prepare(dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.Listener.Close()
+	first.Cleanup()
+	second, err := Prepare(dir, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.Listener.Close()
+	if first.Settings["KEEPSTAR_SECRET_KEY"] != second.Settings["KEEPSTAR_SECRET_KEY"] || len(first.Settings["KEEPSTAR_SECRET_KEY"]) < 32 {
+		t.Error("the demo folder's secret key changed or is too short")
+	}
+	if second.Settings["KEEPSTAR_DATABASE_URL"] != "sqlite:"+filepath.Join(dir, "keepstar.db") {
+		t.Errorf("database = %s", second.Settings["KEEPSTAR_DATABASE_URL"])
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secret.key"), []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Prepare(dir, "127.0.0.1:0"); err == nil {
+		t.Error("an unusable key file was accepted")
+	}
+}
+
+// When something else has port 8080, the demo takes a free port instead of
+// failing; an explicit -listen that is taken is an error.
+func TestBusyDefaultPort(t *testing.T) {
+	if ln, err := net.Listen("tcp", DefaultListen); err == nil {
+		defer ln.Close()
+	}
+	site, err := Prepare(t.TempDir(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Listener.Close()
+	if site.Listener.Addr().String() == DefaultListen {
+		t.Fatal("got the busy port")
+	}
+	if site.Settings["KEEPSTAR_BASE_URL"] != "http://"+site.Listener.Addr().String() {
+		t.Errorf("base URL %s does not follow the port", site.Settings["KEEPSTAR_BASE_URL"])
+	}
+	if _, err := Prepare(t.TempDir(), site.Listener.Addr().String()); err == nil {
+		t.Error("a taken -listen address was accepted")
+	}
+}
