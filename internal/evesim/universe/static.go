@@ -1,0 +1,68 @@
+package universe
+
+// SolarSystem is a real solar system, as ESI describes it.
+type SolarSystem struct {
+	ID              int32
+	Name            string
+	ConstellationID int32
+	Security        float64
+	SecurityClass   string
+	StarID          int32
+	X, Y, Z         float64
+}
+
+// ItemType is a real inventory type (ships here).
+type ItemType struct {
+	ID          int32
+	Name        string
+	GroupID     int32
+	Description string
+	Volume      float64
+}
+
+// staticSystems are the systems characters are placed in.
+var staticSystems = []SolarSystem{
+	{30000142, "Jita", 20000020, 0.9459, "B", 40009076, -1.29e17, 6.07e16, 1.17e17},
+	{30002187, "Amarr", 20000322, 1.0, "A", 40139318, -2.28e17, 3.8e16, -1.05e17},
+	{30002659, "Dodixie", 20000389, 0.8716, "B", 40168776, -1.23e17, 1.04e17, 1.06e16},
+	{30002510, "Rens", 20000367, 0.8958, "B", 40159314, -1.0e17, 5.06e16, 5.97e16},
+	{30004759, "1DQ1-A", 20000696, -0.3824, "F", 40300785, -1.91e17, 7.28e16, -2.26e17},
+	{30000144, "Perimeter", 20000020, 0.9456, "B", 40009110, -1.28e17, 6.04e16, 1.16e17},
+}
+
+// staticTypes are the ships characters fly.
+var staticTypes = []ItemType{
+	{670, "Capsule", 29, "Capsule.", 1000},
+	{587, "Rifter", 25, "A Minmatar frigate.", 27289},
+	{603, "Merlin", 25, "A Caldari frigate.", 16500},
+	{32880, "Venture", 25, "A mining frigate.", 29500},
+	{24698, "Drake", 419, "A Caldari battlecruiser.", 252000},
+	{638, "Raven", 27, "A Caldari battleship.", 486000},
+	{17736, "Nightmare", 27, "A pirate battleship.", 486000},
+}
+
+// SolarSystems lists the universe's solar systems.
+func SolarSystems() []SolarSystem { return staticSystems }
+
+// ItemTypes lists the universe's inventory types.
+func ItemTypes() []ItemType { return staticTypes }
+
+// FindSolarSystem gives a system by id.
+func FindSolarSystem(id int32) (SolarSystem, bool) {
+	for _, s := range staticSystems {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return SolarSystem{}, false
+}
+
+// FindItemType gives a type by id.
+func FindItemType(id int32) (ItemType, bool) {
+	for _, t := range staticTypes {
+		if t.ID == id {
+			return t, true
+		}
+	}
+	return ItemType{}, false
+}
