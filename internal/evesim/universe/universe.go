@@ -94,22 +94,22 @@ type Character struct {
 	TokenGeneration int
 	Biomassed       bool
 	// Roles are the in-game corporation roles (Director, Personnel_Manager…).
-	Roles        []string
-	TitleIDs     []int32
-	SolarSystem  int32
-	StationID    int32 // 0 when in space
-	ShipTypeID   int32
-	ShipItemID   int64
-	ShipName     string
-	Online       bool
-	LastLogin    time.Time
-	LastLogout   time.Time
-	Logins       int32
-	JoinedCorp   time.Time
-	FleetID      int64 // 0 when not in a fleet
-	FleetRole    string
-	WingID       int64
-	SquadID      int64
+	Roles       []string
+	TitleIDs    []int32
+	SolarSystem int32
+	StationID   int32 // 0 when in space
+	ShipTypeID  int32
+	ShipItemID  int64
+	ShipName    string
+	Online      bool
+	LastLogin   time.Time
+	LastLogout  time.Time
+	Logins      int32
+	JoinedCorp  time.Time
+	FleetID     int64 // 0 when not in a fleet
+	FleetRole   string
+	WingID      int64
+	SquadID     int64
 }
 
 // Account is a player's EVE account: the characters on it share an owner.
@@ -120,14 +120,14 @@ type Account struct {
 
 // Fleet is an in-game fleet.
 type Fleet struct {
-	ID            int64
-	BossID        int32
-	MOTD          string
-	FreeMove      bool
-	Registered    bool
-	VoiceEnabled  bool
-	Wings         []Wing
-	nextSubID     int64
+	ID           int64
+	BossID       int32
+	MOTD         string
+	FreeMove     bool
+	Registered   bool
+	VoiceEnabled bool
+	Wings        []Wing
+	nextSubID    int64
 }
 
 // Wing is a fleet wing with its squads.
