@@ -1,0 +1,70 @@
+package secrets
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+var key = []byte("0123456789abcdefghijklmnopqrstuvwxyz")
+
+func box(t *testing.T, k []byte, purpose string) *Box {
+	t.Helper()
+	b, err := New(k, purpose)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRoundTrip(t *testing.T) {
+	b := box(t, key, "tokens")
+	secret := "refresh-token-abc123/+="
+	sealed := b.Seal(secret, "character:90000001")
+	if strings.Contains(sealed, secret) || !strings.HasPrefix(sealed, "v1:") {
+		t.Fatalf("sealed value %q shows the secret or lacks the version", sealed)
+	}
+	if again := b.Seal(secret, "character:90000001"); again == sealed {
+		t.Error("two seals of one value are equal: nonce reused")
+	}
+	got, err := b.Open(sealed, "character:90000001")
+	if err != nil || got != secret {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	b := box(t, key, "tokens")
+	sealed := b.Seal("secret", "row:1")
+	cases := map[string]func() (string, error){
+		"other row":     func() (string, error) { return b.Open(sealed, "row:2") },
+		"other purpose": func() (string, error) { return box(t, key, "passwords").Open(sealed, "row:1") },
+		"other key":     func() (string, error) { return box(t, []byte("another-key-of-at-least-32-bytes!!"), "tokens").Open(sealed, "row:1") },
+		"tampered":      func() (string, error) { return b.Open(sealed[:len(sealed)-2]+"AA", "row:1") },
+		"truncated":     func() (string, error) { return b.Open("v1:AAAA", "row:1") },
+		"no version":    func() (string, error) { return b.Open(strings.TrimPrefix(sealed, "v1:"), "row:1") },
+		"not base64":    func() (string, error) { return b.Open("v1:***", "row:1") },
+	}
+	for name, open := range cases {
+		if _, err := open(); !errors.Is(err, ErrUndecryptable) {
+			t.Errorf("%s: err = %v, want ErrUndecryptable", name, err)
+		}
+	}
+	if _, err := New([]byte("short"), "x"); err == nil {
+		t.Error("short key accepted")
+	}
+}
+
+func FuzzOpen(f *testing.F) {
+	b, err := New(key, "fuzz")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b.Seal("x", ""))
+	f.Add("v1:")
+	f.Fuzz(func(t *testing.T, s string) {
+		if _, err := b.Open(s, ""); err != nil && !errors.Is(err, ErrUndecryptable) {
+			t.Fatalf("unexpected error kind: %v", err)
+		}
+	})
+}
