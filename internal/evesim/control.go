@@ -1,0 +1,278 @@
+package evesim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/evesim/universe"
+)
+
+// control serves the simulator's control API: the changes a test or a demo
+// makes to the universe (what players and CCP would do in game), and the
+// clock. It is part of the simulator only; Keepstar itself never has it.
+type control struct {
+	u     *universe.Universe
+	clock *Clock
+}
+
+func (c *control) mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /control/characters/{id}", c.character)
+	mux.HandleFunc("POST /control/characters/{id}/move", c.move)
+	mux.HandleFunc("POST /control/characters/{id}/transfer", c.transfer)
+	mux.HandleFunc("POST /control/characters/{id}/biomass", c.biomass)
+	mux.HandleFunc("POST /control/characters/{id}/rename", c.rename)
+	mux.HandleFunc("PUT /control/characters/{id}/roles", c.roles)
+	mux.HandleFunc("POST /control/characters/{id}/invalidate-tokens", c.invalidateTokens)
+	mux.HandleFunc("POST /control/characters/{id}/online", c.online)
+	mux.HandleFunc("POST /control/corporations/{id}/alliance", c.corporationAlliance)
+	mux.HandleFunc("GET /control/accounts/{id}", c.account)
+	mux.HandleFunc("POST /control/fleets", c.createFleet)
+	mux.HandleFunc("POST /control/clock", c.advanceClock)
+	mux.HandleFunc("GET /control/clock", c.readClock)
+}
+
+// characterView is what the control API tells of a character: more than
+// ESI would, since tests need the account and owner hash.
+type characterView struct {
+	ID            int32    `json:"character_id"`
+	Name          string   `json:"name"`
+	CorporationID int32    `json:"corporation_id"`
+	AllianceID    int32    `json:"alliance_id,omitempty"`
+	AccountID     int32    `json:"account_id"`
+	OwnerHash     string   `json:"owner_hash"`
+	Biomassed     bool     `json:"biomassed"`
+	Roles         []string `json:"roles"`
+	FleetID       int64    `json:"fleet_id,omitempty"`
+}
+
+func (c *control) view(id int32) (characterView, error) {
+	ch, err := c.u.Character(id)
+	if err != nil {
+		return characterView{}, err
+	}
+	return characterView{
+		ID: ch.ID, Name: ch.Name, CorporationID: ch.CorporationID, AllianceID: c.u.AllianceOf(ch),
+		AccountID: ch.AccountID, OwnerHash: c.u.OwnerHash(ch), Biomassed: ch.Biomassed,
+		Roles: append([]string{}, ch.Roles...), FleetID: ch.FleetID,
+	}, nil
+}
+
+func (c *control) character(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, nil)
+}
+
+// answerCharacter answers with the character after a change, or the
+// change's error.
+func (c *control) answerCharacter(w http.ResponseWriter, id int32, err error) {
+	if err != nil {
+		controlError(w, err)
+		return
+	}
+	v, err := c.view(id)
+	if err != nil {
+		controlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (c *control) move(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		CorporationID int32 `json:"corporation_id"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, c.u.MoveCharacter(id, body.CorporationID))
+}
+
+func (c *control) transfer(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		AccountID int32 `json:"account_id"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	_, err := c.u.TransferCharacter(id, body.AccountID)
+	c.answerCharacter(w, id, err)
+}
+
+func (c *control) biomass(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, c.u.Biomass(id))
+}
+
+func (c *control) rename(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Name string `json:"name"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, c.u.Rename(id, body.Name))
+}
+
+func (c *control) roles(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Roles []string `json:"roles"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, c.u.SetRoles(id, body.Roles))
+}
+
+func (c *control) invalidateTokens(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, c.u.InvalidateTokens(id))
+}
+
+func (c *control) online(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Online bool `json:"online"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	c.answerCharacter(w, id, c.u.SetOnline(id, body.Online))
+}
+
+func (c *control) corporationAlliance(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		AllianceID int32 `json:"alliance_id"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	if err := c.u.SetCorporationAlliance(id, body.AllianceID); err != nil {
+		controlError(w, err)
+		return
+	}
+	corp, err := c.u.Corporation(id)
+	if err != nil {
+		controlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]int32{"corporation_id": corp.ID, "alliance_id": corp.AllianceID})
+}
+
+func (c *control) account(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	a, found := c.u.Account(id)
+	if !found {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such account"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"account_id": a.ID, "character_ids": a.Characters})
+}
+
+func (c *control) createFleet(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		BossID    int32   `json:"boss_id"`
+		MemberIDs []int32 `json:"member_ids"`
+	}
+	if !readJSON(w, r, &body) {
+		return
+	}
+	fleetID, err := c.u.CreateFleet(body.BossID)
+	if err != nil {
+		controlError(w, err)
+		return
+	}
+	for _, m := range body.MemberIDs {
+		if err := c.u.JoinFleet(fleetID, m); err != nil {
+			controlError(w, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusCreated, map[string]int64{"fleet_id": fleetID})
+}
+
+func (c *control) advanceClock(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Advance string `json:"advance"`
+	}
+	if !readJSON(w, r, &body) {
+		return
+	}
+	d, err := time.ParseDuration(body.Advance)
+	if err != nil || d <= 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `advance must be a positive duration such as "90s" or "2h"`})
+		return
+	}
+	c.clock.Advance(d)
+	c.readClock(w, r)
+}
+
+func (c *control) readClock(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"now": c.clock.Now().UTC().Format(time.RFC3339)})
+}
+
+func pathID(w http.ResponseWriter, r *http.Request) (int32, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 32)
+	if err != nil || id <= 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("%q is not an id", r.PathValue("id"))})
+		return 0, false
+	}
+	return int32(id), true
+}
+
+func pathIDAndBody(w http.ResponseWriter, r *http.Request, body any) (int32, bool) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return 0, false
+	}
+	return id, readJSON(w, r, body)
+}
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	// An empty body means no fields: the optional ones keep their zero value.
+	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid JSON body: " + err.Error()})
+		return false
+	}
+	return true
+}
+
+func controlError(w http.ResponseWriter, err error) {
+	status := http.StatusBadRequest
+	switch {
+	case errors.Is(err, universe.ErrNoCharacter), errors.Is(err, universe.ErrNoFleet):
+		status = http.StatusNotFound
+	case errors.Is(err, universe.ErrBiomassed):
+		status = http.StatusConflict
+	}
+	writeJSON(w, status, map[string]string{"error": err.Error()})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
