@@ -123,6 +123,11 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 	return exitOK, false
 }
 
+// configFlag adds the -config flag shared by the commands that read settings.
+func configFlag(fs *flag.FlagSet) *string {
+	return fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+}
+
 // source reads settings from the environment and the config file named by
 // -config or KEEPSTAR_CONFIG_FILE.
 func (c *cli) source(file string) config.Source {

@@ -12,7 +12,7 @@ import (
 
 func (c *cli) serve(ctx context.Context, args []string) int {
 	fs := c.flags("serve", "serve [-config FILE] [-mode all|web|worker]")
-	file := fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+	file := configFlag(fs)
 	mode := fs.String("mode", "all", "what this process runs: all (web, job workers and scheduler), web (HTTP only; jobs are\n"+
 		"inserted for worker processes), or worker (jobs and scheduler, no HTTP). web and worker need PostgreSQL")
 	if code, done := parse(fs, args); done {
@@ -36,7 +36,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 
 func (c *cli) migrate(ctx context.Context, args []string) int {
 	fs := c.flags("migrate", "migrate [-config FILE]")
-	file := fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+	file := configFlag(fs)
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -65,7 +65,7 @@ func (c *cli) migrate(ctx context.Context, args []string) int {
 
 func (c *cli) check(ctx context.Context, args []string) int {
 	fs := c.flags("check", "check [-config FILE]")
-	file := fs.String("config", "", "config file of KEEPSTAR_...=value lines (default: $KEEPSTAR_CONFIG_FILE)")
+	file := configFlag(fs)
 	if code, done := parse(fs, args); done {
 		return code
 	}

@@ -22,13 +22,28 @@ type control struct {
 
 func (c *control) mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /control/characters/{id}", c.character)
-	mux.HandleFunc("POST /control/characters/{id}/move", c.move)
-	mux.HandleFunc("POST /control/characters/{id}/transfer", c.transfer)
-	mux.HandleFunc("POST /control/characters/{id}/biomass", c.biomass)
-	mux.HandleFunc("POST /control/characters/{id}/rename", c.rename)
-	mux.HandleFunc("PUT /control/characters/{id}/roles", c.roles)
-	mux.HandleFunc("POST /control/characters/{id}/invalidate-tokens", c.invalidateTokens)
-	mux.HandleFunc("POST /control/characters/{id}/online", c.online)
+	mux.HandleFunc("POST /control/characters/{id}/move", characterChange(c, func(id int32, b moveBody) error {
+		return c.u.MoveCharacter(id, b.CorporationID)
+	}))
+	mux.HandleFunc("POST /control/characters/{id}/transfer", characterChange(c, func(id int32, b transferBody) error {
+		_, err := c.u.TransferCharacter(id, b.AccountID)
+		return err
+	}))
+	mux.HandleFunc("POST /control/characters/{id}/biomass", characterChange(c, func(id int32, _ noBody) error {
+		return c.u.Biomass(id)
+	}))
+	mux.HandleFunc("POST /control/characters/{id}/rename", characterChange(c, func(id int32, b renameBody) error {
+		return c.u.Rename(id, b.Name)
+	}))
+	mux.HandleFunc("PUT /control/characters/{id}/roles", characterChange(c, func(id int32, b rolesBody) error {
+		return c.u.SetRoles(id, b.Roles)
+	}))
+	mux.HandleFunc("POST /control/characters/{id}/invalidate-tokens", characterChange(c, func(id int32, _ noBody) error {
+		return c.u.InvalidateTokens(id)
+	}))
+	mux.HandleFunc("POST /control/characters/{id}/online", characterChange(c, func(id int32, b onlineBody) error {
+		return c.u.SetOnline(id, b.Online)
+	}))
 	mux.HandleFunc("POST /control/corporations/{id}/alliance", c.corporationAlliance)
 	mux.HandleFunc("GET /control/accounts/{id}", c.account)
 	mux.HandleFunc("POST /control/fleets", c.createFleet)
@@ -85,77 +100,37 @@ func (c *control) answerCharacter(w http.ResponseWriter, id int32, err error) {
 	writeJSON(w, http.StatusOK, v)
 }
 
-func (c *control) move(w http.ResponseWriter, r *http.Request) {
-	var body struct {
+// characterChange makes a handler that reads the JSON body T, applies change
+// to the character in the path and answers with the character after it.
+func characterChange[T any](c *control, change func(id int32, body T) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body T
+		id, ok := pathIDAndBody(w, r, &body)
+		if !ok {
+			return
+		}
+		c.answerCharacter(w, id, change(id, body))
+	}
+}
+
+type (
+	moveBody struct {
 		CorporationID int32 `json:"corporation_id"`
 	}
-	id, ok := pathIDAndBody(w, r, &body)
-	if !ok {
-		return
-	}
-	c.answerCharacter(w, id, c.u.MoveCharacter(id, body.CorporationID))
-}
-
-func (c *control) transfer(w http.ResponseWriter, r *http.Request) {
-	var body struct {
+	transferBody struct {
 		AccountID int32 `json:"account_id"`
 	}
-	id, ok := pathIDAndBody(w, r, &body)
-	if !ok {
-		return
-	}
-	_, err := c.u.TransferCharacter(id, body.AccountID)
-	c.answerCharacter(w, id, err)
-}
-
-func (c *control) biomass(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	c.answerCharacter(w, id, c.u.Biomass(id))
-}
-
-func (c *control) rename(w http.ResponseWriter, r *http.Request) {
-	var body struct {
+	renameBody struct {
 		Name string `json:"name"`
 	}
-	id, ok := pathIDAndBody(w, r, &body)
-	if !ok {
-		return
-	}
-	c.answerCharacter(w, id, c.u.Rename(id, body.Name))
-}
-
-func (c *control) roles(w http.ResponseWriter, r *http.Request) {
-	var body struct {
+	rolesBody struct {
 		Roles []string `json:"roles"`
 	}
-	id, ok := pathIDAndBody(w, r, &body)
-	if !ok {
-		return
-	}
-	c.answerCharacter(w, id, c.u.SetRoles(id, body.Roles))
-}
-
-func (c *control) invalidateTokens(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r)
-	if !ok {
-		return
-	}
-	c.answerCharacter(w, id, c.u.InvalidateTokens(id))
-}
-
-func (c *control) online(w http.ResponseWriter, r *http.Request) {
-	var body struct {
+	onlineBody struct {
 		Online bool `json:"online"`
 	}
-	id, ok := pathIDAndBody(w, r, &body)
-	if !ok {
-		return
-	}
-	c.answerCharacter(w, id, c.u.SetOnline(id, body.Online))
-}
+	noBody struct{}
+)
 
 func (c *control) corporationAlliance(w http.ResponseWriter, r *http.Request) {
 	var body struct {

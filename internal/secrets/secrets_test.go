@@ -39,11 +39,13 @@ func TestRefusals(t *testing.T) {
 	cases := map[string]func() (string, error){
 		"other row":     func() (string, error) { return b.Open(sealed, "row:2") },
 		"other purpose": func() (string, error) { return box(t, key, "passwords").Open(sealed, "row:1") },
-		"other key":     func() (string, error) { return box(t, []byte("another-key-of-at-least-32-bytes!!"), "tokens").Open(sealed, "row:1") },
-		"tampered":      func() (string, error) { return b.Open(sealed[:len(sealed)-2]+"AA", "row:1") },
-		"truncated":     func() (string, error) { return b.Open("v1:AAAA", "row:1") },
-		"no version":    func() (string, error) { return b.Open(strings.TrimPrefix(sealed, "v1:"), "row:1") },
-		"not base64":    func() (string, error) { return b.Open("v1:***", "row:1") },
+		"other key": func() (string, error) {
+			return box(t, []byte("another-key-of-at-least-32-bytes!!"), "tokens").Open(sealed, "row:1")
+		},
+		"tampered":   func() (string, error) { return b.Open(sealed[:len(sealed)-2]+"AA", "row:1") },
+		"truncated":  func() (string, error) { return b.Open("v1:AAAA", "row:1") },
+		"no version": func() (string, error) { return b.Open(strings.TrimPrefix(sealed, "v1:"), "row:1") },
+		"not base64": func() (string, error) { return b.Open("v1:***", "row:1") },
 	}
 	for name, open := range cases {
 		if _, err := open(); !errors.Is(err, ErrUndecryptable) {
