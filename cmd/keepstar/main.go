@@ -49,6 +49,7 @@ func init() {
 		"migrate": {"apply database migrations and exit", (*cli).migrate},
 		"check":   {"check the configuration and the database, listing every problem", (*cli).check},
 		"version": {"print the version", (*cli).version},
+		"evesim":  {"run the simulated EVE universe (SSO, ESI and a control API) for tests and demos", (*cli).evesim},
 		"help":    {"explain a command: keepstar help COMMAND", (*cli).help},
 	}
 }

@@ -1,6 +1,7 @@
 package evesim
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,17 @@ import (
 type control struct {
 	u     *universe.Universe
 	clock *Clock
+	esi   faultInjector
+}
+
+// faultInjector is what the control API uses of the ESI simulator.
+type faultInjector interface {
+	SetLatency(pattern string, d time.Duration) error
+	FailNext(pattern string, status, n int) error
+	StartErrorStorm(pattern string, d time.Duration) error
+	ThrottleNext(pattern string, n int, retryAfter time.Duration) error
+	ClearFaults()
+	Patterns() []string
 }
 
 func (c *control) mount(mux *http.ServeMux) {
@@ -49,6 +61,87 @@ func (c *control) mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /control/fleets", c.createFleet)
 	mux.HandleFunc("POST /control/clock", c.advanceClock)
 	mux.HandleFunc("GET /control/clock", c.readClock)
+	if c.esi != nil {
+		mux.HandleFunc("POST /control/faults", c.addFault)
+		mux.HandleFunc("DELETE /control/faults", c.clearFaults)
+		mux.HandleFunc("GET /control/routes", c.routes)
+	}
+}
+
+// faultBody injects faults into one ESI route ("GET /characters/{character_id}")
+// or all ("*"). Durations are Go durations ("20ms", "30s").
+type faultBody struct {
+	Route   string `json:"route"`
+	Latency string `json:"latency"`
+	Fail    *struct {
+		Status int `json:"status"`
+		Count  int `json:"count"`
+	} `json:"fail"`
+	Storm    string `json:"storm"`
+	Throttle *struct {
+		Count      int    `json:"count"`
+		RetryAfter string `json:"retry_after"`
+	} `json:"throttle"`
+}
+
+func (c *control) addFault(w http.ResponseWriter, r *http.Request) {
+	var b faultBody
+	if !readJSON(w, r, &b) {
+		return
+	}
+	if b.Route == "" {
+		b.Route = "*"
+	}
+	duration := func(s string) (time.Duration, error) {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("%q is not a duration such as 20ms or 30s", s)
+		}
+		return d, nil
+	}
+	var errs []error
+	if b.Latency != "" {
+		d, err := duration(b.Latency)
+		if err == nil {
+			err = c.esi.SetLatency(b.Route, d)
+		}
+		errs = append(errs, err)
+	}
+	if b.Fail != nil {
+		errs = append(errs, c.esi.FailNext(b.Route, b.Fail.Status, max(b.Fail.Count, 1)))
+	}
+	if b.Storm != "" {
+		d, err := duration(b.Storm)
+		if err == nil {
+			err = c.esi.StartErrorStorm(b.Route, d)
+		}
+		errs = append(errs, err)
+	}
+	if b.Throttle != nil {
+		d, err := duration(cmp.Or(b.Throttle.RetryAfter, "1s"))
+		if err == nil {
+			err = c.esi.ThrottleNext(b.Route, max(b.Throttle.Count, 1), d)
+		}
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		controlError(w, err)
+		return
+	}
+	if len(errs) == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "name at least one of latency, fail, storm, throttle"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"route": b.Route})
+}
+
+func (c *control) clearFaults(w http.ResponseWriter, r *http.Request) {
+	c.esi.ClearFaults()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (c *control) routes(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, c.esi.Patterns())
 }
 
 // characterView is what the control API tells of a character: more than

@@ -17,16 +17,31 @@ func parsePages(a *assets) (*template.Template, error) {
 
 type homePage struct {
 	SiteName string
-	EVELogin bool
-	Version  string
+	// EVELogin: the login button leads somewhere. EVEConfigured: an EVE
+	// application is set, though this build has no login route yet.
+	EVELogin      bool
+	EVEConfigured bool
+	Version       string
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "home.html", homePage{
 		SiteName: s.deps.Config.SiteName,
-		EVELogin: s.deps.Config.EVELoginEnabled(),
+		EVELogin:      s.deps.Config.EVELoginEnabled() && s.hasRoute("GET /sso/login"),
+		EVEConfigured: s.deps.Config.EVELoginEnabled(),
 		Version:  s.deps.Version,
 	})
+}
+
+// hasRoute reports whether a route is mounted, so pages link only to what
+// exists.
+func (s *Server) hasRoute(pattern string) bool {
+	for _, r := range s.routes {
+		if r.Pattern == pattern {
+			return true
+		}
+	}
+	return false
 }
 
 // render writes a page, or a 500 if it cannot be rendered. The page is

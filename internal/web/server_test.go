@@ -139,9 +139,15 @@ func TestHomePage(t *testing.T) {
 		t.Errorf("missing asset: %d", res.StatusCode)
 	}
 
+	// With an EVE application but no login route, the page links nowhere
+	// that does not exist; once the route is mounted, the button appears.
 	withLogin := newFixture(t, map[string]string{"KEEPSTAR_EVE_CLIENT_ID": "id", "KEEPSTAR_EVE_CLIENT_SECRET": "secret"})
+	if _, body := withLogin.do(t, "GET", "/", nil); strings.Contains(body, "/sso/login") || !strings.Contains(body, "application is set up") {
+		t.Errorf("home without a login route:\n%s", body)
+	}
+	withLogin.srv.Handle("GET /sso/login", web.Public, http.NotFoundHandler())
 	if _, body := withLogin.do(t, "GET", "/", nil); !strings.Contains(body, "Log in with EVE Online") {
-		t.Error("no login button with an EVE application configured")
+		t.Error("no login button with an EVE application and a login route")
 	}
 }
 
