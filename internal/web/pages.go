@@ -26,10 +26,10 @@ type homePage struct {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "home.html", homePage{
-		SiteName: s.deps.Config.SiteName,
+		SiteName:      s.deps.Config.SiteName,
 		EVELogin:      s.deps.Config.EVELoginEnabled() && s.hasRoute("GET /sso/login"),
 		EVEConfigured: s.deps.Config.EVELoginEnabled(),
-		Version:  s.deps.Version,
+		Version:       s.deps.Version,
 	})
 }
 
