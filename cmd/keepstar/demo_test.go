@@ -25,12 +25,15 @@ func TestDemoServesHomePage(t *testing.T) {
 		done <- c.main(ctx, []string{"demo", "-dir", dir, "-listen", "127.0.0.1:0"})
 		pw.Close()
 	}()
-	urls := make(chan string, 1)
+	urls, simURLs := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
 			if u, ok := strings.CutPrefix(sc.Text(), "Keepstar demo is running at "); ok {
 				urls <- u
+			}
+			if rest, ok := strings.CutPrefix(sc.Text(), "Simulated EVE (SSO, ESI, /control): "); ok {
+				simURLs <- strings.Split(rest, ",")[0]
 			}
 		}
 	}()
@@ -50,6 +53,17 @@ func TestDemoServesHomePage(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(body), "Keepstar demo") {
 		t.Fatalf("home: %d %s", res.StatusCode, body)
+	}
+	// The simulated EVE runs beside the site.
+	simURL := <-simURLs
+	res, err = http.Get(simURL + "/.well-known/oauth-authorization-server")
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(meta), simURL+"/v2/oauth/token") {
+		t.Errorf("simulator metadata: %d %s", res.StatusCode, meta)
 	}
 	cancel()
 	if code := <-done; code != 0 {

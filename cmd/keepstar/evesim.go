@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/demo"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/telemetry"
@@ -30,19 +31,13 @@ func (c *clientFlags) Set(v string) error {
 	return nil
 }
 
-// Default simulator application, the one `keepstar demo` registers too.
-const (
-	simClientID     = "keepstar"
-	simClientSecret = "keepstar-evesim-secret"
-)
-
 func (c *cli) evesim(ctx context.Context, args []string) int {
 	fs := c.flags("evesim", "evesim [-listen ADDR] [-characters N] [-seed N] [-client ID:SECRET:CALLBACK]... [-issuer url|host] [-rotate-refresh-tokens=BOOL]")
 	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the simulated SSO, ESI and control API on")
 	characters := fs.Int("characters", 1000, "number of characters in the universe")
 	seed := fs.Int64("seed", 1, "seed of the universe: the same seed and size give the same universe")
 	var clients clientFlags
-	fs.Var(&clients, "client", "a registered EVE application as ID:SECRET:CALLBACK; repeat for several\n(default "+simClientID+":"+simClientSecret+":http://127.0.0.1:8080/sso/callback)")
+	fs.Var(&clients, "client", "a registered EVE application as ID:SECRET:CALLBACK; repeat for several\n(default "+demo.SimClientID+":"+demo.SimClientSecret+":http://127.0.0.1:8080/sso/callback)")
 	issuer := fs.String("issuer", "url", "form of the iss claim: url (https://host) or host (bare host)")
 	rotate := fs.Bool("rotate-refresh-tokens", true, "return a new refresh token on each refresh")
 	if code, done := parse(fs, args); done {
@@ -62,7 +57,7 @@ func (c *cli) evesim(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	if len(clients) == 0 {
-		clients = clientFlags{{ID: simClientID, Secret: simClientSecret, Callback: "http://127.0.0.1:8080/sso/callback"}}
+		clients = clientFlags{{ID: demo.SimClientID, Secret: demo.SimClientSecret, Callback: "http://127.0.0.1:8080/sso/callback"}}
 	}
 	logger, err := telemetry.NewLogger(c.stderr, "text", "info")
 	if err != nil {

@@ -118,7 +118,7 @@ func TestUsage(t *testing.T) {
 	if code, out, _ := run(t, nil, "help"); code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "demo") {
 		t.Errorf("help: %d %s", code, out)
 	}
-	for _, cmd := range []string{"serve", "demo", "migrate", "check", "version"} {
+	for _, cmd := range []string{"serve", "demo", "migrate", "check", "version", "evesim"} {
 		code, _, errOut := run(t, nil, cmd, "-h")
 		if code != 0 || !strings.Contains(errOut, "Usage: keepstar "+cmd) {
 			t.Errorf("%s -h: %d %s", cmd, code, errOut)
@@ -141,5 +141,18 @@ func TestUsage(t *testing.T) {
 	}
 	if code, out, _ := run(t, nil, "version"); code != 0 || !strings.HasPrefix(out, "keepstar ") {
 		t.Errorf("version: %d %s", code, out)
+	}
+}
+
+func TestEvesimFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"evesim", "-issuer", "both"},
+		{"evesim", "-characters", "0"},
+		{"evesim", "-client", "no-callback"},
+		{"evesim", "-listen", "nowhere"},
+	} {
+		if code, _, errOut := run(t, nil, args...); code == 0 || errOut == "" {
+			t.Errorf("%v: exit %d, message %q", args, code, errOut)
+		}
 	}
 }

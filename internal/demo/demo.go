@@ -21,12 +21,17 @@ import (
 // DefaultListen is the demo's address unless told otherwise.
 const DefaultListen = "127.0.0.1:8080"
 
+// DefaultSimListen is where the demo's EVE simulator listens unless taken.
+const DefaultSimListen = "127.0.0.1:8081"
+
 // Site is a prepared demo: its folder, listener and the settings that make it.
 type Site struct {
 	Dir      string
 	Temp     bool // Dir was made for this run and is removed after it
 	Listener net.Listener
-	Settings config.Overrides
+	// SimListener serves the simulated EVE the site logs in with.
+	SimListener net.Listener
+	Settings    config.Overrides
 }
 
 // Prepare makes or reuses the folder dir (a new temporary folder when empty)
@@ -48,21 +53,38 @@ func Prepare(dir, listen string) (*Site, error) {
 		site.Cleanup()
 		return nil, err
 	}
-	ln, err := listenFor(listen)
+	ln, err := listenFor(listen, DefaultListen)
 	if err != nil {
 		site.Cleanup()
 		return nil, err
 	}
-	site.Listener = ln
+	simLn, err := listenFor("", DefaultSimListen)
+	if err != nil {
+		ln.Close()
+		site.Cleanup()
+		return nil, err
+	}
+	site.Listener, site.SimListener = ln, simLn
 	addr := ln.Addr().String()
+	simURL := "http://" + simLn.Addr().String()
 	site.Settings = config.Overrides{
-		"KEEPSTAR_DATABASE_URL": "sqlite:" + filepath.Join(site.Dir, "keepstar.db"),
-		"KEEPSTAR_SECRET_KEY":   key,
-		"KEEPSTAR_LISTEN":       addr,
-		"KEEPSTAR_BASE_URL":     "http://" + addr,
+		"KEEPSTAR_DATABASE_URL":      "sqlite:" + filepath.Join(site.Dir, "keepstar.db"),
+		"KEEPSTAR_SECRET_KEY":        key,
+		"KEEPSTAR_LISTEN":            addr,
+		"KEEPSTAR_BASE_URL":          "http://" + addr,
+		"KEEPSTAR_EVE_SSO_URL":       simURL,
+		"KEEPSTAR_ESI_URL":           simURL,
+		"KEEPSTAR_EVE_CLIENT_ID":     SimClientID,
+		"KEEPSTAR_EVE_CLIENT_SECRET": SimClientSecret,
 	}
 	return site, nil
 }
+
+// The demo's application registered in its simulator.
+const (
+	SimClientID     = "keepstar"
+	SimClientSecret = "keepstar-evesim-secret"
+)
 
 // Cleanup removes a temporary folder.
 func (s *Site) Cleanup() {
@@ -71,7 +93,9 @@ func (s *Site) Cleanup() {
 	}
 }
 
-func listenFor(listen string) (net.Listener, error) {
+// listenFor listens on listen, or on def falling back to a free port when
+// something else has def.
+func listenFor(listen, def string) (net.Listener, error) {
 	if listen != "" {
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
@@ -79,7 +103,7 @@ func listenFor(listen string) (net.Listener, error) {
 		}
 		return ln, nil
 	}
-	ln, err := net.Listen("tcp", DefaultListen)
+	ln, err := net.Listen("tcp", def)
 	if errors.Is(err, syscall.EADDRINUSE) {
 		ln, err = net.Listen("tcp", "127.0.0.1:0")
 	}
