@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"encoding/base64"
 	"errors"
 	"strings"
 	"testing"
@@ -55,6 +56,17 @@ func TestRefusals(t *testing.T) {
 	if _, err := New([]byte("short"), "x"); err == nil {
 		t.Error("short key accepted")
 	}
+}
+
+// flipByte changes one bit of the sealed bytes (not of their text form,
+// where a change might land in unused padding bits).
+func flipByte(t *testing.T, sealed string) string {
+	raw, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(sealed, "v1:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw[len(raw)/2] ^= 0x01
+	return "v1:" + base64.RawStdEncoding.EncodeToString(raw)
 }
 
 func FuzzOpen(f *testing.F) {

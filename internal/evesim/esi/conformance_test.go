@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -22,9 +23,23 @@ import (
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
 
-// specPath is CCP's current spec, relative to this package; a missing file
-// fails the tests rather than skipping them.
+// specPath is CCP's current spec in the project's shared reference folder,
+// which sits beside the repository on the developers' machines and in CI.
+// The spec is not copied into the repository.
 const specPath = "../../../../shared/reference/esi/esi-openapi-3.0-2026-08-18.json"
+
+// requireSpec skips a conformance test on a clone without the shared
+// reference folder (a user's `go test ./...`), and fails it in CI (CI=true),
+// where the folder must be present.
+func requireSpec(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(specPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI: the ESI spec must be present: %v", err)
+		}
+		t.Skipf("ESI spec not found at %s (the shared reference folder beside the repository); CI runs this test", specPath)
+	}
+}
 
 var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
 	loader := openapi3.NewLoader()
@@ -39,6 +54,7 @@ var loadSpec = sync.OnceValues(func() (*openapi3.T, error) {
 // server, so the router matches its requests.
 func specFor(t *testing.T, baseURL string) (*openapi3.T, routers.Router) {
 	t.Helper()
+	requireSpec(t)
 	shared, err := loadSpec()
 	if err != nil {
 		t.Fatal(err)
@@ -54,6 +70,7 @@ func specFor(t *testing.T, baseURL string) (*openapi3.T, routers.Router) {
 
 func TestRouteTableMatchesSpec(t *testing.T) {
 	t.Parallel()
+	requireSpec(t)
 	doc, err := loadSpec()
 	if err != nil {
 		t.Fatal(err)
