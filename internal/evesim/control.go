@@ -18,7 +18,7 @@ import (
 // clock. It is part of the simulator only; Keepstar itself never has it.
 type control struct {
 	u     *universe.Universe
-	clock *Clock
+	clock *universe.Clock
 	esi   faultInjector
 }
 

@@ -13,9 +13,9 @@ import (
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
 
-func controlServer(t *testing.T) (*httptest.Server, *universe.Universe, *Clock) {
+func controlServer(t *testing.T) (*httptest.Server, *universe.Universe, *universe.Clock) {
 	t.Helper()
-	clock := NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
+	clock := universe.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
 	u, err := universe.Generate(universe.Options{Seed: 1, Characters: 300, Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ type Options struct {
 	// RotateRefreshTokens makes each refresh return a new refresh token.
 	RotateRefreshTokens bool
 	// Clock drives the universe; nil means a new one on the wall clock.
-	Clock *Clock
+	Clock *universe.Clock
 	// SigningKey signs access tokens; nil generates one.
 	SigningKey *rsa.PrivateKey
 	Logger     *slog.Logger
@@ -39,14 +39,14 @@ type Sim struct {
 	Universe *universe.Universe
 	SSO      *sso.Server
 	ESI      *esi.Server
-	Clock    *Clock
+	Clock    *universe.Clock
 	mux      *http.ServeMux
 }
 
 // New generates the universe and builds the servers.
 func New(opts Options) (*Sim, error) {
 	if opts.Clock == nil {
-		opts.Clock = NewClock(nil)
+		opts.Clock = universe.NewClock(nil)
 	}
 	started := time.Now()
 	u, err := universe.Generate(universe.Options{Seed: opts.Seed, Characters: opts.Characters, Now: opts.Clock.Now})

@@ -15,6 +15,7 @@ import (
 	evesso "github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
+	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
 
 // startSim serves a composed simulator on a real port, with one application.
@@ -26,7 +27,7 @@ func startSim(t *testing.T) (*evesim.Sim, string) {
 	sim, err := evesim.New(evesim.Options{
 		BaseURL: ts.URL, Seed: 5, Characters: 400, RotateRefreshTokens: true, Issuer: sso.IssuerURL,
 		Clients: []sso.Client{{ID: "app", Secret: "app-secret", Callback: "http://127.0.0.1:9/sso/callback"}},
-		Clock:   evesim.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }),
+		Clock:   universe.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }),
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -26,25 +26,10 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-// clock is the one clock of a test: the universe's (so the simulator's)
-// and the client's.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+// newClock gives the one clock of a test: the universe's (so the
+// simulator's) and the client's, moved by hand.
+func newClock() *universe.Clock {
+	return universe.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
 }
 
 const (
@@ -58,7 +43,7 @@ const (
 // client pointed at it.
 type env struct {
 	u      *universe.Universe
-	clock  *clock
+	clock  *universe.Clock
 	sim    *sim.Server
 	ts     *httptest.Server
 	client *Client

@@ -20,6 +20,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
 
 // keyServer is a minimal SSO for hand-made tokens: the metadata document
@@ -86,7 +88,7 @@ func (ks *keyServer) publish(keys map[string]any) {
 	ks.mu.Unlock()
 }
 
-func (ks *keyServer) client(t *testing.T, clk *clock) *Client {
+func (ks *keyServer) client(t *testing.T, clk *universe.Clock) *Client {
 	t.Helper()
 	c, err := New(Config{BaseURL: ks.ts.URL, ClientID: clientID, ClientSecret: clientSecret, RedirectURL: callback, Now: clk.Now})
 	if err != nil {

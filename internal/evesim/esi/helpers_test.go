@@ -21,24 +21,6 @@ import (
 // not a future date on the test clock.
 var testStart = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is a universe clock the tests move by hand.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // testTokens maps opaque test strings to grants; verifying JWTs is the SSO
 // simulator's business.
 type testTokens struct {
@@ -63,7 +45,7 @@ var _ TokenVerifier = (*testTokens)(nil)
 // fixture is a universe of a few hundred characters served over HTTP.
 type fixture struct {
 	t      *testing.T
-	clock  *clock
+	clock  *universe.Clock
 	u      *universe.Universe
 	srv    *Server
 	ts     *httptest.Server
@@ -73,7 +55,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	clk := &clock{t: testStart}
+	clk := universe.NewClock(func() time.Time { return testStart })
 	u, err := universe.Generate(universe.Options{Seed: 7, Characters: 300, Now: clk.Now})
 	if err != nil {
 		t.Fatalf("generate universe: %v", err)

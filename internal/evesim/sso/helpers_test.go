@@ -29,24 +29,6 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-// clock is a universe clock the tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 const (
 	confidentialID = "3b1f0c6a0e2f4d7a9c5e8b2d1f0a6c4e"
 	secret         = "s3cr3t-Key_ABCDEFGHIJ"
@@ -56,7 +38,7 @@ const (
 
 type env struct {
 	u     *universe.Universe
-	clock *clock
+	clock *universe.Clock
 	srv   *Server
 	ts    *httptest.Server
 	// http never follows redirects, so tests see where the SSO sends the
@@ -66,7 +48,7 @@ type env struct {
 
 func newEnv(t *testing.T, mod func(*Options)) *env {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	clk := universe.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
 	u, err := universe.Generate(universe.Options{Seed: 42, Characters: 300, Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)

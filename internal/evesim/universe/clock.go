@@ -1,20 +1,21 @@
-package evesim
+package universe
 
 import (
 	"sync"
 	"time"
 )
 
-// Clock is the simulator's time: the wall clock moved by an offset that the
-// control API advances, so a demo or an outside test can make codes expire or
-// caches go stale without waiting.
+// Clock is the universe's time: a base clock (the wall clock, or a fixed
+// instant in tests) moved forward by an offset, so a demo, the control API or
+// a test can make codes expire or caches go stale without waiting.
 type Clock struct {
 	mu     sync.Mutex
 	offset time.Duration
 	wall   func() time.Time
 }
 
-// NewClock gives a clock that follows wall (time.Now when nil).
+// NewClock gives a clock that follows wall (time.Now when nil). Tests pass a
+// function returning a fixed instant and move it with Advance.
 func NewClock(wall func() time.Time) *Clock {
 	if wall == nil {
 		wall = time.Now
