@@ -2,7 +2,6 @@ package evesim
 
 import (
 	"crypto/rsa"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -87,8 +86,3 @@ func New(opts Options) (*Sim, error) {
 
 // ServeHTTP serves SSO, ESI and the control API.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
-
-// String describes the simulator for logs.
-func (s *Sim) String() string {
-	return fmt.Sprintf("evesim (%d characters)", len(s.Universe.CharacterIDs()))
-}

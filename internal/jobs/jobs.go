@@ -81,7 +81,6 @@ type Options struct {
 // driver.
 type Queue struct {
 	client  queueClient
-	db      *store.DB
 	working bool
 }
 
@@ -131,7 +130,7 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 	}
 	rc.Schema = schema
 
-	q := &Queue{db: db, working: rc.Queues != nil}
+	q := &Queue{working: rc.Queues != nil}
 	switch db.Dialect() {
 	case config.SQLite:
 		c, err := river.NewClient(riversqlite.New(db.SQLWriter()), rc)
