@@ -10,26 +10,34 @@ import (
 // corporation's alliance), as when a pilot leaves one corporation and joins
 // another. Their corporation roles are lost, as in game.
 func (u *Universe) MoveCharacter(charID, corpID int32) error {
+	return u.change(charID, true, func(c *Character) error {
+		if _, ok := u.corporations[corpID]; !ok || corpID == Doomheim {
+			return fmt.Errorf("%w: %d", ErrNoCorporation, corpID)
+		}
+		u.removeMember(c.CorporationID, charID)
+		c.CorporationID = corpID
+		c.Roles = nil
+		c.TitleIDs = nil
+		c.JoinedCorp = u.now().UTC().Truncate(1e9)
+		u.members[corpID] = append(u.members[corpID], charID)
+		u.touch(int64(charID), int64(corpID))
+		return nil
+	})
+}
+
+// change runs fn on a character under the write lock. With live, a
+// biomassed character is refused: the dead cannot act in game.
+func (u *Universe) change(charID int32, live bool, fn func(c *Character) error) error {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	c, err := u.character(charID)
 	if err != nil {
 		return err
 	}
-	if c.Biomassed {
+	if live && c.Biomassed {
 		return ErrBiomassed
 	}
-	if _, ok := u.corporations[corpID]; !ok || corpID == Doomheim {
-		return fmt.Errorf("%w: %d", ErrNoCorporation, corpID)
-	}
-	u.removeMember(c.CorporationID, charID)
-	c.CorporationID = corpID
-	c.Roles = nil
-	c.TitleIDs = nil
-	c.JoinedCorp = u.now().UTC().Truncate(1e9)
-	u.members[corpID] = append(u.members[corpID], charID)
-	u.touch(int64(charID), int64(corpID))
-	return nil
+	return fn(c)
 }
 
 func (u *Universe) removeMember(corpID, charID int32) {
@@ -67,60 +75,53 @@ func (u *Universe) SetCorporationAlliance(corpID, allianceID int32) error {
 // 0: a new account), as in a character bazaar sale. Its owner hash changes
 // and its refresh tokens die.
 func (u *Universe) TransferCharacter(charID, toAccount int32) (int32, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
+	err := u.change(charID, true, func(c *Character) error {
+		if toAccount == 0 {
+			u.nextAccount++
+			toAccount = u.nextAccount
+			u.accounts[toAccount] = &Account{ID: toAccount}
+		}
+		to, ok := u.accounts[toAccount]
+		if !ok {
+			return fmt.Errorf("universe: no account %d", toAccount)
+		}
+		if toAccount == c.AccountID {
+			return fmt.Errorf("universe: character %d is already on account %d", charID, toAccount)
+		}
+		from := u.accounts[c.AccountID]
+		if i := slices.Index(from.Characters, charID); i >= 0 {
+			from.Characters = slices.Delete(from.Characters, i, i+1)
+		}
+		to.Characters = append(to.Characters, charID)
+		c.AccountID = toAccount
+		c.Transfers++
+		c.TokenGeneration++
+		u.touch(int64(charID))
+		return nil
+	})
 	if err != nil {
 		return 0, err
 	}
-	if c.Biomassed {
-		return 0, ErrBiomassed
-	}
-	if toAccount == 0 {
-		u.nextAccount++
-		toAccount = u.nextAccount
-		u.accounts[toAccount] = &Account{ID: toAccount}
-	}
-	to, ok := u.accounts[toAccount]
-	if !ok {
-		return 0, fmt.Errorf("universe: no account %d", toAccount)
-	}
-	if toAccount == c.AccountID {
-		return 0, fmt.Errorf("universe: character %d is already on account %d", charID, toAccount)
-	}
-	from := u.accounts[c.AccountID]
-	if i := slices.Index(from.Characters, charID); i >= 0 {
-		from.Characters = slices.Delete(from.Characters, i, i+1)
-	}
-	to.Characters = append(to.Characters, charID)
-	c.AccountID = toAccount
-	c.Transfers++
-	c.TokenGeneration++
-	u.touch(int64(charID))
 	return toAccount, nil
 }
 
 // Biomass deletes a character: it moves to Doomheim for good and can no
 // longer log in.
 func (u *Universe) Biomass(charID int32) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
-	if err != nil {
-		return err
-	}
-	if c.Biomassed {
+	return u.change(charID, false, func(c *Character) error {
+		if c.Biomassed {
+			return nil
+		}
+		u.removeMember(c.CorporationID, charID)
+		c.CorporationID = Doomheim
+		c.Biomassed = true
+		c.Roles, c.TitleIDs = nil, nil
+		c.TokenGeneration++
+		c.FleetID, c.WingID, c.SquadID, c.FleetRole = 0, 0, 0, ""
+		u.members[Doomheim] = append(u.members[Doomheim], charID)
+		u.touch(int64(charID))
 		return nil
-	}
-	u.removeMember(c.CorporationID, charID)
-	c.CorporationID = Doomheim
-	c.Biomassed = true
-	c.Roles, c.TitleIDs = nil, nil
-	c.TokenGeneration++
-	c.FleetID, c.WingID, c.SquadID, c.FleetRole = 0, 0, 0, ""
-	u.members[Doomheim] = append(u.members[Doomheim], charID)
-	u.touch(int64(charID))
-	return nil
+	})
 }
 
 // Rename gives a character a new name (a paid name change in game).
@@ -129,88 +130,68 @@ func (u *Universe) Rename(charID int32, name string) error {
 	if len(name) < 3 || len(name) > 37 {
 		return fmt.Errorf("universe: name %q must have 3 to 37 characters", name)
 	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
-	if err != nil {
-		return err
-	}
-	c.Name = name
-	u.touch(int64(charID))
-	return nil
+	return u.change(charID, false, func(c *Character) error {
+		c.Name = name
+		u.touch(int64(charID))
+		return nil
+	})
 }
 
 // SetRoles replaces a character's corporation roles.
 func (u *Universe) SetRoles(charID int32, roles []string) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
-	if err != nil {
-		return err
-	}
-	c.Roles = slices.Clone(roles)
-	u.touch(int64(charID), int64(c.CorporationID))
-	return nil
+	return u.change(charID, false, func(c *Character) error {
+		c.Roles = slices.Clone(roles)
+		u.touch(int64(charID), int64(c.CorporationID))
+		return nil
+	})
 }
 
 // InvalidateTokens kills every refresh token of a character, as a password
 // change or revoking the application on the account does.
 func (u *Universe) InvalidateTokens(charID int32) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
-	if err != nil {
-		return err
-	}
-	c.TokenGeneration++
-	return nil
+	return u.change(charID, false, func(c *Character) error {
+		c.TokenGeneration++
+		return nil
+	})
 }
 
 // SetOnline logs a character in or out.
 func (u *Universe) SetOnline(charID int32, online bool) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
-	if err != nil {
-		return err
-	}
-	now := u.now().UTC().Truncate(1e9)
-	if online && !c.Online {
-		c.LastLogin = now
-		c.Logins++
-	}
-	if !online && c.Online {
-		c.LastLogout = now
-	}
-	c.Online = online
-	u.touch(int64(charID))
-	return nil
+	return u.change(charID, false, func(c *Character) error {
+		now := u.now().UTC().Truncate(1e9)
+		if online && !c.Online {
+			c.LastLogin = now
+			c.Logins++
+		}
+		if !online && c.Online {
+			c.LastLogout = now
+		}
+		c.Online = online
+		u.touch(int64(charID))
+		return nil
+	})
 }
 
 // CreateFleet makes a fleet with boss as its fleet commander, one wing and
 // one squad, and returns its id.
 func (u *Universe) CreateFleet(boss int32) (int64, error) {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(boss)
-	if err != nil {
-		return 0, err
-	}
-	if c.Biomassed {
-		return 0, ErrBiomassed
-	}
-	u.leaveFleet(c)
-	u.nextFleetID++
-	f := &Fleet{ID: u.nextFleetID, BossID: boss, nextSubID: u.nextFleetID * 10}
-	f.nextSubID++
-	wing := Wing{ID: f.nextSubID, Name: "Wing 1"}
-	f.nextSubID++
-	wing.Squads = []Squad{{ID: f.nextSubID, Name: "Squad 1"}}
-	f.Wings = []Wing{wing}
-	u.fleets[f.ID] = f
-	c.FleetID, c.FleetRole, c.WingID, c.SquadID = f.ID, "fleet_commander", -1, -1
-	u.touch(f.ID)
-	return f.ID, nil
+	var id int64
+	err := u.change(boss, true, func(c *Character) error {
+		u.leaveFleet(c)
+		u.nextFleetID++
+		f := &Fleet{ID: u.nextFleetID, BossID: boss, nextSubID: u.nextFleetID * 10}
+		f.nextSubID++
+		wing := Wing{ID: f.nextSubID, Name: "Wing 1"}
+		f.nextSubID++
+		wing.Squads = []Squad{{ID: f.nextSubID, Name: "Squad 1"}}
+		f.Wings = []Wing{wing}
+		u.fleets[f.ID] = f
+		c.FleetID, c.FleetRole, c.WingID, c.SquadID = f.ID, "fleet_commander", -1, -1
+		u.touch(f.ID)
+		id = f.ID
+		return nil
+	})
+	return id, err
 }
 
 // JoinFleet puts a character into a fleet's first squad as a squad member.
@@ -238,14 +219,10 @@ func (u *Universe) JoinFleet(fleetID int64, charID int32) error {
 // LeaveFleet takes a character out of its fleet; a fleet whose boss leaves
 // closes.
 func (u *Universe) LeaveFleet(charID int32) error {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	c, err := u.character(charID)
-	if err != nil {
-		return err
-	}
-	u.leaveFleet(c)
-	return nil
+	return u.change(charID, false, func(c *Character) error {
+		u.leaveFleet(c)
+		return nil
+	})
 }
 
 func (u *Universe) leaveFleet(c *Character) {
