@@ -32,16 +32,12 @@ type tokenResponse struct {
 
 // token serves POST /v2/oauth/token.
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, errInvalidRequest("Malformed form body."))
-		return
-	}
-	client, oerr := s.authenticate(r)
-	if oerr != nil {
-		writeOAuthError(w, oerr)
+	client, ok := s.clientRequest(w, r)
+	if !ok {
 		return
 	}
 	var resp tokenResponse
+	var oerr *oauthError
 	switch gt := r.PostForm.Get("grant_type"); gt {
 	case "authorization_code":
 		resp, oerr = s.exchangeCode(client, r.PostForm)
@@ -58,6 +54,22 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// clientRequest reads the form of a token or revoke request and
+// authenticates its client, answering the OAuth error itself when either
+// fails.
+func (s *Server) clientRequest(w http.ResponseWriter, r *http.Request) (Client, bool) {
+	if err := r.ParseForm(); err != nil {
+		writeOAuthError(w, errInvalidRequest("Malformed form body."))
+		return Client{}, false
+	}
+	client, oerr := s.authenticate(r)
+	if oerr != nil {
+		writeOAuthError(w, oerr)
+		return Client{}, false
+	}
+	return client, true
 }
 
 // authenticate identifies the client: HTTP Basic client_id:secret, or
@@ -246,13 +258,8 @@ func (s *Server) mint(clientID string, charID int32, scopes []string) (string, e
 // whatever the token: unknown, already dead, another client's (left alive),
 // or an access token (which cannot be revoked and lives out its 20 minutes).
 func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeOAuthError(w, errInvalidRequest("Malformed form body."))
-		return
-	}
-	client, oerr := s.authenticate(r)
-	if oerr != nil {
-		writeOAuthError(w, oerr)
+	client, ok := s.clientRequest(w, r)
+	if !ok {
 		return
 	}
 	if tok := r.PostForm.Get("token"); tok != "" && r.PostForm.Get("token_type_hint") != "access_token" {
