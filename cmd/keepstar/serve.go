@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/app"
@@ -44,23 +45,28 @@ func (c *cli) migrate(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
-	if err != nil {
-		fmt.Fprintf(c.stderr, "keepstar migrate: %v\n", err)
-		return exitFailure
-	}
-	defer db.Close()
-	if err := app.Migrate(ctx, db, logger); err != nil {
-		fmt.Fprintf(c.stderr, "keepstar migrate: %v\n", err)
-		return exitFailure
-	}
-	current, _, err := db.SchemaVersions(ctx)
+	current, err := migrateDatabase(ctx, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "keepstar migrate: %v\n", err)
 		return exitFailure
 	}
 	fmt.Fprintf(c.stdout, "database %s is at schema version %d\n", cfg.Database, current)
 	return exitOK
+}
+
+// migrateDatabase applies every pending migration and gives the schema
+// version reached.
+func migrateDatabase(ctx context.Context, cfg *config.Config, logger *slog.Logger) (int64, error) {
+	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	if err := app.Migrate(ctx, db, logger); err != nil {
+		return 0, err
+	}
+	current, _, err := db.SchemaVersions(ctx)
+	return current, err
 }
 
 func (c *cli) check(ctx context.Context, args []string) int {
