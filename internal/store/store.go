@@ -247,18 +247,29 @@ func (tx *Tx) rollback() error {
 
 // normalizeArgs stores every time in UTC, rounded to the microsecond that
 // PostgreSQL keeps, so both engines hold and compare the same values (SQLite
-// compares times as text).
+// compares times as text). The caller's slice is copied before any change:
+// a caller passing args... keeps its own values.
 func normalizeArgs(args []any) []any {
+	copied := false
 	for i, a := range args {
+		var norm any
 		switch v := a.(type) {
 		case time.Time:
-			args[i] = v.UTC().Round(time.Microsecond)
+			norm = v.UTC().Round(time.Microsecond)
 		case *time.Time:
-			if v != nil {
-				t := v.UTC().Round(time.Microsecond)
-				args[i] = &t
+			if v == nil {
+				continue
 			}
+			t := v.UTC().Round(time.Microsecond)
+			norm = &t
+		default:
+			continue
 		}
+		if !copied {
+			args = append([]any(nil), args...)
+			copied = true
+		}
+		args[i] = norm
 	}
 	return args
 }
