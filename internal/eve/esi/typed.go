@@ -1,0 +1,78 @@
+package esi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// DoomheimID is the corporation of biomassed characters.
+const DoomheimID = 1000001
+
+// Character is what Keepstar reads of GET /characters/{character_id}.
+type Character struct {
+	Name           string    `json:"name"`
+	CorporationID  int32     `json:"corporation_id"`
+	AllianceID     int32     `json:"alliance_id"`
+	FactionID      int32     `json:"faction_id"`
+	Birthday       time.Time `json:"birthday"`
+	SecurityStatus float64   `json:"security_status"`
+}
+
+// Corporation is what Keepstar reads of GET /corporations/{corporation_id}.
+type Corporation struct {
+	Name        string `json:"name"`
+	Ticker      string `json:"ticker"`
+	AllianceID  int32  `json:"alliance_id"`
+	FactionID   int32  `json:"faction_id"`
+	CEOID       int32  `json:"ceo_id"`
+	MemberCount int    `json:"member_count"`
+}
+
+// Alliance is what Keepstar reads of GET /alliances/{alliance_id}.
+type Alliance struct {
+	Name                  string    `json:"name"`
+	Ticker                string    `json:"ticker"`
+	ExecutorCorporationID int32     `json:"executor_corporation_id"`
+	FactionID             int32     `json:"faction_id"`
+	DateFounded           time.Time `json:"date_founded"`
+}
+
+// Character reads a character's public information.
+func (c *Client) Character(ctx context.Context, id int32) (Character, error) {
+	return getJSON[Character](ctx, c, Request{Route: "GET /characters/{character_id}", Path: "/characters/" + itoa(id)})
+}
+
+// Corporation reads a corporation's public information.
+func (c *Client) Corporation(ctx context.Context, id int32) (Corporation, error) {
+	return getJSON[Corporation](ctx, c, Request{Route: "GET /corporations/{corporation_id}", Path: "/corporations/" + itoa(id)})
+}
+
+// Alliance reads an alliance's public information.
+func (c *Client) Alliance(ctx context.Context, id int32) (Alliance, error) {
+	return getJSON[Alliance](ctx, c, Request{Route: "GET /alliances/{alliance_id}", Path: "/alliances/" + itoa(id)})
+}
+
+// CorporationMembers lists a corporation's members, with the token of
+// characterID (a member, with esi-corporations.read_corporation_membership.v1)
+// for login.
+func (c *Client) CorporationMembers(ctx context.Context, corpID, characterID int32, login string) ([]int32, error) {
+	return getJSON[[]int32](ctx, c, Request{Route: "GET /corporations/{corporation_id}/members",
+		Path: "/corporations/" + itoa(corpID) + "/members", CharacterID: characterID, Login: login})
+}
+
+func getJSON[T any](ctx context.Context, c *Client, req Request) (T, error) {
+	var v T
+	res, err := c.Get(ctx, req)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(res.Body, &v); err != nil {
+		return v, fmt.Errorf("esi: %s: decode answer: %w", req.Route, err)
+	}
+	return v, nil
+}
+
+func itoa(id int32) string { return strconv.Itoa(int(id)) }
