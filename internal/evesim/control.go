@@ -50,6 +50,9 @@ func (c *control) mount(mux *http.ServeMux) {
 	mux.HandleFunc("PUT /control/characters/{id}/roles", characterChange(c, func(id int32, b rolesBody) error {
 		return c.u.SetRoles(id, b.Roles)
 	}))
+	mux.HandleFunc("PUT /control/characters/{id}/titles", characterChange(c, func(id int32, b titlesBody) error {
+		return c.u.SetTitles(id, b.TitleIDs)
+	}))
 	mux.HandleFunc("POST /control/characters/{id}/invalidate-tokens", characterChange(c, func(id int32, _ noBody) error {
 		return c.u.InvalidateTokens(id)
 	}))
@@ -57,6 +60,9 @@ func (c *control) mount(mux *http.ServeMux) {
 		return c.u.SetOnline(id, b.Online)
 	}))
 	mux.HandleFunc("POST /control/corporations/{id}/alliance", c.corporationAlliance)
+	mux.HandleFunc("GET /control/corporations/{id}/titles", c.corporationTitles)
+	mux.HandleFunc("POST /control/killmails", c.addKillmail)
+	mux.HandleFunc("GET /control/killmails", c.killmails)
 	mux.HandleFunc("GET /control/accounts/{id}", c.account)
 	mux.HandleFunc("POST /control/fleets", c.createFleet)
 	mux.HandleFunc("POST /control/clock", c.advanceClock)
@@ -155,6 +161,7 @@ type characterView struct {
 	OwnerHash     string   `json:"owner_hash"`
 	Biomassed     bool     `json:"biomassed"`
 	Roles         []string `json:"roles"`
+	TitleIDs      []int32  `json:"title_ids"`
 	FleetID       int64    `json:"fleet_id,omitempty"`
 }
 
@@ -166,7 +173,7 @@ func (c *control) view(id int32) (characterView, error) {
 	return characterView{
 		ID: ch.ID, Name: ch.Name, CorporationID: ch.CorporationID, AllianceID: c.u.AllianceOf(ch),
 		AccountID: ch.AccountID, OwnerHash: c.u.OwnerHash(ch), Biomassed: ch.Biomassed,
-		Roles: append([]string{}, ch.Roles...), FleetID: ch.FleetID,
+		Roles: append([]string{}, ch.Roles...), TitleIDs: append([]int32{}, ch.TitleIDs...), FleetID: ch.FleetID,
 	}, nil
 }
 
@@ -219,6 +226,9 @@ type (
 	rolesBody struct {
 		Roles []string `json:"roles"`
 	}
+	titlesBody struct {
+		TitleIDs []int32 `json:"title_ids"`
+	}
 	onlineBody struct {
 		Online bool `json:"online"`
 	}
@@ -243,6 +253,77 @@ func (c *control) corporationAlliance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int32{"corporation_id": corp.ID, "alliance_id": corp.AllianceID})
+}
+
+// titleView is a corporation title as the control API lists it.
+type titleView struct {
+	ID   int32  `json:"title_id"`
+	Name string `json:"name"`
+}
+
+func (c *control) corporationTitles(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(w, r)
+	if !ok {
+		return
+	}
+	titles, err := c.u.Titles(id)
+	if err != nil {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": err.Error()})
+		return
+	}
+	out := make([]titleView, len(titles))
+	for i, t := range titles {
+		out[i] = titleView{ID: t.ID, Name: t.Name}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// killmailView is what the control API tells of a killmail: enough to fetch
+// it from ESI.
+type killmailView struct {
+	ID       int64     `json:"killmail_id"`
+	Hash     string    `json:"killmail_hash"`
+	Time     time.Time `json:"killmail_time"`
+	VictimID int32     `json:"victim_id"`
+}
+
+// addKillmail records a kill made now: the victim's ship (ship_type_id 0:
+// the one they fly) dies in a system (solar_system_id 0: theirs).
+func (c *control) addKillmail(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		VictimID      int32   `json:"victim_id"`
+		AttackerIDs   []int32 `json:"attacker_ids"`
+		ShipTypeID    int32   `json:"ship_type_id"`
+		SolarSystemID int32   `json:"solar_system_id"`
+	}
+	if !readJSON(w, r, &body) {
+		return
+	}
+	if body.VictimID == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "victim_id is required"})
+		return
+	}
+	id, hash, err := c.u.AddKillmail(body.VictimID, body.AttackerIDs, body.ShipTypeID, body.SolarSystemID)
+	if err != nil {
+		controlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"killmail_id": id, "killmail_hash": hash})
+}
+
+// killmails lists every killmail, oldest first.
+func (c *control) killmails(w http.ResponseWriter, r *http.Request) {
+	ids := c.u.KillmailIDs()
+	out := make([]killmailView, 0, len(ids))
+	for _, id := range ids {
+		k, err := c.u.Killmail(id)
+		if err != nil {
+			controlError(w, err)
+			return
+		}
+		out = append(out, killmailView{ID: k.ID, Hash: k.Hash, Time: k.Time.UTC(), VictimID: k.Victim.CharacterID})
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (c *control) account(w http.ResponseWriter, r *http.Request) {

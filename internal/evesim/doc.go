@@ -2,6 +2,7 @@
 // (evesim/universe), EVE SSO v2 (evesim/sso) and ESI (evesim/esi) served
 // together on one address, plus a control API with which tests and demos
 // change the universe as players and CCP would (move, transfer, biomass a
-// character, change roles, form fleets, move the clock). `keepstar evesim`
-// runs it alone; `keepstar demo` runs it beside the site.
+// character, change roles and titles, form fleets, record killmails, move
+// the clock). `keepstar evesim` runs it alone; `keepstar demo` runs it
+// beside the site.
 package evesim

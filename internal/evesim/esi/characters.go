@@ -10,8 +10,9 @@ import (
 )
 
 // characterDetail is the spec's CharactersDetail. The universe has no
-// achievements, so achievement_score (required) is 0, and no titles, so
-// the title fields are left out.
+// achievements, so achievement_score (required) is 0. Its titles are served
+// by /characters/{id}/titles; the optional corporation_title and
+// character_title_id (a UUID the universe does not model) are left out.
 type characterDetail struct {
 	AchievementScore int64     `json:"achievement_score"`
 	AllianceID       int32     `json:"alliance_id,omitempty"`

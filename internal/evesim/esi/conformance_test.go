@@ -164,11 +164,23 @@ func TestConformance(t *testing.T) {
 	if err := f.u.SetOnline(c.director, true); err != nil {
 		t.Fatal(err)
 	}
+	if err := f.u.SetTitles(c.director, []int32{1, 2}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.u.SetTitles(c.member, nil); err != nil {
+		t.Fatal(err)
+	}
+	kill := f.u.KillmailIDs()[0]
+	km, err := f.u.Killmail(kill)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	all := []string{
 		"esi-corporations.read_corporation_membership.v1", "esi-corporations.track_members.v1",
 		"esi-characters.read_corporation_roles.v1", "esi-location.read_location.v1", "esi-location.read_ship_type.v1",
 		"esi-location.read_online.v1", "esi-fleets.read_fleet.v1", "esi-mail.send_mail.v1",
+		"esi-corporations.read_titles.v1", "esi-characters.read_titles.v1",
 	}
 	dir := f.token(c.director, all...)
 	mem := f.token(c.member, all...)
@@ -212,6 +224,10 @@ func TestConformance(t *testing.T) {
 		{name: "unknown system", method: "GET", path: "/universe/systems/1", want: 404},
 		{name: "type", method: "GET", path: "/universe/types/587", want: 200},
 		{name: "unknown type", method: "GET", path: "/universe/types/1", want: 404},
+		{name: "killmail", method: "GET", path: p("/killmails/%d/%s", kill, km.Hash), want: 200},
+		{name: "killmail wrong hash", method: "GET", path: p("/killmails/%d/%s", kill, strings.Repeat("0", 40)), want: 422},
+		{name: "killmail unknown", method: "GET", path: p("/killmails/1/%s", km.Hash), want: 422},
+		{name: "killmail non-numeric", method: "GET", path: p("/killmails/abc/%s", km.Hash), want: 400, invalidRequest: true},
 
 		{name: "members", method: "GET", path: p("/corporations/%d/members", corp), token: mem, want: 200},
 		{name: "members no token", method: "GET", path: p("/corporations/%d/members", corp), want: 401},
@@ -221,6 +237,16 @@ func TestConformance(t *testing.T) {
 		{name: "membertracking", method: "GET", path: p("/corporations/%d/membertracking", corp), token: dir, want: 200},
 		{name: "membertracking no director", method: "GET", path: p("/corporations/%d/membertracking", corp), token: mem, want: 403},
 		{name: "corporation roles", method: "GET", path: p("/corporations/%d/roles", corp), token: mem, want: 200},
+		{name: "corporation titles", method: "GET", path: p("/corporations/%d/titles", corp), token: dir, want: 200},
+		{name: "corporation titles no director", method: "GET", path: p("/corporations/%d/titles", corp), token: mem, want: 403},
+		{name: "corporation titles outsider", method: "GET", path: p("/corporations/%d/titles", corp), token: out, want: 403},
+		{name: "corporation titles no scope", method: "GET", path: p("/corporations/%d/titles", corp), token: noScope, want: 403},
+		{name: "member titles", method: "GET", path: p("/corporations/%d/members/titles", corp), token: dir, want: 200},
+		{name: "member titles no director", method: "GET", path: p("/corporations/%d/members/titles", corp), token: mem, want: 403},
+		{name: "member titles no token", method: "GET", path: p("/corporations/%d/members/titles", corp), want: 401},
+		{name: "character titles", method: "GET", path: p("/characters/%d/titles", d), token: dir, want: 200},
+		{name: "character titles none", method: "GET", path: p("/characters/%d/titles", m), token: mem, want: 200},
+		{name: "character titles other", method: "GET", path: p("/characters/%d/titles", d), token: mem, want: 403},
 		{name: "character roles", method: "GET", path: p("/characters/%d/roles", d), token: dir, want: 200},
 		{name: "character roles other", method: "GET", path: p("/characters/%d/roles", d), token: mem, want: 403},
 		{name: "location", method: "GET", path: p("/characters/%d/location", d), token: dir, want: 200},

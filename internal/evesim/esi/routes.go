@@ -34,6 +34,7 @@ func (s *Server) routeTable() []*route {
 	const (
 		membership = "esi-corporations.read_corporation_membership.v1"
 		readFleet  = "esi-fleets.read_fleet.v1"
+		corpTitles = "esi-corporations.read_titles.v1"
 	)
 	return []*route{
 		// Public.
@@ -47,6 +48,8 @@ func (s *Server) routeTable() []*route {
 		{pattern: "POST /universe/names", handle: s.names},
 		{pattern: "GET /universe/systems/{system_id}", handle: s.system},
 		{pattern: "GET /universe/types/{type_id}", handle: s.itemType},
+		(&route{pattern: "GET /killmails/{killmail_id}/{killmail_hash}", cacheSeconds: 2592000,
+			handle: s.killmailByHash}).bucketed("killmail", 3600, "15m"),
 
 		// Corporation, with the caller's membership (and roles) checked.
 		(&route{pattern: "GET /corporations/{corporation_id}/members", scope: membership, cacheSeconds: 3600,
@@ -55,10 +58,16 @@ func (s *Server) routeTable() []*route {
 			roles: []string{"Director"}, cacheSeconds: 3600, handle: s.memberTracking}).bucketed("corp-member", 300, "15m"),
 		(&route{pattern: "GET /corporations/{corporation_id}/roles", scope: membership, cacheSeconds: 3600,
 			handle: s.corporationRoles}).bucketed("corp-member", 300, "15m"),
+		(&route{pattern: "GET /corporations/{corporation_id}/titles", scope: corpTitles, roles: []string{"Director"},
+			cacheSeconds: 3600, handle: s.corporationTitles}).bucketed("corp-detail", 300, "15m"),
+		(&route{pattern: "GET /corporations/{corporation_id}/members/titles", scope: corpTitles, roles: []string{"Director"},
+			cacheSeconds: 3600, handle: s.corporationMemberTitles}).bucketed("corp-member", 300, "15m"),
 
 		// Character, for the token's own character.
 		(&route{pattern: "GET /characters/{character_id}/roles", scope: "esi-characters.read_corporation_roles.v1",
 			cacheSeconds: 3600, handle: s.characterRoles}).bucketed("char-detail", 600, "15m"),
+		(&route{pattern: "GET /characters/{character_id}/titles", scope: "esi-characters.read_titles.v1",
+			cacheSeconds: 3600, handle: s.characterTitles}).bucketed("char-detail", 600, "15m"),
 		(&route{pattern: "GET /characters/{character_id}/location", scope: "esi-location.read_location.v1",
 			cacheSeconds: 5, handle: s.location}).bucketed("char-location", 1200, "15m"),
 		(&route{pattern: "GET /characters/{character_id}/ship", scope: "esi-location.read_ship_type.v1",

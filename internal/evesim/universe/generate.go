@@ -81,6 +81,7 @@ func Generate(opts Options) (*Universe, error) {
 		characters:   make(map[int32]*Character, n),
 		accounts:     map[int32]*Account{},
 		fleets:       map[int64]*Fleet{},
+		killmails:    map[int64]*Killmail{},
 		members:      map[int32][]int32{},
 		changed:      map[int64]time.Time{0: opts.Now().UTC().Truncate(time.Second)},
 		nextFleetID:  1000000000000,
@@ -214,6 +215,9 @@ func Generate(opts Options) (*Universe, error) {
 			a.CreatorID = FirstCharacter + 1
 		}
 	}
+	extra := rand.New(rand.NewPCG(uint64(opts.Seed), titleStream))
+	u.generateTitles(extra, corpIDs)
+	u.generateKillmails(extra, n)
 	return u, nil
 }
 

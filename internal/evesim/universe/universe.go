@@ -1,8 +1,9 @@
 // Package universe is the simulated EVE Online universe behind Keepstar's SSO
 // and ESI simulator: factions, alliances, corporations and characters
-// generated deterministically from a seed and a size, the player accounts
-// that own the characters (and so their owner hashes), and the changes a test
-// or demo makes to them (moves, transfers, biomassing, roles, fleets). It
+// generated deterministically from a seed and a size, with corporation titles
+// and a few killmails, the player accounts that own the characters (and so
+// their owner hashes), and the changes a test or demo makes to them (moves,
+// transfers, biomassing, roles, titles, fleets, killmails). It
 // knows nothing of HTTP; the sso and esi simulators serve it.
 package universe
 
@@ -32,6 +33,10 @@ var (
 	ErrNoAlliance    = errors.New("universe: no such alliance")
 	ErrNoFleet       = errors.New("universe: no such fleet")
 	ErrBiomassed     = errors.New("universe: character is biomassed")
+	ErrNoTitle       = errors.New("universe: no such title")
+	ErrNoKillmail    = errors.New("universe: no such killmail")
+	ErrNoItemType    = errors.New("universe: no such item type")
+	ErrNoSolarSystem = errors.New("universe: no such solar system")
 )
 
 // Faction is one of the empire or pirate factions.
@@ -69,6 +74,9 @@ type Corporation struct {
 	Shares        int64
 	Description   string
 	URL           string
+	// Titles are the titles members can hold, in id order; NPC
+	// corporations have none.
+	Titles []Title
 }
 
 // Character is a pilot.
@@ -94,7 +102,9 @@ type Character struct {
 	TokenGeneration int
 	Biomassed       bool
 	// Roles are the in-game corporation roles (Director, Personnel_Manager…).
-	Roles       []string
+	Roles []string
+	// TitleIDs are the corporation titles the character holds, sorted;
+	// leaving the corporation loses them.
 	TitleIDs    []int32
 	SolarSystem int32
 	StationID   int32 // 0 when in space
@@ -162,6 +172,10 @@ type Universe struct {
 	changed     map[int64]time.Time
 	nextFleetID int64
 	nextAccount int32
+	// killmails are never changed once made; killmailIDs keeps their order.
+	killmails      map[int64]*Killmail
+	killmailIDs    []int64
+	nextKillmailID int64
 }
 
 // Now gives the universe's clock, which tests may drive.
@@ -209,7 +223,9 @@ func (u *Universe) Corporation(id int32) (Corporation, error) {
 	if !ok {
 		return Corporation{}, ErrNoCorporation
 	}
-	return *c, nil
+	out := *c
+	out.Titles = slices.Clone(c.Titles)
+	return out, nil
 }
 
 // Alliance gives a copy of an alliance.
