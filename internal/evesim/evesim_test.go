@@ -1,12 +1,10 @@
 package evesim_test
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,6 +12,7 @@ import (
 
 	evesso "github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/evesim"
+	"github.com/keepstar/keepstar/internal/evesim/evesimtest"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
@@ -40,32 +39,12 @@ func startSim(t *testing.T) (*evesim.Sim, string) {
 // the simulator's shortcut in place of the player's clicks.
 func login(t *testing.T, base string, characterID int32, scopes []string) evesso.Token {
 	t.Helper()
-	ctx := context.Background()
 	client, err := evesso.New(evesso.Config{BaseURL: base, ClientID: "app", ClientSecret: "app-secret", RedirectURL: "http://127.0.0.1:9/sso/callback",
 		Now: func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, verifier := evesso.NewState(), evesso.NewVerifier()
-	authURL, err := client.AuthorizeURL(ctx, state, scopes, verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noRedirect.Get(authURL + "&character_id=" + strconv.Itoa(int(characterID)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || loc.Query().Get("state") != state || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize answered %d, Location %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	tok, err := client.Exchange(ctx, loc.Query().Get("code"), verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
+	return evesimtest.Login(t, client, characterID, scopes...)
 }
 
 func esiGet(t *testing.T, base, path, token string) (int, []byte) {

@@ -7,14 +7,13 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	evesso "github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/evesim"
+	"github.com/keepstar/keepstar/internal/evesim/evesimtest"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 	"github.com/keepstar/keepstar/internal/store"
@@ -124,30 +123,11 @@ func (e *env) client(t testing.TB, change func(*Config, *GateOptions)) *Client {
 // client's TokenSource.
 func (e *env) login(t testing.TB, characterID int32, scopes ...string) {
 	t.Helper()
-	ctx := context.Background()
 	client, err := evesso.New(evesso.Config{BaseURL: e.url, ClientID: appID, ClientSecret: appSecret, RedirectURL: callback, Now: e.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, verifier := evesso.NewState(), evesso.NewVerifier()
-	authURL, err := client.AuthorizeURL(ctx, state, scopes, verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noRedirect.Get(authURL + "&character_id=" + strconv.Itoa(int(characterID)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || loc.Query().Get("state") != state || loc.Query().Get("code") == "" {
-		t.Fatalf("authorize answered %d, Location %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	tok, err := client.Exchange(ctx, loc.Query().Get("code"), verifier)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok := evesimtest.Login(t, client, characterID, scopes...)
 	e.toks.set(characterID, tok.AccessToken)
 }
 

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -16,6 +14,7 @@ import (
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/evesim"
+	"github.com/keepstar/keepstar/internal/evesim/evesimtest"
 	simsso "github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 	"github.com/keepstar/keepstar/internal/secrets"
@@ -107,27 +106,7 @@ func (e *env) character(i int) int32 { return e.sim.Universe.CharacterIDs()[i] }
 // simulator's character_id shortcut in place of the player's clicks.
 func (e *env) login(characterID int32, scopes []string) sso.Token {
 	e.t.Helper()
-	ctx := context.Background()
-	state, verifier := sso.NewState(), sso.NewVerifier()
-	authURL, err := e.client.AuthorizeURL(ctx, state, scopes, verifier)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := noRedirect.Get(authURL + "&character_id=" + strconv.Itoa(int(characterID)))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res.Body.Close()
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		e.t.Fatalf("authorize answered %d, Location %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	tok, err := e.client.Exchange(ctx, loc.Query().Get("code"), verifier)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
+	return evesimtest.Login(e.t, e.client, characterID, scopes...)
 }
 
 // save logs the character in and stores its token, as the login flow will.
