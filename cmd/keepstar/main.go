@@ -50,6 +50,7 @@ func init() {
 		"check":   {"check the configuration and the database, listing every problem", (*cli).check},
 		"version": {"print the version", (*cli).version},
 		"evesim":  {"run the simulated EVE universe (SSO, ESI and a control API) for tests and demos", (*cli).evesim},
+		"admin":   {"make the account of a character superuser, or no longer: keepstar admin grant CHARACTER", (*cli).admin},
 		"help":    {"explain a command: keepstar help COMMAND", (*cli).help},
 	}
 }

@@ -14,9 +14,9 @@ import (
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
-	"github.com/keepstar/keepstar/internal/web"
 )
 
 // Mode says which parts a serve process runs.
@@ -125,8 +125,12 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 
+	p, err := build(cfg, db, logger)
+	if err != nil {
+		return err
+	}
 	reg := jobs.NewRegistry()
-	registerJobs(reg, db)
+	registerJobs(reg, p)
 	workers := 0
 	if opts.Mode.workers() {
 		workers = cfg.JobWorkers
@@ -165,15 +169,11 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if ln != nil {
 		webDone = make(chan error, 1)
 		metrics := metricsRegistry(db, logger)
-		srv, err := web.New(web.Deps{
-			Config: cfg, Logger: logger, Version: version.String(),
-			Ready: func(ctx context.Context) error {
-				if p := Problems(ctx, db); len(p) > 0 {
-					return errors.New(p[0])
-				}
-				return nil
-			},
-			Metrics: metrics, Registerer: metrics,
+		srv, err := p.webServer(cfg, logger, metrics, func(ctx context.Context) error {
+			if p := Problems(ctx, db); len(p) > 0 {
+				return errors.New(p[0])
+			}
+			return nil
 		})
 		if err != nil {
 			return err
@@ -232,9 +232,10 @@ func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 
 // registerJobs adds every feature's workers and schedules. Later features add
 // their own lines here.
-func registerJobs(reg *jobs.Registry, db *store.DB) {
-	if db.Dialect() == config.SQLite {
-		jobs.Add(reg, &optimizeWorker{db: db})
+func registerJobs(reg *jobs.Registry, p *parts) {
+	sessions.Register(reg, p.sessions)
+	if p.db.Dialect() == config.SQLite {
+		jobs.Add(reg, &optimizeWorker{db: p.db})
 		reg.Schedule("sqlite_optimize", 6*time.Hour, func() river.JobArgs { return optimizeArgs{} })
 	}
 }

@@ -29,6 +29,9 @@ type Config struct {
 	EVEClientID     string
 	EVEClientSecret string
 	EVECallbackURL  *url.URL
+	EVEImagesURL    *url.URL
+
+	SessionLifetime time.Duration
 
 	LogFormat string
 	LogLevel  string
@@ -360,7 +363,7 @@ var Settings = []Setting{
 			return nil
 		}},
 	{Name: "KEEPSTAR_SITE_NAME", Default: "Keepstar",
-		Doc: "Name of the site shown in page titles and the top bar.",
+		Doc: "Name of the site shown in page titles and the top bar, until an administrator sets another on the settings page.",
 		apply: func(c *Config, v string) error {
 			if len(v) > 100 {
 				return errors.New("is longer than 100 characters")
@@ -393,6 +396,21 @@ var Settings = []Setting{
 				return nil // derived in crossCheck
 			}
 			c.EVECallbackURL, err = absoluteURL(v)
+			return err
+		}},
+	{Name: "KEEPSTAR_EVE_IMAGES_URL", Default: "https://images.evetech.net",
+		Doc: "EVE image server for portraits and logos. Only changed to point at the simulator (its `/images` path) or a mirror.",
+		apply: func(c *Config, v string) (err error) {
+			c.EVEImagesURL, err = absoluteURL(v)
+			if err == nil {
+				c.EVEImagesURL.Path = strings.TrimSuffix(c.EVEImagesURL.Path, "/")
+			}
+			return err
+		}},
+	{Name: "KEEPSTAR_SESSION_LIFETIME", Default: "336h",
+		Doc: "How long a login lasts before the member logs in again (Go duration; 336h is two weeks). Logging out ends it at once.",
+		apply: func(c *Config, v string) (err error) {
+			c.SessionLifetime, err = durationIn(v, 5*time.Minute, 90*24*time.Hour)
 			return err
 		}},
 	{Name: "KEEPSTAR_LOG_FORMAT", Default: "text",

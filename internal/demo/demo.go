@@ -74,6 +74,7 @@ func Prepare(dir, listen string) (*Site, error) {
 		"KEEPSTAR_BASE_URL":          "http://" + addr,
 		"KEEPSTAR_EVE_SSO_URL":       simURL,
 		"KEEPSTAR_ESI_URL":           simURL,
+		"KEEPSTAR_EVE_IMAGES_URL":    simURL + "/images",
 		"KEEPSTAR_EVE_CLIENT_ID":     SimClientID,
 		"KEEPSTAR_EVE_CLIENT_SECRET": SimClientSecret,
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/evesim/esi"
+	"github.com/keepstar/keepstar/internal/evesim/images"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
@@ -32,8 +33,8 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Sim is the whole simulator: universe, SSO, ESI and control API behind
-// one http.Handler.
+// Sim is the whole simulator: universe, SSO, ESI, image server and control
+// API behind one http.Handler.
 type Sim struct {
 	Universe *universe.Universe
 	SSO      *sso.Server
@@ -76,6 +77,9 @@ func New(opts Options) (*Sim, error) {
 		s.mux.Handle(prefix, ssoServer)
 	}
 	(&control{u: u, clock: opts.Clock, esi: esiServer}).mount(s.mux)
+	// The image server (images.evetech.net) lives under /images, so its paths
+	// (/characters/{id}/portrait) do not meet ESI's.
+	s.mux.Handle("/images/", http.StripPrefix("/images", images.New(u)))
 	s.mux.Handle("/", esiServer)
 	if opts.Logger != nil {
 		opts.Logger.Info("simulated universe generated", "characters", opts.Characters, "seed", opts.Seed,
@@ -84,5 +88,5 @@ func New(opts Options) (*Sim, error) {
 	return s, nil
 }
 
-// ServeHTTP serves SSO, ESI and the control API.
+// ServeHTTP serves SSO, ESI, the image server and the control API.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }

@@ -114,6 +114,7 @@ func (db *DB) Close() error {
 
 // Exec runs a statement outside any transaction.
 func (db *DB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	counted(ctx)
 	args = normalizeArgs(args)
 	if db.dialect == config.Postgres {
 		tag, err := db.pool.Exec(ctx, query, args...)
@@ -124,6 +125,7 @@ func (db *DB) Exec(ctx context.Context, query string, args ...any) (int64, error
 
 // Query reads rows outside any transaction.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	counted(ctx)
 	args = normalizeArgs(args)
 	if db.dialect == config.Postgres {
 		rows, err := db.pool.Query(ctx, query, args...)
@@ -139,6 +141,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (Rows, error
 // (INSERT ... RETURNING) must run in a Tx: on SQLite, DB.QueryRow reads
 // through the read-only pool.
 func (db *DB) QueryRow(ctx context.Context, query string, args ...any) Row {
+	counted(ctx)
 	args = normalizeArgs(args)
 	if db.dialect == config.Postgres {
 		return pgxRow{db.pool.QueryRow(ctx, query, args...)}
@@ -166,6 +169,7 @@ func (tx *Tx) Dialect() config.Dialect { return tx.dialect }
 
 // Exec runs a statement in the transaction.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	counted(ctx)
 	args = normalizeArgs(args)
 	if tx.pgxTx != nil {
 		tag, err := tx.pgxTx.Exec(ctx, query, args...)
@@ -176,6 +180,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (int64, error
 
 // Query reads rows in the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error) {
+	counted(ctx)
 	args = normalizeArgs(args)
 	if tx.pgxTx != nil {
 		rows, err := tx.pgxTx.Query(ctx, query, args...)
@@ -189,6 +194,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (Rows, error
 
 // QueryRow reads one row in the transaction.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) Row {
+	counted(ctx)
 	args = normalizeArgs(args)
 	if tx.pgxTx != nil {
 		return pgxRow{tx.pgxTx.QueryRow(ctx, query, args...)}

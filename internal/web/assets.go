@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -13,6 +15,17 @@ import (
 	"time"
 )
 
+// acceptsGzip reports whether the client takes gzip (every browser does).
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.TrimSpace(enc) == "gzip" && strings.ReplaceAll(q, " ", "") != "q=0" {
+			return true
+		}
+	}
+	return false
+}
+
 //go:embed static
 var staticFS embed.FS
 
@@ -22,10 +35,13 @@ var staticFS embed.FS
 type assets struct {
 	files  map[string][]byte
 	hashes map[string]string
+	// gzipped holds the compressed text files (stylesheets, scripts):
+	// a Bootstrap theme shrinks from 230 KB to 30 KB, which a phone notices.
+	gzipped map[string][]byte
 }
 
 func loadAssets() (*assets, error) {
-	a := &assets{files: map[string][]byte{}, hashes: map[string]string{}}
+	a := &assets{files: map[string][]byte{}, hashes: map[string]string{}, gzipped: map[string][]byte{}}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -38,6 +54,13 @@ func loadAssets() (*assets, error) {
 		sum := sha256.Sum256(b)
 		a.files[name] = b
 		a.hashes[name] = hex.EncodeToString(sum[:4])
+		if ext := path.Ext(name); ext == ".css" || ext == ".js" {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // the level is valid
+			zw.Write(b)
+			zw.Close()
+			a.gzipped[name] = buf.Bytes()
+		}
 		return nil
 	})
 	if err != nil {
@@ -71,6 +94,12 @@ func (a *assets) serve(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Cache-Control", "no-cache")
 	}
-	w.Header().Set("ETag", `"`+a.hashes[name]+`"`)
-	http.ServeContent(w, r, name, time.Time{}, strings.NewReader(string(b)))
+	w.Header().Set("Vary", "Accept-Encoding")
+	etag := a.hashes[name]
+	if gz, ok := a.gzipped[name]; ok && acceptsGzip(r) {
+		w.Header().Set("Content-Encoding", "gzip")
+		b, etag = gz, etag+"-gz"
+	}
+	w.Header().Set("ETag", `"`+etag+`"`)
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(b))
 }

@@ -9,34 +9,18 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/settings"
 )
-
-// Access states who may use a route. Every route is mounted with one, so no
-// route is open by accident.
-type Access struct {
-	name  string
-	allow func(*Server, *http.Request) bool
-	// refusal is the status and message for a refused request.
-	refusal int
-	message string
-}
-
-// Public routes are open to anyone, logged in or not.
-var Public = Access{name: "public", allow: func(*Server, *http.Request) bool { return true }}
-
-// MetricsReaders are Prometheus servers: a request with the metrics token, or
-// a direct request from this machine when no token is set.
-var MetricsReaders = Access{
-	name: "metrics readers", allow: (*Server).isMetricsReader, refusal: http.StatusForbidden,
-	message: "Forbidden: /metrics answers requests with the metrics token (KEEPSTAR_METRICS_TOKEN), or direct requests from this machine when no token is set.",
-}
 
 // Route is one mounted route, kept for the route listing and its tests.
 type Route struct {
@@ -55,38 +39,62 @@ type Deps struct {
 	Metrics    prometheus.Gatherer
 	Registerer prometheus.Registerer
 	Version    string
+	// Sessions keeps logins across requests and restarts
+	// (internal/sessions); Viewers finds a session's member
+	// (internal/accounts).
+	Sessions *scs.SessionManager
+	Viewers  Viewers
+	I18n     *i18n.Catalogue
+	// Settings holds the site's texts and the features' switches.
+	Settings *settings.Store
 }
 
 // Server is the web application.
 type Server struct {
-	deps    Deps
-	mux     *http.ServeMux
-	routes  []Route
-	assets  *assets
-	pages   *template.Template
-	handler http.Handler
+	deps     Deps
+	mux      *http.ServeMux
+	routes   []Route
+	menu     []MenuItem
+	assets   *assets
+	layout   *template.Template
+	ownPages *Pages
+	markdown *markdown
+	handler  http.Handler
 }
 
-// New builds the server with every route mounted.
+// maxRequestBody bounds what a request may send: forms, JSON and the logo
+// upload all fit well within it.
+const maxRequestBody = 2 << 20
+
+// New builds the server with its own routes mounted; features mount theirs
+// with Handle before it serves.
 func New(deps Deps) (*Server, error) {
+	if deps.Sessions == nil || deps.Viewers == nil || deps.I18n == nil || deps.Settings == nil {
+		return nil, errors.New("web: sessions, viewers, translations and settings are required")
+	}
 	a, err := loadAssets()
 	if err != nil {
 		return nil, err
 	}
-	pages, err := parsePages(a)
-	if err != nil {
+	s := &Server{deps: deps, mux: http.NewServeMux(), assets: a, markdown: newMarkdown()}
+	if err := s.parseLayout(); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
-	s := &Server{deps: deps, mux: http.NewServeMux(), assets: a, pages: pages}
+	deps.Sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		deps.Logger.ErrorContext(r.Context(), "session store", "error", err)
+		http.Error(w, "Service unavailable: the session store cannot be reached. Please try again. Request id: "+RequestID(r), http.StatusServiceUnavailable)
+	}
 
-	// Operational endpoints.
-	s.Handle("GET /healthz", Public, http.HandlerFunc(s.healthz))
-	s.Handle("GET /readyz", Public, http.HandlerFunc(s.readyz))
-	s.Handle("GET /metrics", MetricsReaders, promhttp.HandlerFor(deps.Metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(deps.Logger.Handler(), slog.LevelError)}))
-	s.Handle("GET /static/{file}", Public, http.HandlerFunc(s.assets.serve))
-
-	// Pages.
-	s.Handle("GET /{$}", Public, http.HandlerFunc(s.home))
+	// Operational endpoints and assets: no session.
+	s.handleBare("GET /healthz", Public, http.HandlerFunc(s.healthz))
+	s.handleBare("GET /readyz", Public, http.HandlerFunc(s.readyz))
+	s.handleBare("GET /metrics", MetricsReaders, promhttp.HandlerFor(deps.Metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(deps.Logger.Handler(), slog.LevelError)}))
+	s.handleBare("GET /static/{file...}", Public, http.HandlerFunc(s.assets.serve))
+	s.handleBare("GET /site/logo", Public, http.HandlerFunc(s.logo))
+	// A page that does not exist is a page too, in the visitor's language.
+	s.Handle("/", Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Fail(w, r, http.StatusNotFound, "error.not_found")
+	}))
 
 	cop := http.NewCrossOriginProtection()
 	// Requests whose Origin is the public URL are same-site even when a
@@ -97,26 +105,61 @@ func New(deps Deps) (*Server, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Forbidden: cross-origin request refused. Submit forms from this site's own pages.", http.StatusForbidden)
 	}))
+	csp := contentSecurityPolicy(deps.Config.EVEImagesURL)
 	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer),
-		secureHeaders(deps.Config.SecureCookies(), cop.Handler(s.mux)))
+		secureHeaders(csp, deps.Config.SecureCookies(), cop.Handler(s.mux)))
 	return s, nil
 }
 
 func origin(scheme, host string) string { return scheme + "://" + host }
 
-// Handle mounts h at pattern for the users access admits.
+// Handle mounts h at pattern for the visitors access admits. The request
+// carries its session and, when logged in, its member (ViewerFrom).
 func (s *Server) Handle(pattern string, access Access, h http.Handler) {
+	s.mount(pattern, access, h, true)
+}
+
+// handleBare mounts a route that needs no session: operational endpoints
+// and assets, polled often, never read or write the session store.
+func (s *Server) handleBare(pattern string, access Access, h http.Handler) {
+	s.mount(pattern, access, h, false)
+}
+
+func (s *Server) mount(pattern string, access Access, h http.Handler, session bool) {
 	if access.allow == nil {
 		panic("web: route " + pattern + " has no access rule")
 	}
 	s.routes = append(s.routes, Route{Pattern: pattern, Access: access.name})
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !access.allow(s, r) {
-			http.Error(w, access.message, access.refusal)
+			s.refuse(w, r, access)
 			return
 		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxRequestBody)
 		h.ServeHTTP(w, r)
-	}))
+	})
+	if session {
+		handler = s.deps.Sessions.LoadAndSave(s.withViewer(handler))
+	}
+	s.mux.Handle(pattern, handler)
+}
+
+// refuse answers a request its route's access refused: a visitor who is not
+// logged in is sent to log in (and brought back after), a member without the
+// right is told so.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, access Access) {
+	switch {
+	case access.status != 0:
+		http.Error(w, access.message, access.status)
+	case access.login && ViewerFrom(r.Context()) == nil:
+		if r.Method == http.MethodGet && !wantsJSON(r) {
+			http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			return
+		}
+		s.Fail(w, r, http.StatusUnauthorized, "error.login_required")
+	default:
+		s.Fail(w, r, http.StatusForbidden, "error.forbidden")
+	}
 }
 
 // SetCookie sets a cookie under Keepstar's policy: HttpOnly, SameSite=Lax,

@@ -9,17 +9,35 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/sessions"
+	settingspkg "github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store/storetest"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
 type fixture struct {
-	srv   *web.Server
-	ts    *httptest.Server
-	ready error
+	srv     *web.Server
+	ts      *httptest.Server
+	ready   error
+	viewers viewers
+}
+
+// viewers is a web.Viewers over a fixed table: the web package's tests need
+// members without the accounts package.
+type viewers map[int32]*web.Viewer
+
+func (v viewers) Viewer(_ context.Context, id int32, owner string) (*web.Viewer, error) {
+	if m, ok := v[id]; ok && owner == "owner" {
+		c := *m
+		return &c, nil
+	}
+	return nil, web.ErrNoViewer
 }
 
 func newFixture(t testing.TB, settings map[string]string) *fixture {
@@ -32,12 +50,20 @@ func newFixture(t testing.TB, settings map[string]string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{}
+	db := storetest.Open(t, config.SQLite)
+	catalogue, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{viewers: viewers{}}
 	reg := prometheus.NewRegistry()
 	f.srv, err = web.New(web.Deps{
 		Config: cfg, Logger: slog.New(slog.DiscardHandler), Version: "test",
 		Ready:   func(context.Context) error { return f.ready },
 		Metrics: reg, Registerer: reg,
+		Sessions: sessions.NewManager(sessions.NewStore(db, nil), time.Hour, cfg.SecureCookies()),
+		Viewers:  f.viewers, I18n: catalogue,
+		Settings: settingspkg.NewStore(db, settingspkg.NewRegistry(web.SiteSettings(cfg.SiteName)), nil, 0),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -116,38 +142,51 @@ func TestRequestIDIsKeptWhenValid(t *testing.T) {
 	}
 }
 
-func TestHomePage(t *testing.T) {
+func TestPagesAndAssets(t *testing.T) {
 	f := newFixture(t, map[string]string{"KEEPSTAR_SITE_NAME": "Brave <Auth>"})
-	res, body := f.do(t, "GET", "/", nil)
-	if res.StatusCode != 200 || !strings.Contains(body, "Brave &lt;Auth&gt;") {
-		t.Fatalf("home: %d %s", res.StatusCode, body)
+	// A page that does not exist is a page of the site, in its language.
+	res, body := f.do(t, "GET", "/no-such-page", map[string]string{"Accept-Language": "de-AT,de;q=0.9,en;q=0.5"})
+	if res.StatusCode != 404 || !strings.Contains(body, "Brave &lt;Auth&gt;") || !strings.Contains(body, `lang="de"`) {
+		t.Fatalf("404 page: %d %s", res.StatusCode, body)
 	}
-	if strings.Contains(body, "/sso/login") {
-		t.Error("login button shown without an EVE application")
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("page Cache-Control = %q", res.Header.Get("Cache-Control"))
 	}
-	// The stylesheet link carries its content hash and is served for good.
-	i := strings.Index(body, "/static/keepstar.css?v=")
-	if i < 0 {
-		t.Fatal("no versioned stylesheet link")
-	}
-	link := body[i : i+strings.IndexByte(body[i:], '"')]
-	res, css := f.do(t, "GET", link, nil)
-	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || !strings.Contains(res.Header.Get("Content-Type"), "text/css") || css == "" {
-		t.Errorf("stylesheet: %d %v", res.StatusCode, res.Header)
+	// Stylesheets and scripts carry their content hash and are cached for
+	// good, compressed for browsers that take it.
+	for _, asset := range []string{"/static/keepstar.css?v=", "/static/vendor/bootstrap.bundle.min.js?v=", "/static/vendor/htmx.min.js?v="} {
+		i := strings.Index(body, asset)
+		if i < 0 {
+			t.Fatalf("no versioned link %s", asset)
+		}
+		link := body[i : i+strings.IndexByte(body[i:], '"')]
+		res, content := f.do(t, "GET", link, nil)
+		if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || content == "" {
+			t.Errorf("%s: %d %v", link, res.StatusCode, res.Header)
+		}
+		etags := map[string]string{}
+		for _, enc := range []string{"gzip", "identity"} {
+			req, _ := http.NewRequest("GET", f.ts.URL+link, nil)
+			req.Header.Set("Accept-Encoding", enc)
+			res, err := http.DefaultTransport.RoundTrip(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			if got, want := res.Header.Get("Content-Encoding"), strings.TrimSuffix(enc, "identity"); got != want {
+				t.Errorf("%s asking for %s: Content-Encoding %q", link, enc, got)
+			}
+			etags[enc] = res.Header.Get("ETag")
+		}
+		if etags["gzip"] == etags["identity"] {
+			t.Errorf("%s: one ETag for both encodings", link)
+		}
 	}
 	if res, _ := f.do(t, "GET", "/static/missing.css", nil); res.StatusCode != 404 {
 		t.Errorf("missing asset: %d", res.StatusCode)
 	}
-
-	// With an EVE application but no login route, the page links nowhere
-	// that does not exist; once the route is mounted, the button appears.
-	withLogin := newFixture(t, map[string]string{"KEEPSTAR_EVE_CLIENT_ID": "id", "KEEPSTAR_EVE_CLIENT_SECRET": "secret"})
-	if _, body := withLogin.do(t, "GET", "/", nil); strings.Contains(body, "/sso/login") || !strings.Contains(body, "application is set up") {
-		t.Errorf("home without a login route:\n%s", body)
-	}
-	withLogin.srv.Handle("GET /sso/login", web.Public, http.NotFoundHandler())
-	if _, body := withLogin.do(t, "GET", "/", nil); !strings.Contains(body, "Log in with EVE Online") {
-		t.Error("no login button with an EVE application and a login route")
+	if res, _ := f.do(t, "GET", "/site/logo", nil); res.StatusCode != 404 {
+		t.Errorf("logo before one is set: %d", res.StatusCode)
 	}
 }
 
@@ -169,7 +208,7 @@ func TestMetricsAccess(t *testing.T) {
 	f.do(t, "GET", "/random-1", nil)
 	f.do(t, "GET", "/random-2", nil)
 	_, body = f.do(t, "GET", "/metrics", nil)
-	if strings.Contains(body, "random-1") || !strings.Contains(body, `route="unmatched"} 2`) {
+	if strings.Contains(body, "random-1") || !strings.Contains(body, `code="404",method="GET",route="/"} 2`) {
 		t.Errorf("unmatched routes not folded:\n%s", body)
 	}
 
@@ -237,7 +276,7 @@ func TestEveryRouteStatesItsAccess(t *testing.T) {
 	f := newFixture(t, nil)
 	want := map[string]string{
 		"GET /healthz": "public", "GET /readyz": "public", "GET /metrics": "metrics readers",
-		"GET /static/{file}": "public", "GET /{$}": "public",
+		"GET /static/{file...}": "public", "GET /site/logo": "public", "/": "public",
 	}
 	got := map[string]string{}
 	for _, r := range f.srv.Routes() {

@@ -111,6 +111,10 @@ type Request struct {
 	// character's token for Login.
 	CharacterID int32
 	Login       string
+	// AccessToken, when set, authenticates the call instead of the token
+	// source: a token in hand that is not stored yet (a login whose
+	// in-game roles are checked before its token is kept).
+	AccessToken string
 	// Body is encoded as JSON (POST).
 	Body any
 }
@@ -291,7 +295,9 @@ func (c *Client) send(ctx context.Context, method, u string, req Request, body [
 	if etag != "" {
 		hr.Header.Set("If-None-Match", etag)
 	}
-	if req.CharacterID != 0 {
+	if req.AccessToken != "" {
+		hr.Header.Set("Authorization", "Bearer "+req.AccessToken)
+	} else if req.CharacterID != 0 {
 		if c.cfg.Tokens == nil {
 			return 0, nil, nil, fmt.Errorf("%w: %s: no token source for an authenticated call", errNoRetry, req.Route)
 		}

@@ -63,6 +63,16 @@ func (c *Client) CorporationMembers(ctx context.Context, corpID, characterID int
 		Path: "/corporations/" + itoa(corpID) + "/members", CharacterID: characterID, Login: login})
 }
 
+// CharacterRoles lists a character's corporation roles, with an access
+// token in hand (esi-characters.read_corporation_roles.v1).
+func (c *Client) CharacterRoles(ctx context.Context, characterID int32, accessToken string) ([]string, error) {
+	r, err := getJSON[struct {
+		Roles []string `json:"roles"`
+	}](ctx, c, Request{Route: "GET /characters/{character_id}/roles", Path: "/characters/" + itoa(characterID) + "/roles",
+		CharacterID: characterID, AccessToken: accessToken})
+	return r.Roles, err
+}
+
 func getJSON[T any](ctx context.Context, c *Client, req Request) (T, error) {
 	var v T
 	res, err := c.Get(ctx, req)

@@ -85,6 +85,10 @@ func (r SaveResult) OwnerChanged(tok sso.Token) bool {
 	return r.PreviousOwner != "" && r.PreviousOwner != tok.Claims.Owner
 }
 
+// SecretPurpose names the key, derived from the secret key, that seals the
+// tokens (secrets.New(key, SecretPurpose)).
+const SecretPurpose = "eve tokens"
+
 // Store keeps the tokens in eve_tokens.
 type Store struct {
 	db  *store.DB
@@ -278,4 +282,70 @@ func (s *Store) invalidate(ctx context.Context, t Token, version int64) error {
 			lease_until = NULL, version = version + 1, updated_at = $4
 		WHERE character_id = $1 AND login = $2 AND version = $3`, t.CharacterID, t.Login, version, now)
 	return cas(n, err, "mark invalid", t)
+}
+
+// DeleteCharacter removes a character's tokens of every login but keep
+// (empty: all of them), as when the character leaves Keepstar or changes
+// hands: a token given by the old owner must not serve the new one.
+func (s *Store) DeleteCharacter(ctx context.Context, q store.Querier, characterID int32, keep string) error {
+	if _, err := q.Exec(ctx, `DELETE FROM eve_tokens WHERE character_id = $1 AND login <> $2`, characterID, keep); err != nil {
+		return fmt.Errorf("tokens: delete tokens of character %d: %w", characterID, err)
+	}
+	return nil
+}
+
+// Status is what pages show of a token: everything but the secrets, which
+// are never decrypted for it.
+type Status struct {
+	CharacterID  int32
+	Login        string
+	Scopes       []string
+	Valid        bool
+	HasRoles     *bool // nil: the login needs no in-game role
+	CheckedAt    time.Time
+	InvalidSince time.Time
+}
+
+// Statuses lists the tokens of characters, by character then login, in
+// one query.
+func (s *Store) Statuses(ctx context.Context, q store.Querier, characterIDs []int32) ([]Status, error) {
+	if len(characterIDs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(characterIDs))
+	marks := make([]string, len(characterIDs))
+	for i, id := range characterIDs {
+		args[i] = id
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := q.Query(ctx, `SELECT character_id, login, scopes, validity, has_roles, checked_at, invalid_since
+		FROM eve_tokens WHERE character_id IN (`+strings.Join(marks, ", ")+`) ORDER BY character_id, login`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: statuses: %w", err)
+	}
+	defer rows.Close()
+	var out []Status
+	for rows.Next() {
+		var st Status
+		var scopes, validity string
+		var invalid *time.Time
+		if err := rows.Scan(&st.CharacterID, &st.Login, &scopes, &validity, &st.HasRoles, &st.CheckedAt, &invalid); err != nil {
+			return nil, fmt.Errorf("tokens: statuses: %w", err)
+		}
+		st.Scopes = strings.Fields(scopes)
+		st.Valid = validity == "valid"
+		if invalid != nil {
+			st.InvalidSince = *invalid
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// SetHasRoles records whether the character held the login's in-game roles.
+func (s *Store) SetHasRoles(ctx context.Context, q store.Querier, characterID int32, login string, has bool) error {
+	if _, err := q.Exec(ctx, `UPDATE eve_tokens SET has_roles = $3 WHERE character_id = $1 AND login = $2`, characterID, login, has); err != nil {
+		return fmt.Errorf("tokens: record roles of character %d login %q: %w", characterID, login, err)
+	}
+	return nil
 }

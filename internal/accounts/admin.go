@@ -1,0 +1,261 @@
+package accounts
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+func jsonTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+type searchPage struct {
+	Query   string
+	Results []SearchResult
+	Limited bool
+}
+
+// searchLimit bounds the accounts one search lists.
+const searchLimit = 50
+
+func (p *pages) adminSearch(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if len(q) > 100 {
+		p.srv.Fail(w, r, http.StatusBadRequest, "admin.accounts.error.query")
+		return
+	}
+	results, err := p.a.Search(r.Context(), q, searchLimit+1)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	page := searchPage{Query: q, Results: results}
+	if len(results) > searchLimit {
+		page.Results, page.Limited = results[:searchLimit], true
+	}
+	p.srv.Render(w, r, p.pages, "admin_accounts.html", http.StatusOK, "admin.accounts.title", page)
+}
+
+type adminAccountPage struct {
+	Account  Account
+	Tokens   tokensPage
+	Removals []Removal
+	Owners   []Owner
+	Roles    []string
+	// MayChange: the admin may act on this account (only superusers act
+	// on superusers' accounts, and nobody deactivates themselves).
+	MayChange     bool
+	Self          bool
+	SuperuserView bool
+}
+
+// account reads the account of the path, answering 404 itself.
+func (p *pages) account(w http.ResponseWriter, r *http.Request) (Account, bool) {
+	id, ok := p.pathID(w, r, "id")
+	if !ok {
+		return Account{}, false
+	}
+	acc, err := p.a.Get(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
+		p.srv.Fail(w, r, http.StatusNotFound, "admin.accounts.error.not_found")
+		return Account{}, false
+	}
+	if err != nil {
+		p.fail(w, r, err)
+		return Account{}, false
+	}
+	return acc, true
+}
+
+func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := web.ViewerFrom(ctx)
+	acc, ok := p.account(w, r)
+	if !ok {
+		return
+	}
+	cs, err := p.a.Characters(ctx, acc.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	grid, err := p.tokenGrid(ctx, cs, v)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	removals, err := p.a.Removals(ctx, acc.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	owners, err := p.a.Owners(ctx, acc.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "admin.account.title", adminAccountPage{
+		Account: acc, Tokens: grid, Removals: removals, Owners: owners, Roles: access.Roles,
+		MayChange: mayChange(v, acc), Self: v.AccountID == acc.ID, SuperuserView: v.Superuser,
+	})
+}
+
+// mayChange reports whether an admin may act on an account: superusers'
+// accounts are for superusers.
+func mayChange(v *web.Viewer, acc Account) bool { return v.Superuser || !acc.Superuser }
+
+// guarded reads the path's account and checks the admin may change it.
+func (p *pages) guarded(w http.ResponseWriter, r *http.Request) (Account, bool) {
+	acc, ok := p.account(w, r)
+	if !ok {
+		return Account{}, false
+	}
+	if !mayChange(web.ViewerFrom(r.Context()), acc) {
+		p.srv.Fail(w, r, http.StatusForbidden, "admin.account.error.superuser")
+		return Account{}, false
+	}
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return Account{}, false
+	}
+	return acc, true
+}
+
+func (p *pages) adminSetActive(w http.ResponseWriter, r *http.Request) {
+	acc, ok := p.guarded(w, r)
+	if !ok {
+		return
+	}
+	v := web.ViewerFrom(r.Context())
+	var active bool
+	switch r.PostForm.Get("active") {
+	case "true":
+		active = true
+	case "false":
+		if acc.ID == v.AccountID {
+			p.srv.Fail(w, r, http.StatusConflict, "admin.account.error.self")
+			return
+		}
+	default:
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	if err := p.a.SetActive(r.Context(), acc.ID, active, v.AccountID); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	msg := "admin.account.deactivated"
+	if active {
+		msg = "admin.account.activated"
+	}
+	p.srv.AddFlash(r, "success", msg)
+	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
+}
+
+func (p *pages) adminSetStatus(w http.ResponseWriter, r *http.Request) {
+	acc, ok := p.guarded(w, r)
+	if !ok {
+		return
+	}
+	switch err := p.a.SetStatus(r.Context(), acc.ID, Status(r.PostForm.Get("status"))); {
+	case errors.Is(err, ErrBadStatus):
+		p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.status")
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "admin.account.status_changed")
+		web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
+	}
+}
+
+func (p *pages) adminDeleteCharacter(w http.ResponseWriter, r *http.Request) {
+	acc, ok := p.guarded(w, r)
+	if !ok {
+		return
+	}
+	cid, ok := p.pathID(w, r, "cid")
+	if !ok {
+		return
+	}
+	switch err := p.a.DeleteByAdmin(r.Context(), acc.ID, int32(cid), web.ViewerFrom(r.Context()).AccountID); {
+	case errors.Is(err, ErrNotOnAccount):
+		p.srv.Fail(w, r, http.StatusNotFound, "admin.account.error.not_on_account")
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "admin.account.character_deleted")
+		web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
+	}
+}
+
+func (p *pages) adminSetRoles(w http.ResponseWriter, r *http.Request) {
+	acc, ok := p.guarded(w, r)
+	if !ok {
+		return
+	}
+	roles := r.PostForm["role"]
+	for _, role := range roles {
+		if !slices.Contains(access.Roles, role) {
+			p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.role", "Role", role)
+			return
+		}
+	}
+	superuser := r.PostForm.Get("superuser") == "on"
+	if acc.ID == web.ViewerFrom(r.Context()).AccountID && !superuser {
+		p.srv.Fail(w, r, http.StatusConflict, "admin.account.error.self_superuser")
+		return
+	}
+	if err := p.a.SetRoles(r.Context(), acc.ID, roles, superuser); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.srv.AddFlash(r, "success", "admin.account.roles_changed")
+	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
+}
+
+// RemovalJSON is a removal record in Keepstar's JSON answers.
+type RemovalJSON struct {
+	CharacterID   int32  `json:"characterId"`
+	CharacterName string `json:"characterName"`
+	AccountID     int64  `json:"accountId"`
+	NewAccountID  int64  `json:"newAccountId,omitempty"`
+	Reason        Reason `json:"reason"`
+	RemovedAt     string `json:"removedAt"`
+	RemovedBy     int64  `json:"removedBy,omitempty"`
+}
+
+// adminAccountJSON answers GET /api/admin/accounts/{id}.
+func (p *pages) adminAccountJSON(w http.ResponseWriter, r *http.Request) {
+	acc, ok := p.account(w, r)
+	if !ok {
+		return
+	}
+	out, err := p.accountJSON(r.Context(), acc.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	removals, err := p.a.Removals(r.Context(), acc.ID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	list := []RemovalJSON{}
+	for _, rm := range removals {
+		list = append(list, RemovalJSON{CharacterID: rm.CharacterID, CharacterName: rm.CharacterName, AccountID: rm.AccountID,
+			NewAccountID: rm.NewAccountID, Reason: rm.Reason, RemovedAt: jsonTime(rm.RemovedAt), RemovedBy: rm.RemovedBy})
+	}
+	web.WriteJSON(w, http.StatusOK, struct {
+		AccountJSON
+		Removals []RemovalJSON `json:"removals"`
+	}{out, list})
+}

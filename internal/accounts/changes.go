@@ -1,0 +1,273 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/eve/esi"
+	"github.com/keepstar/keepstar/internal/notifications"
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// SetMain makes one of the account's characters its main.
+func (a *Accounts) SetMain(ctx context.Context, accountID int64, characterID int32) error {
+	return a.db.InTx(ctx, func(tx *store.Tx) error {
+		c, found, err := lockCharacter(ctx, tx, characterID)
+		if err != nil {
+			return err
+		}
+		if !found || c.accountID != accountID {
+			return fmt.Errorf("%w: character %d, account %d", ErrNotOnAccount, characterID, accountID)
+		}
+		// Two statements, the old main first: the unique index allows
+		// one main per account at any moment.
+		if _, err := tx.Exec(ctx, `UPDATE characters SET main = FALSE WHERE account_id = $1 AND main AND id <> $2`, accountID, characterID); err != nil {
+			return fmt.Errorf("accounts: set main: %w", err)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE characters SET main = TRUE WHERE id = $1`, characterID); err != nil {
+			return fmt.Errorf("accounts: set main: %w", err)
+		}
+		return a.rename(ctx, tx, accountID, a.now())
+	})
+}
+
+// DeleteByMember deletes a character from the member's own account
+// (deleted-manually). loggedIn is the character of the member's session,
+// which cannot be deleted; allowed is the setting that lets members delete.
+func (a *Accounts) DeleteByMember(ctx context.Context, accountID int64, characterID, loggedIn int32, allowed bool) error {
+	if !allowed {
+		return ErrDeletionOff
+	}
+	if characterID == loggedIn {
+		return ErrLoggedInCharacter
+	}
+	return a.db.InTx(ctx, func(tx *store.Tx) error {
+		return a.remove(ctx, tx, accountID, characterID, DeletedManually, accountID)
+	})
+}
+
+// DeleteByAdmin deletes a character from an account (deleted-by-admin),
+// recording which admin did it.
+func (a *Accounts) DeleteByAdmin(ctx context.Context, accountID int64, characterID int32, admin int64) error {
+	return a.db.InTx(ctx, func(tx *store.Tx) error {
+		return a.remove(ctx, tx, accountID, characterID, DeletedByAdmin, admin)
+	})
+}
+
+// Remove takes a character off whatever account it is on, for a reason
+// found by a check (biomassed, new owner, lost access), in the caller's
+// transaction. A character Keepstar does not know is no error.
+func (a *Accounts) Remove(ctx context.Context, tx *store.Tx, characterID int32, reason Reason) error {
+	c, found, err := lockCharacter(ctx, tx, characterID)
+	if err != nil || !found {
+		return err
+	}
+	return a.remove(ctx, tx, c.accountID, characterID, reason, 0)
+}
+
+func (a *Accounts) remove(ctx context.Context, tx *store.Tx, accountID int64, characterID int32, reason Reason, by int64) error {
+	c, found, err := lockCharacter(ctx, tx, characterID)
+	if err != nil {
+		return err
+	}
+	if !found || c.accountID != accountID {
+		return fmt.Errorf("%w: character %d, account %d", ErrNotOnAccount, characterID, accountID)
+	}
+	now := a.now()
+	if err := a.opts.Tokens.DeleteCharacter(ctx, tx, characterID, ""); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM characters WHERE id = $1`, characterID); err != nil {
+		return fmt.Errorf("accounts: delete character %d: %w", characterID, err)
+	}
+	if err := a.record(ctx, tx, accountID, 0, characterID, c.name, reason, by, now); err != nil {
+		return err
+	}
+	if err := a.assureMain(ctx, tx, accountID, now); err != nil {
+		return err
+	}
+	if reason == DeletedManually {
+		return nil // the member did it and knows
+	}
+	return a.notify(ctx, tx, accountID, notifications.Notice{Level: notifications.Warning,
+		TitleKey: "notice.removed.title", MessageKey: "notice.removed." + string(reason),
+		Args: map[string]string{"Character": c.name}})
+}
+
+// SetActive deactivates an account (it can no longer log in, and its
+// sessions end) or activates it again. by is the admin.
+func (a *Accounts) SetActive(ctx context.Context, accountID int64, active bool, by int64) error {
+	now := a.now()
+	var n int64
+	var err error
+	if active {
+		n, err = a.db.Exec(ctx, `UPDATE accounts SET active = TRUE, deactivated_at = NULL, deactivated_by = NULL, updated_at = $2 WHERE id = $1`, accountID, now)
+	} else {
+		n, err = a.db.Exec(ctx, `UPDATE accounts SET active = FALSE, deactivated_at = $2, deactivated_by = $3, updated_at = $2 WHERE id = $1 AND active`, accountID, now, nullID(by))
+		if err == nil && n == 0 {
+			_, err = a.Get(ctx, accountID) // deactivated already, or missing
+			return err
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("accounts: set active of account %d: %w", accountID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+	}
+	return nil
+}
+
+// ErrBadStatus is wrapped for a status that is neither standard nor managed.
+var ErrBadStatus = errors.New("accounts: status must be standard or managed")
+
+// SetStatus changes an account's status.
+func (a *Accounts) SetStatus(ctx context.Context, accountID int64, status Status) error {
+	if status != Standard && status != Managed {
+		return fmt.Errorf("%w: %q", ErrBadStatus, status)
+	}
+	n, err := a.db.Exec(ctx, `UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1`, accountID, status, a.now())
+	if err != nil {
+		return fmt.Errorf("accounts: set status of account %d: %w", accountID, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+	}
+	return nil
+}
+
+// SetPreferences stores a member's language and theme ("" follows the
+// browser and the site); the caller checks them against what exists.
+func (a *Accounts) SetPreferences(ctx context.Context, accountID int64, language, theme string) error {
+	_, err := a.db.Exec(ctx, `UPDATE accounts SET language = $2, theme = $3, updated_at = $4 WHERE id = $1`, accountID, language, theme, a.now())
+	if err != nil {
+		return fmt.Errorf("accounts: preferences of account %d: %w", accountID, err)
+	}
+	return nil
+}
+
+// SetRoles gives an account exactly these roles and sets its superuser
+// flag.
+func (a *Accounts) SetRoles(ctx context.Context, accountID int64, roles []string, superuser bool) error {
+	return a.db.InTx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE accounts SET superuser = $2, updated_at = $3 WHERE id = $1`, accountID, superuser, a.now())
+		if err != nil {
+			return fmt.Errorf("accounts: roles of account %d: %w", accountID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+		}
+		return access.SetRoles(ctx, tx, accountID, roles, a.now())
+	})
+}
+
+// GrantSuperuser makes the account of a character (its id or its name, as
+// Keepstar knows it from a login) superuser, for the first administrator.
+func (a *Accounts) GrantSuperuser(ctx context.Context, character string) (Account, Character, error) {
+	c, err := a.find(ctx, character)
+	if err != nil {
+		return Account{}, Character{}, err
+	}
+	if _, err := a.db.Exec(ctx, `UPDATE accounts SET superuser = TRUE, updated_at = $2 WHERE id = $1`, c.AccountID, a.now()); err != nil {
+		return Account{}, c, fmt.Errorf("accounts: grant superuser: %w", err)
+	}
+	acc, err := a.Get(ctx, c.AccountID)
+	return acc, c, err
+}
+
+// RevokeSuperuser takes superuser away from the account of a character.
+func (a *Accounts) RevokeSuperuser(ctx context.Context, character string) (Account, Character, error) {
+	c, err := a.find(ctx, character)
+	if err != nil {
+		return Account{}, Character{}, err
+	}
+	if _, err := a.db.Exec(ctx, `UPDATE accounts SET superuser = FALSE, updated_at = $2 WHERE id = $1`, c.AccountID, a.now()); err != nil {
+		return Account{}, c, fmt.Errorf("accounts: revoke superuser: %w", err)
+	}
+	acc, err := a.Get(ctx, c.AccountID)
+	return acc, c, err
+}
+
+// find resolves a character given by id or by name.
+func (a *Accounts) find(ctx context.Context, character string) (Character, error) {
+	character = strings.TrimSpace(character)
+	if character == "" {
+		return Character{}, fmt.Errorf("%w: no character given", ErrNotFound)
+	}
+	var id int32
+	if _, err := fmt.Sscanf(character, "%d", &id); err == nil && fmt.Sprint(id) == character {
+		return a.Character(ctx, id)
+	}
+	return a.CharacterByName(ctx, character)
+}
+
+// ApplyAffiliations records characters' corporations, alliances and
+// factions as ESI gave them, in one statement per distinct affiliation
+// rather than per character, and removes biomassed characters (Doomheim)
+// from their accounts. It returns the ids removed.
+func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation) ([]int32, error) {
+	type key struct{ corp, alliance, faction int32 }
+	groups := map[key][]int32{}
+	var biomassed []int32
+	for _, af := range affs {
+		if af.CorporationID == esi.DoomheimID {
+			biomassed = append(biomassed, af.CharacterID)
+			continue
+		}
+		k := key{af.CorporationID, af.AllianceID, af.FactionID}
+		groups[k] = append(groups[k], af.CharacterID)
+	}
+	var removed []int32
+	err := a.db.InTx(ctx, func(tx *store.Tx) error {
+		for k, ids := range groups {
+			for chunk := range slices.Chunk(ids, 500) {
+				args := []any{nullID32(k.corp), nullID32(k.alliance), nullID32(k.faction)}
+				marks := make([]string, len(chunk))
+				for i, id := range chunk {
+					args = append(args, id)
+					marks[i] = fmt.Sprintf("$%d", i+4)
+				}
+				if _, err := tx.Exec(ctx, `UPDATE characters SET corporation_id = $1, alliance_id = $2, faction_id = $3
+					WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+					return fmt.Errorf("accounts: affiliations: %w", err)
+				}
+			}
+		}
+		for _, id := range biomassed {
+			c, found, err := lockCharacter(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			if !found {
+				continue
+			}
+			if err := a.remove(ctx, tx, c.accountID, id, DeletedBiomassed, 0); err != nil {
+				return err
+			}
+			removed = append(removed, id)
+		}
+		return nil
+	})
+	return removed, err
+}
+
+func nullID32(id int32) *int64 {
+	if id == 0 {
+		return nil
+	}
+	v := int64(id)
+	return &v
+}
+
+// IDs gives the ids of characters.
+func IDs(cs []Character) []int32 {
+	ids := make([]int32, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
+	}
+	return ids
+}

@@ -1,0 +1,394 @@
+package accounts
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/eve/tokens"
+	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// TokenStatuses reads what pages show of tokens (*tokens.Store).
+type TokenStatuses interface {
+	Statuses(ctx context.Context, q store.Querier, characterIDs []int32) ([]tokens.Status, error)
+}
+
+// LoginList lists the EVE logins (*logins.Store).
+type LoginList interface {
+	List(ctx context.Context) ([]logins.Login, error)
+}
+
+// PageDeps are what the pages use besides Accounts.
+type PageDeps struct {
+	DB       *store.DB
+	Tokens   TokenStatuses
+	Logins   LoginList
+	Settings *settings.Store
+	I18n     *i18n.Catalogue
+	Logger   *slog.Logger
+}
+
+// pages serves the member's and the user admins' pages.
+type pages struct {
+	a     *Accounts
+	srv   *web.Server
+	deps  PageDeps
+	pages *web.Pages
+}
+
+// AdminAccess admits user admins to the user administration.
+var AdminAccess = web.Role(access.RoleUserAdmin)
+
+// Mount adds the account pages, their JSON twins and their menu entries.
+func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
+	ps, err := srv.ParsePages(templates, "templates/*.html", "templates/partials/*.html")
+	if err != nil {
+		return err
+	}
+	p := &pages{a: a, srv: srv, deps: deps, pages: ps}
+	srv.Handle("GET /dashboard", web.LoggedIn, http.HandlerFunc(p.dashboard))
+	srv.Handle("GET /characters", web.LoggedIn, http.HandlerFunc(p.characters))
+	srv.Handle("POST /characters/{id}/main", web.LoggedIn, http.HandlerFunc(p.setMain))
+	srv.Handle("POST /characters/{id}/delete", web.LoggedIn, http.HandlerFunc(p.deleteCharacter))
+	srv.Handle("GET /tokens", web.LoggedIn, http.HandlerFunc(p.tokens))
+	srv.Handle("GET /profile", web.LoggedIn, http.HandlerFunc(p.profile))
+	srv.Handle("POST /profile", web.LoggedIn, http.HandlerFunc(p.saveProfile))
+	srv.Handle("GET /api/me", web.LoggedIn, http.HandlerFunc(p.me))
+
+	srv.Handle("GET /admin/accounts", AdminAccess, http.HandlerFunc(p.adminSearch))
+	srv.Handle("GET /admin/accounts/{id}", AdminAccess, http.HandlerFunc(p.adminAccount))
+	srv.Handle("POST /admin/accounts/{id}/active", AdminAccess, http.HandlerFunc(p.adminSetActive))
+	srv.Handle("POST /admin/accounts/{id}/status", AdminAccess, http.HandlerFunc(p.adminSetStatus))
+	srv.Handle("POST /admin/accounts/{id}/characters/{cid}/delete", AdminAccess, http.HandlerFunc(p.adminDeleteCharacter))
+	srv.Handle("POST /admin/accounts/{id}/roles", web.Superusers, http.HandlerFunc(p.adminSetRoles))
+	srv.Handle("GET /api/admin/accounts/{id}", AdminAccess, http.HandlerFunc(p.adminAccountJSON))
+
+	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 10, Label: "nav.dashboard", Path: "/dashboard", Access: web.LoggedIn})
+	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 20, Label: "nav.characters", Path: "/characters", Access: web.LoggedIn})
+	srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 10, Label: "nav.profile", Path: "/profile", Access: web.LoggedIn})
+	srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 20, Label: "nav.tokens", Path: "/tokens", Access: web.LoggedIn})
+	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 10, Label: "nav.admin.accounts", Path: "/admin/accounts", Access: AdminAccess})
+	return nil
+}
+
+// fail answers an unexpected error.
+func (p *pages) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p.deps.Logger.ErrorContext(r.Context(), "accounts", "error", err)
+	p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+}
+
+// dashboardPage is the data of dashboard.html.
+type dashboardPage struct {
+	Main       *Character
+	Characters []Character
+	Roles      []string
+}
+
+func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
+	v := web.ViewerFrom(r.Context())
+	cs, err := p.a.Characters(r.Context(), v.AccountID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	page := dashboardPage{Characters: cs, Roles: v.Roles}
+	if len(cs) > 0 && cs[0].Main {
+		page.Main = &cs[0]
+	}
+	p.srv.Render(w, r, p.pages, "dashboard.html", http.StatusOK, "dashboard.title", page)
+}
+
+// charactersPage is the data of characters.html.
+type charactersPage struct {
+	Characters  []Character
+	LoggedIn    int32
+	MayDelete   bool
+	Removals    []Removal
+	AccountID   int64
+	AccountName string
+}
+
+func (p *pages) characters(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := web.ViewerFrom(ctx)
+	cs, err := p.a.Characters(ctx, v.AccountID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	removals, err := p.a.Removals(ctx, v.AccountID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	values, err := p.deps.Settings.Values(ctx)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.srv.Render(w, r, p.pages, "characters.html", http.StatusOK, "characters.title", charactersPage{
+		Characters: cs, LoggedIn: v.CharacterID, MayDelete: values.Bool(SettingAllowCharacterDeletion),
+		Removals: removals, AccountID: v.AccountID, AccountName: v.Name,
+	})
+}
+
+// pathID reads a numeric path value; ok is false (and a 404 written) when it
+// is not one.
+func (p *pages) pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		p.srv.Fail(w, r, http.StatusNotFound, "error.not_found")
+		return 0, false
+	}
+	return id, true
+}
+
+func (p *pages) setMain(w http.ResponseWriter, r *http.Request) {
+	id, ok := p.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	v := web.ViewerFrom(r.Context())
+	switch err := p.a.SetMain(r.Context(), v.AccountID, int32(id)); {
+	case errors.Is(err, ErrNotOnAccount):
+		p.srv.Fail(w, r, http.StatusNotFound, "characters.error.not_yours")
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "characters.main_changed")
+		web.SeeOther(w, r, "/characters")
+	}
+}
+
+func (p *pages) deleteCharacter(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	id, ok := p.pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	v := web.ViewerFrom(ctx)
+	values, err := p.deps.Settings.Values(ctx)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	switch err := p.a.DeleteByMember(ctx, v.AccountID, int32(id), v.CharacterID, values.Bool(SettingAllowCharacterDeletion)); {
+	case errors.Is(err, ErrDeletionOff):
+		p.srv.Fail(w, r, http.StatusForbidden, "characters.error.deletion_off")
+	case errors.Is(err, ErrLoggedInCharacter):
+		p.srv.Fail(w, r, http.StatusConflict, "characters.error.logged_in")
+	case errors.Is(err, ErrNotOnAccount):
+		p.srv.Fail(w, r, http.StatusNotFound, "characters.error.not_yours")
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "characters.deleted")
+		web.SeeOther(w, r, "/characters")
+	}
+}
+
+// TokenCell is one character's token of one login, as the tokens page
+// shows it.
+type TokenCell struct {
+	Login string
+	// State is "valid", "invalid", "no-scopes", "no-roles" or "none".
+	State     string
+	CheckedAt string
+	Scopes    []string
+}
+
+// TokenRow is one character's tokens.
+type TokenRow struct {
+	Character Character
+	Cells     []TokenCell
+}
+
+type tokensPage struct {
+	Logins []logins.Login
+	Rows   []TokenRow
+}
+
+// tokenGrid reads the tokens of characters for the logins a member sees.
+func (p *pages) tokenGrid(ctx context.Context, cs []Character, v *web.Viewer) (tokensPage, error) {
+	all, err := p.deps.Logins.List(ctx)
+	if err != nil {
+		return tokensPage{}, err
+	}
+	var shown []logins.Login
+	for _, l := range all {
+		// core.no-scopes keeps its token under core.default; core.mail is
+		// for the site's settings admins.
+		if l.Name == logins.NoScopes || l.Name == logins.Mail && !v.HasRole(access.RoleSettings) {
+			continue
+		}
+		shown = append(shown, l)
+	}
+	statuses, err := p.deps.Tokens.Statuses(ctx, p.deps.DB, IDs(cs))
+	if err != nil {
+		return tokensPage{}, err
+	}
+	type key struct {
+		id    int32
+		login string
+	}
+	byKey := map[key]tokens.Status{}
+	for _, st := range statuses {
+		byKey[key{st.CharacterID, st.Login}] = st
+	}
+	page := tokensPage{Logins: shown}
+	for _, c := range cs {
+		row := TokenRow{Character: c}
+		for _, l := range shown {
+			cell := TokenCell{Login: l.Name, State: "none"}
+			if st, ok := byKey[key{c.ID, l.Name}]; ok {
+				cell.Scopes = st.Scopes
+				cell.CheckedAt = web.EVETime(st.CheckedAt)
+				switch {
+				case !st.Valid:
+					cell.State = "invalid"
+				case len(st.Scopes) == 0:
+					cell.State = "no-scopes"
+				case st.HasRoles != nil && !*st.HasRoles:
+					cell.State = "no-roles"
+				default:
+					cell.State = "valid"
+				}
+			}
+			row.Cells = append(row.Cells, cell)
+		}
+		page.Rows = append(page.Rows, row)
+	}
+	return page, nil
+}
+
+func (p *pages) tokens(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := web.ViewerFrom(ctx)
+	cs, err := p.a.Characters(ctx, v.AccountID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	page, err := p.tokenGrid(ctx, cs, v)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	p.srv.Render(w, r, p.pages, "tokens.html", http.StatusOK, "tokens.title", struct{ Tokens tokensPage }{page})
+}
+
+type profilePage struct {
+	Language  string
+	Theme     string
+	Languages []i18n.Language
+	Themes    []web.Theme
+}
+
+func (p *pages) profile(w http.ResponseWriter, r *http.Request) {
+	v := web.ViewerFrom(r.Context())
+	p.srv.Render(w, r, p.pages, "profile.html", http.StatusOK, "profile.title", profilePage{
+		Language: v.Language, Theme: v.Theme, Languages: p.deps.I18n.Languages(), Themes: web.Themes,
+	})
+}
+
+func (p *pages) saveProfile(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	v := web.ViewerFrom(ctx)
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	lang, theme := r.PostForm.Get("language"), r.PostForm.Get("theme")
+	if lang != "" && !slices.ContainsFunc(p.deps.I18n.Languages(), func(l i18n.Language) bool { return l.Tag == lang }) {
+		p.srv.Fail(w, r, http.StatusBadRequest, "profile.error.language", "Value", lang)
+		return
+	}
+	if theme != "" && !slices.Contains(web.ThemeIDs(), theme) {
+		p.srv.Fail(w, r, http.StatusBadRequest, "profile.error.theme", "Value", theme)
+		return
+	}
+	if err := p.a.SetPreferences(ctx, v.AccountID, lang, theme); err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	// The flash is in the new language: the member sees it on the next page.
+	v.Language = lang
+	p.srv.AddFlash(r.WithContext(web.WithViewer(ctx, v)), "success", "profile.saved")
+	web.SeeOther(w, r, "/profile")
+}
+
+// CharacterJSON is a character in Keepstar's JSON answers.
+type CharacterJSON struct {
+	ID                int32  `json:"id"`
+	Name              string `json:"name"`
+	Main              bool   `json:"main"`
+	CorporationID     int32  `json:"corporationId,omitempty"`
+	CorporationName   string `json:"corporationName,omitempty"`
+	CorporationTicker string `json:"corporationTicker,omitempty"`
+	AllianceID        int32  `json:"allianceId,omitempty"`
+	AllianceName      string `json:"allianceName,omitempty"`
+	AllianceTicker    string `json:"allianceTicker,omitempty"`
+	FactionID         int32  `json:"factionId,omitempty"`
+	Added             string `json:"added"`
+	LastLogin         string `json:"lastLogin,omitempty"`
+}
+
+func characterJSON(c Character) CharacterJSON {
+	return CharacterJSON{ID: c.ID, Name: c.Name, Main: c.Main, CorporationID: c.CorporationID, CorporationName: c.CorporationName,
+		CorporationTicker: c.CorporationTicker, AllianceID: c.AllianceID, AllianceName: c.AllianceName,
+		AllianceTicker: c.AllianceTicker, FactionID: c.FactionID, Added: jsonTime(c.CreatedAt), LastLogin: jsonTime(c.LastLoginAt)}
+}
+
+// AccountJSON is an account in Keepstar's JSON answers.
+type AccountJSON struct {
+	ID         int64           `json:"id"`
+	Name       string          `json:"name"`
+	Status     Status          `json:"status"`
+	Active     bool            `json:"active"`
+	Superuser  bool            `json:"superuser"`
+	Roles      []string        `json:"roles"`
+	Characters []CharacterJSON `json:"characters"`
+}
+
+func (p *pages) accountJSON(ctx context.Context, id int64) (AccountJSON, error) {
+	acc, err := p.a.Get(ctx, id)
+	if err != nil {
+		return AccountJSON{}, err
+	}
+	cs, err := p.a.Characters(ctx, id)
+	if err != nil {
+		return AccountJSON{}, err
+	}
+	out := AccountJSON{ID: acc.ID, Name: acc.Name, Status: acc.Status, Active: acc.Active, Superuser: acc.Superuser,
+		Roles: acc.Roles, Characters: []CharacterJSON{}}
+	if out.Roles == nil {
+		out.Roles = []string{}
+	}
+	for _, c := range cs {
+		out.Characters = append(out.Characters, characterJSON(c))
+	}
+	return out, nil
+}
+
+// me answers GET /api/me: the logged-in member's account and characters.
+func (p *pages) me(w http.ResponseWriter, r *http.Request) {
+	out, err := p.accountJSON(r.Context(), web.ViewerFrom(r.Context()).AccountID)
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	web.WriteJSON(w, http.StatusOK, out)
+}

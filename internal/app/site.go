@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/eve/affiliations"
+	"github.com/keepstar/keepstar/internal/eve/esi"
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/eve/sso"
+	"github.com/keepstar/keepstar/internal/eve/tokens"
+	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/notifications"
+	"github.com/keepstar/keepstar/internal/secrets"
+	"github.com/keepstar/keepstar/internal/sessions"
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/signin"
+	"github.com/keepstar/keepstar/internal/sitesettings"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/version"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// parts are the services of a Keepstar process, built once from the
+// configuration and shared by the web server and the job workers.
+type parts struct {
+	db            *store.DB
+	settings      *settings.Store
+	sessions      *sessions.Store
+	tokens        *tokens.Store
+	logins        *logins.Store
+	notifications *notifications.Store
+	accounts      *accounts.Accounts
+	directory     *affiliations.Directory
+	esi           *esi.Client
+	sso           *sso.Client // nil without an EVE application
+}
+
+// build makes the parts over an open, migrated database.
+func build(cfg *config.Config, db *store.DB, logger *slog.Logger) (*parts, error) {
+	p := &parts{db: db}
+	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings)
+	p.settings = settings.NewStore(db, reg, nil, 0)
+	p.sessions = sessions.NewStore(db, nil)
+	box, err := secrets.New(cfg.SecretKey, tokens.SecretPurpose)
+	if err != nil {
+		return nil, err
+	}
+	p.tokens = tokens.NewStore(db, box, nil)
+	p.logins = logins.NewStore(db, nil)
+	p.notifications = notifications.NewStore(db, p.settings, nil)
+	if cfg.EVELoginEnabled() {
+		p.sso, err = sso.New(sso.Config{BaseURL: cfg.EVESSOURL.String(), ClientID: cfg.EVEClientID,
+			ClientSecret: cfg.EVEClientSecret, RedirectURL: cfg.EVECallbackURL.String()})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var source esi.TokenSource
+	if p.sso != nil {
+		source = tokens.NewSource(p.tokens, p.sso, tokens.SourceOptions{})
+	}
+	p.esi, err = esi.New(esi.Config{
+		BaseURL: cfg.ESIURL.String(), UserAgent: "Keepstar/" + version.String() + " (+" + cfg.BaseURL.String() + ")",
+		Cache: esi.NewCache(db, 0), Gate: esi.NewGate(db, esi.GateOptions{}), Tokens: source, ClientID: cfg.EVEClientID,
+		Logger: logger,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.directory = affiliations.New(db, p.esi, nil, 0)
+	p.accounts = accounts.New(db, accounts.Options{
+		Tokens: p.tokens, Notifier: p.notifications,
+		Mergers: []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts},
+	})
+	return p, nil
+}
+
+// webServer builds the web server with every feature's pages mounted.
+func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prometheus.Registry, ready func(context.Context) error) (*web.Server, error) {
+	catalogue, err := i18n.Load()
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Deps{
+		Config: cfg, Logger: logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
+		Sessions: sessions.NewManager(p.sessions, cfg.SessionLifetime, cfg.SecureCookies()),
+		Viewers:  p.accounts, I18n: catalogue, Settings: p.settings,
+	})
+	if err != nil {
+		return nil, err
+	}
+	deps := signin.Deps{DB: p.db, Accounts: p.accounts, Logins: p.logins, Tokens: p.tokens, Directory: p.directory,
+		Roles: p.esi, Settings: p.settings, Logger: logger, Now: time.Now}
+	if p.sso != nil {
+		deps.SSO = p.sso
+	}
+	if _, err := signin.Mount(srv, deps); err != nil {
+		return nil, fmt.Errorf("signin: %w", err)
+	}
+	if err := p.accounts.Mount(srv, accounts.PageDeps{DB: p.db, Tokens: p.tokens, Logins: p.logins,
+		Settings: p.settings, I18n: catalogue, Logger: logger}); err != nil {
+		return nil, fmt.Errorf("accounts: %w", err)
+	}
+	if err := p.notifications.Mount(srv, logger); err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
+	}
+	if err := p.logins.Mount(srv, logger); err != nil {
+		return nil, fmt.Errorf("eve logins: %w", err)
+	}
+	if err := sitesettings.Mount(srv, p.settings, logger); err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	return srv, nil
+}
+
+var _ http.Handler = (*web.Server)(nil)

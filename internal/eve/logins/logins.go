@@ -1,0 +1,269 @@
+package logins
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// The built-in logins.
+const (
+	Default  = "core.default"
+	NoScopes = "core.no-scopes"
+	Tracking = "core.tracking"
+	Mail     = "core.mail"
+)
+
+// reservedPrefix starts the built-in logins' names, and no other's.
+const reservedPrefix = "core."
+
+// BuiltIn lists the built-in logins.
+var BuiltIn = []string{Default, NoScopes, Tracking, Mail}
+
+// Login is one EVE login.
+type Login struct {
+	Name        string
+	Description string
+	Scopes      []string
+	// Roles are in-game corporation roles the character must all hold.
+	Roles     []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// IsBuiltIn reports whether the login is one of Keepstar's own.
+func (l Login) IsBuiltIn() bool { return slices.Contains(BuiltIn, l.Name) }
+
+// Errors callers tell apart with errors.Is.
+var (
+	ErrNotFound = errors.New("logins: no such EVE login")
+	ErrExists   = errors.New("logins: an EVE login of that name exists")
+	ErrInvalid  = errors.New("logins: invalid EVE login")
+	ErrBuiltIn  = errors.New("logins: built-in EVE logins cannot be deleted, and only core.default's scopes can be changed")
+)
+
+// Limits of a login's fields, as Neucore has them.
+const (
+	MaxName        = 20
+	MaxDescription = 1024
+	MaxScopes      = 8192
+)
+
+var (
+	validName  = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
+	validScope = regexp.MustCompile(`^[!#-\[\]-~]+$`) // RFC 6749 scope-token: printable ASCII but space, " and \
+)
+
+// InGameRoles are the corporation roles ESI knows
+// (GET /characters/{character_id}/roles).
+var InGameRoles = []string{
+	"Account_Take_1", "Account_Take_2", "Account_Take_3", "Account_Take_4", "Account_Take_5", "Account_Take_6",
+	"Account_Take_7", "Accountant", "Auditor", "Brand_Manager", "Communications_Officer", "Config_Equipment",
+	"Config_Starbase_Equipment", "Container_Take_1", "Container_Take_2", "Container_Take_3", "Container_Take_4",
+	"Container_Take_5", "Container_Take_6", "Container_Take_7", "Contract_Manager", "Deliveries_Container_Take",
+	"Deliveries_Query", "Deliveries_Take", "Diplomat", "Director", "Factory_Manager", "Fitting_Manager",
+	"Hangar_Query_1", "Hangar_Query_2", "Hangar_Query_3", "Hangar_Query_4", "Hangar_Query_5", "Hangar_Query_6",
+	"Hangar_Query_7", "Hangar_Take_1", "Hangar_Take_2", "Hangar_Take_3", "Hangar_Take_4", "Hangar_Take_5",
+	"Hangar_Take_6", "Hangar_Take_7", "Junior_Accountant", "Personnel_Manager", "Project_Manager",
+	"Rent_Factory_Facility", "Rent_Office", "Rent_Research_Facility", "Security_Officer", "Skill_Plan_Manager",
+	"Starbase_Defense_Operator", "Starbase_Fuel_Technician", "Station_Manager", "Trader",
+}
+
+// RolesScope is the scope that reading a character's roles needs; a login
+// with roles must ask for it.
+const RolesScope = "esi-characters.read_corporation_roles.v1"
+
+// Input is a login as a form or an API body gives it.
+type Input struct {
+	Name        string
+	Description string
+	Scopes      string // space or newline separated
+	Roles       []string
+}
+
+// Check validates an input, reporting every problem at once.
+func (in Input) Check() (Login, error) {
+	l := Login{Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description)}
+	var problems []error
+	switch {
+	case l.Name == "":
+		problems = append(problems, fmt.Errorf("%w: a name is required", ErrInvalid))
+	case utf8.RuneCountInString(l.Name) > MaxName:
+		problems = append(problems, fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, MaxName))
+	case !validName.MatchString(l.Name):
+		problems = append(problems, fmt.Errorf("%w: the name may only have letters, digits, '-', '.' and '_'", ErrInvalid))
+	}
+	if utf8.RuneCountInString(l.Description) > MaxDescription {
+		problems = append(problems, fmt.Errorf("%w: the description is longer than %d characters", ErrInvalid, MaxDescription))
+	}
+	if len(in.Scopes) > MaxScopes {
+		problems = append(problems, fmt.Errorf("%w: the scopes are longer than %d characters", ErrInvalid, MaxScopes))
+	}
+	for _, sc := range strings.Fields(in.Scopes) {
+		if !validScope.MatchString(sc) {
+			problems = append(problems, fmt.Errorf("%w: %q is not a scope", ErrInvalid, sc))
+			continue
+		}
+		if !slices.Contains(l.Scopes, sc) {
+			l.Scopes = append(l.Scopes, sc)
+		}
+	}
+	for _, r := range in.Roles {
+		if !slices.Contains(InGameRoles, r) {
+			problems = append(problems, fmt.Errorf("%w: %q is not an in-game role", ErrInvalid, r))
+			continue
+		}
+		if !slices.Contains(l.Roles, r) {
+			l.Roles = append(l.Roles, r)
+		}
+	}
+	if len(l.Roles) > 0 && !slices.Contains(l.Scopes, RolesScope) {
+		problems = append(problems, fmt.Errorf("%w: a login that requires in-game roles must ask for the scope %s, to read them", ErrInvalid, RolesScope))
+	}
+	slices.Sort(l.Roles)
+	return l, errors.Join(problems...)
+}
+
+// Store keeps the logins.
+type Store struct {
+	db  *store.DB
+	now func() time.Time
+}
+
+// NewStore makes a Store; now nil means time.Now.
+func NewStore(db *store.DB, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, now: now}
+}
+
+// List gives every login, built-in first, then by name.
+func (s *Store) List(ctx context.Context) ([]Login, error) {
+	rows, err := s.db.Query(ctx, `SELECT name, description, scopes, eve_roles, created_at, updated_at FROM eve_logins ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("logins: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Login
+	for rows.Next() {
+		l, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("logins: list: %w", err)
+		}
+		out = append(out, l)
+	}
+	slices.SortStableFunc(out, func(a, b Login) int {
+		ai, bi := slices.Index(BuiltIn, a.Name), slices.Index(BuiltIn, b.Name)
+		switch {
+		case ai >= 0 && bi >= 0:
+			return ai - bi
+		case ai >= 0:
+			return -1
+		case bi >= 0:
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out, rows.Err()
+}
+
+// Get reads a login; ErrNotFound when there is none.
+func (s *Store) Get(ctx context.Context, name string) (Login, error) {
+	l, err := scan(s.db.QueryRow(ctx, `SELECT name, description, scopes, eve_roles, created_at, updated_at FROM eve_logins WHERE name = $1`, name))
+	if errors.Is(err, store.ErrNoRows) {
+		return Login{}, fmt.Errorf("%w: %q", ErrNotFound, name)
+	}
+	if err != nil {
+		return Login{}, fmt.Errorf("logins: get %q: %w", name, err)
+	}
+	return l, nil
+}
+
+func scan(row store.Row) (Login, error) {
+	var l Login
+	var scopes, roles string
+	err := row.Scan(&l.Name, &l.Description, &scopes, &roles, &l.CreatedAt, &l.UpdatedAt)
+	l.Scopes, l.Roles = strings.Fields(scopes), strings.Fields(roles)
+	return l, err
+}
+
+// Create adds a login of an administrator's.
+func (s *Store) Create(ctx context.Context, in Input) (Login, error) {
+	l, err := in.Check()
+	if err != nil {
+		return Login{}, err
+	}
+	if strings.HasPrefix(l.Name, reservedPrefix) {
+		return Login{}, fmt.Errorf("%w: names starting with %q are Keepstar's own", ErrInvalid, reservedPrefix)
+	}
+	now := s.now()
+	n, err := s.db.Exec(ctx, `INSERT INTO eve_logins (name, description, scopes, eve_roles, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING`, l.Name, l.Description, strings.Join(l.Scopes, " "), strings.Join(l.Roles, " "), now)
+	if err != nil {
+		return Login{}, fmt.Errorf("logins: create %q: %w", l.Name, err)
+	}
+	if n == 0 {
+		return Login{}, fmt.Errorf("%w: %q", ErrExists, l.Name)
+	}
+	return s.Get(ctx, l.Name)
+}
+
+// Update changes a login's description, scopes and roles (the name stays).
+// Of the built-in logins only the description changes, and core.default's
+// scopes.
+func (s *Store) Update(ctx context.Context, name string, in Input) (Login, error) {
+	old, err := s.Get(ctx, name)
+	if err != nil {
+		return Login{}, err
+	}
+	in.Name = name
+	l, err := in.Check()
+	if err != nil {
+		return Login{}, err
+	}
+	if old.IsBuiltIn() {
+		scopesChanged := !slices.Equal(sorted(l.Scopes), sorted(old.Scopes))
+		if !slices.Equal(l.Roles, old.Roles) || scopesChanged && name != Default {
+			return Login{}, ErrBuiltIn
+		}
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE eve_logins SET description = $2, scopes = $3, eve_roles = $4, updated_at = $5 WHERE name = $1`,
+		name, l.Description, strings.Join(l.Scopes, " "), strings.Join(l.Roles, " "), s.now()); err != nil {
+		return Login{}, fmt.Errorf("logins: update %q: %w", name, err)
+	}
+	return s.Get(ctx, name)
+}
+
+func sorted(s []string) []string {
+	c := slices.Clone(s)
+	slices.Sort(c)
+	return c
+}
+
+// Delete removes an administrator's login and every token given for it.
+func (s *Store) Delete(ctx context.Context, name string) error {
+	if slices.Contains(BuiltIn, name) {
+		return ErrBuiltIn
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM eve_tokens WHERE login = $1`, name); err != nil {
+			return fmt.Errorf("logins: delete %q: %w", name, err)
+		}
+		n, err := tx.Exec(ctx, `DELETE FROM eve_logins WHERE name = $1`, name)
+		if err != nil {
+			return fmt.Errorf("logins: delete %q: %w", name, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %q", ErrNotFound, name)
+		}
+		return nil
+	})
+}

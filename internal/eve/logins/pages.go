@@ -1,0 +1,187 @@
+package logins
+
+import (
+	"embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// AdminAccess admits holders of the settings role (Neucore's) to the EVE
+// logins.
+var AdminAccess = web.Role(access.RoleSettings)
+
+type pages struct {
+	st     *Store
+	srv    *web.Server
+	pages  *web.Pages
+	logger *slog.Logger
+}
+
+// Mount adds the administration of EVE logins.
+func (s *Store) Mount(srv *web.Server, logger *slog.Logger) error {
+	ps, err := srv.ParsePages(templates, "templates/*.html", "templates/partials/*.html")
+	if err != nil {
+		return err
+	}
+	p := &pages{st: s, srv: srv, pages: ps, logger: logger}
+	srv.Handle("GET /admin/eve-logins", AdminAccess, http.HandlerFunc(p.list))
+	srv.Handle("POST /admin/eve-logins", AdminAccess, http.HandlerFunc(p.create))
+	srv.Handle("GET /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.edit))
+	srv.Handle("POST /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.update))
+	srv.Handle("POST /admin/eve-logins/{name}/delete", AdminAccess, http.HandlerFunc(p.delete))
+	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 80, Label: "nav.admin.eve_logins", Path: "/admin/eve-logins", Access: AdminAccess})
+	return nil
+}
+
+func (p *pages) fail(w http.ResponseWriter, r *http.Request, err error) {
+	p.logger.ErrorContext(r.Context(), "eve logins", "error", err)
+	p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+}
+
+// form is a login being typed, with what is wrong with it.
+type form struct {
+	Input
+	Problems []string
+	BuiltIn  bool
+	New      bool
+}
+
+type listPage struct {
+	Logins   []Login
+	Form     form
+	AllRoles []string
+}
+
+func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, f form) {
+	all, err := p.st.List(r.Context())
+	if err != nil {
+		p.fail(w, r, err)
+		return
+	}
+	f.New = true
+	p.srv.Render(w, r, p.pages, "eve_logins.html", status, "eve_logins.title", listPage{Logins: all, Form: f, AllRoles: InGameRoles})
+}
+
+func (p *pages) list(w http.ResponseWriter, r *http.Request) {
+	p.renderList(w, r, http.StatusOK, form{})
+}
+
+// input reads the form of a login.
+func input(r *http.Request) (Input, bool) {
+	if err := r.ParseForm(); err != nil {
+		return Input{}, false
+	}
+	return Input{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description"),
+		Scopes: r.PostForm.Get("scopes"), Roles: r.PostForm["roles"]}, true
+}
+
+// problems lists the lines of a validation error.
+func problems(err error) []string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		line = strings.TrimPrefix(line, "logins: ")
+		line = strings.TrimPrefix(line, "invalid EVE login: ")
+		out = append(out, line)
+	}
+	return out
+}
+
+func (p *pages) create(w http.ResponseWriter, r *http.Request) {
+	in, ok := input(r)
+	if !ok {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	l, err := p.st.Create(r.Context(), in)
+	switch {
+	case errors.Is(err, ErrInvalid):
+		p.renderList(w, r, http.StatusUnprocessableEntity, form{Input: in, Problems: problems(err)})
+	case errors.Is(err, ErrExists):
+		p.renderList(w, r, http.StatusConflict, form{Input: in, Problems: []string{p.srv.T(r, "eve_logins.error.exists", "Name", in.Name)}})
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "eve_logins.created", "Name", l.Name)
+		web.SeeOther(w, r, "/admin/eve-logins")
+	}
+}
+
+type editPage struct {
+	Login    Login
+	Form     form
+	AllRoles []string
+}
+
+func (p *pages) renderEdit(w http.ResponseWriter, r *http.Request, status int, l Login, f form) {
+	f.BuiltIn = l.IsBuiltIn()
+	p.srv.Render(w, r, p.pages, "eve_login.html", status, "eve_logins.edit_title", editPage{Login: l, Form: f, AllRoles: InGameRoles})
+}
+
+func (p *pages) load(w http.ResponseWriter, r *http.Request) (Login, bool) {
+	l, err := p.st.Get(r.Context(), r.PathValue("name"))
+	if errors.Is(err, ErrNotFound) {
+		p.srv.Fail(w, r, http.StatusNotFound, "eve_logins.error.not_found")
+		return Login{}, false
+	}
+	if err != nil {
+		p.fail(w, r, err)
+		return Login{}, false
+	}
+	return l, true
+}
+
+func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
+	l, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	p.renderEdit(w, r, http.StatusOK, l, form{Input: Input{Name: l.Name, Description: l.Description,
+		Scopes: strings.Join(l.Scopes, " "), Roles: l.Roles}})
+}
+
+func (p *pages) update(w http.ResponseWriter, r *http.Request) {
+	l, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	in, ok := input(r)
+	if !ok {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in.Name = l.Name
+	_, err := p.st.Update(r.Context(), l.Name, in)
+	switch {
+	case errors.Is(err, ErrInvalid):
+		p.renderEdit(w, r, http.StatusUnprocessableEntity, l, form{Input: in, Problems: problems(err)})
+	case errors.Is(err, ErrBuiltIn):
+		p.renderEdit(w, r, http.StatusConflict, l, form{Input: in, Problems: []string{p.srv.T(r, "eve_logins.error.built_in")}})
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "eve_logins.saved", "Name", l.Name)
+		web.SeeOther(w, r, "/admin/eve-logins")
+	}
+}
+
+func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
+	switch err := p.st.Delete(r.Context(), r.PathValue("name")); {
+	case errors.Is(err, ErrBuiltIn):
+		p.srv.Fail(w, r, http.StatusConflict, "eve_logins.error.built_in")
+	case errors.Is(err, ErrNotFound):
+		p.srv.Fail(w, r, http.StatusNotFound, "eve_logins.error.not_found")
+	case err != nil:
+		p.fail(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "eve_logins.deleted", "Name", r.PathValue("name"))
+		web.SeeOther(w, r, "/admin/eve-logins")
+	}
+}

@@ -1,0 +1,190 @@
+package notifications
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// Level is a notification's colour.
+type Level string
+
+const (
+	Info    Level = "info"
+	Success Level = "success"
+	Warning Level = "warning"
+	Danger  Level = "danger"
+)
+
+// Levels lists the levels.
+var Levels = []Level{Info, Success, Warning, Danger}
+
+// Notice is a notification to send. Keepstar's own notices name message ids
+// (TitleKey, MessageKey) and their Args, so that each member reads them in
+// their own language; Title and Message are plain text for the rest.
+type Notice struct {
+	Level      Level
+	Title      string
+	Message    string
+	TitleKey   string
+	MessageKey string
+	Args       map[string]string
+}
+
+// Notification is a stored notification.
+type Notification struct {
+	ID        int64
+	AccountID int64
+	Notice
+	CreatedAt time.Time
+	Read      bool
+}
+
+// Settings of notifications.
+var (
+	SettingMaxPerUser = settings.Definition{Name: "notifications.max_per_user", Section: "settings.section.notifications",
+		Kind: settings.KindInt, Default: "50", Min: 1, Max: 10000,
+		Label: "settings.notifications.max_per_user", Help: "settings.notifications.max_per_user_help"}
+	SettingRefreshSeconds = settings.Definition{Name: "notifications.refresh_seconds", Section: "settings.section.notifications",
+		Kind: settings.KindInt, Default: "30", Min: 0, Max: 3600,
+		Label: "settings.notifications.refresh_seconds", Help: "settings.notifications.refresh_seconds_help"}
+)
+
+// Settings are the definitions this package reads.
+var Settings = []settings.Definition{SettingMaxPerUser, SettingRefreshSeconds}
+
+// ErrNotFound: no such notification of this member.
+var ErrNotFound = errors.New("notifications: not found")
+
+// Store keeps the notifications.
+type Store struct {
+	db       *store.DB
+	settings *settings.Store
+	now      func() time.Time
+}
+
+// NewStore makes a Store; now nil means time.Now.
+func NewStore(db *store.DB, st *settings.Store, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, settings: st, now: now}
+}
+
+// Send stores a notice for an account on q (the sender's transaction), and
+// drops the account's oldest past the maximum.
+func (s *Store) Send(ctx context.Context, q store.Querier, accountID int64, n Notice) error {
+	if !slices.Contains(Levels, n.Level) {
+		return fmt.Errorf("notifications: send: unknown level %q", n.Level)
+	}
+	if n.Title == "" && n.TitleKey == "" {
+		return errors.New("notifications: send: a notice needs a title")
+	}
+	args, err := json.Marshal(n.Args)
+	if err != nil {
+		return fmt.Errorf("notifications: send: %w", err)
+	}
+	values, err := s.settings.Values(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := q.Exec(ctx, `INSERT INTO notifications (account_id, level, title, message, title_key, message_key, args, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, accountID, n.Level, n.Title, n.Message, n.TitleKey, n.MessageKey, string(args), s.now()); err != nil {
+		return fmt.Errorf("notifications: send to account %d: %w", accountID, err)
+	}
+	return trim(ctx, q, accountID, values.Int(SettingMaxPerUser))
+}
+
+func trim(ctx context.Context, q store.Querier, accountID int64, keep int) error {
+	if _, err := q.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND id NOT IN
+		(SELECT id FROM notifications WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)`, accountID, keep); err != nil {
+		return fmt.Errorf("notifications: trim account %d: %w", accountID, err)
+	}
+	return nil
+}
+
+// List gives an account's notifications, newest first.
+func (s *Store) List(ctx context.Context, accountID int64) ([]Notification, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, account_id, level, title, message, title_key, message_key, args, created_at, read_at
+		FROM notifications WHERE account_id = $1 ORDER BY created_at DESC, id DESC`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var args string
+		var read *time.Time
+		if err := rows.Scan(&n.ID, &n.AccountID, &n.Level, &n.Title, &n.Message, &n.TitleKey, &n.MessageKey, &args, &n.CreatedAt, &read); err != nil {
+			return nil, fmt.Errorf("notifications: list: %w", err)
+		}
+		if err := json.Unmarshal([]byte(args), &n.Args); err != nil {
+			return nil, fmt.Errorf("notifications: list: arguments of %d: %w", n.ID, err)
+		}
+		n.Read = read != nil
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Unread counts an account's unread notifications.
+func (s *Store) Unread(ctx context.Context, accountID int64) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM notifications WHERE account_id = $1 AND read_at IS NULL`, accountID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("notifications: unread: %w", err)
+	}
+	return n, nil
+}
+
+// MarkRead marks one notification of the account read.
+func (s *Store) MarkRead(ctx context.Context, accountID, id int64) error {
+	n, err := s.db.Exec(ctx, `UPDATE notifications SET read_at = COALESCE(read_at, $3) WHERE account_id = $1 AND id = $2`, accountID, id, s.now())
+	return one(n, err, "mark read", id)
+}
+
+// MarkAllRead marks all of the account's notifications read.
+func (s *Store) MarkAllRead(ctx context.Context, accountID int64) error {
+	if _, err := s.db.Exec(ctx, `UPDATE notifications SET read_at = $2 WHERE account_id = $1 AND read_at IS NULL`, accountID, s.now()); err != nil {
+		return fmt.Errorf("notifications: mark all read: %w", err)
+	}
+	return nil
+}
+
+// Delete deletes one notification of the account.
+func (s *Store) Delete(ctx context.Context, accountID, id int64) error {
+	n, err := s.db.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND id = $2`, accountID, id)
+	return one(n, err, "delete", id)
+}
+
+// DeleteRead deletes the account's read notifications.
+func (s *Store) DeleteRead(ctx context.Context, accountID int64) error {
+	if _, err := s.db.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND read_at IS NOT NULL`, accountID); err != nil {
+		return fmt.Errorf("notifications: delete read: %w", err)
+	}
+	return nil
+}
+
+func one(n int64, err error, what string, id int64) error {
+	if err != nil {
+		return fmt.Errorf("notifications: %s %d: %w", what, id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	return nil
+}
+
+// MergeAccounts gives a merged account's notifications to the winner.
+func (s *Store) MergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) error {
+	if _, err := q.Exec(ctx, `UPDATE notifications SET account_id = $1 WHERE account_id = $2`, winner, loser); err != nil {
+		return fmt.Errorf("notifications: merge account %d into %d: %w", loser, winner, err)
+	}
+	return nil
+}

@@ -1,0 +1,314 @@
+package settings
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// Kind tells how a setting is edited and checked.
+type Kind string
+
+const (
+	KindBool  Kind = "bool"
+	KindInt   Kind = "int"
+	KindText  Kind = "text"  // one line
+	KindLong  Kind = "long"  // several lines, Markdown where the feature says so
+	KindImage Kind = "image" // an uploaded picture, stored as "content-type;base64"
+	KindEnum  Kind = "enum"  // one of Choices
+)
+
+// Definition describes one setting. Label and Help are message ids of the
+// translation catalogue.
+type Definition struct {
+	Name    string
+	Section string // groups settings on the page, a message id
+	Kind    Kind
+	Default string
+	Label   string
+	Help    string
+	// Min and Max bound a KindInt; MaxLen bounds text (in characters) and
+	// an image (in bytes).
+	Min, Max int
+	MaxLen   int
+	Choices  []string
+}
+
+// WithDefault gives a copy with another default, for defaults that come
+// from the start-up configuration (the site's name).
+func (d Definition) WithDefault(v string) Definition { d.Default = v; return d }
+
+// ErrInvalid is wrapped by every refused value.
+var ErrInvalid = errors.New("settings: invalid value")
+
+// Check validates a value for d and gives it in its stored form.
+func (d Definition) Check(v string) (string, error) {
+	switch d.Kind {
+	case KindBool:
+		// A form's checkbox sends "on" when ticked and nothing otherwise.
+		switch t := strings.TrimSpace(v); t {
+		case "", "off":
+			return "false", nil
+		case "on":
+			return "true", nil
+		default:
+			b, err := strconv.ParseBool(t)
+			if err != nil {
+				return "", fmt.Errorf("%w: %s: %q is not yes or no", ErrInvalid, d.Name, v)
+			}
+			return strconv.FormatBool(b), nil
+		}
+	case KindInt:
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return "", fmt.Errorf("%w: %s: %q is not a whole number", ErrInvalid, d.Name, v)
+		}
+		if n < d.Min || n > d.Max {
+			return "", fmt.Errorf("%w: %s: %d is outside %d..%d", ErrInvalid, d.Name, n, d.Min, d.Max)
+		}
+		return strconv.Itoa(n), nil
+	case KindText, KindLong:
+		if !utf8.ValidString(v) {
+			return "", fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, d.Name)
+		}
+		if d.Kind == KindText {
+			v = strings.TrimSpace(v)
+			if strings.ContainsAny(v, "\r\n") {
+				return "", fmt.Errorf("%w: %s: must be one line", ErrInvalid, d.Name)
+			}
+		} else {
+			v = strings.ReplaceAll(v, "\r\n", "\n")
+		}
+		if d.MaxLen > 0 && utf8.RuneCountInString(v) > d.MaxLen {
+			return "", fmt.Errorf("%w: %s: longer than %d characters", ErrInvalid, d.Name, d.MaxLen)
+		}
+		return v, nil
+	case KindEnum:
+		if !slices.Contains(d.Choices, v) {
+			return "", fmt.Errorf("%w: %s: %q is not one of %s", ErrInvalid, d.Name, v, strings.Join(d.Choices, ", "))
+		}
+		return v, nil
+	case KindImage:
+		if v == "" {
+			return "", nil
+		}
+		ct, _, ok := strings.Cut(v, ";")
+		if !ok || !slices.Contains(imageTypes, ct) {
+			return "", fmt.Errorf("%w: %s: not a stored image", ErrInvalid, d.Name)
+		}
+		return v, nil
+	}
+	return "", fmt.Errorf("%w: %s: unknown kind %q", ErrInvalid, d.Name, d.Kind)
+}
+
+// imageTypes are the pictures accepted for upload. SVG is not among them:
+// an SVG can carry script.
+var imageTypes = []string{"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+// ErrImageType is wrapped when an upload is not a PNG, JPEG, GIF or WebP.
+var ErrImageType = errors.New("settings: the picture must be a PNG, JPEG, GIF or WebP file")
+
+// EncodeImage checks an uploaded picture by its content (never by the name
+// or type the browser claims) and gives the stored form of d.
+func (d Definition) EncodeImage(b []byte) (string, error) {
+	if d.MaxLen > 0 && len(b) > d.MaxLen {
+		return "", fmt.Errorf("%w: %s: the picture is larger than %d KB", ErrInvalid, d.Name, d.MaxLen/1024)
+	}
+	ct := http.DetectContentType(b)
+	if !slices.Contains(imageTypes, ct) {
+		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, d.Name, ErrImageType)
+	}
+	return ct + ";" + base64.StdEncoding.EncodeToString(b), nil
+}
+
+// DecodeImage splits a stored picture into its type and bytes; ok is false
+// when none is stored.
+func DecodeImage(v string) (contentType string, b []byte, ok bool) {
+	ct, data, found := strings.Cut(v, ";")
+	if !found {
+		return "", nil, false
+	}
+	b, err := base64.StdEncoding.DecodeString(data)
+	if err != nil || len(b) == 0 {
+		return "", nil, false
+	}
+	return ct, b, true
+}
+
+// Registry holds every feature's definitions, in the order they were added.
+type Registry struct {
+	defs  []Definition
+	index map[string]int
+}
+
+// NewRegistry collects definitions; a name given twice is a programming
+// error.
+func NewRegistry(groups ...[]Definition) *Registry {
+	r := &Registry{index: map[string]int{}}
+	for _, g := range groups {
+		for _, d := range g {
+			if _, dup := r.index[d.Name]; dup {
+				panic("settings: " + d.Name + " defined twice")
+			}
+			if _, err := d.Check(d.Default); err != nil {
+				panic("settings: default of " + d.Name + ": " + err.Error())
+			}
+			r.index[d.Name] = len(r.defs)
+			r.defs = append(r.defs, d)
+		}
+	}
+	return r
+}
+
+// Definitions lists the settings in order.
+func (r *Registry) Definitions() []Definition { return slices.Clone(r.defs) }
+
+// Lookup finds a definition by name.
+func (r *Registry) Lookup(name string) (Definition, bool) {
+	i, ok := r.index[name]
+	if !ok {
+		return Definition{}, false
+	}
+	return r.defs[i], true
+}
+
+// Values is a snapshot of every setting's value.
+type Values struct {
+	reg *Registry
+	m   map[string]string
+}
+
+// String gives d's value as stored, else its default as registered (which
+// may differ from d's own: WithDefault).
+func (v Values) String(d Definition) string {
+	if s, ok := v.m[d.Name]; ok {
+		return s
+	}
+	if v.reg != nil {
+		if rd, ok := v.reg.Lookup(d.Name); ok {
+			return rd.Default
+		}
+	}
+	return d.Default
+}
+
+// Bool gives a KindBool setting.
+func (v Values) Bool(d Definition) bool { b, _ := strconv.ParseBool(v.String(d)); return b }
+
+// Int gives a KindInt setting.
+func (v Values) Int(d Definition) int { n, _ := strconv.Atoi(v.String(d)); return n }
+
+// DefaultTTL is how long a snapshot is kept before it is read again.
+const DefaultTTL = 5 * time.Second
+
+// Store reads and writes the settings of a Registry.
+type Store struct {
+	db  *store.DB
+	reg *Registry
+	now func() time.Time
+	ttl time.Duration
+
+	mu     sync.Mutex
+	cached *Values
+	until  time.Time
+}
+
+// NewStore makes a Store; now nil means time.Now, ttl 0 means DefaultTTL.
+func NewStore(db *store.DB, reg *Registry, now func() time.Time, ttl time.Duration) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	if ttl <= 0 {
+		ttl = DefaultTTL
+	}
+	return &Store{db: db, reg: reg, now: now, ttl: ttl}
+}
+
+// Registry gives the definitions the store knows.
+func (s *Store) Registry() *Registry { return s.reg }
+
+// Values gives the current snapshot, read again once it is older than the
+// TTL. Rows of settings no longer defined are ignored.
+func (s *Store) Values(ctx context.Context) (Values, error) {
+	s.mu.Lock()
+	if s.cached != nil && s.now().Before(s.until) {
+		v := *s.cached
+		s.mu.Unlock()
+		return v, nil
+	}
+	s.mu.Unlock()
+	rows, err := s.db.Query(ctx, `SELECT name, value FROM settings`)
+	if err != nil {
+		return Values{}, fmt.Errorf("settings: read: %w", err)
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var name, value string
+		if err := rows.Scan(&name, &value); err != nil {
+			return Values{}, fmt.Errorf("settings: read: %w", err)
+		}
+		if d, ok := s.reg.Lookup(name); ok {
+			// A value stored by an older version that no longer passes
+			// the check falls back to the default rather than break pages.
+			if checked, err := d.Check(value); err == nil {
+				m[name] = checked
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Values{}, fmt.Errorf("settings: read: %w", err)
+	}
+	v := Values{reg: s.reg, m: m}
+	s.mu.Lock()
+	s.cached, s.until = &v, s.now().Add(s.ttl)
+	s.mu.Unlock()
+	return v, nil
+}
+
+// Set validates and stores several values at once: all of them or, when one
+// is refused, none. The error names every refused setting.
+func (s *Store) Set(ctx context.Context, changes map[string]string) error {
+	checked := map[string]string{}
+	var problems []error
+	for name, value := range changes {
+		d, ok := s.reg.Lookup(name)
+		if !ok {
+			problems = append(problems, fmt.Errorf("%w: unknown setting %q", ErrInvalid, name))
+			continue
+		}
+		v, err := d.Check(value)
+		if err != nil {
+			problems = append(problems, err)
+			continue
+		}
+		checked[name] = v
+	}
+	if len(problems) > 0 {
+		return errors.Join(problems...)
+	}
+	now := s.now()
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		for name, v := range checked {
+			if _, err := tx.Exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
+				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, name, v, now); err != nil {
+				return fmt.Errorf("settings: write %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	s.mu.Lock()
+	s.cached = nil
+	s.mu.Unlock()
+	return err
+}

@@ -1,0 +1,182 @@
+package sitesettings
+
+import (
+	"embed"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// Access admits holders of the settings role (and superusers).
+var Access = web.Role(access.RoleSettings)
+
+type page struct {
+	srv    *web.Server
+	st     *settings.Store
+	pages  *web.Pages
+	logger *slog.Logger
+}
+
+// Mount adds the settings page.
+func Mount(srv *web.Server, st *settings.Store, logger *slog.Logger) error {
+	ps, err := srv.ParsePages(templates, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	p := &page{srv: srv, st: st, pages: ps, logger: logger}
+	srv.Handle("GET /admin/settings", Access, http.HandlerFunc(p.show))
+	srv.Handle("POST /admin/settings", Access, http.HandlerFunc(p.save))
+	srv.Handle("POST /admin/settings/image/{name}", Access, http.HandlerFunc(p.upload))
+	srv.Handle("POST /admin/settings/image/{name}/clear", Access, http.HandlerFunc(p.clear))
+	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 90, Label: "nav.admin.settings", Path: "/admin/settings", Access: Access})
+	return nil
+}
+
+// Field is one setting as the page shows it.
+type Field struct {
+	settings.Definition
+	Value string
+	// HasImage: a picture is stored (KindImage).
+	HasImage bool
+}
+
+// Section is a group of fields.
+type Section struct {
+	Title  string // message id
+	Fields []Field
+}
+
+type settingsPage struct {
+	Sections []Section
+	Problems []string
+}
+
+func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, problems []string) {
+	values, err := p.st.Values(r.Context())
+	if err != nil {
+		p.logger.ErrorContext(r.Context(), "settings", "error", err)
+		p.srv.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+		return
+	}
+	var data settingsPage
+	data.Problems = problems
+	for _, d := range p.st.Registry().Definitions() {
+		f := Field{Definition: d, Value: values.String(d)}
+		if v, ok := submitted[d.Name]; ok {
+			f.Value = v
+		}
+		if d.Kind == settings.KindImage {
+			f.HasImage, f.Value = f.Value != "", ""
+		}
+		if n := len(data.Sections); n == 0 || data.Sections[n-1].Title != d.Section {
+			data.Sections = append(data.Sections, Section{Title: d.Section})
+		}
+		s := &data.Sections[len(data.Sections)-1]
+		s.Fields = append(s.Fields, f)
+	}
+	p.srv.Render(w, r, p.pages, "settings.html", status, "settings.title", data)
+}
+
+func (p *page) show(w http.ResponseWriter, r *http.Request) { p.render(w, r, http.StatusOK, nil, nil) }
+
+// save stores every field of the form but the pictures, all or none: on a
+// problem the page comes back with what was typed and what is wrong.
+func (p *page) save(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	changes := map[string]string{}
+	for _, d := range p.st.Registry().Definitions() {
+		if d.Kind == settings.KindImage {
+			continue
+		}
+		// An unticked checkbox sends nothing: that is "no".
+		changes[d.Name] = r.PostForm.Get(d.Name)
+	}
+	if err := p.st.Set(r.Context(), changes); err != nil {
+		if !errors.Is(err, settings.ErrInvalid) {
+			p.logger.ErrorContext(r.Context(), "save settings", "error", err)
+			p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+			return
+		}
+		p.render(w, r, http.StatusUnprocessableEntity, changes, problems(err))
+		return
+	}
+	p.srv.AddFlash(r, "success", "settings.saved")
+	web.SeeOther(w, r, "/admin/settings")
+}
+
+func problems(err error) []string {
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		out = append(out, strings.TrimPrefix(line, settings.ErrInvalid.Error()+": "))
+	}
+	return out
+}
+
+// image finds the picture setting of the path.
+func (p *page) image(w http.ResponseWriter, r *http.Request) (settings.Definition, bool) {
+	d, ok := p.st.Registry().Lookup(r.PathValue("name"))
+	if !ok || d.Kind != settings.KindImage {
+		p.srv.Fail(w, r, http.StatusNotFound, "error.not_found")
+		return d, false
+	}
+	return d, true
+}
+
+func (p *page) upload(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.image(w, r)
+	if !ok {
+		return
+	}
+	file, _, err := r.FormFile("file")
+	if err != nil {
+		p.render(w, r, http.StatusBadRequest, nil, []string{p.srv.T(r, "settings.error.no_file")})
+		return
+	}
+	defer file.Close()
+	b, err := io.ReadAll(io.LimitReader(file, int64(d.MaxLen)+1))
+	if err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	v, err := d.EncodeImage(b)
+	if err == nil {
+		err = p.st.Set(r.Context(), map[string]string{d.Name: v})
+	}
+	if err != nil {
+		if errors.Is(err, settings.ErrInvalid) {
+			p.render(w, r, http.StatusUnprocessableEntity, nil, problems(err))
+			return
+		}
+		p.logger.ErrorContext(r.Context(), "save picture", "error", err)
+		p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+		return
+	}
+	p.srv.AddFlash(r, "success", "settings.saved")
+	web.SeeOther(w, r, "/admin/settings")
+}
+
+func (p *page) clear(w http.ResponseWriter, r *http.Request) {
+	d, ok := p.image(w, r)
+	if !ok {
+		return
+	}
+	if err := p.st.Set(r.Context(), map[string]string{d.Name: ""}); err != nil {
+		p.logger.ErrorContext(r.Context(), "clear picture", "error", err)
+		p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+		return
+	}
+	p.srv.AddFlash(r, "success", "settings.saved")
+	web.SeeOther(w, r, "/admin/settings")
+}

@@ -1,0 +1,251 @@
+// Package sitetest runs a whole Keepstar site for tests: the keepstar serve
+// process (internal/app) on a fresh database of either engine, wired to a
+// simulated EVE (internal/evesim) served over real HTTP, and browsers that
+// log in through the simulated SSO the way a player does, following every
+// redirect.
+package sitetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/app"
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/evesim"
+	"github.com/keepstar/keepstar/internal/evesim/sso"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/store/storetest"
+)
+
+// The application the site is registered as in its simulator.
+const (
+	ClientID     = "keepstar-site"
+	ClientSecret = "keepstar-site-secret"
+)
+
+// Options shape a site.
+type Options struct {
+	// Dialect is the engine; empty means SQLite.
+	Dialect config.Dialect
+	// Characters in the simulated universe; 0 means 300.
+	Characters int
+	// Env adds or overrides KEEPSTAR_ settings.
+	Env map[string]string
+	// SSOHost, when set, is the host name the site uses for the SSO
+	// instead of the simulator's own (127.0.0.1): tokens then name an
+	// issuer the site does not expect.
+	SSOHost string
+}
+
+// Site is a running Keepstar with its simulated EVE.
+type Site struct {
+	URL    string
+	Sim    *evesim.Sim
+	SimURL string
+	// DB is a connection of the test's own to the site's database.
+	DB     *store.DB
+	Config *config.Config
+
+	t       testing.TB
+	dbc     config.Database
+	ln      net.Listener
+	cancel  context.CancelFunc
+	done    chan error
+	ssoDown atomic.Bool
+}
+
+var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		panic(err)
+	}
+	return k
+})
+
+// Start runs a site until the test ends.
+func Start(t testing.TB, opts Options) *Site {
+	t.Helper()
+	if opts.Dialect == "" {
+		opts.Dialect = config.SQLite
+	}
+	if opts.Characters == 0 {
+		opts.Characters = 300
+	}
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect)}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+
+	var handler http.Handler
+	simServer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The SSO's token endpoint down (SSODown): a 503 as a failing
+		// load balancer answers.
+		if s.ssoDown.Load() && r.URL.Path == "/v2/oauth/token" {
+			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(simServer.Close)
+	s.SimURL = simServer.URL
+	sim, err := evesim.New(evesim.Options{
+		BaseURL: simServer.URL, Seed: 11, Characters: opts.Characters, Issuer: sso.IssuerURL,
+		RotateRefreshTokens: true, SigningKey: signingKey(),
+		Clients: []sso.Client{{ID: ClientID, Secret: ClientSecret, Callback: s.URL + "/sso/callback"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	handler, s.Sim = sim, sim
+
+	ssoURL := simServer.URL
+	if opts.SSOHost != "" {
+		_, port, _ := net.SplitHostPort(simServer.Listener.Addr().String())
+		ssoURL = "http://" + net.JoinHostPort(opts.SSOHost, port)
+	}
+	dbURL := "sqlite:" + s.dbc.Path
+	if s.dbc.Dialect == config.Postgres {
+		dbURL = s.dbc.URL
+	}
+	env := map[string]string{
+		"KEEPSTAR_SECRET_KEY":        "sitetest-secret-key-0123456789abcdefghij",
+		"KEEPSTAR_DATABASE_URL":      dbURL,
+		"KEEPSTAR_LISTEN":            ln.Addr().String(),
+		"KEEPSTAR_EVE_SSO_URL":       ssoURL,
+		"KEEPSTAR_ESI_URL":           simServer.URL,
+		"KEEPSTAR_EVE_IMAGES_URL":    simServer.URL + "/images",
+		"KEEPSTAR_EVE_CLIENT_ID":     ClientID,
+		"KEEPSTAR_EVE_CLIENT_SECRET": ClientSecret,
+		"KEEPSTAR_SHUTDOWN_TIMEOUT":  "5s",
+		"KEEPSTAR_LOG_LEVEL":         "warn",
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	s.Config, err = config.Load(config.Source{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.ln = ln
+	s.run()
+	s.DB, err = store.Open(context.Background(), s.dbc, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.DB.Close() })
+	return s
+}
+
+// logger writes the site's log to the test's output when KEEPSTAR_TEST_LOG
+// is set, and nowhere otherwise.
+func logger() *slog.Logger {
+	if os.Getenv("KEEPSTAR_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// run starts the serve process on the site's listener.
+func (s *Site) run() {
+	t := s.t
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel, s.done = cancel, make(chan error, 1)
+	ready := make(chan struct{})
+	ln := s.ln
+	go func() {
+		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: app.All, Listener: ln, OnReady: func(string) { close(ready) }})
+	}()
+	select {
+	case <-ready:
+	case err := <-s.done:
+		t.Fatalf("site stopped before it was ready: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("site not ready after 30 s")
+	}
+	t.Cleanup(s.stop)
+}
+
+func (s *Site) stop() {
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	if err := <-s.done; err != nil {
+		s.t.Errorf("site stopped with an error: %v", err)
+	}
+	s.cancel = nil
+}
+
+// Restart stops the serve process and starts a new one on the same
+// database and address, as an operator restarting Keepstar.
+func (s *Site) Restart() {
+	s.t.Helper()
+	s.stop()
+	ln, err := net.Listen("tcp", s.ln.Addr().String())
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.ln = ln
+	s.run()
+}
+
+// SSODown makes the simulated SSO's token endpoint answer 503 (true) or
+// work again (false).
+func (s *Site) SSODown(down bool) { s.ssoDown.Store(down) }
+
+// Accounts gives the account rules over the test's connection, to set up
+// what a test needs (superusers, roles) without the web pages.
+func (s *Site) Accounts() *accounts.Accounts { return accounts.New(s.DB, accounts.Options{}) }
+
+// AccountCharacters finds a simulated player account with at least n
+// characters that can log in, and gives their ids.
+func (s *Site) AccountCharacters(t testing.TB, n int, skip ...int32) []int32 {
+	t.Helper()
+	u := s.Sim.Universe
+outer:
+	for id := int32(1); id <= int32(u.Accounts()); id++ {
+		acct, ok := u.Account(id)
+		if !ok || len(acct.Characters) < n {
+			continue
+		}
+		for _, c := range acct.Characters {
+			for _, sk := range skip {
+				if c == sk {
+					continue outer
+				}
+			}
+			ch, err := u.Character(c)
+			if err != nil || ch.Biomassed {
+				continue outer
+			}
+		}
+		return acct.Characters[:n]
+	}
+	t.Fatalf("no simulated account with %d characters", n)
+	return nil
+}
+
+// Body reads and closes a response's body.
+func Body(t testing.TB, res *http.Response) string {
+	t.Helper()
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
