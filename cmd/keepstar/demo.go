@@ -49,14 +49,17 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	go func() { simDone <- serveSim(simCtx, site.SimListener, sim, logger) }()
 	defer func() { stopSim(); <-simDone }()
 	err = app.Run(ctx, cfg, logger, app.Options{
-		Mode:     app.All,
-		Listener: site.Listener,
+		Mode:           app.All,
+		Listener:       site.Listener,
+		FirstSuperuser: true,
 		OnReady: func(url string) {
 			kept := "kept in " + site.Dir
 			if site.Temp {
 				kept = "in " + site.Dir + ", removed when the demo stops (use -dir to keep them)"
 			}
-			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\nIts data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters, kept)
+			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\n"+
+				"Log in with any simulated character; the first account becomes superuser, to look at the administration too.\n"+
+				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters, kept)
 		},
 	})
 	if err != nil {

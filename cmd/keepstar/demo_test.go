@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,26 @@ func TestDemoServesHomePage(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 200 || !strings.Contains(string(meta), simURL+"/v2/oauth/token") {
 		t.Errorf("simulator metadata: %d %s", res.StatusCode, meta)
+	}
+	// A visitor logs in with a simulated character and looks around: the
+	// first account is superuser, so the administration is there too.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), simURL+"/v2/oauth/authorize") && req.URL.Query().Get("character_id") == "" {
+			q := req.URL.Query()
+			q.Set("character_id", "90000001") // the simulator's shortcut for the player's choice
+			req.URL.RawQuery = q.Encode()
+		}
+		return nil
+	}}
+	res, err = client.Get(url + "/sso/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.HasSuffix(res.Request.URL.Path, "/dashboard") || !strings.Contains(string(body), `href="/admin/accounts"`) {
+		t.Fatalf("demo login ended at %s with %d:\n%s", res.Request.URL, res.StatusCode, body)
 	}
 	cancel()
 	if code := <-done; code != 0 {

@@ -131,7 +131,7 @@ func TestUsage(t *testing.T) {
 	if code, out, _ := run(t, nil, "help"); code != 0 || !strings.Contains(out, "serve") || !strings.Contains(out, "demo") {
 		t.Errorf("help: %d %s", code, out)
 	}
-	for _, cmd := range []string{"serve", "demo", "migrate", "check", "version", "evesim"} {
+	for _, cmd := range []string{"serve", "demo", "migrate", "check", "version", "evesim", "admin"} {
 		code, _, errOut := run(t, nil, cmd, "-h")
 		if code != 0 || !strings.Contains(errOut, "Usage: keepstar "+cmd) {
 			t.Errorf("%s -h: %d %s", cmd, code, errOut)

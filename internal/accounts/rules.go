@@ -242,7 +242,8 @@ func lockCharacter(ctx context.Context, tx *store.Tx, id int32) (lockedCharacter
 func (a *Accounts) createAccount(ctx context.Context, tx *store.Tx, name string, now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRow(ctx, `INSERT INTO accounts (name, status, active, superuser, language, theme, created_at, updated_at)
-		VALUES ($1, 'standard', TRUE, FALSE, '', '', $2, $2) RETURNING id`, name, now).Scan(&id)
+		VALUES ($1, 'standard', TRUE, $3 AND NOT EXISTS (SELECT 1 FROM accounts WHERE superuser), '', '', $2, $2) RETURNING id`,
+		name, now, a.opts.FirstSuperuser).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("accounts: create account: %w", err)
 	}

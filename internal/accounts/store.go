@@ -43,6 +43,9 @@ type Options struct {
 	// Mergers run on every merge, after the characters moved.
 	Mergers []Merger
 	Now     func() time.Time // nil: time.Now
+	// FirstSuperuser makes the first account created superuser while no
+	// account is: the demo's visitor can look at the administration pages.
+	FirstSuperuser bool
 }
 
 // Accounts applies the account rules and answers questions about accounts.

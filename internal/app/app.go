@@ -17,6 +17,7 @@ import (
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
+	"github.com/keepstar/keepstar/internal/web"
 )
 
 // Mode says which parts a serve process runs.
@@ -53,6 +54,11 @@ type Options struct {
 	// OnReady is called once everything is started, with the site's URL
 	// (empty in worker mode).
 	OnReady func(url string)
+	// FirstSuperuser makes the first account superuser (the demo).
+	FirstSuperuser bool
+	// OnWeb, when set, is given the web server once its routes are
+	// mounted (tests list them).
+	OnWeb func(*web.Server)
 }
 
 // Migrate brings the database to the schema this binary needs: the job
@@ -125,7 +131,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 
-	p, err := build(cfg, db, logger)
+	p, err := build(cfg, db, logger, opts.FirstSuperuser)
 	if err != nil {
 		return err
 	}
@@ -177,6 +183,9 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		})
 		if err != nil {
 			return err
+		}
+		if opts.OnWeb != nil {
+			opts.OnWeb(srv)
 		}
 		go func() { webDone <- srv.Serve(runCtx, ln, cfg.ShutdownTimeout) }()
 		url = cfg.BaseURL.String()

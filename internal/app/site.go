@@ -45,7 +45,7 @@ type parts struct {
 }
 
 // build makes the parts over an open, migrated database.
-func build(cfg *config.Config, db *store.DB, logger *slog.Logger) (*parts, error) {
+func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser bool) (*parts, error) {
 	p := &parts{db: db}
 	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings)
 	p.settings = settings.NewStore(db, reg, nil, 0)
@@ -79,7 +79,8 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger) (*parts, error
 	p.directory = affiliations.New(db, p.esi, nil, 0)
 	p.accounts = accounts.New(db, accounts.Options{
 		Tokens: p.tokens, Notifier: p.notifications,
-		Mergers: []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts},
+		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts},
+		FirstSuperuser: firstSuperuser,
 	})
 	return p, nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
+	"github.com/keepstar/keepstar/internal/web"
 )
 
 // The application the site is registered as in its simulator.
@@ -61,6 +62,7 @@ type Site struct {
 	t       testing.TB
 	dbc     config.Database
 	ln      net.Listener
+	routes  []web.Route
 	cancel  context.CancelFunc
 	done    chan error
 	ssoDown atomic.Bool
@@ -167,7 +169,9 @@ func (s *Site) run() {
 	ready := make(chan struct{})
 	ln := s.ln
 	go func() {
-		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: app.All, Listener: ln, OnReady: func(string) { close(ready) }})
+		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: app.All, Listener: ln,
+			OnReady: func(string) { close(ready) },
+			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() }})
 	}()
 	select {
 	case <-ready:
@@ -202,6 +206,9 @@ func (s *Site) Restart() {
 	s.ln = ln
 	s.run()
 }
+
+// Routes lists the routes the site mounted, with who may use each.
+func (s *Site) Routes() []web.Route { return s.routes }
 
 // SSODown makes the simulated SSO's token endpoint answer 503 (true) or
 // work again (false).

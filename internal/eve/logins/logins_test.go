@@ -1,0 +1,159 @@
+package logins_test
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/sitetest"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/store/storetest"
+)
+
+func TestInputCheck(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   logins.Input
+		bad  string // part of the error; empty: valid
+	}{
+		{"plain", logins.Input{Name: "srp-tool", Scopes: "esi-killmails.read_killmails.v1  publicData\npublicData"}, ""},
+		{"no name", logins.Input{}, "a name is required"},
+		{"long name", logins.Input{Name: strings.Repeat("a", 21)}, "longer than 20"},
+		{"bad name", logins.Input{Name: "my login"}, "may only have"},
+		{"bad scope", logins.Input{Name: "x", Scopes: `ok bad"scope`}, "is not a scope"},
+		{"unknown role", logins.Input{Name: "x", Scopes: logins.RolesScope, Roles: []string{"Emperor"}}, "not an in-game role"},
+		{"roles need the roles scope", logins.Input{Name: "x", Roles: []string{"Director"}}, logins.RolesScope},
+		{"long description", logins.Input{Name: "x", Description: strings.Repeat("d", 1025)}, "description is longer"},
+	} {
+		l, err := tc.in.Check()
+		switch {
+		case tc.bad == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad) || !errors.Is(err, logins.ErrInvalid)):
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.bad)
+		}
+		if tc.name == "plain" && strings.Join(l.Scopes, " ") != "esi-killmails.read_killmails.v1 publicData" {
+			t.Errorf("scopes not split and deduplicated: %q", l.Scopes)
+		}
+	}
+	// Every problem at once.
+	if _, err := (logins.Input{Name: "bad name", Scopes: `"`}).Check(); err == nil || strings.Count(err.Error(), "\n") != 1 {
+		t.Errorf("two problems reported as: %v", err)
+	}
+}
+
+func TestStore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		st := logins.NewStore(db, nil)
+		all, err := st.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range all {
+			names = append(names, l.Name)
+		}
+		if strings.Join(names, " ") != "core.default core.no-scopes core.tracking core.mail" {
+			t.Fatalf("built-in logins: %v", names)
+		}
+		tracking, _ := st.Get(ctx, logins.Tracking)
+		if strings.Join(tracking.Roles, " ") != "Director" || !tracking.IsBuiltIn() {
+			t.Errorf("core.tracking: %+v", tracking)
+		}
+
+		if _, err := st.Create(ctx, logins.Input{Name: "core.mine"}); !errors.Is(err, logins.ErrInvalid) {
+			t.Errorf("a core. name: %v", err)
+		}
+		if _, err := st.Create(ctx, logins.Input{Name: "audit", Scopes: "esi-wallet.read_character_wallet.v1"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Create(ctx, logins.Input{Name: "audit"}); !errors.Is(err, logins.ErrExists) {
+			t.Errorf("duplicate: %v", err)
+		}
+		if _, err := st.Update(ctx, "audit", logins.Input{Description: "Wallets", Scopes: logins.RolesScope, Roles: []string{"Accountant"}}); err != nil {
+			t.Fatal(err)
+		}
+		if l, _ := st.Get(ctx, "audit"); l.Description != "Wallets" || strings.Join(l.Roles, "") != "Accountant" {
+			t.Errorf("after update: %+v", l)
+		}
+
+		// Built-ins: the description, and core.default's scopes, change;
+		// nothing else, and they are never deleted.
+		if _, err := st.Update(ctx, logins.Default, logins.Input{Description: "Account login", Scopes: "publicData esi-skills.read_skills.v1"}); err != nil {
+			t.Errorf("core.default scopes: %v", err)
+		}
+		if _, err := st.Update(ctx, logins.Tracking, logins.Input{Scopes: "publicData"}); !errors.Is(err, logins.ErrBuiltIn) {
+			t.Errorf("core.tracking scopes: %v", err)
+		}
+		if _, err := st.Update(ctx, logins.Mail, logins.Input{Scopes: "esi-mail.send_mail.v1", Description: "Sender"}); err != nil {
+			t.Errorf("core.mail description: %v", err)
+		}
+		if err := st.Delete(ctx, logins.NoScopes); !errors.Is(err, logins.ErrBuiltIn) {
+			t.Errorf("deleting core.no-scopes: %v", err)
+		}
+
+		// Deleting a login deletes its tokens, and only its.
+		for _, login := range []string{"audit", logins.Default} {
+			if _, err := db.Exec(ctx, `INSERT INTO eve_tokens (character_id, login, refresh_token_sealed, access_token_sealed,
+				access_expires_at, scopes, owner_hash, character_name, validity, version, checked_at, created_at, updated_at)
+				VALUES (1, $1, 'x', 'x', $2, '', 'o', 'n', 'valid', 1, $2, $2, $2)`, login, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Delete(ctx, "audit"); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		db.QueryRow(ctx, `SELECT count(*) FROM eve_tokens`).Scan(&n)
+		if n != 1 {
+			t.Errorf("%d tokens left, want core.default's", n)
+		}
+		if err := st.Delete(ctx, "audit"); !errors.Is(err, logins.ErrNotFound) {
+			t.Errorf("deleting twice: %v", err)
+		}
+	})
+}
+
+func TestAdminPages(t *testing.T) {
+	site := sitetest.Start(t, sitetest.Options{})
+	a := site.AccountCharacters(t, 1)
+	b := site.NewBrowser(t)
+	b.LogIn(t, a[0])
+	if _, _, err := site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(a[0]))); err != nil {
+		t.Fatal(err)
+	}
+	p := b.Post(t, "/admin/eve-logins", url.Values{"name": {"bad name"}, "scopes": {"x"}, "roles": {"Director"}})
+	if p.Status != 422 || !strings.Contains(p.Body, "may only have") || !strings.Contains(p.Body, `value="bad name"`) {
+		t.Errorf("invalid login: %d\n%s", p.Status, p.Body)
+	}
+	p = b.Post(t, "/admin/eve-logins", url.Values{"name": {"srp"}, "description": {"SRP <tool>"}, "scopes": {"esi-killmails.read_killmails.v1"}})
+	if p.Status != 200 || !strings.Contains(p.Body, "SRP &lt;tool&gt;") {
+		t.Fatalf("create: %d\n%s", p.Status, p.Body)
+	}
+	if p := b.Post(t, "/admin/eve-logins", url.Values{"name": {"srp"}}); p.Status != 409 {
+		t.Errorf("duplicate: %d", p.Status)
+	}
+	p = b.Post(t, "/admin/eve-logins/srp", url.Values{"description": {"SRP"}, "scopes": {logins.RolesScope}, "roles": {"Director"}})
+	if p.Status != 200 {
+		t.Errorf("update: %d\n%s", p.Status, p.Body)
+	}
+	if p := b.Post(t, "/admin/eve-logins/core.tracking", url.Values{"scopes": {logins.RolesScope}, "roles": {"Director"}}); p.Status != 409 {
+		t.Errorf("changing core.tracking's scopes: %d", p.Status)
+	}
+	if p := b.Get(t, "/admin/eve-logins/nope"); p.Status != 404 {
+		t.Errorf("unknown login: %d", p.Status)
+	}
+	// Members see the new login on their tokens page.
+	if p := b.Get(t, "/tokens"); !strings.Contains(p.Body, `data-login="srp" data-state="none"`) {
+		t.Error("the tokens page does not offer the new login")
+	}
+	if p := b.Post(t, "/admin/eve-logins/srp/delete", nil); p.Status != 200 || strings.Contains(p.Body, `data-login="srp"`) {
+		t.Errorf("delete: %d", p.Status)
+	}
+}
