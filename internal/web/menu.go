@@ -27,7 +27,8 @@ const (
 type MenuItem struct {
 	Section MenuSection
 	Order   int
-	// Label is a message id; Icon a short symbol for MenuIcon entries.
+	// Label is a message id; Icon names an icon the layout draws ("bell"),
+	// for MenuIcon entries.
 	Label string
 	Icon  string
 	Path  string
