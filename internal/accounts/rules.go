@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -58,9 +59,11 @@ type LoginRequest struct {
 	AllowAltLogin bool
 }
 
-// maxTries bounds how often a rule starts over when a concurrent login of
-// the same new character got in first (PostgreSQL; never on SQLite).
-const maxTries = 3
+// maxTries bounds how often a rule starts over when a concurrent rule got in
+// its way: a login of the same new character inserted it first, or
+// PostgreSQL broke a deadlock by giving up this transaction. Never on
+// SQLite, whose single writer runs rules one after the other.
+const maxTries = 5
 
 // errRetry: the rule met a concurrent change and runs again.
 var errRetry = errors.New("accounts: concurrent change, try again")
@@ -73,7 +76,7 @@ func (a *Accounts) retry(ctx context.Context, fn func(tx *store.Tx) (Result, err
 			res, err = fn(tx)
 			return err
 		})
-		if errors.Is(err, errRetry) && try < maxTries {
+		if (errors.Is(err, errRetry) || store.Retryable(err)) && try < maxTries {
 			continue
 		}
 		return res, err
@@ -108,7 +111,7 @@ func (a *Accounts) Login(ctx context.Context, req LoginRequest) (Result, error) 
 			if res.AccountID, err = a.createAccount(ctx, tx, char.name, now); err != nil {
 				return res, err
 			}
-			if err := a.move(ctx, tx, char, res.AccountID, claims.Owner, MovedOwnerChanged, req.TokenLogin, now); err != nil {
+			if err := a.move(ctx, tx, char, res.AccountID, claims.Owner, MovedOwnerChanged, now); err != nil {
 				return res, err
 			}
 			if _, err := tx.Exec(ctx, `UPDATE characters SET main = TRUE WHERE id = $1`, char.id); err != nil {
@@ -152,20 +155,29 @@ func (a *Accounts) AddCharacter(ctx context.Context, accountID int64, tok sso.To
 	return a.retry(ctx, func(tx *store.Tx) (Result, error) {
 		now := a.now()
 		res := Result{CharacterID: claims.CharacterID, AccountID: accountID}
-		var active bool
-		err := tx.QueryRow(ctx, `SELECT active FROM accounts WHERE id = $1`+forUpdate(tx), accountID).Scan(&active)
-		if errors.Is(err, store.ErrNoRows) {
-			return res, fmt.Errorf("%w: account %d", ErrNotFound, accountID)
-		}
-		if err != nil {
+		// Lock the accounts involved in id order, then the character, so
+		// that two members adding each other's characters at once wait for
+		// each other instead of deadlocking.
+		other := int64(0)
+		if err := tx.QueryRow(ctx, `SELECT account_id FROM characters WHERE id = $1`, claims.CharacterID).Scan(&other); err != nil && !errors.Is(err, store.ErrNoRows) {
 			return res, fmt.Errorf("accounts: add character: %w", err)
 		}
-		if !active {
+		active, err := lockAccounts(ctx, tx, accountID, other)
+		if err != nil {
+			return res, err
+		}
+		if _, ok := active[accountID]; !ok {
+			return res, fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+		}
+		if !active[accountID] {
 			return res, ErrDeactivated
 		}
 		char, found, err := lockCharacter(ctx, tx, claims.CharacterID)
 		if err != nil {
 			return res, err
+		}
+		if found && char.accountID != other || !found && other != 0 {
+			return res, errRetry // it moved between the two reads
 		}
 		switch {
 		case !found:
@@ -181,8 +193,9 @@ func (a *Accounts) AddCharacter(ctx context.Context, accountID int64, tok sso.To
 			res.Outcome = Renewed
 			if char.ownerHash != claims.Owner {
 				// The same member owns it again under another EVE account:
-				// tokens of the earlier owner go.
-				if err := a.opts.Tokens.DeleteCharacter(ctx, tx, char.id, tokenLogin); err != nil {
+				// every token of the earlier owner goes, the login's too
+				// (a login without scopes would not replace it).
+				if err := a.opts.Tokens.DeleteCharacter(ctx, tx, char.id, ""); err != nil {
 					return res, err
 				}
 				if _, err := tx.Exec(ctx, `UPDATE characters SET owner_hash = $2 WHERE id = $1`, char.id, claims.Owner); err != nil {
@@ -198,7 +211,7 @@ func (a *Accounts) AddCharacter(ctx context.Context, accountID int64, tok sso.To
 			res.AccountID = winner
 		default:
 			res.Outcome, res.OtherAccountID = MovedHere, char.accountID
-			if err := a.move(ctx, tx, char, accountID, claims.Owner, MovedOwnerChanged, tokenLogin, now); err != nil {
+			if err := a.move(ctx, tx, char, accountID, claims.Owner, MovedOwnerChanged, now); err != nil {
 				return res, err
 			}
 			if err := a.assureMain(ctx, tx, accountID, now); err != nil {
@@ -215,6 +228,28 @@ func (a *Accounts) AddCharacter(ctx context.Context, accountID int64, tok sso.To
 		res.TokenKept = saved.Kept
 		return res, err
 	})
+}
+
+// lockAccounts locks accounts in id order (0s skipped) and gives whether
+// each found is active.
+func lockAccounts(ctx context.Context, tx *store.Tx, ids ...int64) (map[int64]bool, error) {
+	slices.Sort(ids)
+	active := map[int64]bool{}
+	for _, id := range slices.Compact(ids) {
+		if id == 0 {
+			continue
+		}
+		var a bool
+		err := tx.QueryRow(ctx, `SELECT active FROM accounts WHERE id = $1`+forUpdate(tx), id).Scan(&a)
+		if errors.Is(err, store.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("accounts: lock account %d: %w", id, err)
+		}
+		active[id] = a
+	}
+	return active, nil
 }
 
 // lockedCharacter is a character row read under lock by a rule.
@@ -269,9 +304,10 @@ func (a *Accounts) insertCharacter(ctx context.Context, tx *store.Tx, accountID 
 }
 
 // move takes a character to another account, not as its main, records why,
-// and, when the owner changed, drops every token the earlier owner gave
-// (all but the login's, which the caller saves next).
-func (a *Accounts) move(ctx context.Context, tx *store.Tx, c lockedCharacter, to int64, owner string, reason Reason, tokenLogin string, now time.Time) error {
+// and, when the owner changed, drops every token the earlier owner gave: the
+// caller saves the new owner's next (a login without scopes would not replace
+// a stored token, so none may be left).
+func (a *Accounts) move(ctx context.Context, tx *store.Tx, c lockedCharacter, to int64, owner string, reason Reason, now time.Time) error {
 	if _, err := tx.Exec(ctx, `UPDATE characters SET account_id = $2, main = FALSE, owner_hash = $3 WHERE id = $1`, c.id, to, owner); err != nil {
 		return fmt.Errorf("accounts: move character %d: %w", c.id, err)
 	}
@@ -279,7 +315,7 @@ func (a *Accounts) move(ctx context.Context, tx *store.Tx, c lockedCharacter, to
 		return err
 	}
 	if c.ownerHash != owner {
-		if err := a.opts.Tokens.DeleteCharacter(ctx, tx, c.id, tokenLogin); err != nil {
+		if err := a.opts.Tokens.DeleteCharacter(ctx, tx, c.id, ""); err != nil {
 			return err
 		}
 	}
@@ -324,7 +360,11 @@ func (a *Accounts) merge(ctx context.Context, tx *store.Tx, winner, loser int64,
 			return err
 		}
 	}
+	// SET reads the row as it was: an active winner takes over the loser's
+	// deactivation record, a deactivated one keeps its own.
 	if _, err := tx.Exec(ctx, `UPDATE accounts SET
+			deactivated_at = CASE WHEN active THEN (SELECT deactivated_at FROM accounts WHERE id = $2) ELSE deactivated_at END,
+			deactivated_by = CASE WHEN active THEN (SELECT deactivated_by FROM accounts WHERE id = $2) ELSE deactivated_by END,
 			active = active AND (SELECT active FROM accounts WHERE id = $2),
 			superuser = superuser OR (SELECT superuser FROM accounts WHERE id = $2),
 			updated_at = $3

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/keepstar/keepstar/internal/config"
@@ -342,4 +343,12 @@ func (db *DB) Optimize(ctx context.Context) error {
 		return fmt.Errorf("store: checkpoint: %w", err)
 	}
 	return nil
+}
+
+// Retryable reports whether err is PostgreSQL giving up a transaction so
+// that another could go on (deadlock detected, serialization failure): the
+// work is sound and runs again. SQLite's single writer never does this.
+func Retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
 }
