@@ -35,7 +35,7 @@ func (p *pages) adminSearch(w http.ResponseWriter, r *http.Request) {
 	}
 	results, err := p.a.Search(r.Context(), q, searchLimit+1)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	page := searchPage{Query: q, Results: results}
@@ -70,7 +70,7 @@ func (p *pages) account(w http.ResponseWriter, r *http.Request) (Account, bool) 
 		return Account{}, false
 	}
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return Account{}, false
 	}
 	return acc, true
@@ -85,22 +85,22 @@ func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := p.a.Characters(ctx, acc.ID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	grid, err := p.tokenGrid(ctx, cs, v)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	removals, err := p.a.Removals(ctx, acc.ID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	owners, err := p.a.Owners(ctx, acc.ID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "admin.account.title", adminAccountPage{
@@ -150,7 +150,7 @@ func (p *pages) adminSetActive(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.a.SetActive(r.Context(), acc.ID, active, v.AccountID); err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	msg := "admin.account.deactivated"
@@ -170,7 +170,7 @@ func (p *pages) adminSetStatus(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrBadStatus):
 		p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.status")
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "admin.account.status_changed")
 		web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
@@ -190,7 +190,7 @@ func (p *pages) adminDeleteCharacter(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotOnAccount):
 		p.srv.Fail(w, r, http.StatusNotFound, "admin.account.error.not_on_account")
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "admin.account.character_deleted")
 		web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
@@ -215,7 +215,7 @@ func (p *pages) adminSetRoles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.a.SetRoles(r.Context(), acc.ID, roles, superuser); err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	p.srv.AddFlash(r, "success", "admin.account.roles_changed")
@@ -241,12 +241,12 @@ func (p *pages) adminAccountJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	out, err := p.accountJSON(r.Context(), acc.ID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	removals, err := p.a.Removals(r.Context(), acc.ID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	list := []RemovalJSON{}

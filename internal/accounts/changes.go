@@ -168,25 +168,21 @@ func (a *Accounts) SetRoles(ctx context.Context, accountID int64, roles []string
 // GrantSuperuser makes the account of a character (its id or its name, as
 // Keepstar knows it from a login) superuser, for the first administrator.
 func (a *Accounts) GrantSuperuser(ctx context.Context, character string) (Account, Character, error) {
-	c, err := a.find(ctx, character)
-	if err != nil {
-		return Account{}, Character{}, err
-	}
-	if _, err := a.db.Exec(ctx, `UPDATE accounts SET superuser = TRUE, updated_at = $2 WHERE id = $1`, c.AccountID, a.now()); err != nil {
-		return Account{}, c, fmt.Errorf("accounts: grant superuser: %w", err)
-	}
-	acc, err := a.Get(ctx, c.AccountID)
-	return acc, c, err
+	return a.setSuperuser(ctx, character, true)
 }
 
 // RevokeSuperuser takes superuser away from the account of a character.
 func (a *Accounts) RevokeSuperuser(ctx context.Context, character string) (Account, Character, error) {
+	return a.setSuperuser(ctx, character, false)
+}
+
+func (a *Accounts) setSuperuser(ctx context.Context, character string, superuser bool) (Account, Character, error) {
 	c, err := a.find(ctx, character)
 	if err != nil {
 		return Account{}, Character{}, err
 	}
-	if _, err := a.db.Exec(ctx, `UPDATE accounts SET superuser = FALSE, updated_at = $2 WHERE id = $1`, c.AccountID, a.now()); err != nil {
-		return Account{}, c, fmt.Errorf("accounts: revoke superuser: %w", err)
+	if _, err := a.db.Exec(ctx, `UPDATE accounts SET superuser = $2, updated_at = $3 WHERE id = $1`, c.AccountID, superuser, a.now()); err != nil {
+		return Account{}, c, fmt.Errorf("accounts: set superuser: %w", err)
 	}
 	acc, err := a.Get(ctx, c.AccountID)
 	return acc, c, err
@@ -226,13 +222,11 @@ func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation
 		for k, ids := range groups {
 			for chunk := range slices.Chunk(ids, 500) {
 				args := []any{nullID32(k.corp), nullID32(k.alliance), nullID32(k.faction)}
-				marks := make([]string, len(chunk))
-				for i, id := range chunk {
+				for _, id := range chunk {
 					args = append(args, id)
-					marks[i] = fmt.Sprintf("$%d", i+4)
 				}
 				if _, err := tx.Exec(ctx, `UPDATE characters SET corporation_id = $1, alliance_id = $2, faction_id = $3
-					WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+					WHERE id IN (`+store.Placeholders(4, len(chunk))+`)`, args...); err != nil {
 					return fmt.Errorf("accounts: affiliations: %w", err)
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -38,7 +37,6 @@ type PageDeps struct {
 	Logins   LoginList
 	Settings *settings.Store
 	I18n     *i18n.Catalogue
-	Logger   *slog.Logger
 }
 
 // pages serves the member's and the user admins' pages.
@@ -84,12 +82,6 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 	return nil
 }
 
-// fail answers an unexpected error.
-func (p *pages) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p.deps.Logger.ErrorContext(r.Context(), "accounts", "error", err)
-	p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
-}
-
 // dashboardPage is the data of dashboard.html.
 type dashboardPage struct {
 	Main       *Character
@@ -101,7 +93,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(r.Context())
 	cs, err := p.a.Characters(r.Context(), v.AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	page := dashboardPage{Characters: cs, Roles: v.Roles}
@@ -126,17 +118,17 @@ func (p *pages) characters(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(ctx)
 	cs, err := p.a.Characters(ctx, v.AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	removals, err := p.a.Removals(ctx, v.AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	values, err := p.deps.Settings.Values(ctx)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	p.srv.Render(w, r, p.pages, "characters.html", http.StatusOK, "characters.title", charactersPage{
@@ -166,7 +158,7 @@ func (p *pages) setMain(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotOnAccount):
 		p.srv.Fail(w, r, http.StatusNotFound, "characters.error.not_yours")
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "characters.main_changed")
 		web.SeeOther(w, r, "/characters")
@@ -182,7 +174,7 @@ func (p *pages) deleteCharacter(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(ctx)
 	values, err := p.deps.Settings.Values(ctx)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	switch err := p.a.DeleteByMember(ctx, v.AccountID, int32(id), v.CharacterID, values.Bool(SettingAllowCharacterDeletion)); {
@@ -193,7 +185,7 @@ func (p *pages) deleteCharacter(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotOnAccount):
 		p.srv.Fail(w, r, http.StatusNotFound, "characters.error.not_yours")
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "characters.deleted")
 		web.SeeOther(w, r, "/characters")
@@ -279,12 +271,12 @@ func (p *pages) tokens(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(ctx)
 	cs, err := p.a.Characters(ctx, v.AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	page, err := p.tokenGrid(ctx, cs, v)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	p.srv.Render(w, r, p.pages, "tokens.html", http.StatusOK, "tokens.title", struct{ Tokens tokensPage }{page})
@@ -321,7 +313,7 @@ func (p *pages) saveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.a.SetPreferences(ctx, v.AccountID, lang, theme); err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	// The flash is in the new language: the member sees it on the next page.
@@ -387,7 +379,7 @@ func (p *pages) accountJSON(ctx context.Context, id int64) (AccountJSON, error) 
 func (p *pages) me(w http.ResponseWriter, r *http.Request) {
 	out, err := p.accountJSON(r.Context(), web.ViewerFrom(r.Context()).AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	web.WriteJSON(w, http.StatusOK, out)

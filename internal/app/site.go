@@ -108,16 +108,16 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 		return nil, fmt.Errorf("signin: %w", err)
 	}
 	if err := p.accounts.Mount(srv, accounts.PageDeps{DB: p.db, Tokens: p.tokens, Logins: p.logins,
-		Settings: p.settings, I18n: catalogue, Logger: logger}); err != nil {
+		Settings: p.settings, I18n: catalogue}); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
-	if err := p.notifications.Mount(srv, logger); err != nil {
+	if err := p.notifications.Mount(srv); err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}
-	if err := p.logins.Mount(srv, logger); err != nil {
+	if err := p.logins.Mount(srv); err != nil {
 		return nil, fmt.Errorf("eve logins: %w", err)
 	}
-	if err := sitesettings.Mount(srv, p.settings, logger); err != nil {
+	if err := sitesettings.Mount(srv, p.settings); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
 	return srv, nil

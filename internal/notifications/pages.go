@@ -4,7 +4,6 @@ import (
 	"embed"
 	"errors"
 	"html"
-	"log/slog"
 	"maps"
 	"net/http"
 	"slices"
@@ -17,20 +16,19 @@ import (
 var templates embed.FS
 
 type pages struct {
-	st     *Store
-	srv    *web.Server
-	pages  *web.Pages
-	logger *slog.Logger
+	st    *Store
+	srv   *web.Server
+	pages *web.Pages
 }
 
 // Mount adds the notifications page, the unread count of the top bar, the
 // actions on notifications and their JSON twin.
-func (s *Store) Mount(srv *web.Server, logger *slog.Logger) error {
+func (s *Store) Mount(srv *web.Server) error {
 	ps, err := srv.ParsePages(templates, "templates/*.html")
 	if err != nil {
 		return err
 	}
-	p := &pages{st: s, srv: srv, pages: ps, logger: logger}
+	p := &pages{st: s, srv: srv, pages: ps}
 	srv.Handle("GET /notifications", web.LoggedIn, http.HandlerFunc(p.list))
 	srv.Handle("GET /notifications/unread", web.LoggedIn, http.HandlerFunc(p.unread))
 	srv.Handle("POST /notifications/{id}/read", web.LoggedIn, http.HandlerFunc(p.markRead))
@@ -42,11 +40,6 @@ func (s *Store) Mount(srv *web.Server, logger *slog.Logger) error {
 		Path: "/notifications", Badge: "/notifications/unread", Access: web.LoggedIn})
 	srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 30, Label: "nav.notifications", Path: "/notifications", Access: web.LoggedIn})
 	return nil
-}
-
-func (p *pages) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p.logger.ErrorContext(r.Context(), "notifications", "error", err)
-	p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
 }
 
 // Shown is a notification as the reader sees it, in their language.
@@ -88,7 +81,7 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(r.Context())
 	list, err := p.st.List(r.Context(), v.AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	page := listPage{Notifications: p.show(r, list)}
@@ -106,7 +99,7 @@ func (p *pages) unread(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	n, err := p.st.Unread(ctx, web.ViewerFrom(ctx).AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	if r.Header.Get("HX-Request") == "" {
@@ -115,7 +108,7 @@ func (p *pages) unread(w http.ResponseWriter, r *http.Request) {
 	}
 	values, err := p.st.settings.Values(ctx)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	every := values.Int(SettingRefreshSeconds)
@@ -149,7 +142,7 @@ func (p *pages) done(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, ErrNotFound):
 		p.srv.Fail(w, r, http.StatusNotFound, "notifications.error.not_found")
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		web.SeeOther(w, r, "/notifications")
 	}
@@ -188,7 +181,7 @@ type NotificationJSON struct {
 func (p *pages) listJSON(w http.ResponseWriter, r *http.Request) {
 	list, err := p.st.List(r.Context(), web.ViewerFrom(r.Context()).AccountID)
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	out := []NotificationJSON{}

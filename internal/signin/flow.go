@@ -103,12 +103,12 @@ func (s *Signin) start(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	values, err := s.deps.Settings.Values(ctx)
 	if err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	v := web.ViewerFrom(ctx)
@@ -269,17 +269,11 @@ func (s *Signin) ssoFailed(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// fail answers an unexpected error.
-func (s *Signin) fail(w http.ResponseWriter, r *http.Request, err error) {
-	s.deps.Logger.ErrorContext(r.Context(), "signin", "error", err)
-	s.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
-}
-
 func (s *Signin) finishLogin(w http.ResponseWriter, r *http.Request, p pending, tok sso.Token) {
 	ctx := r.Context()
 	values, err := s.deps.Settings.Values(ctx)
 	if err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	res, err := s.deps.Accounts.Login(ctx, accounts.LoginRequest{Token: tok, TokenLogin: logins.Default,
@@ -292,11 +286,11 @@ func (s *Signin) finishLogin(w http.ResponseWriter, r *http.Request, p pending, 
 		s.srv.Fail(w, r, http.StatusForbidden, "signin.error.alt_login", "Character", tok.Claims.Name)
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	if err := s.srv.LogIn(ctx, tok.Claims.CharacterID, tok.Claims.Owner); err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	s.lookUp(ctx, res.AccountID)
@@ -317,7 +311,7 @@ func (s *Signin) finishAdd(w http.ResponseWriter, r *http.Request, p pending, to
 		s.srv.Fail(w, r, http.StatusForbidden, "signin.error.deactivated")
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	s.lookUp(ctx, res.AccountID)
@@ -347,7 +341,7 @@ func (s *Signin) finishToken(w http.ResponseWriter, r *http.Request, p pending, 
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	if login.Name == logins.Mail && !v.HasRole(access.RoleSettings) {
@@ -356,7 +350,7 @@ func (s *Signin) finishToken(w http.ResponseWriter, r *http.Request, p pending, 
 	}
 	c, err := s.deps.Accounts.Character(ctx, tok.Claims.CharacterID)
 	if err != nil && !errors.Is(err, accounts.ErrNotFound) {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	if err != nil || c.AccountID != v.AccountID {
@@ -392,7 +386,7 @@ func (s *Signin) finishToken(w http.ResponseWriter, r *http.Request, p pending, 
 		return nil
 	})
 	if err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	s.srv.AddFlash(r, "success", "signin.token_added", "Login", login.Name, "Character", c.Name)

@@ -58,7 +58,7 @@ func (s *Signin) home(w http.ResponseWriter, r *http.Request) {
 	}
 	values, err := s.deps.Settings.Values(ctx)
 	if err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	page := homePage{Configured: s.deps.SSO != nil, NoScopes: values.Bool(accounts.SettingAllowNoScopes), Next: next}
@@ -73,7 +73,7 @@ func (s *Signin) home(w http.ResponseWriter, r *http.Request) {
 // member out.
 func (s *Signin) logout(w http.ResponseWriter, r *http.Request) {
 	if err := s.srv.LogOut(r.Context()); err != nil {
-		s.fail(w, r, err)
+		s.srv.Internal(w, r, err)
 		return
 	}
 	web.SeeOther(w, r, "/")

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -20,19 +19,18 @@ var templates embed.FS
 var Access = web.Role(access.RoleSettings)
 
 type page struct {
-	srv    *web.Server
-	st     *settings.Store
-	pages  *web.Pages
-	logger *slog.Logger
+	srv   *web.Server
+	st    *settings.Store
+	pages *web.Pages
 }
 
 // Mount adds the settings page.
-func Mount(srv *web.Server, st *settings.Store, logger *slog.Logger) error {
+func Mount(srv *web.Server, st *settings.Store) error {
 	ps, err := srv.ParsePages(templates, "templates/*.html")
 	if err != nil {
 		return err
 	}
-	p := &page{srv: srv, st: st, pages: ps, logger: logger}
+	p := &page{srv: srv, st: st, pages: ps}
 	srv.Handle("GET /admin/settings", Access, http.HandlerFunc(p.show))
 	srv.Handle("POST /admin/settings", Access, http.HandlerFunc(p.save))
 	srv.Handle("POST /admin/settings/image/{name}", Access, http.HandlerFunc(p.upload))
@@ -63,8 +61,7 @@ type settingsPage struct {
 func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, problems []string) {
 	values, err := p.st.Values(r.Context())
 	if err != nil {
-		p.logger.ErrorContext(r.Context(), "settings", "error", err)
-		p.srv.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+		p.srv.Internal(w, r, err)
 		return
 	}
 	var data settingsPage
@@ -105,8 +102,7 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := p.st.Set(r.Context(), changes); err != nil {
 		if !errors.Is(err, settings.ErrInvalid) {
-			p.logger.ErrorContext(r.Context(), "save settings", "error", err)
-			p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+			p.srv.Internal(w, r, err)
 			return
 		}
 		p.render(w, r, http.StatusUnprocessableEntity, changes, problems(err))
@@ -159,8 +155,7 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 			p.render(w, r, http.StatusUnprocessableEntity, nil, problems(err))
 			return
 		}
-		p.logger.ErrorContext(r.Context(), "save picture", "error", err)
-		p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+		p.srv.Internal(w, r, err)
 		return
 	}
 	p.srv.AddFlash(r, "success", "settings.saved")
@@ -173,8 +168,7 @@ func (p *page) clear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.st.Set(r.Context(), map[string]string{d.Name: ""}); err != nil {
-		p.logger.ErrorContext(r.Context(), "clear picture", "error", err)
-		p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
+		p.srv.Internal(w, r, err)
 		return
 	}
 	p.srv.AddFlash(r, "success", "settings.saved")

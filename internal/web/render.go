@@ -231,6 +231,13 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, status int, messag
 	s.FailDetail(w, r, status, "", message, args...)
 }
 
+// Internal answers an unexpected error: it is logged with the request's id,
+// and the visitor is given that id to quote, never the error itself.
+func (s *Server) Internal(w http.ResponseWriter, r *http.Request, err error) {
+	s.deps.Logger.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err)
+	s.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", RequestID(r))
+}
+
 // FailDetail is Fail with a detail line that is not translated (an error
 // answer of another system, shown as it came).
 func (s *Server) FailDetail(w http.ResponseWriter, r *http.Request, status int, detail, message string, args ...any) {

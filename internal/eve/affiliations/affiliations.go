@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -150,12 +149,10 @@ func (d *Directory) stale(ctx context.Context, table string, ids []int32) ([]int
 	fresh := map[int32]bool{}
 	for chunk := range slices.Chunk(ids, 500) {
 		args := []any{d.now().Add(-d.maxAge)}
-		marks := make([]string, len(chunk))
-		for i, id := range chunk {
+		for _, id := range chunk {
 			args = append(args, id)
-			marks[i] = fmt.Sprintf("$%d", i+2)
 		}
-		rows, err := d.db.Query(ctx, `SELECT id FROM `+table+` WHERE updated_at > $1 AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		rows, err := d.db.Query(ctx, `SELECT id FROM `+table+` WHERE updated_at > $1 AND id IN (`+store.Placeholders(2, len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("affiliations: %s: %w", table, err)
 		}

@@ -3,7 +3,6 @@ package logins
 import (
 	"embed"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -19,19 +18,18 @@ var templates embed.FS
 var AdminAccess = web.Role(access.RoleSettings)
 
 type pages struct {
-	st     *Store
-	srv    *web.Server
-	pages  *web.Pages
-	logger *slog.Logger
+	st    *Store
+	srv   *web.Server
+	pages *web.Pages
 }
 
 // Mount adds the administration of EVE logins.
-func (s *Store) Mount(srv *web.Server, logger *slog.Logger) error {
+func (s *Store) Mount(srv *web.Server) error {
 	ps, err := srv.ParsePages(templates, "templates/*.html", "templates/partials/*.html")
 	if err != nil {
 		return err
 	}
-	p := &pages{st: s, srv: srv, pages: ps, logger: logger}
+	p := &pages{st: s, srv: srv, pages: ps}
 	srv.Handle("GET /admin/eve-logins", AdminAccess, http.HandlerFunc(p.list))
 	srv.Handle("POST /admin/eve-logins", AdminAccess, http.HandlerFunc(p.create))
 	srv.Handle("GET /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.edit))
@@ -39,11 +37,6 @@ func (s *Store) Mount(srv *web.Server, logger *slog.Logger) error {
 	srv.Handle("POST /admin/eve-logins/{name}/delete", AdminAccess, http.HandlerFunc(p.delete))
 	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 80, Label: "nav.admin.eve_logins", Path: "/admin/eve-logins", Access: AdminAccess})
 	return nil
-}
-
-func (p *pages) fail(w http.ResponseWriter, r *http.Request, err error) {
-	p.logger.ErrorContext(r.Context(), "eve logins", "error", err)
-	p.srv.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", web.RequestID(r))
 }
 
 // form is a login being typed, with what is wrong with it.
@@ -63,7 +56,7 @@ type listPage struct {
 func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, f form) {
 	all, err := p.st.List(r.Context())
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return
 	}
 	f.New = true
@@ -107,7 +100,7 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrExists):
 		p.renderList(w, r, http.StatusConflict, form{Input: in, Problems: []string{p.srv.T(r, "eve_logins.error.exists", "Name", in.Name)}})
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "eve_logins.created", "Name", l.Name)
 		web.SeeOther(w, r, "/admin/eve-logins")
@@ -132,7 +125,7 @@ func (p *pages) load(w http.ResponseWriter, r *http.Request) (Login, bool) {
 		return Login{}, false
 	}
 	if err != nil {
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 		return Login{}, false
 	}
 	return l, true
@@ -165,7 +158,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrBuiltIn):
 		p.renderEdit(w, r, http.StatusConflict, l, form{Input: in, Problems: []string{p.srv.T(r, "eve_logins.error.built_in")}})
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "eve_logins.saved", "Name", l.Name)
 		web.SeeOther(w, r, "/admin/eve-logins")
@@ -179,7 +172,7 @@ func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotFound):
 		p.srv.Fail(w, r, http.StatusNotFound, "eve_logins.error.not_found")
 	case err != nil:
-		p.fail(w, r, err)
+		p.srv.Internal(w, r, err)
 	default:
 		p.srv.AddFlash(r, "success", "eve_logins.deleted", "Name", r.PathValue("name"))
 		web.SeeOther(w, r, "/admin/eve-logins")

@@ -313,13 +313,11 @@ func (s *Store) Statuses(ctx context.Context, q store.Querier, characterIDs []in
 		return nil, nil
 	}
 	args := make([]any, len(characterIDs))
-	marks := make([]string, len(characterIDs))
 	for i, id := range characterIDs {
 		args[i] = id
-		marks[i] = fmt.Sprintf("$%d", i+1)
 	}
 	rows, err := q.Query(ctx, `SELECT character_id, login, scopes, validity, has_roles, checked_at, invalid_since
-		FROM eve_tokens WHERE character_id IN (`+strings.Join(marks, ", ")+`) ORDER BY character_id, login`, args...)
+		FROM eve_tokens WHERE character_id IN (`+store.Placeholders(1, len(args))+`) ORDER BY character_id, login`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: statuses: %w", err)
 	}
