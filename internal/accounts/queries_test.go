@@ -81,7 +81,8 @@ func TestSearch(t *testing.T) {
 			{fmt.Sprint(second), 10, []hit{{second, ""}}},
 			{fmt.Sprintf("#%d", third), 10, []hit{{third, ""}}},
 			{fmt.Sprint(bob.id), 10, []hit{{second, ""}}},
-			{"  ", 10, nil},
+			{"  ", 10, []hit{{third, ""}, {second, ""}, {first, ""}}}, // no search: the newest first
+			{"", 2, []hit{{third, ""}, {second, ""}}},
 			{"nobody", 10, nil},
 		}
 		for _, tc := range cases {

@@ -285,12 +285,13 @@ type SearchResult struct {
 	Matched string
 }
 
-// Search finds accounts by account id or by a part of a character's name
-// (any character, alts included), at most limit of them.
+// Search finds accounts by account id, character id or a part of a
+// character's name (any character, alts included), at most limit of them;
+// an empty search lists the newest accounts.
 func (a *Accounts) Search(ctx context.Context, text string, limit int) ([]SearchResult, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return nil, nil
+		return a.newest(ctx, limit)
 	}
 	pattern := "%" + escapeLike(strings.ToLower(text)) + "%"
 	idArg := int64(-1)
@@ -315,6 +316,28 @@ func (a *Accounts) Search(ctx context.Context, text string, limit int) ([]Search
 		}
 		if r.Matched == r.Name {
 			r.Matched = ""
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// newest lists the accounts created last, for the search page before a
+// search.
+func (a *Accounts) newest(ctx context.Context, limit int) ([]SearchResult, error) {
+	rows, err := a.db.Query(ctx, `SELECT acc.id, acc.name, COALESCE(m.id, 0), acc.active, acc.status,
+			(SELECT count(*) FROM characters x WHERE x.account_id = acc.id)
+		FROM accounts acc LEFT JOIN characters m ON m.account_id = acc.id AND m.main
+		ORDER BY acc.id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: newest: %w", err)
+	}
+	defer rows.Close()
+	var out []SearchResult
+	for rows.Next() {
+		var r SearchResult
+		if err := rows.Scan(&r.AccountID, &r.Name, &r.MainID, &r.Active, &r.Status, &r.Characters); err != nil {
+			return nil, fmt.Errorf("accounts: newest: %w", err)
 		}
 		out = append(out, r)
 	}
