@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -125,7 +126,7 @@ func (s *Signin) start(w http.ResponseWriter, r *http.Request, name string) {
 			p.Purpose, p.Account = toAddCharacter, v.AccountID
 		}
 	case v == nil:
-		web.SeeOther(w, r, "/?next="+r.URL.RequestURI())
+		web.SeeOther(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()))
 		return
 	case name == logins.Mail && !v.HasRole(access.RoleSettings):
 		s.srv.Fail(w, r, http.StatusForbidden, "signin.error.mail_role")
