@@ -15,7 +15,7 @@ import (
 
 // SetMain makes one of the account's characters its main.
 func (a *Accounts) SetMain(ctx context.Context, accountID int64, characterID int32) error {
-	return a.db.InTx(ctx, func(tx *store.Tx) error {
+	return a.inTx(ctx, []int64{accountID}, func(tx *store.Tx) error {
 		c, found, err := lockCharacter(ctx, tx, characterID)
 		if err != nil {
 			return err
@@ -45,7 +45,7 @@ func (a *Accounts) DeleteByMember(ctx context.Context, accountID int64, characte
 	if characterID == loggedIn {
 		return ErrLoggedInCharacter
 	}
-	return a.db.InTx(ctx, func(tx *store.Tx) error {
+	return a.inTx(ctx, []int64{accountID}, func(tx *store.Tx) error {
 		return a.remove(ctx, tx, accountID, characterID, DeletedManually, accountID)
 	})
 }
@@ -53,7 +53,7 @@ func (a *Accounts) DeleteByMember(ctx context.Context, accountID int64, characte
 // DeleteByAdmin deletes a character from an account (deleted-by-admin),
 // recording which admin did it.
 func (a *Accounts) DeleteByAdmin(ctx context.Context, accountID int64, characterID int32, admin int64) error {
-	return a.db.InTx(ctx, func(tx *store.Tx) error {
+	return a.inTx(ctx, []int64{accountID}, func(tx *store.Tx) error {
 		return a.remove(ctx, tx, accountID, characterID, DeletedByAdmin, admin)
 	})
 }
@@ -119,24 +119,51 @@ func (a *Accounts) SetActive(ctx context.Context, accountID int64, active bool, 
 	if n == 0 {
 		return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
 	}
+	a.changed(ctx, accountID)
 	return nil
 }
 
 // ErrBadStatus is wrapped for a status that is neither standard nor managed.
 var ErrBadStatus = errors.New("accounts: status must be standard or managed")
 
-// SetStatus changes an account's status.
+// SetStatus changes an account's status. The status hooks run with the
+// change (Neucore takes every group away: what applies comes back at the
+// recomputation that follows).
 func (a *Accounts) SetStatus(ctx context.Context, accountID int64, status Status) error {
 	if status != Standard && status != Managed {
 		return fmt.Errorf("%w: %q", ErrBadStatus, status)
 	}
-	n, err := a.db.Exec(ctx, `UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1`, accountID, status, a.now())
-	if err != nil {
-		return fmt.Errorf("accounts: set status of account %d: %w", accountID, err)
+	return a.inTx(ctx, []int64{accountID}, func(tx *store.Tx) error {
+		var old Status
+		err := tx.QueryRow(ctx, `SELECT status FROM accounts WHERE id = $1`+forUpdate(tx), accountID).Scan(&old)
+		if errors.Is(err, store.ErrNoRows) {
+			return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+		}
+		if err != nil {
+			return fmt.Errorf("accounts: set status of account %d: %w", accountID, err)
+		}
+		if old == status {
+			return nil
+		}
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET status = $2, updated_at = $3 WHERE id = $1`, accountID, status, a.now()); err != nil {
+			return fmt.Errorf("accounts: set status of account %d: %w", accountID, err)
+		}
+		for _, hook := range a.opts.StatusHooks {
+			if err := hook(ctx, tx, accountID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// inTx runs fn in a transaction and, once it is committed, tells Changed of
+// the accounts.
+func (a *Accounts) inTx(ctx context.Context, accounts []int64, fn func(tx *store.Tx) error) error {
+	if err := a.db.InTx(ctx, fn); err != nil {
+		return err
 	}
-	if n == 0 {
-		return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
-	}
+	a.changed(ctx, accounts...)
 	return nil
 }
 
@@ -153,7 +180,7 @@ func (a *Accounts) SetPreferences(ctx context.Context, accountID int64, language
 // SetRoles gives an account exactly these roles and sets its superuser
 // flag.
 func (a *Accounts) SetRoles(ctx context.Context, accountID int64, roles []string, superuser bool) error {
-	return a.db.InTx(ctx, func(tx *store.Tx) error {
+	return a.inTx(ctx, []int64{accountID}, func(tx *store.Tx) error {
 		n, err := tx.Exec(ctx, `UPDATE accounts SET superuser = $2, updated_at = $3 WHERE id = $1`, accountID, superuser, a.now())
 		if err != nil {
 			return fmt.Errorf("accounts: roles of account %d: %w", accountID, err)
@@ -202,34 +229,91 @@ func (a *Accounts) find(ctx context.Context, character string) (Character, error
 }
 
 // ApplyAffiliations records characters' corporations, alliances and
-// factions as ESI gave them, in one statement per distinct affiliation
-// rather than per character, and removes biomassed characters (Doomheim)
-// from their accounts. It returns the ids removed.
+// factions as ESI gave them, and removes biomassed characters (Doomheim)
+// from their accounts. Only what changed is written, in one statement per
+// distinct affiliation rather than per character, and the accounts
+// concerned are told to Changed. It returns the ids removed.
 func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation) ([]int32, error) {
 	type key struct{ corp, alliance, faction int32 }
-	groups := map[key][]int32{}
-	var biomassed []int32
+	known := map[int32]key{}
+	ids := make([]int32, 0, len(affs))
 	for _, af := range affs {
+		ids = append(ids, af.CharacterID)
+	}
+	for part := range slices.Chunk(ids, 500) {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := a.db.Query(ctx, `SELECT id, COALESCE(corporation_id, 0), COALESCE(alliance_id, 0), COALESCE(faction_id, 0)
+			FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: affiliations: %w", err)
+		}
+		for rows.Next() {
+			var id int32
+			var k key
+			if err := rows.Scan(&id, &k.corp, &k.alliance, &k.faction); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("accounts: affiliations: %w", err)
+			}
+			known[id] = k
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("accounts: affiliations: %w", err)
+		}
+	}
+	groups := map[key][]int32{}
+	var biomassed, changedChars []int32
+	for _, af := range affs {
+		old, ok := known[af.CharacterID]
+		if !ok {
+			continue // not a character of Keepstar's
+		}
 		if af.CorporationID == esi.DoomheimID {
 			biomassed = append(biomassed, af.CharacterID)
 			continue
 		}
 		k := key{af.CorporationID, af.AllianceID, af.FactionID}
-		groups[k] = append(groups[k], af.CharacterID)
+		if k != old {
+			groups[k] = append(groups[k], af.CharacterID)
+			changedChars = append(changedChars, af.CharacterID)
+		}
 	}
 	var removed []int32
+	var touched []int64
 	err := a.db.InTx(ctx, func(tx *store.Tx) error {
 		for k, ids := range groups {
-			for chunk := range slices.Chunk(ids, 500) {
+			for part := range slices.Chunk(ids, 500) {
 				args := []any{nullID32(k.corp), nullID32(k.alliance), nullID32(k.faction)}
-				for _, id := range chunk {
+				for _, id := range part {
 					args = append(args, id)
 				}
 				if _, err := tx.Exec(ctx, `UPDATE characters SET corporation_id = $1, alliance_id = $2, faction_id = $3
-					WHERE id IN (`+store.Placeholders(4, len(chunk))+`)`, args...); err != nil {
+					WHERE id IN (`+store.Placeholders(4, len(part))+`)`, args...); err != nil {
 					return fmt.Errorf("accounts: affiliations: %w", err)
 				}
 			}
+		}
+		for part := range slices.Chunk(changedChars, 500) {
+			args := make([]any, len(part))
+			for i, id := range part {
+				args[i] = id
+			}
+			rows, err := tx.Query(ctx, `SELECT DISTINCT account_id FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
+			if err != nil {
+				return fmt.Errorf("accounts: affiliations: %w", err)
+			}
+			for rows.Next() {
+				var acc int64
+				if err := rows.Scan(&acc); err != nil {
+					rows.Close()
+					return fmt.Errorf("accounts: affiliations: %w", err)
+				}
+				touched = append(touched, acc)
+			}
+			rows.Close()
 		}
 		for _, id := range biomassed {
 			c, found, err := lockCharacter(ctx, tx, id)
@@ -243,10 +327,15 @@ func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation
 				return err
 			}
 			removed = append(removed, id)
+			touched = append(touched, c.accountID)
 		}
 		return nil
 	})
-	return removed, err
+	if err != nil {
+		return nil, err
+	}
+	a.changed(ctx, touched...)
+	return removed, nil
 }
 
 func nullID32(id int32) *int64 {

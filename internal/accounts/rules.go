@@ -90,7 +90,7 @@ func (a *Accounts) retry(ctx context.Context, fn func(tx *store.Tx) (Result, err
 // and alts may not log in (ErrAltLogin). Refused logins change nothing.
 func (a *Accounts) Login(ctx context.Context, req LoginRequest) (Result, error) {
 	claims := req.Token.Claims
-	return a.retry(ctx, func(tx *store.Tx) (Result, error) {
+	res, err := a.retry(ctx, func(tx *store.Tx) (Result, error) {
 		now := a.now()
 		res := Result{CharacterID: claims.CharacterID}
 		char, found, err := lockCharacter(ctx, tx, claims.CharacterID)
@@ -143,6 +143,10 @@ func (a *Accounts) Login(ctx context.Context, req LoginRequest) (Result, error) 
 		res.TokenKept = saved.Kept
 		return res, err
 	})
+	if err == nil {
+		a.changed(ctx, res.AccountID, res.OtherAccountID)
+	}
+	return res, err
 }
 
 // AddCharacter applies the rules of adding a character the SSO vouched for
@@ -152,7 +156,7 @@ func (a *Accounts) Login(ctx context.Context, req LoginRequest) (Result, error) 
 // alone.
 func (a *Accounts) AddCharacter(ctx context.Context, accountID int64, tok sso.Token, tokenLogin string) (Result, error) {
 	claims := tok.Claims
-	return a.retry(ctx, func(tx *store.Tx) (Result, error) {
+	res, err := a.retry(ctx, func(tx *store.Tx) (Result, error) {
 		now := a.now()
 		res := Result{CharacterID: claims.CharacterID, AccountID: accountID}
 		// Lock the accounts involved in id order, then the character, so
@@ -228,6 +232,10 @@ func (a *Accounts) AddCharacter(ctx context.Context, accountID int64, tok sso.To
 		res.TokenKept = saved.Kept
 		return res, err
 	})
+	if err == nil {
+		a.changed(ctx, accountID, res.AccountID, res.OtherAccountID)
+	}
+	return res, err
 }
 
 // lockAccounts locks accounts in id order (0s skipped) and gives whether

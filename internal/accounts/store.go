@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,6 +47,12 @@ type Options struct {
 	// FirstSuperuser makes the first account created superuser while no
 	// account is: the demo's visitor can look at the administration pages.
 	FirstSuperuser bool
+	// Changed is told, after each change is committed, which accounts it
+	// concerned, so that their access is computed again at once.
+	Changed func(ctx context.Context, accountIDs []int64)
+	// StatusHooks run in the transaction that changes an account's status
+	// (groups: Neucore takes every group away then).
+	StatusHooks []func(ctx context.Context, q store.Querier, accountID int64) error
 }
 
 // Accounts applies the account rules and answers questions about accounts.
@@ -64,6 +71,22 @@ func New(db *store.DB, opts Options) *Accounts {
 
 func (a *Accounts) now() time.Time { return a.opts.Now().UTC() }
 
+// changed tells Options.Changed which accounts a committed change concerned.
+func (a *Accounts) changed(ctx context.Context, ids ...int64) {
+	if a.opts.Changed == nil {
+		return
+	}
+	var list []int64
+	for _, id := range ids {
+		if id != 0 && !slices.Contains(list, id) {
+			list = append(list, id)
+		}
+	}
+	if len(list) > 0 {
+		a.opts.Changed(ctx, list)
+	}
+}
+
 var _ web.Viewers = (*Accounts)(nil)
 
 // Viewer finds the member a session belongs to: the account the character
@@ -72,18 +95,19 @@ var _ web.Viewers = (*Accounts)(nil)
 func (a *Accounts) Viewer(ctx context.Context, characterID int32, ownerHash string) (*web.Viewer, error) {
 	v := &web.Viewer{CharacterID: characterID}
 	var active bool
-	err := a.db.QueryRow(ctx, `SELECT acc.id, acc.name, acc.active, acc.superuser, acc.language, acc.theme, COALESCE(m.id, 0)
+	err := a.db.QueryRow(ctx, `SELECT acc.id, acc.name, acc.active, acc.superuser, acc.language, acc.theme, COALESCE(m.id, 0), COALESCE(st.name, '')
 		FROM characters c JOIN accounts acc ON acc.id = c.account_id
 		LEFT JOIN characters m ON m.account_id = acc.id AND m.main
+		LEFT JOIN states st ON st.id = acc.state_id
 		WHERE c.id = $1 AND c.owner_hash = $2`, characterID, ownerHash).
-		Scan(&v.AccountID, &v.Name, &active, &v.Superuser, &v.Language, &v.Theme, &v.MainID)
+		Scan(&v.AccountID, &v.Name, &active, &v.Superuser, &v.Language, &v.Theme, &v.MainID, &v.State)
 	if errors.Is(err, store.ErrNoRows) || err == nil && !active {
 		return nil, web.ErrNoViewer
 	}
 	if err != nil {
 		return nil, fmt.Errorf("accounts: viewer of character %d: %w", characterID, err)
 	}
-	if v.Roles, err = access.RolesOf(ctx, a.db, v.AccountID); err != nil {
+	if v.Roles, v.Permissions, v.ManagesGroups, err = access.RightsOf(ctx, a.db, v.AccountID); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -19,11 +19,12 @@ const (
 	member
 	userAdmin
 	settingsAdmin
+	groupAdmin
 	superuser
 	visitors
 )
 
-var visitorNames = [visitors]string{"anonymous", "member", "user admin", "settings admin", "superuser"}
+var visitorNames = [visitors]string{"anonymous", "member", "user admin", "settings admin", "group admin", "superuser"}
 
 // Outcomes: the final status after following redirects, or login: a
 // visitor who is not logged in is sent to the login page (GET) or told to
@@ -38,10 +39,14 @@ type check struct {
 	want [visitors]int
 }
 
-func all(status int) [visitors]int { return [visitors]int{status, status, status, status, status} }
+func all(status int) [visitors]int {
+	return [visitors]int{status, status, status, status, status, status}
+}
 
 // members: any logged-in visitor gets status.
-func members(status int) [visitors]int { return [visitors]int{login, status, status, status, status} }
+func members(status int) [visitors]int {
+	return [visitors]int{login, status, status, status, status, status}
+}
 
 // TestEveryRouteAllowsAndRefusesAsItStates requests every route of the site
 // as each kind of visitor and checks who gets through. A route the site
@@ -84,17 +89,24 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 	if err := accs.SetRoles(ctx, accountOf(settingsAdmin), []string{access.RoleSettings}, false); err != nil {
 		t.Fatal(err)
 	}
+	if err := accs.SetRoles(ctx, accountOf(groupAdmin), []string{access.RoleGroupAdmin}, false); err != nil {
+		t.Fatal(err)
+	}
 	if _, _, err := accs.GrantSuperuser(ctx, strconv.Itoa(int(ids[superuser]))); err != nil {
 		t.Fatal(err)
+	}
+	env := &matrixEnv{site: site, ids: ids, accounts: [visitors]int64{}}
+	for v := member; v < visitors; v++ {
+		env.accounts[v] = accountOf(v)
 	}
 	target := strconv.FormatInt(accountOf(member), 10) // the account admins act on
 	mine := strconv.Itoa(int(ids[member]))
 
-	admins := [visitors]int{login, 403, 200, 403, 200}
-	settingsAdmins := [visitors]int{login, 403, 403, 200, 200}
-	superusers := [visitors]int{login, 403, 403, 403, 200}
+	admins := [visitors]int{login, 403, 200, 403, 403, 200}
+	settingsAdmins := [visitors]int{login, 403, 403, 200, 403, 200}
+	superusers := [visitors]int{login, 403, 403, 403, 403, 200}
 	validSettings := url.Values{"site.name": {"Test site"}, "site.default_theme": {"light"}, "site.footer_text": {""},
-		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}}
+		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}, "groups.deactivation_delay_hours": {"0"}}
 	matrix := map[string][]check{
 		"GET /{$}":              {{"GET", "/", nil, all(200)}},
 		"GET /healthz":          {{"GET", "/healthz", nil, all(200)}},
@@ -109,14 +121,14 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		"GET /sso/login/{login}": {
 			{"GET", "/sso/login/core.default", nil, all(200)},
 			{"GET", "/sso/login/core.tracking", nil, members(200)}, // a token: for a logged-in member's character
-			{"GET", "/sso/login/core.mail", nil, [visitors]int{login, 403, 403, 200, 200}},
+			{"GET", "/sso/login/core.mail", nil, [visitors]int{login, 403, 403, 200, 403, 200}},
 		},
 		"GET /sso/callback":          {{"GET", "/sso/callback?state=x&code=y", nil, all(400)}},
 		"GET /characters/add":        {{"GET", "/characters/add", nil, members(200)}},
 		"POST /logout":               {{"POST", "/logout", nil, all(200)}}, // last: see below
 		"GET /dashboard":             {{"GET", "/dashboard", nil, members(200)}},
 		"GET /characters":            {{"GET", "/characters", nil, members(200)}},
-		"POST /characters/{id}/main": {{"POST", "/characters/" + mine + "/main", nil, [visitors]int{login, 200, 404, 404, 404}}},
+		"POST /characters/{id}/main": {{"POST", "/characters/" + mine + "/main", nil, [visitors]int{login, 200, 404, 404, 404, 404}}},
 		// Deletion is off by default: refused to everyone, for that reason.
 		"POST /characters/{id}/delete":    {{"POST", "/characters/" + mine + "/delete", nil, members(403)}},
 		"GET /tokens":                     {{"GET", "/tokens", nil, members(200)}},
@@ -139,23 +151,32 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		"POST /admin/accounts/{id}/active": {{"POST", "/admin/accounts/" + target + "/active", url.Values{"active": {"true"}}, admins}},
 		"POST /admin/accounts/{id}/status": {{"POST", "/admin/accounts/" + target + "/status", url.Values{"status": {"standard"}}, admins}},
 		"POST /admin/accounts/{id}/characters/{cid}/delete": {{"POST", "/admin/accounts/" + target + "/characters/1/delete", nil,
-			[visitors]int{login, 403, 404, 403, 404}}},
+			[visitors]int{login, 403, 404, 403, 403, 404}}},
 		"POST /admin/accounts/{id}/roles": {{"POST", "/admin/accounts/" + target + "/roles", url.Values{}, superusers}},
 		"GET /admin/settings":             {{"GET", "/admin/settings", nil, settingsAdmins}},
 		"POST /admin/settings":            {{"POST", "/admin/settings", validSettings, settingsAdmins}},
 		"POST /admin/settings/image/{name}": {{"POST", "/admin/settings/image/site.logo", url.Values{},
-			[visitors]int{login, 403, 403, 400, 400}}},
+			[visitors]int{login, 403, 403, 400, 403, 400}}},
 		"POST /admin/settings/image/{name}/clear": {{"POST", "/admin/settings/image/site.logo/clear", nil, settingsAdmins}},
 		"GET /admin/eve-logins":                   {{"GET", "/admin/eve-logins", nil, settingsAdmins}},
 		"POST /admin/eve-logins": {{"POST", "/admin/eve-logins", url.Values{"name": {"core.mine"}},
-			[visitors]int{login, 403, 403, 422, 422}}},
+			[visitors]int{login, 403, 403, 422, 403, 422}}},
 		"GET /admin/eve-logins/{name}": {{"GET", "/admin/eve-logins/core.default", nil, settingsAdmins}},
 		"POST /admin/eve-logins/{name}": {{"POST", "/admin/eve-logins/core.default",
 			url.Values{"description": {"The account login."}, "scopes": {"publicData"}}, settingsAdmins}},
 		"POST /admin/eve-logins/{name}/delete": {{"POST", "/admin/eve-logins/core.default/delete", nil,
-			[visitors]int{login, 403, 403, 409, 409}}},
+			[visitors]int{login, 403, 403, 409, 403, 409}}},
 	}
 
+	// The rows of other features' routes, each in a file of its own.
+	for _, rows := range rowsets {
+		for pattern, checks := range rows(t, env) {
+			if _, dup := matrix[pattern]; dup {
+				t.Fatalf("route %s has rows in two places", pattern)
+			}
+			matrix[pattern] = checks
+		}
+	}
 	for _, r := range site.Routes() {
 		if _, ok := matrix[r.Pattern]; !ok {
 			t.Errorf("route %s (%s) has no row in the access matrix", r.Pattern, r.Access)
@@ -184,6 +205,19 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		}
 	}
 }
+
+// matrixEnv is what rows of the matrix may build their requests from: the
+// site, and each visitor's character and account (the visitors are logged
+// in with them; the member has no role, the admins theirs).
+type matrixEnv struct {
+	site     *sitetest.Site
+	ids      [visitors]int32
+	accounts [visitors]int64
+}
+
+// rowsets give the matrix rows of features' routes: each feature's test
+// file adds its function in an init.
+var rowsets []func(t *testing.T, e *matrixEnv) map[string][]check
 
 // outcome makes a request as a browser and names where it ended.
 func outcome(t *testing.T, b *sitetest.Browser, c check, site *sitetest.Site) int {

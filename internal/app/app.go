@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/riverqueue/river"
 
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/sessions"
@@ -136,7 +137,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 	reg := jobs.NewRegistry()
-	registerJobs(reg, p)
+	registerJobs(reg, p, logger)
 	workers := 0
 	if opts.Mode.workers() {
 		workers = cfg.JobWorkers
@@ -147,6 +148,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if err != nil {
 		return err
 	}
+	p.queue.q = queue
 
 	var ln net.Listener
 	if opts.Mode.web() {
@@ -241,8 +243,12 @@ func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 
 // registerJobs adds every feature's workers and schedules. Later features add
 // their own lines here.
-func registerJobs(reg *jobs.Registry, p *parts) {
+func registerJobs(reg *jobs.Registry, p *parts, logger *slog.Logger) {
 	sessions.Register(reg, p.sessions)
+	access.Register(reg, p.recomputer, logger)
+	// Time alone changes some access (a deactivation delay running out):
+	// every account is recomputed hourly, whatever changed.
+	reg.Schedule("access_recompute", time.Hour, func() river.JobArgs { return access.RecomputeArgs{Force: true} })
 	if p.db.Dialect() == config.SQLite {
 		jobs.Add(reg, &optimizeWorker{db: p.db})
 		reg.Schedule("sqlite_optimize", 6*time.Hour, func() river.JobArgs { return optimizeArgs{} })

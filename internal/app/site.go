@@ -2,12 +2,15 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
@@ -17,13 +20,16 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
+	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
+	"github.com/keepstar/keepstar/internal/states"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
 	"github.com/keepstar/keepstar/internal/web"
@@ -42,12 +48,29 @@ type parts struct {
 	directory     *affiliations.Directory
 	esi           *esi.Client
 	sso           *sso.Client // nil without an EVE application
+	permissions   *access.Catalogue
+	recomputer    *access.Recomputer
+	groups        *groups.Store
+	states        *states.Store
+	// queue takes the jobs features insert; it is set once the queue is
+	// built, which needs the workers, which need the parts.
+	queue *queueRef
+}
+
+// queueRef is the job queue, known after the parts are built.
+type queueRef struct{ q *jobs.Queue }
+
+func (r *queueRef) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	if r.q == nil {
+		return nil, errors.New("app: the job queue is not ready")
+	}
+	return r.q.InsertTx(ctx, tx, args, opts)
 }
 
 // build makes the parts over an open, migrated database.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser bool) (*parts, error) {
-	p := &parts{db: db}
-	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings)
+	p := &parts{db: db, queue: &queueRef{}}
+	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings)
 	p.settings = settings.NewStore(db, reg, nil, 0)
 	p.sessions = sessions.NewStore(db, nil)
 	box, err := secrets.New(cfg.SecretKey, tokens.SecretPurpose)
@@ -77,10 +100,24 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 		return nil, err
 	}
 	p.directory = affiliations.New(db, p.esi, nil, 0)
+	p.permissions = access.NewCatalogue(access.Permissions)
+	p.recomputer = access.NewRecomputer(db, p.settings, nil)
+	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
+		Notifier: p.notifications, Settings: p.settings})
+	p.states = states.New(db, p.queue, p.permissions, nil)
 	p.accounts = accounts.New(db, accounts.Options{
 		Tokens: p.tokens, Notifier: p.notifications,
-		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts},
+		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts, p.groups.MergeAccounts},
+		StatusHooks:    []func(context.Context, store.Querier, int64) error{p.groups.ClearAccount},
 		FirstSuperuser: firstSuperuser,
+		// What an account is and may do follows every change of it at
+		// once; the scheduled recomputation mends what a failure here
+		// leaves.
+		Changed: func(ctx context.Context, ids []int64) {
+			if _, err := p.recomputer.Accounts(ctx, ids); err != nil {
+				logger.ErrorContext(ctx, "recompute access after a change", "accounts", ids, "error", err)
+			}
+		},
 	})
 	return p, nil
 }

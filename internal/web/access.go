@@ -57,3 +57,23 @@ func Role(roles ...string) Access {
 		return v != nil && slices.ContainsFunc(roles, v.HasRole)
 	}}
 }
+
+// Permission admits members holding any of the permissions, and
+// superusers.
+func Permission(permissions ...string) Access {
+	return Access{name: "permission " + strings.Join(permissions, " or "), login: true, allow: func(_ *Server, r *http.Request) bool {
+		v := ViewerFrom(r.Context())
+		return v != nil && slices.ContainsFunc(permissions, v.Has)
+	}}
+}
+
+// Either admits whom any of the rules admits.
+func Either(rules ...Access) Access {
+	names := make([]string, len(rules))
+	for i, r := range rules {
+		names[i] = r.name
+	}
+	return Access{name: strings.Join(names, " | "), login: true, allow: func(s *Server, r *http.Request) bool {
+		return slices.ContainsFunc(rules, func(a Access) bool { return a.allow(s, r) })
+	}}
+}

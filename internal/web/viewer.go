@@ -21,6 +21,13 @@ type Viewer struct {
 	Name      string
 	Superuser bool
 	Roles     []string
+	// Permissions are the account's own, its state's and its groups'.
+	Permissions []string
+	// State names the account's state ("" until first computed).
+	State string
+	// ManagesGroups: the account manages a group, or is in a group that
+	// manages one.
+	ManagesGroups bool
 	// Language and Theme are the member's choices; empty follows the
 	// browser and the site.
 	Language string
@@ -30,6 +37,11 @@ type Viewer struct {
 // HasRole reports whether the viewer holds role; superusers hold all.
 func (v *Viewer) HasRole(role string) bool {
 	return v != nil && (v.Superuser || slices.Contains(v.Roles, role))
+}
+
+// Has reports whether the viewer holds a permission; superusers hold all.
+func (v *Viewer) Has(permission string) bool {
+	return v != nil && (v.Superuser || slices.Contains(v.Permissions, permission))
 }
 
 // ErrNoViewer is what a Viewers answers when a session no longer names a

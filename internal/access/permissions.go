@@ -1,0 +1,237 @@
+package access
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// Permission is a named right a feature declares (Alliance Auth's
+// permissions): "groups.request", "services.discord.access"... Label is the
+// message id of what it allows.
+type Permission struct {
+	Name  string
+	Label string
+}
+
+// The permissions of access itself and of groups.
+var (
+	PermissionRequestGroups = Permission{Name: RequestPermission, Label: "permission.groups.request"}
+	PermissionManageGroups  = Permission{Name: "groups.manage_all", Label: "permission.groups.manage_all"}
+	PermissionAudit         = Permission{Name: "access.audit", Label: "permission.access.audit"}
+)
+
+// Permissions are the permissions this package declares.
+var Permissions = []Permission{PermissionRequestGroups, PermissionManageGroups, PermissionAudit}
+
+// Catalogue lists every feature's permissions, collected by the
+// composition root.
+type Catalogue struct {
+	list []Permission
+}
+
+// NewCatalogue collects permissions; a name given twice is a programming
+// error.
+func NewCatalogue(groups ...[]Permission) *Catalogue {
+	c := &Catalogue{}
+	for _, g := range groups {
+		for _, p := range g {
+			if c.Has(p.Name) {
+				panic("access: permission " + p.Name + " declared twice")
+			}
+			c.list = append(c.list, p)
+		}
+	}
+	slices.SortFunc(c.list, func(a, b Permission) int { return cmp.Compare(a.Name, b.Name) })
+	return c
+}
+
+// All lists the permissions by name.
+func (c *Catalogue) All() []Permission { return slices.Clone(c.list) }
+
+// Has reports whether a permission is declared.
+func (c *Catalogue) Has(name string) bool {
+	return slices.ContainsFunc(c.list, func(p Permission) bool { return p.Name == name })
+}
+
+// Check refuses names that are not declared.
+func (c *Catalogue) Check(names []string) error {
+	for _, n := range names {
+		if !c.Has(n) {
+			return fmt.Errorf("%w: %q", ErrUnknownPermission, n)
+		}
+	}
+	return nil
+}
+
+// ErrUnknownPermission is wrapped when a permission is not declared.
+var ErrUnknownPermission = fmt.Errorf("access: unknown permission")
+
+// PermissionsOf gives an account's effective permissions: its own, its
+// state's and its groups', in one query.
+func PermissionsOf(ctx context.Context, q store.Querier, accountID int64) ([]string, error) {
+	var out []string
+	err := each(ctx, q, `SELECT permission FROM account_permissions WHERE account_id = $1
+		UNION SELECT sp.permission FROM state_permissions sp JOIN accounts a ON a.state_id = sp.state_id WHERE a.id = $1
+		UNION SELECT gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
+		ORDER BY 1`, func(rows store.Rows) error {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return err
+		}
+		out = append(out, p)
+		return nil
+	}, accountID)
+	return out, err
+}
+
+// SetAccountPermissions gives an account exactly these permissions of its
+// own.
+func SetAccountPermissions(ctx context.Context, q store.Querier, accountID int64, perms []string, now time.Time) error {
+	if _, err := q.Exec(ctx, `DELETE FROM account_permissions WHERE account_id = $1`, accountID); err != nil {
+		return fmt.Errorf("access: permissions of account %d: %w", accountID, err)
+	}
+	for _, p := range perms {
+		if _, err := q.Exec(ctx, `INSERT INTO account_permissions (account_id, permission, granted_at) VALUES ($1, $2, $3)
+			ON CONFLICT (account_id, permission) DO NOTHING`, accountID, p, now); err != nil {
+			return fmt.Errorf("access: permissions of account %d: %w", accountID, err)
+		}
+	}
+	return nil
+}
+
+// Holder is who holds a permission and through what, for the permissions
+// audit.
+type Holder struct {
+	AccountID int64
+	Name      string // the account's main character
+	// Through: "account", "state:<name>" or "group:<name>".
+	Through []string
+}
+
+// Audit lists who holds a permission, and through what (Alliance Auth's
+// permissions audit): directly, through their state, through a group.
+func Audit(ctx context.Context, q store.Querier, permission string) ([]Holder, error) {
+	byAccount := map[int64]*Holder{}
+	var order []int64
+	add := func(id int64, name, through string) {
+		h := byAccount[id]
+		if h == nil {
+			h = &Holder{AccountID: id, Name: name}
+			byAccount[id] = h
+			order = append(order, id)
+		}
+		h.Through = append(h.Through, through)
+	}
+	err := each(ctx, q, `SELECT a.id, a.name, 'account' FROM account_permissions p JOIN accounts a ON a.id = p.account_id WHERE p.permission = $1
+		UNION ALL SELECT a.id, a.name, 'state:' || s.name FROM state_permissions p JOIN states s ON s.id = p.state_id
+			JOIN accounts a ON a.state_id = s.id WHERE p.permission = $1
+		UNION ALL SELECT a.id, a.name, 'group:' || g.name FROM group_permissions p JOIN groups g ON g.id = p.group_id
+			JOIN group_members m ON m.group_id = g.id JOIN accounts a ON a.id = m.account_id WHERE p.permission = $1`,
+		func(rows store.Rows) error {
+			var id int64
+			var name, through string
+			if err := rows.Scan(&id, &name, &through); err != nil {
+				return err
+			}
+			add(id, name, through)
+			return nil
+		}, permission)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Holder, 0, len(order))
+	for _, id := range order {
+		out = append(out, *byAccount[id])
+	}
+	slices.SortFunc(out, func(a, b Holder) int { return cmp.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Count is one line of the permissions overview: how many accounts hold a
+// permission directly, how many groups and states grant it, and how many
+// accounts hold it at all.
+type Count struct {
+	Permission     string
+	Accounts       int // given directly
+	Groups         int
+	GroupAccounts  int // members of those groups
+	States         int
+	StateAccounts  int // accounts in those states
+	DistinctHolder int
+}
+
+// Overview counts, for every permission granted anywhere, its holders
+// (Alliance Auth's permissions overview), in a few queries.
+func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
+	out := map[string]*Count{}
+	get := func(p string) *Count {
+		if out[p] == nil {
+			out[p] = &Count{Permission: p}
+		}
+		return out[p]
+	}
+	queries := []struct {
+		sql string
+		set func(c *Count, n int)
+	}{
+		{`SELECT permission, count(*) FROM account_permissions GROUP BY permission`, func(c *Count, n int) { c.Accounts = n }},
+		{`SELECT permission, count(*) FROM group_permissions GROUP BY permission`, func(c *Count, n int) { c.Groups = n }},
+		{`SELECT p.permission, count(DISTINCT m.account_id) FROM group_permissions p JOIN group_members m ON m.group_id = p.group_id GROUP BY p.permission`,
+			func(c *Count, n int) { c.GroupAccounts = n }},
+		{`SELECT permission, count(*) FROM state_permissions GROUP BY permission`, func(c *Count, n int) { c.States = n }},
+		{`SELECT p.permission, count(a.id) FROM state_permissions p JOIN accounts a ON a.state_id = p.state_id GROUP BY p.permission`,
+			func(c *Count, n int) { c.StateAccounts = n }},
+		{`SELECT permission, count(DISTINCT account_id) FROM (
+			SELECT permission, account_id FROM account_permissions
+			UNION SELECT p.permission, m.account_id FROM group_permissions p JOIN group_members m ON m.group_id = p.group_id
+			UNION SELECT p.permission, a.id FROM state_permissions p JOIN accounts a ON a.state_id = p.state_id) h GROUP BY permission`,
+			func(c *Count, n int) { c.DistinctHolder = n }},
+	}
+	for _, qq := range queries {
+		err := each(ctx, q, qq.sql, func(rows store.Rows) error {
+			var p string
+			var n int
+			if err := rows.Scan(&p, &n); err != nil {
+				return err
+			}
+			qq.set(get(p), n)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// RightsOf gives an account's roles, its effective permissions, and
+// whether it manages any group, in one query: every page asks.
+func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, managesGroups bool, err error) {
+	err = each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
+		UNION SELECT 'p', permission FROM account_permissions WHERE account_id = $1
+		UNION SELECT 'p', sp.permission FROM state_permissions sp JOIN accounts a ON a.state_id = sp.state_id WHERE a.id = $1
+		UNION SELECT 'p', gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
+		UNION SELECT 'm', '' WHERE EXISTS (SELECT 1 FROM group_managers WHERE account_id = $1)
+			OR EXISTS (SELECT 1 FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)
+		ORDER BY 1, 2`, func(rows store.Rows) error {
+		var kind, name string
+		if err := rows.Scan(&kind, &name); err != nil {
+			return err
+		}
+		switch kind {
+		case "r":
+			roles = append(roles, name)
+		case "p":
+			permissions = append(permissions, name)
+		default:
+			managesGroups = true
+		}
+		return nil
+	}, accountID)
+	return roles, permissions, managesGroups, err
+}

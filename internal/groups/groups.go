@@ -1,0 +1,460 @@
+package groups
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// Group is a group with all its options.
+type Group struct {
+	ID          int64
+	Name        string
+	Description string
+	Internal    bool
+	Hidden      bool
+	Open        bool
+	Public      bool
+	Restricted  bool
+	Default     bool
+	// AllowedStates: accounts of other states may not be members.
+	AllowedStates []int64
+	Required      []int64
+	Forbidden     []int64
+	Corporations  []int32
+	Alliances     []int32
+	Managers      []int64 // accounts
+	ManagerGroups []int64
+	Permissions   []string
+	// Autogroup is set on Alliance Auth's automatic groups, which the
+	// engine creates and removes.
+	Autogroup *access.AutogroupKey
+	Members   int
+}
+
+// Automatic reports whether the engine alone decides who is in the group:
+// members neither join nor leave it.
+func (g Group) Automatic() bool {
+	return g.Autogroup != nil || len(g.Corporations) > 0 || len(g.Alliances) > 0
+}
+
+// Errors callers tell apart with errors.Is.
+var (
+	ErrNotFound  = errors.New("groups: no such group")
+	ErrInvalid   = errors.New("groups: invalid group")
+	ErrNameTaken = errors.New("groups: a group of that name exists")
+	ErrReserved  = errors.New("groups: the name is reserved")
+)
+
+// MaxName is the longest group name (Neucore's).
+const MaxName = 64
+
+// Input is a group as the admin form or an API body gives it.
+type Input struct {
+	Name, Description                                   string
+	Internal, Hidden, Open, Public, Restricted, Default bool
+	AllowedStates, Required, Forbidden                  []int64
+	Corporations, Alliances                             []int32
+	Managers, ManagerGroups                             []int64
+	Permissions                                         []string
+}
+
+// Input gives the group's options as a form shows them.
+func (g Group) Input() Input {
+	return Input{Name: g.Name, Description: g.Description, Internal: g.Internal, Hidden: g.Hidden, Open: g.Open,
+		Public: g.Public, Restricted: g.Restricted, Default: g.Default, AllowedStates: g.AllowedStates,
+		Required: g.Required, Forbidden: g.Forbidden, Corporations: g.Corporations, Alliances: g.Alliances,
+		Managers: g.Managers, ManagerGroups: g.ManagerGroups, Permissions: g.Permissions}
+}
+
+var controlChars = regexp.MustCompile(`[\x00-\x1f\x7f]`)
+
+// check validates an input against itself (every problem at once); id is
+// the group being changed, 0 for a new one.
+func (in *Input) check(id int64, catalogue *access.Catalogue) error {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Description = strings.TrimSpace(in.Description)
+	var problems []error
+	switch {
+	case in.Name == "":
+		problems = append(problems, fmt.Errorf("%w: a name is required", ErrInvalid))
+	case utf8.RuneCountInString(in.Name) > MaxName:
+		problems = append(problems, fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, MaxName))
+	case controlChars.MatchString(in.Name):
+		problems = append(problems, fmt.Errorf("%w: the name has control characters", ErrInvalid))
+	}
+	if utf8.RuneCountInString(in.Description) > 4000 {
+		problems = append(problems, fmt.Errorf("%w: the description is longer than 4000 characters", ErrInvalid))
+	}
+	if id != 0 && (slices.Contains(in.Required, id) || slices.Contains(in.Forbidden, id) || slices.Contains(in.ManagerGroups, id)) {
+		problems = append(problems, fmt.Errorf("%w: a group cannot require, forbid or manage itself", ErrInvalid))
+	}
+	for _, r := range in.Required {
+		if slices.Contains(in.Forbidden, r) {
+			problems = append(problems, fmt.Errorf("%w: group %d is both required and forbidden", ErrInvalid, r))
+		}
+	}
+	for _, ids := range [][]int32{in.Corporations, in.Alliances} {
+		for _, e := range ids {
+			if e <= 0 {
+				problems = append(problems, fmt.Errorf("%w: %d is not an EVE id", ErrInvalid, e))
+			}
+		}
+	}
+	if catalogue != nil {
+		if err := catalogue.Check(in.Permissions); err != nil {
+			problems = append(problems, fmt.Errorf("%w: %w", ErrInvalid, err))
+		}
+	}
+	in.AllowedStates, in.Required, in.Forbidden = uniq(in.AllowedStates), uniq(in.Required), uniq(in.Forbidden)
+	in.Managers, in.ManagerGroups = uniq(in.Managers), uniq(in.ManagerGroups)
+	in.Corporations, in.Alliances, in.Permissions = uniq(in.Corporations), uniq(in.Alliances), uniq(in.Permissions)
+	return errors.Join(problems...)
+}
+
+func uniq[T int64 | int32 | string](xs []T) []T {
+	out := slices.Clone(xs)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Store keeps the groups.
+type Store struct {
+	db        *store.DB
+	recompute *access.Recomputer
+	queue     access.Inserter
+	catalogue *access.Catalogue
+	notifier  Notifier
+	settings  *settings.Store
+	now       func() time.Time
+}
+
+// Options build a Store.
+type Options struct {
+	Recomputer *access.Recomputer
+	// Queue takes the recomputation of every account after a change of a
+	// group's rules.
+	Queue     access.Inserter
+	Catalogue *access.Catalogue
+	Notifier  Notifier
+	Settings  *settings.Store
+	Now       func() time.Time
+}
+
+// New makes a Store.
+func New(db *store.DB, o Options) *Store {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Store{db: db, recompute: o.Recomputer, queue: o.Queue, catalogue: o.Catalogue, notifier: o.Notifier,
+		settings: o.Settings, now: o.Now}
+}
+
+const groupColumns = `g.id, g.name, g.description, g.internal, g.hidden, g.open, g.public, g.restricted, g.is_default,
+	g.autogroup_config, g.autogroup_kind, g.autogroup_entity,
+	(SELECT count(*) FROM group_members m WHERE m.group_id = g.id)`
+
+func scanGroup(row store.Row) (Group, error) {
+	var g Group
+	var agConfig, agEntity *int64
+	var agKind *string
+	err := row.Scan(&g.ID, &g.Name, &g.Description, &g.Internal, &g.Hidden, &g.Open, &g.Public, &g.Restricted, &g.Default,
+		&agConfig, &agKind, &agEntity, &g.Members)
+	if agConfig != nil && agKind != nil && agEntity != nil {
+		g.Autogroup = &access.AutogroupKey{Config: *agConfig, Kind: *agKind, EntityID: int32(*agEntity)}
+	}
+	return g, err
+}
+
+// List gives every group, by name, with their relations.
+func (s *Store) List(ctx context.Context) ([]Group, error) {
+	return s.list(ctx, s.db, ``)
+}
+
+func (s *Store) list(ctx context.Context, q store.Querier, where string, args ...any) ([]Group, error) {
+	rows, err := q.Query(ctx, `SELECT `+groupColumns+` FROM groups g `+where+` ORDER BY lower(g.name), g.id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("groups: list: %w", err)
+	}
+	var out []Group
+	for rows.Next() {
+		g, err := scanGroup(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("groups: list: %w", err)
+		}
+		out = append(out, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("groups: list: %w", err)
+	}
+	if err := s.relations(ctx, q, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// relations fills the groups' relations, a query per relation.
+func (s *Store) relations(ctx context.Context, q store.Querier, gs []Group) error {
+	byID := map[int64]*Group{}
+	for i := range gs {
+		byID[gs[i].ID] = &gs[i]
+	}
+	type rel struct {
+		query string
+		add   func(rows store.Rows) error
+	}
+	rels := []rel{
+		{`SELECT group_id, state_id FROM group_states ORDER BY state_id`, func(rows store.Rows) error {
+			var id, v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				g.AllowedStates = append(g.AllowedStates, v)
+			}
+			return nil
+		}},
+		{`SELECT group_id, kind, other_id FROM group_rules ORDER BY other_id`, func(rows store.Rows) error {
+			var id, v int64
+			var kind string
+			if err := rows.Scan(&id, &kind, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				if kind == "required" {
+					g.Required = append(g.Required, v)
+				} else {
+					g.Forbidden = append(g.Forbidden, v)
+				}
+			}
+			return nil
+		}},
+		{`SELECT group_id, kind, entity_id FROM group_mappings ORDER BY entity_id`, func(rows store.Rows) error {
+			var id int64
+			var v int32
+			var kind string
+			if err := rows.Scan(&id, &kind, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				if kind == "corporation" {
+					g.Corporations = append(g.Corporations, v)
+				} else {
+					g.Alliances = append(g.Alliances, v)
+				}
+			}
+			return nil
+		}},
+		{`SELECT group_id, account_id FROM group_managers ORDER BY account_id`, func(rows store.Rows) error {
+			var id, v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				g.Managers = append(g.Managers, v)
+			}
+			return nil
+		}},
+		{`SELECT group_id, manager_group_id FROM group_manager_groups ORDER BY manager_group_id`, func(rows store.Rows) error {
+			var id, v int64
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				g.ManagerGroups = append(g.ManagerGroups, v)
+			}
+			return nil
+		}},
+		{`SELECT group_id, permission FROM group_permissions ORDER BY permission`, func(rows store.Rows) error {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				g.Permissions = append(g.Permissions, v)
+			}
+			return nil
+		}},
+	}
+	for _, r := range rels {
+		rows, err := q.Query(ctx, r.query)
+		if err != nil {
+			return fmt.Errorf("groups: relations: %w", err)
+		}
+		for rows.Next() {
+			if err := r.add(rows); err != nil {
+				rows.Close()
+				return fmt.Errorf("groups: relations: %w", err)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("groups: relations: %w", err)
+		}
+	}
+	return nil
+}
+
+// Get reads one group; ErrNotFound when there is none.
+func (s *Store) Get(ctx context.Context, id int64) (Group, error) {
+	gs, err := s.list(ctx, s.db, `WHERE g.id = $1`, id)
+	if err != nil {
+		return Group{}, err
+	}
+	if len(gs) == 0 {
+		return Group{}, fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	return gs[0], nil
+}
+
+// Create adds a group and queues the recomputation of every account (a
+// default or mapped group has members at once).
+func (s *Store) Create(ctx context.Context, in Input) (Group, error) {
+	if err := in.check(0, s.catalogue); err != nil {
+		return Group{}, err
+	}
+	var id int64
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.nameFree(ctx, tx, in.Name, 0); err != nil {
+			return err
+		}
+		now := s.now()
+		if err := tx.QueryRow(ctx, `INSERT INTO groups (name, description, internal, hidden, open, public, restricted, is_default, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id`, in.Name, in.Description, in.Internal, in.Hidden, in.Open,
+			in.Public, in.Restricted, in.Default, now).Scan(&id); err != nil {
+			return fmt.Errorf("groups: create: %w", err)
+		}
+		if err := s.writeRelations(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return access.RecomputeAllLater(ctx, tx, s.queue)
+	})
+	if err != nil {
+		return Group{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Update changes a group's options and relations, and queues the
+// recomputation of every account.
+func (s *Store) Update(ctx context.Context, id int64, in Input) (Group, error) {
+	if err := in.check(id, s.catalogue); err != nil {
+		return Group{}, err
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.nameFree(ctx, tx, in.Name, id); err != nil {
+			return err
+		}
+		n, err := tx.Exec(ctx, `UPDATE groups SET name = $2, description = $3, internal = $4, hidden = $5, open = $6, public = $7,
+			restricted = $8, is_default = $9, updated_at = $10 WHERE id = $1`, id, in.Name, in.Description, in.Internal, in.Hidden,
+			in.Open, in.Public, in.Restricted, in.Default, s.now())
+		if err != nil {
+			return fmt.Errorf("groups: update %d: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %d", ErrNotFound, id)
+		}
+		for _, table := range []string{"group_states", "group_rules", "group_mappings", "group_managers", "group_manager_groups", "group_permissions"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE group_id = $1`, id); err != nil {
+				return fmt.Errorf("groups: update %d: %w", id, err)
+			}
+		}
+		if err := s.writeRelations(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return access.RecomputeAllLater(ctx, tx, s.queue)
+	})
+	if err != nil {
+		return Group{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// nameFree checks a name is neither another group's (whatever the case)
+// nor reserved.
+func (s *Store) nameFree(ctx context.Context, q store.Querier, name string, id int64) error {
+	var taken, reserved bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM groups WHERE lower(name) = lower($1) AND id <> $2),
+		EXISTS (SELECT 1 FROM reserved_group_names WHERE name = lower($1))`, name, id).Scan(&taken, &reserved)
+	if err != nil {
+		return fmt.Errorf("groups: name: %w", err)
+	}
+	switch {
+	case taken:
+		return fmt.Errorf("%w: %q", ErrNameTaken, name)
+	case reserved:
+		return fmt.Errorf("%w: %q", ErrReserved, name)
+	}
+	return nil
+}
+
+// writeRelations stores a group's relations; referenced groups, states and
+// accounts must exist (the foreign keys refuse others).
+func (s *Store) writeRelations(ctx context.Context, tx *store.Tx, id int64, in Input) error {
+	type row struct {
+		query string
+		args  []any
+	}
+	var rows []row
+	for _, st := range in.AllowedStates {
+		rows = append(rows, row{`INSERT INTO group_states (group_id, state_id) VALUES ($1, $2)`, []any{id, st}})
+	}
+	for _, o := range in.Required {
+		rows = append(rows, row{`INSERT INTO group_rules (group_id, kind, other_id) VALUES ($1, 'required', $2)`, []any{id, o}})
+	}
+	for _, o := range in.Forbidden {
+		rows = append(rows, row{`INSERT INTO group_rules (group_id, kind, other_id) VALUES ($1, 'forbidden', $2)`, []any{id, o}})
+	}
+	for _, e := range in.Corporations {
+		rows = append(rows, row{`INSERT INTO group_mappings (group_id, kind, entity_id) VALUES ($1, 'corporation', $2)`, []any{id, e}})
+	}
+	for _, e := range in.Alliances {
+		rows = append(rows, row{`INSERT INTO group_mappings (group_id, kind, entity_id) VALUES ($1, 'alliance', $2)`, []any{id, e}})
+	}
+	for _, a := range in.Managers {
+		rows = append(rows, row{`INSERT INTO group_managers (group_id, account_id) VALUES ($1, $2)`, []any{id, a}})
+	}
+	for _, g := range in.ManagerGroups {
+		rows = append(rows, row{`INSERT INTO group_manager_groups (group_id, manager_group_id) VALUES ($1, $2)`, []any{id, g}})
+	}
+	for _, p := range in.Permissions {
+		rows = append(rows, row{`INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)`, []any{id, p}})
+	}
+	for _, r := range rows {
+		if _, err := tx.Exec(ctx, r.query, r.args...); err != nil {
+			return fmt.Errorf("%w: %v refers to something that does not exist", ErrInvalid, r.args[1])
+		}
+	}
+	return nil
+}
+
+// Delete removes a group, its memberships and requests; its log stays.
+func (s *Store) Delete(ctx context.Context, id int64) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		// The members' access changes: tell the connectors.
+		if _, err := tx.Exec(ctx, `INSERT INTO access_events (account_id, kind, group_id, state_id, detail, at)
+			SELECT account_id, 'group-removed', group_id, NULL, 'group deleted', $2 FROM group_members WHERE group_id = $1`, id, s.now()); err != nil {
+			return fmt.Errorf("groups: delete %d: %w", id, err)
+		}
+		n, err := tx.Exec(ctx, `DELETE FROM groups WHERE id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("groups: delete %d: %w", id, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %d", ErrNotFound, id)
+		}
+		return access.RecomputeAllLater(ctx, tx, s.queue)
+	})
+}
