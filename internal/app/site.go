@@ -157,6 +157,18 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	if err := sitesettings.Mount(srv, p.settings); err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
+	if err := p.groups.Mount(srv, groups.PageDeps{Characters: p.accounts}); err != nil {
+		return nil, fmt.Errorf("groups: %w", err)
+	}
+	if err := p.groups.MountAdmin(srv, groups.AdminDeps{States: p.states, Characters: p.accounts}); err != nil {
+		return nil, fmt.Errorf("groups administration: %w", err)
+	}
+	if err := p.states.Mount(srv); err != nil {
+		return nil, fmt.Errorf("states: %w", err)
+	}
+	if err := access.MountAdmin(srv, access.AdminDeps{DB: p.db, Catalogue: p.permissions, Queue: p.queue}); err != nil {
+		return nil, fmt.Errorf("permissions: %w", err)
+	}
 	return srv, nil
 }
 

@@ -286,3 +286,22 @@ func (s *Store) write(ctx context.Context, tx *store.Tx, id int64, in Input) err
 	}
 	return nil
 }
+
+// Names gives every state's name by id.
+func (s *Store) Names(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT id, name FROM states`)
+	if err != nil {
+		return nil, fmt.Errorf("states: names: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("states: names: %w", err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
