@@ -215,8 +215,8 @@ type Result struct {
 // deactivation.
 //
 // The state is the highest-priority state open to the main character, else
-// the guest state; a deactivated account, or one without characters, is
-// guest.
+// the guest state; a deactivated account, or one without a main (without
+// characters), is guest.
 //
 // The groups start from the account's current groups. For standard
 // accounts, the groups the engine decides (mapped by corporation or
@@ -474,7 +474,8 @@ const (
 // may be put in a group by a request, a manager or an admin: the rules the
 // engine applies, checked first one by one to say why not, then by
 // computing the account with the group, so that nothing joined is taken
-// away at the next recomputation. superuser lifts the restricted flag.
+// away at the next recomputation and joining costs no group held.
+// superuser lifts the restricted flag.
 func (c *Config) MayJoin(f Facts, r Result, groupID int64, superuser bool) Refusal {
 	if c.groups == nil {
 		c.Compile()
@@ -500,8 +501,15 @@ func (c *Config) MayJoin(f Facts, r Result, groupID int64, superuser bool) Refus
 	}
 	with := f
 	with.Groups = append(slices.Clone(r.Groups), groupID)
-	if !slices.Contains(Compute(with, c).Groups, groupID) {
+	after := set(Compute(with, c).Groups)
+	if !after[groupID] {
 		return RefusedRules
+	}
+	// Nor may joining cost a group held (one that forbids the new one).
+	for _, id := range r.Groups {
+		if !after[id] {
+			return RefusedForbidden
+		}
 	}
 	return ""
 }
