@@ -235,3 +235,31 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 	}, accountID)
 	return roles, permissions, managesGroups, err
 }
+
+// NamedGroup is a group as a member's pages list it.
+type NamedGroup struct {
+	ID   int64
+	Name string
+}
+
+// GroupsOf lists an account's groups by name, with its group deactivation
+// (Neucore's "no", "soon" or "yes"), in one query.
+func GroupsOf(ctx context.Context, q store.Querier, accountID int64) ([]NamedGroup, Deactivated, error) {
+	var out []NamedGroup
+	deactivated := NotDeactivated
+	err := each(ctx, q, `SELECT a.groups_deactivated, COALESCE(g.id, 0), COALESCE(g.name, '') FROM accounts a
+		LEFT JOIN group_members m ON m.account_id = a.id LEFT JOIN groups g ON g.id = m.group_id
+		WHERE a.id = $1 ORDER BY lower(g.name)`, func(rows store.Rows) error {
+		var g NamedGroup
+		var d string
+		if err := rows.Scan(&d, &g.ID, &g.Name); err != nil {
+			return err
+		}
+		deactivated = Deactivated(d)
+		if g.ID != 0 {
+			out = append(out, g)
+		}
+		return nil
+	}, accountID)
+	return out, deactivated, err
+}

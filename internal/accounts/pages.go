@@ -84,9 +84,11 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 
 // dashboardPage is the data of dashboard.html.
 type dashboardPage struct {
-	Main       *Character
-	Characters []Character
-	Roles      []string
+	Main        *Character
+	Characters  []Character
+	Roles       []string
+	Groups      []access.NamedGroup
+	Deactivated access.Deactivated
 }
 
 func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
@@ -99,6 +101,10 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	page := dashboardPage{Characters: cs, Roles: v.Roles}
 	if len(cs) > 0 && cs[0].Main {
 		page.Main = &cs[0]
+	}
+	if page.Groups, page.Deactivated, err = access.GroupsOf(r.Context(), p.deps.DB, v.AccountID); err != nil {
+		p.srv.Internal(w, r, err)
+		return
 	}
 	p.srv.Render(w, r, p.pages, "dashboard.html", http.StatusOK, "dashboard.title", page)
 }

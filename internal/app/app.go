@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/store"
@@ -60,6 +61,9 @@ type Options struct {
 	// OnWeb, when set, is given the web server once its routes are
 	// mounted (tests list them).
 	OnWeb func(*web.Server)
+	// OnQueue, when set, is given the job queue once it is built (tests
+	// run jobs).
+	OnQueue func(*jobs.Queue)
 }
 
 // Migrate brings the database to the schema this binary needs: the job
@@ -149,6 +153,9 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 	p.queue.q = queue
+	if opts.OnQueue != nil {
+		opts.OnQueue(queue)
+	}
 
 	var ln net.Listener
 	if opts.Mode.web() {
@@ -246,6 +253,7 @@ func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 func registerJobs(reg *jobs.Registry, p *parts, logger *slog.Logger) {
 	sessions.Register(reg, p.sessions)
 	access.Register(reg, p.recomputer, logger)
+	affiliations.Register(reg, p.directory, p.accounts, time.Hour, logger)
 	// Time alone changes some access (a deactivation delay running out):
 	// every account is recomputed hourly, whatever changed.
 	reg.Schedule("access_recompute", time.Hour, func() river.JobArgs { return access.RecomputeArgs{Force: true} })

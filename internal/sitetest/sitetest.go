@@ -20,11 +20,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
+	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 	"github.com/keepstar/keepstar/internal/web"
@@ -63,6 +67,7 @@ type Site struct {
 	dbc     config.Database
 	ln      net.Listener
 	routes  []web.Route
+	queue   *jobs.Queue
 	cancel  context.CancelFunc
 	done    chan error
 	ssoDown atomic.Bool
@@ -171,7 +176,8 @@ func (s *Site) run() {
 	go func() {
 		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: app.All, Listener: ln,
 			OnReady: func(string) { close(ready) },
-			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() }})
+			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
+			OnQueue: func(q *jobs.Queue) { s.queue = q }})
 	}()
 	select {
 	case <-ready:
@@ -209,6 +215,37 @@ func (s *Site) Restart() {
 
 // Routes lists the routes the site mounted, with who may use each.
 func (s *Site) Routes() []web.Route { return s.routes }
+
+// RunJob puts a job in the site's queue, as its scheduler or a change
+// would, and waits until a worker has run it to completion.
+func (s *Site) RunJob(t testing.TB, args river.JobArgs) {
+	t.Helper()
+	ctx := context.Background()
+	res, err := s.queue.Insert(ctx, args, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		job, err := s.queue.Job(ctx, res.Job.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch job.State {
+		case rivertype.JobStateCompleted:
+			return
+		case rivertype.JobStateDiscarded, rivertype.JobStateCancelled:
+			t.Fatalf("job %s ended %s: %v", args.Kind(), job.State, job.Errors)
+		}
+		if len(job.Errors) > 0 {
+			t.Fatalf("job %s failed: %v", args.Kind(), job.Errors[len(job.Errors)-1].Error)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s still %s after 60 s", args.Kind(), job.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
 
 // SSODown makes the simulated SSO's token endpoint answer 503 (true) or
 // work again (false).
