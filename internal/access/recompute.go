@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -94,7 +95,7 @@ func (r *Recomputer) Accounts(ctx context.Context, ids []int64) (Stats, error) {
 
 // Affected lists the accounts with a character in any of the corporations
 // or alliances, the accounts an affiliation change concerns.
-func Affected(ctx context.Context, q store.Querier, corporations, alliances []int32) ([]int64, error) {
+func Affected(ctx context.Context, q *store.DB, corporations, alliances []int32) ([]int64, error) {
 	var out []int64
 	for _, list := range []struct {
 		column string
@@ -105,7 +106,7 @@ func Affected(ctx context.Context, q store.Querier, corporations, alliances []in
 			for i, id := range part {
 				args[i] = id
 			}
-			err := each(ctx, q, `SELECT DISTINCT account_id FROM characters WHERE `+list.column+` IN (`+store.Placeholders(1, len(args))+`)`,
+			err := each(ctx, q, `SELECT DISTINCT account_id FROM characters WHERE `+list.column+` IN (`+store.Marks(q.Dialect(), 1, len(args))+`)`,
 				func(rows store.Rows) error {
 					var id int64
 					if err := rows.Scan(&id); err != nil {
@@ -197,7 +198,8 @@ func (r *Recomputer) run(ctx context.Context, ids []int64) (Stats, error) {
 }
 
 // loadFacts reads the facts of ids (nil: every account).
-func loadFacts(ctx context.Context, q store.Querier, ids []int64, tokens bool) (map[int64]*Facts, map[int64]stored, error) {
+func loadFacts(ctx context.Context, q *store.DB, ids []int64, tokens bool) (map[int64]*Facts, map[int64]stored, error) {
+	d := q.Dialect()
 	facts := map[int64]*Facts{}
 	was := map[int64]stored{}
 	// scoped runs a query over all accounts, or over ids chunk by chunk;
@@ -212,7 +214,7 @@ func loadFacts(ctx context.Context, q store.Querier, ids []int64, tokens bool) (
 			for i, id := range part {
 				args[i] = id
 			}
-			cond := column + ` IN (` + store.Placeholders(1, len(args)) + `)`
+			cond := column + ` IN (` + store.Marks(d, 1, len(args)) + `)`
 			qq := query
 			if strings.Contains(qq, " WHERE ") {
 				qq += " AND " + cond
@@ -336,11 +338,14 @@ type event struct {
 	detail  string
 }
 
-// logEntry is one row of group_log, for a change the engine made.
+// logEntry is one row of group_log, for a removal the engine made. What
+// the engine gives is not logged: nobody asked for it, and a first
+// recomputation would write a line per member of every mapped group; what
+// it takes away is, so that "why was I removed?" has an answer.
 type logEntry struct {
 	group   int64
 	account int64
-	request string // join or removed
+	request string // removed
 }
 
 // apply writes what changed for some accounts, in the caller's transaction.
@@ -370,7 +375,6 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 			if !before[g] {
 				added[g] = append(added[g], id)
 				events = append(events, event{account: id, kind: "group-added", group: g})
-				log = append(log, logEntry{group: g, account: id, request: "join"})
 			}
 		}
 		for _, g := range slices.Sorted(maps.Keys(before)) {
@@ -412,7 +416,8 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 			rows = append(rows, []any{a, g, now})
 		}
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO group_members (account_id, group_id, since) VALUES %s ON CONFLICT (account_id, group_id) DO NOTHING`, rows); err != nil {
+	if err := insertRows(ctx, tx, bulk{table: "group_members", columns: "account_id, group_id, since",
+		types: []string{"bigint", "bigint", "timestamptz"}, tail: "ON CONFLICT (account_id, group_id) DO NOTHING"}, rows); err != nil {
 		return s, err
 	}
 	for role, accs := range lostRoles {
@@ -425,14 +430,16 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 	for _, e := range events {
 		rows = append(rows, []any{e.account, e.kind, nullInt(e.group), nullInt(e.state), e.detail, now})
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO access_events (account_id, kind, group_id, state_id, detail, at) VALUES %s`, rows); err != nil {
+	if err := insertRows(ctx, tx, bulk{table: "access_events", columns: "account_id, kind, group_id, state_id, detail, at",
+		types: []string{"bigint", "text", "bigint", "bigint", "text", "timestamptz"}}, rows); err != nil {
 		return s, err
 	}
 	rows = rows[:0]
 	for _, l := range log {
 		rows = append(rows, []any{l.group, nm.groups[l.group], l.account, was[l.account].name, l.request, "auto", "", now})
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO group_log (group_id, group_name, account_id, main_name, request, action, actor_name, at) VALUES %s`, rows); err != nil {
+	if err := insertRows(ctx, tx, bulk{table: "group_log", columns: "group_id, group_name, account_id, main_name, request, action, actor_name, at",
+		types: []string{"bigint", "text", "bigint", "text", "text", "text", "text", "timestamptz"}}, rows); err != nil {
 		return s, err
 	}
 	return s, nil
@@ -440,35 +447,63 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 
 // inChunks runs query (with %s for the ids' placeholders, after args) for
 // ids in chunks.
-func inChunks(ctx context.Context, q store.Querier, query string, args []any, ids []int64) error {
+func inChunks(ctx context.Context, q *store.Tx, query string, args []any, ids []int64) error {
 	for part := range slices.Chunk(ids, chunk) {
 		all := slices.Clone(args)
 		for _, id := range part {
 			all = append(all, id)
 		}
-		if _, err := q.Exec(ctx, fmt.Sprintf(query, store.Placeholders(len(args)+1, len(part))), all...); err != nil {
+		if _, err := q.Exec(ctx, fmt.Sprintf(query, store.Marks(q.Dialect(), len(args)+1, len(part))), all...); err != nil {
 			return fmt.Errorf("access: %w", err)
 		}
 	}
 	return nil
 }
 
-// insertRows inserts rows with multi-row VALUES (%s in query), as many per
-// statement as the engines' parameter limits comfortably allow.
-func insertRows(ctx context.Context, q store.Querier, query string, rows [][]any) error {
+// bulk describes a bulk insert: the table, its columns, their PostgreSQL
+// types, and what follows the rows (ON CONFLICT ...).
+type bulk struct {
+	table, columns string
+	types          []string
+	tail           string
+}
+
+// sqliteParams bounds the placeholders of one SQLite statement (its limit
+// is 32,766).
+const sqliteParams = 8000
+
+// insertRows inserts many rows, each dialect its own way: PostgreSQL takes
+// every column as one array (unnest), in one statement; SQLite takes
+// multi-row VALUES of "?" placeholders, thousands per statement.
+func insertRows(ctx context.Context, tx *store.Tx, b bulk, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	per := max(1, 900/len(rows[0]))
-	for part := range slices.Chunk(rows, per) {
-		var values []string
-		var args []any
-		for _, row := range part {
-			values = append(values, "("+store.Placeholders(len(args)+1, len(row))+")")
-			args = append(args, row...)
+	if tx.Dialect() == config.Postgres {
+		args := make([]any, len(b.types))
+		casts := make([]string, len(b.types))
+		for c, t := range b.types {
+			casts[c] = fmt.Sprintf("$%d::%s[]", c+1, t)
+			col := make([]any, len(rows))
+			for i, row := range rows {
+				col[i] = row[c]
+			}
+			args[c] = col
 		}
-		if _, err := q.Exec(ctx, fmt.Sprintf(query, strings.Join(values, ", ")), args...); err != nil {
-			return fmt.Errorf("access: %w", err)
+		if _, err := tx.Exec(ctx, `INSERT INTO `+b.table+` (`+b.columns+`) SELECT * FROM unnest(`+strings.Join(casts, ", ")+`) `+b.tail, args...); err != nil {
+			return fmt.Errorf("access: insert into %s: %w", b.table, err)
+		}
+		return nil
+	}
+	row := "(" + store.Marks(config.SQLite, 1, len(b.types)) + ")"
+	for part := range slices.Chunk(rows, sqliteParams/len(b.types)) {
+		args := make([]any, 0, len(part)*len(b.types))
+		for _, r := range part {
+			args = append(args, r...)
+		}
+		values := strings.TrimSuffix(strings.Repeat(row+", ", len(part)), ", ")
+		if _, err := tx.Exec(ctx, `INSERT INTO `+b.table+` (`+b.columns+`) VALUES `+values+` `+b.tail, args...); err != nil {
+			return fmt.Errorf("access: insert into %s: %w", b.table, err)
 		}
 	}
 	return nil

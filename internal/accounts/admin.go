@@ -51,6 +51,13 @@ type adminAccountPage struct {
 	Removals []Removal
 	Owners   []Owner
 	Roles    []string
+	// Access: the state, groups and permissions the engine gave.
+	State       string
+	Groups      []access.NamedGroup
+	Deactivated access.Deactivated
+	Effective   []string
+	Direct      []string
+	Catalogue   []access.Permission
 	// MayChange: the admin may act on this account (only superusers act
 	// on superusers' accounts, and nobody deactivates themselves).
 	MayChange     bool
@@ -103,10 +110,21 @@ func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "admin.account.title", adminAccountPage{
+	page := adminAccountPage{
 		Account: acc, Tokens: grid, Removals: removals, Owners: owners, Roles: access.Roles,
 		MayChange: mayChange(v, acc), Self: v.AccountID == acc.ID, SuperuserView: v.Superuser,
-	})
+	}
+	if page.Groups, page.Deactivated, err = access.GroupsOf(ctx, p.deps.DB, acc.ID); err == nil {
+		page.State, page.Direct, page.Effective, err = p.a.accessOf(ctx, acc.ID)
+	}
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	if p.deps.Permissions != nil {
+		page.Catalogue = p.deps.Permissions.All()
+	}
+	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "admin.account.title", page)
 }
 
 // mayChange reports whether an admin may act on an account: superusers'
@@ -219,6 +237,26 @@ func (p *pages) adminSetRoles(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.srv.AddFlash(r, "success", "admin.account.roles_changed")
+	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
+}
+
+func (p *pages) adminSetPermissions(w http.ResponseWriter, r *http.Request) {
+	acc, ok := p.guarded(w, r)
+	if !ok {
+		return
+	}
+	perms := r.PostForm["permission"]
+	if p.deps.Permissions != nil {
+		if err := p.deps.Permissions.Check(perms); err != nil {
+			p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.permission")
+			return
+		}
+	}
+	if err := p.a.SetPermissions(r.Context(), acc.ID, perms); err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	p.srv.AddFlash(r, "success", "admin.account.permissions_changed")
 	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
 }
 

@@ -192,6 +192,21 @@ func (a *Accounts) SetRoles(ctx context.Context, accountID int64, roles []string
 	})
 }
 
+// SetPermissions gives an account exactly these permissions of its own
+// (the catalogue checked them).
+func (a *Accounts) SetPermissions(ctx context.Context, accountID int64, perms []string) error {
+	return a.inTx(ctx, []int64{accountID}, func(tx *store.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, accountID).Scan(&exists); err != nil {
+			return fmt.Errorf("accounts: permissions of account %d: %w", accountID, err)
+		}
+		if !exists {
+			return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+		}
+		return access.SetAccountPermissions(ctx, tx, accountID, perms, a.now())
+	})
+}
+
 // GrantSuperuser makes the account of a character (its id or its name, as
 // Keepstar knows it from a login) superuser, for the first administrator.
 func (a *Accounts) GrantSuperuser(ctx context.Context, character string) (Account, Character, error) {

@@ -37,6 +37,8 @@ type PageDeps struct {
 	Logins   LoginList
 	Settings *settings.Store
 	I18n     *i18n.Catalogue
+	// Permissions lists the permissions superusers give accounts.
+	Permissions *access.Catalogue
 }
 
 // pages serves the member's and the user admins' pages.
@@ -72,6 +74,7 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 	srv.Handle("POST /admin/accounts/{id}/status", AdminAccess, http.HandlerFunc(p.adminSetStatus))
 	srv.Handle("POST /admin/accounts/{id}/characters/{cid}/delete", AdminAccess, http.HandlerFunc(p.adminDeleteCharacter))
 	srv.Handle("POST /admin/accounts/{id}/roles", web.Superusers, http.HandlerFunc(p.adminSetRoles))
+	srv.Handle("POST /admin/accounts/{id}/permissions", web.Superusers, http.HandlerFunc(p.adminSetPermissions))
 	srv.Handle("GET /api/admin/accounts/{id}", AdminAccess, http.HandlerFunc(p.adminAccountJSON))
 
 	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 10, Label: "nav.dashboard", Path: "/dashboard", Access: web.LoggedIn})

@@ -368,6 +368,31 @@ func (a *Accounts) newest(ctx context.Context, limit int) ([]SearchResult, error
 	return out, rows.Err()
 }
 
+// accessOf reads an account's state name, its own permissions and its
+// effective ones.
+func (a *Accounts) accessOf(ctx context.Context, id int64) (state string, direct, effective []string, err error) {
+	if err = a.db.QueryRow(ctx, `SELECT COALESCE(s.name, '') FROM accounts acc LEFT JOIN states s ON s.id = acc.state_id WHERE acc.id = $1`, id).Scan(&state); err != nil {
+		return "", nil, nil, fmt.Errorf("accounts: state of %d: %w", id, err)
+	}
+	rows, err := a.db.Query(ctx, `SELECT permission FROM account_permissions WHERE account_id = $1 ORDER BY permission`, id)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("accounts: permissions of %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return "", nil, nil, fmt.Errorf("accounts: permissions of %d: %w", id, err)
+		}
+		direct = append(direct, p)
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, nil, fmt.Errorf("accounts: permissions of %d: %w", id, err)
+	}
+	effective, err = access.PermissionsOf(ctx, a.db, id)
+	return state, direct, effective, err
+}
+
 // characterAccount gives the account of a character id typed into the
 // search, or -1.
 func characterAccount(ctx context.Context, q store.Querier, id int64) int64 {

@@ -93,8 +93,8 @@ func TestMappedGroupFollowsTheCorporation(t *testing.T) {
 			if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM group_log WHERE group_id = $1 AND action = 'auto'`, group).Scan(&logged); err != nil {
 				t.Fatal(err)
 			}
-			if logged != 2 {
-				t.Errorf("%d automatic log entries, want the join and the removal", logged)
+			if logged != 1 {
+				t.Errorf("%d automatic log entries, want the removal", logged)
 			}
 			var events int
 			if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM access_events WHERE group_id = $1`, group).Scan(&events); err != nil {

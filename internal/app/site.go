@@ -145,7 +145,7 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 		return nil, fmt.Errorf("signin: %w", err)
 	}
 	if err := p.accounts.Mount(srv, accounts.PageDeps{DB: p.db, Tokens: p.tokens, Logins: p.logins,
-		Settings: p.settings, I18n: catalogue}); err != nil {
+		Settings: p.settings, I18n: catalogue, Permissions: p.permissions}); err != nil {
 		return nil, fmt.Errorf("accounts: %w", err)
 	}
 	if err := p.notifications.Mount(srv); err != nil {

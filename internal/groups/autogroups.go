@@ -149,6 +149,9 @@ func (s *Store) DeleteAutogroups(ctx context.Context, id int64) error {
 			JOIN groups g ON g.id = m.group_id WHERE g.autogroup_config = $1`, id, s.now()); err != nil {
 			return fmt.Errorf("groups: delete autogroups: %w", err)
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE autogroup_config = $1)`, id); err != nil {
+			return fmt.Errorf("groups: delete autogroups: %w", err)
+		}
 		n, err := tx.Exec(ctx, `DELETE FROM autogroup_configs WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("groups: delete autogroups: %w", err)

@@ -448,6 +448,9 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 			SELECT account_id, 'group-removed', group_id, NULL, 'group deleted', $2 FROM group_members WHERE group_id = $1`, id, s.now()); err != nil {
 			return fmt.Errorf("groups: delete %d: %w", id, err)
 		}
+		if _, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id = $1`, id); err != nil {
+			return fmt.Errorf("groups: delete %d: %w", id, err)
+		}
 		n, err := tx.Exec(ctx, `DELETE FROM groups WHERE id = $1`, id)
 		if err != nil {
 			return fmt.Errorf("groups: delete %d: %w", id, err)

@@ -369,3 +369,17 @@ func Placeholders(from, n int) string {
 	}
 	return b.String()
 }
+
+// Marks gives the placeholders of n values numbered from from, as
+// Placeholders does, for long lists (bulk inserts, IN lists of hundreds).
+// On SQLite they are plain "?": SQLite numbers each after the largest
+// number used before it, so from must follow the statement's earlier
+// placeholders $1..$from-1. SQLite resolves "$N" as a name, by a linear
+// search for every placeholder, which makes a statement of hundreds of
+// them cost seconds; "?" costs nothing.
+func Marks(d config.Dialect, from, n int) string {
+	if d != config.SQLite {
+		return Placeholders(from, n)
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
