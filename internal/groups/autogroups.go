@@ -79,6 +79,9 @@ func (s *Store) AutogroupConfigs(ctx context.Context) ([]AutogroupConfig, error)
 			out[i].States = append(out[i].States, id)
 		}
 		srows.Close()
+		if err := srows.Err(); err != nil {
+			return nil, fmt.Errorf("groups: autogroups: %w", err)
+		}
 	}
 	return out, nil
 }

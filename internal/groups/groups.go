@@ -400,9 +400,29 @@ func (s *Store) nameFree(ctx context.Context, q store.Querier, name string, id i
 	return nil
 }
 
-// writeRelations stores a group's relations; referenced groups, states and
-// accounts must exist (the foreign keys refuse others).
+// writeRelations stores a group's relations, after checking that the
+// groups, states and accounts they name exist (a form names them by id).
 func (s *Store) writeRelations(ctx context.Context, tx *store.Tx, id int64, in Input) error {
+	var problems []error
+	for _, c := range []struct {
+		table string
+		ids   []int64
+		what  string
+	}{{"states", in.AllowedStates, "state"}, {"groups", uniq(slices.Concat(in.Required, in.Forbidden, in.ManagerGroups)), "group"},
+		{"accounts", in.Managers, "account"}} {
+		for _, x := range c.ids {
+			var ok bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+c.table+` WHERE id = $1)`, x).Scan(&ok); err != nil {
+				return fmt.Errorf("groups: relations: %w", err)
+			}
+			if !ok {
+				problems = append(problems, fmt.Errorf("%w: there is no %s %d", ErrInvalid, c.what, x))
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return errors.Join(problems...)
+	}
 	type row struct {
 		query string
 		args  []any
@@ -434,7 +454,7 @@ func (s *Store) writeRelations(ctx context.Context, tx *store.Tx, id int64, in I
 	}
 	for _, r := range rows {
 		if _, err := tx.Exec(ctx, r.query, r.args...); err != nil {
-			return fmt.Errorf("%w: %v refers to something that does not exist", ErrInvalid, r.args[1])
+			return fmt.Errorf("groups: relations of %d: %w", id, err)
 		}
 	}
 	return nil

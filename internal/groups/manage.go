@@ -45,6 +45,8 @@ type Request struct {
 	MainID    int32
 	Kind      string // join or leave
 	At        time.Time
+	// Restricted: only superusers decide it.
+	Restricted bool
 }
 
 // Pending lists the pending requests of the groups an actor manages,
@@ -57,7 +59,7 @@ func (s *Store) Pending(ctx context.Context, a Actor) ([]Request, error) {
 			UNION SELECT mg.group_id FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)`
 		args = append(args, a.AccountID)
 	}
-	rows, err := s.db.Query(ctx, `SELECT r.id, r.group_id, g.name, r.account_id, acc.name, COALESCE(m.id, 0), r.kind, r.created_at
+	rows, err := s.db.Query(ctx, `SELECT r.id, r.group_id, g.name, r.account_id, acc.name, COALESCE(m.id, 0), r.kind, r.created_at, g.restricted
 		FROM group_requests r JOIN groups g ON g.id = r.group_id JOIN accounts acc ON acc.id = r.account_id
 		LEFT JOIN characters m ON m.account_id = acc.id AND m.main
 		WHERE r.status = 'pending' `+where+` ORDER BY r.created_at, r.id`, args...)
@@ -68,7 +70,7 @@ func (s *Store) Pending(ctx context.Context, a Actor) ([]Request, error) {
 	var out []Request
 	for rows.Next() {
 		var r Request
-		if err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At); err != nil {
+		if err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At, &r.Restricted); err != nil {
 			return nil, fmt.Errorf("groups: pending: %w", err)
 		}
 		out = append(out, r)
@@ -109,7 +111,7 @@ func (s *Store) Decide(ctx context.Context, a Actor, requestID int64, accept boo
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		n, err := tx.Exec(ctx, `UPDATE group_requests SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending'`,
-			requestID, status, s.now(), a.AccountID)
+			requestID, status, s.now(), nullID(a.AccountID))
 		if err != nil {
 			return fmt.Errorf("groups: decide: %w", err)
 		}
@@ -166,8 +168,8 @@ func (s *Store) Remove(ctx context.Context, a Actor, groupID, accountID int64) e
 	if err != nil {
 		return err
 	}
-	if g.Automatic() {
-		return ErrNotLeavable
+	if g.Automatic() || g.Default {
+		return ErrNotLeavable // the engine would give it back at once
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		return s.leave(ctx, tx, a, accountID, groupID, "removed", "remove")
@@ -263,17 +265,21 @@ func (s *Store) Log(ctx context.Context, groupID int64, limit int) ([]LogEntry, 
 // MergeAccounts gives a merged account's memberships, requests and managed
 // groups to the winner (an accounts.Merger).
 func (s *Store) MergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) error {
-	for _, stmt := range []string{
-		`INSERT INTO group_members (account_id, group_id, since) SELECT $1, group_id, since FROM group_members WHERE account_id = $2
-			ON CONFLICT (account_id, group_id) DO NOTHING`,
-		`DELETE FROM group_members WHERE account_id = $2`,
-		`DELETE FROM group_requests WHERE account_id = $2 AND group_id IN (SELECT group_id FROM group_requests WHERE account_id = $1)`,
-		`UPDATE group_requests SET account_id = $1 WHERE account_id = $2`,
-		`INSERT INTO group_managers (group_id, account_id) SELECT group_id, $1 FROM group_managers WHERE account_id = $2
-			ON CONFLICT (group_id, account_id) DO NOTHING`,
-		`DELETE FROM group_managers WHERE account_id = $2`,
+	both, one := []any{winner, loser}, []any{loser}
+	for _, st := range []struct {
+		sql  string
+		args []any
+	}{
+		{`INSERT INTO group_members (account_id, group_id, since) SELECT $1, group_id, since FROM group_members WHERE account_id = $2
+			ON CONFLICT (account_id, group_id) DO NOTHING`, both},
+		{`DELETE FROM group_members WHERE account_id = $1`, one},
+		{`DELETE FROM group_requests WHERE account_id = $2 AND group_id IN (SELECT group_id FROM group_requests WHERE account_id = $1)`, both},
+		{`UPDATE group_requests SET account_id = $1 WHERE account_id = $2`, both},
+		{`INSERT INTO group_managers (group_id, account_id) SELECT group_id, $1 FROM group_managers WHERE account_id = $2
+			ON CONFLICT (group_id, account_id) DO NOTHING`, both},
+		{`DELETE FROM group_managers WHERE account_id = $1`, one},
 	} {
-		if _, err := q.Exec(ctx, stmt, winner, loser); err != nil {
+		if _, err := q.Exec(ctx, st.sql, st.args...); err != nil {
 			return fmt.Errorf("groups: merge account %d into %d: %w", loser, winner, err)
 		}
 	}

@@ -1,6 +1,285 @@
 package states
 
-import "github.com/keepstar/keepstar/internal/web"
+import (
+	"embed"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+//go:embed templates
+var templates embed.FS
+
+// AdminAccess admits superusers only: states grant permissions, which only
+// superusers give (as in Alliance Auth).
+var AdminAccess = web.Superusers
+
+type pages struct {
+	st    *Store
+	srv   *web.Server
+	pages *web.Pages
+}
 
 // Mount adds the administration of states.
-func (s *Store) Mount(srv *web.Server) error { return nil }
+func (s *Store) Mount(srv *web.Server) error {
+	ps, err := srv.ParsePages(templates, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	p := &pages{st: s, srv: srv, pages: ps}
+	srv.Handle("GET /admin/states", AdminAccess, http.HandlerFunc(p.list))
+	srv.Handle("GET /admin/states/new", AdminAccess, http.HandlerFunc(p.newForm))
+	srv.Handle("POST /admin/states", AdminAccess, http.HandlerFunc(p.create))
+	srv.Handle("GET /admin/states/{id}", AdminAccess, http.HandlerFunc(p.edit))
+	srv.Handle("POST /admin/states/{id}", AdminAccess, http.HandlerFunc(p.update))
+	srv.Handle("POST /admin/states/{id}/delete", AdminAccess, http.HandlerFunc(p.delete))
+	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 30, Label: "nav.admin.states", Path: "/admin/states", Access: AdminAccess})
+	return nil
+}
+
+func (p *pages) list(w http.ResponseWriter, r *http.Request) {
+	all, err := p.st.List(r.Context())
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	p.srv.Render(w, r, p.pages, "states.html", http.StatusOK, "admin.states.title", all)
+}
+
+// members are the four member lists of a state, as the form names them.
+var members = []string{"character", "corporation", "alliance", "faction"}
+
+// field is one list of EVE ids of the form: what was typed, and the ids
+// read from it with the names Keepstar knows.
+type field struct {
+	Kind  string
+	Text  string
+	Named []access.Named
+}
+
+// form is a state being typed, with what is wrong with it.
+type form struct {
+	Name        string
+	Priority    string
+	Public      bool
+	Fields      []field
+	Permissions []string
+	Problems    []string
+}
+
+type formPage struct {
+	// State is the state edited; ID 0 for a new one.
+	State       State
+	Form        form
+	Permissions []access.Permission
+}
+
+func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, st State, f form) {
+	for i := range f.Fields {
+		ids, _ := access.ParseIDs(f.Fields[i].Text)
+		named, err := access.NameIDs(r.Context(), p.st.db, f.Fields[i].Kind, ids)
+		if err != nil {
+			p.srv.Internal(w, r, err)
+			return
+		}
+		f.Fields[i].Named = named
+	}
+	title := "admin.states.edit_title"
+	if st.ID == 0 {
+		title = "admin.states.new_title"
+	}
+	p.srv.Render(w, r, p.pages, "state.html", status, title, formPage{State: st, Form: f, Permissions: p.catalogue()})
+}
+
+func (p *pages) catalogue() []access.Permission {
+	if p.st.catalogue == nil {
+		return nil
+	}
+	return p.st.catalogue.All()
+}
+
+func formOf(st State) form {
+	f := form{Name: st.Name, Priority: strconv.Itoa(st.Priority), Public: st.Public, Permissions: st.Permissions}
+	for i, ids := range [][]int32{st.Characters, st.Corporations, st.Alliances, st.Factions} {
+		f.Fields = append(f.Fields, field{Kind: members[i], Text: access.FormatIDs(ids)})
+	}
+	return f
+}
+
+func (p *pages) newForm(w http.ResponseWriter, r *http.Request) {
+	p.render(w, r, http.StatusOK, State{}, formOf(State{}))
+}
+
+// input reads the form; the problems are translated, every one at once.
+func (p *pages) input(r *http.Request) (Input, form, []string) {
+	f := form{Name: r.PostForm.Get("name"), Priority: strings.TrimSpace(r.PostForm.Get("priority")),
+		Public: r.PostForm.Get("public") != "", Permissions: r.PostForm["permissions"]}
+	in := Input{Name: strings.TrimSpace(f.Name), Public: f.Public, Permissions: f.Permissions}
+	var problems []string
+	if in.Name == "" || utf8.RuneCountInString(in.Name) > 64 {
+		problems = append(problems, p.srv.T(r, "admin.states.error.name"))
+	}
+	n, err := strconv.Atoi(f.Priority)
+	if err != nil || n < 0 || n > 1_000_000 {
+		problems = append(problems, p.srv.T(r, "admin.states.error.priority"))
+	}
+	in.Priority = n
+	lists := []*[]int32{&in.Characters, &in.Corporations, &in.Alliances, &in.Factions}
+	for i, kind := range members {
+		text := r.PostForm.Get(kind + "s")
+		f.Fields = append(f.Fields, field{Kind: kind, Text: text})
+		ids, bad := access.ParseIDs(text)
+		*lists[i] = ids
+		for _, b := range bad {
+			problems = append(problems, p.srv.T(r, "admin.states.error.id", "Value", b, "Field", p.srv.T(r, "admin.states."+kind+"s")))
+		}
+	}
+	for _, perm := range in.Permissions {
+		if p.st.catalogue != nil && !p.st.catalogue.Has(perm) {
+			problems = append(problems, p.srv.T(r, "admin.states.error.permission", "Name", perm))
+		}
+	}
+	return in, f, problems
+}
+
+// storeProblems turns a refusal of the store into the form's problems;
+// ok is false for an unexpected error.
+func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (status int, problems []string, ok bool) {
+	switch {
+	case errors.Is(err, ErrTaken):
+		all, lerr := p.st.List(r.Context())
+		if lerr != nil {
+			return 0, nil, false
+		}
+		for _, st := range all {
+			if st.ID == id {
+				continue
+			}
+			if strings.EqualFold(st.Name, in.Name) {
+				problems = append(problems, p.srv.T(r, "admin.states.error.name_taken", "Name", in.Name))
+			}
+			if st.Priority == in.Priority {
+				problems = append(problems, p.srv.T(r, "admin.states.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
+			}
+		}
+		if len(problems) == 0 { // changed since
+			problems = append(problems, p.srv.T(r, "admin.states.error.taken"))
+		}
+		return http.StatusConflict, problems, true
+	case errors.Is(err, ErrGuest):
+		return http.StatusConflict, []string{p.srv.T(r, "admin.states.error.guest_rename")}, true
+	case errors.Is(err, ErrInvalid):
+		for _, line := range strings.Split(err.Error(), "\n") {
+			problems = append(problems, strings.TrimPrefix(line, ErrInvalid.Error()+": "))
+		}
+		return http.StatusUnprocessableEntity, problems, true
+	}
+	return 0, nil, false
+}
+
+func (p *pages) create(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in, f, problems := p.input(r)
+	if len(problems) > 0 {
+		f.Problems = problems
+		p.render(w, r, http.StatusUnprocessableEntity, State{}, f)
+		return
+	}
+	if _, err := p.st.Create(r.Context(), in); err != nil {
+		status, problems, ok := p.storeProblems(r, err, in, 0)
+		if !ok {
+			p.srv.Internal(w, r, err)
+			return
+		}
+		f.Problems = problems
+		p.render(w, r, status, State{}, f)
+		return
+	}
+	p.srv.AddFlash(r, "success", "admin.states.created", "Name", in.Name)
+	web.SeeOther(w, r, "/admin/states")
+}
+
+// load reads the state of the path, answering 404 itself.
+func (p *pages) load(w http.ResponseWriter, r *http.Request) (State, bool) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	var st State
+	if err == nil {
+		st, err = p.st.Get(r.Context(), id)
+	}
+	switch {
+	case err == nil:
+		return st, true
+	case errors.Is(err, ErrNotFound), errors.Is(err, strconv.ErrSyntax), errors.Is(err, strconv.ErrRange):
+		p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
+	default:
+		p.srv.Internal(w, r, err)
+	}
+	return State{}, false
+}
+
+func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
+	st, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	p.render(w, r, http.StatusOK, st, formOf(st))
+}
+
+func (p *pages) update(w http.ResponseWriter, r *http.Request) {
+	st, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	in, f, problems := p.input(r)
+	if len(problems) > 0 {
+		f.Problems = problems
+		p.render(w, r, http.StatusUnprocessableEntity, st, f)
+		return
+	}
+	if err := p.st.Update(r.Context(), st.ID, in); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
+			return
+		}
+		status, problems, ok := p.storeProblems(r, err, in, st.ID)
+		if !ok {
+			p.srv.Internal(w, r, err)
+			return
+		}
+		f.Problems = problems
+		p.render(w, r, status, st, f)
+		return
+	}
+	p.srv.AddFlash(r, "success", "admin.states.saved", "Name", in.Name)
+	web.SeeOther(w, r, "/admin/states")
+}
+
+func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
+	st, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	switch err := p.st.Delete(r.Context(), st.ID); {
+	case errors.Is(err, ErrGuest):
+		p.srv.Fail(w, r, http.StatusConflict, "admin.states.error.guest_delete", "Name", st.Name)
+	case errors.Is(err, ErrNotFound):
+		p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
+	case err != nil:
+		p.srv.Internal(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "admin.states.deleted", "Name", st.Name)
+		web.SeeOther(w, r, "/admin/states")
+	}
+}

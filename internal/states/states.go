@@ -141,6 +141,9 @@ func (s *Store) List(ctx context.Context) ([]State, error) {
 		}
 	}
 	mrows.Close()
+	if err := mrows.Err(); err != nil {
+		return nil, fmt.Errorf("states: list: %w", err)
+	}
 	prows, err := s.db.Query(ctx, `SELECT state_id, permission FROM state_permissions ORDER BY permission`)
 	if err != nil {
 		return nil, fmt.Errorf("states: list: %w", err)

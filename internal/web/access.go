@@ -77,3 +77,12 @@ func Either(rules ...Access) Access {
 		return slices.ContainsFunc(rules, func(a Access) bool { return a.allow(s, r) })
 	}}
 }
+
+// Allow admits the members fn admits, under a name for the route listing:
+// for rules a feature decides from what the viewer carries.
+func Allow(name string, fn func(*Viewer) bool) Access {
+	return Access{name: name, login: true, allow: func(_ *Server, r *http.Request) bool {
+		v := ViewerFrom(r.Context())
+		return v != nil && fn(v)
+	}}
+}
