@@ -87,27 +87,8 @@ func (s *pageSite) visitor(superuser bool, roles ...string) pageVisitor {
 // do posts a form (GET when form is nil) and checks the status and texts
 // of the page it ends on.
 func (s *pageSite) do(v pageVisitor, path string, form url.Values, status int, contains ...string) string {
-	t := s.t
-	t.Helper()
-	var p sitetest.Page
-	if form == nil {
-		p = v.b.Get(t, path)
-	} else {
-		p = v.b.Post(t, path, form)
-	}
-	body := p.Body
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if p.Status != status {
-		t.Fatalf("%s as %s: %d, want %d\n%s", path, v.name, p.Status, status, body[:min(len(body), 4000)])
-	}
-	for _, c := range contains {
-		if !strings.Contains(p.Body, c) {
-			t.Fatalf("%s as %s: the page lacks %q\n%s", path, v.name, c, body[:min(len(body), 4000)])
-		}
-	}
-	return p.Body
+	s.t.Helper()
+	return v.b.Expect(s.t, v.name, path, form, status, contains...)
 }
 
 func (s *pageSite) id(query string, args ...any) int64 {

@@ -83,25 +83,7 @@ func (s *adminSite) visitor(role string) adminVisitor {
 // texts of the page it ends on.
 func adminDo(t *testing.T, v adminVisitor, path string, form url.Values, status int, contains ...string) string {
 	t.Helper()
-	var p sitetest.Page
-	if form == nil {
-		p = v.b.Get(t, path)
-	} else {
-		p = v.b.Post(t, path, form)
-	}
-	body := p.Body
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if p.Status != status {
-		t.Fatalf("%s as %s: %d, want %d\n%s", path, v.name, p.Status, status, body[:min(len(body), 4000)])
-	}
-	for _, c := range contains {
-		if !strings.Contains(p.Body, c) {
-			t.Fatalf("%s as %s: the page lacks %q\n%s", path, v.name, c, body[:min(len(body), 4000)])
-		}
-	}
-	return p.Body
+	return v.b.Expect(t, v.name, path, form, status, contains...)
 }
 
 // byName finds a group, failing the test when there is none.

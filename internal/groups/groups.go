@@ -210,101 +210,61 @@ func (s *Store) relations(ctx context.Context, q store.Querier, gs []Group) erro
 	for i := range gs {
 		byID[gs[i].ID] = &gs[i]
 	}
-	type rel struct {
-		query string
-		add   func(rows store.Rows) error
-	}
-	rels := []rel{
-		{`SELECT group_id, state_id FROM group_states ORDER BY state_id`, func(rows store.Rows) error {
-			var id, v int64
-			if err := rows.Scan(&id, &v); err != nil {
-				return err
-			}
-			if g := byID[id]; g != nil {
-				g.AllowedStates = append(g.AllowedStates, v)
-			}
-			return nil
-		}},
-		{`SELECT group_id, kind, other_id FROM group_rules ORDER BY other_id`, func(rows store.Rows) error {
-			var id, v int64
-			var kind string
-			if err := rows.Scan(&id, &kind, &v); err != nil {
-				return err
-			}
-			if g := byID[id]; g != nil {
+	for _, read := range []func() error{
+		relation(ctx, q, byID, `SELECT group_id, '', state_id FROM group_states ORDER BY state_id`,
+			func(g *Group, _ string) *[]int64 { return &g.AllowedStates }),
+		relation(ctx, q, byID, `SELECT group_id, kind, other_id FROM group_rules ORDER BY other_id`,
+			func(g *Group, kind string) *[]int64 {
 				if kind == "required" {
-					g.Required = append(g.Required, v)
-				} else {
-					g.Forbidden = append(g.Forbidden, v)
+					return &g.Required
 				}
-			}
-			return nil
-		}},
-		{`SELECT group_id, kind, entity_id FROM group_mappings ORDER BY entity_id`, func(rows store.Rows) error {
-			var id int64
-			var v int32
-			var kind string
-			if err := rows.Scan(&id, &kind, &v); err != nil {
-				return err
-			}
-			if g := byID[id]; g != nil {
+				return &g.Forbidden
+			}),
+		relation(ctx, q, byID, `SELECT group_id, kind, entity_id FROM group_mappings ORDER BY entity_id`,
+			func(g *Group, kind string) *[]int32 {
 				if kind == "corporation" {
-					g.Corporations = append(g.Corporations, v)
-				} else {
-					g.Alliances = append(g.Alliances, v)
+					return &g.Corporations
 				}
-			}
-			return nil
-		}},
-		{`SELECT group_id, account_id FROM group_managers ORDER BY account_id`, func(rows store.Rows) error {
-			var id, v int64
-			if err := rows.Scan(&id, &v); err != nil {
-				return err
-			}
-			if g := byID[id]; g != nil {
-				g.Managers = append(g.Managers, v)
-			}
-			return nil
-		}},
-		{`SELECT group_id, manager_group_id FROM group_manager_groups ORDER BY manager_group_id`, func(rows store.Rows) error {
-			var id, v int64
-			if err := rows.Scan(&id, &v); err != nil {
-				return err
-			}
-			if g := byID[id]; g != nil {
-				g.ManagerGroups = append(g.ManagerGroups, v)
-			}
-			return nil
-		}},
-		{`SELECT group_id, permission FROM group_permissions ORDER BY permission`, func(rows store.Rows) error {
-			var id int64
-			var v string
-			if err := rows.Scan(&id, &v); err != nil {
-				return err
-			}
-			if g := byID[id]; g != nil {
-				g.Permissions = append(g.Permissions, v)
-			}
-			return nil
-		}},
-	}
-	for _, r := range rels {
-		rows, err := q.Query(ctx, r.query)
-		if err != nil {
-			return fmt.Errorf("groups: relations: %w", err)
-		}
-		for rows.Next() {
-			if err := r.add(rows); err != nil {
-				rows.Close()
-				return fmt.Errorf("groups: relations: %w", err)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+				return &g.Alliances
+			}),
+		relation(ctx, q, byID, `SELECT group_id, '', account_id FROM group_managers ORDER BY account_id`,
+			func(g *Group, _ string) *[]int64 { return &g.Managers }),
+		relation(ctx, q, byID, `SELECT group_id, '', manager_group_id FROM group_manager_groups ORDER BY manager_group_id`,
+			func(g *Group, _ string) *[]int64 { return &g.ManagerGroups }),
+		relation(ctx, q, byID, `SELECT group_id, '', permission FROM group_permissions ORDER BY permission`,
+			func(g *Group, _ string) *[]string { return &g.Permissions }),
+	} {
+		if err := read(); err != nil {
 			return fmt.Errorf("groups: relations: %w", err)
 		}
 	}
 	return nil
+}
+
+// relation returns the reading of one relation: query gives rows of
+// (group id, kind, value), and to names the list of the group, for the
+// kind, that the value joins. Rows of groups not in byID are skipped.
+func relation[T any](ctx context.Context, q store.Querier, byID map[int64]*Group, query string, to func(g *Group, kind string) *[]T) func() error {
+	return func() error {
+		rows, err := q.Query(ctx, query)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var kind string
+			var v T
+			if err := rows.Scan(&id, &kind, &v); err != nil {
+				return err
+			}
+			if g := byID[id]; g != nil {
+				list := to(g, kind)
+				*list = append(*list, v)
+			}
+		}
+		return rows.Err()
+	}
 }
 
 // Get reads one group; ErrNotFound when there is none.

@@ -115,6 +115,33 @@ func (b *Browser) Post(t testing.TB, path string, form url.Values) Page {
 	return b.follow(t, http.MethodPost, b.url(path), form, 0)
 }
 
+// Expect gets path (posts form when it is not nil) and fails the test
+// unless the page it ends on has the status and every one of texts. who
+// names the visitor in the failure, which shows the page's main part.
+func (b *Browser) Expect(t testing.TB, who, path string, form url.Values, status int, texts ...string) string {
+	t.Helper()
+	var p Page
+	if form == nil {
+		p = b.Get(t, path)
+	} else {
+		p = b.Post(t, path, form)
+	}
+	main := p.Body
+	if i := strings.Index(main, "<main"); i >= 0 {
+		main = main[i:]
+	}
+	main = main[:min(len(main), 4000)]
+	if p.Status != status {
+		t.Fatalf("%s as %s: %d, want %d\n%s", path, who, p.Status, status, main)
+	}
+	for _, text := range texts {
+		if !strings.Contains(p.Body, text) {
+			t.Fatalf("%s as %s: the page lacks %q\n%s", path, who, text, main)
+		}
+	}
+	return p.Body
+}
+
 // Flow starts an SSO flow at path (a login, /characters/add, a token's
 // link) and logs characterID in at the simulator.
 func (b *Browser) Flow(t testing.TB, path string, characterID int32) Page {

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -55,25 +54,7 @@ func login(t *testing.T, site *sitetest.Site, used *[]int32, superuser bool, rol
 // of the page it ends on.
 func do(t *testing.T, v visitor, path string, form url.Values, status int, contains ...string) string {
 	t.Helper()
-	var p sitetest.Page
-	if form == nil {
-		p = v.b.Get(t, path)
-	} else {
-		p = v.b.Post(t, path, form)
-	}
-	body := p.Body
-	if i := strings.Index(body, "<main"); i >= 0 {
-		body = body[i:]
-	}
-	if p.Status != status {
-		t.Fatalf("%s as %s: %d, want %d\n%s", path, v.name, p.Status, status, body[:min(len(body), 4000)])
-	}
-	for _, c := range contains {
-		if !strings.Contains(p.Body, c) {
-			t.Fatalf("%s as %s: the page lacks %q\n%s", path, v.name, c, body[:min(len(body), 4000)])
-		}
-	}
-	return p.Body
+	return v.b.Expect(t, v.name, path, form, status, contains...)
 }
 
 func find(t *testing.T, st *states.Store, name string) (states.State, bool) {
