@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/groups"
@@ -370,4 +371,39 @@ func TestAdminAutogroups(t *testing.T) {
 		}
 		adminDo(t, ga, path+"/delete", url.Values{}, 404)
 	})
+}
+
+// TestAdminChangeRecomputesInTheBackground: saving a group's rules queues
+// a recomputation that the site's own workers run, with nothing else
+// asked: a group mapped to a member's corporation comes to the member, and
+// goes when the mapping is taken off.
+func TestAdminChangeRecomputesInTheBackground(t *testing.T) {
+	eachAdminSite(t, func(t *testing.T, s *adminSite) {
+		su, m := s.visitor("superuser"), s.visitor("")
+		g := s.newGroup(su, url.Values{"name": {"Home Corp"}, "corporations": {strconv.Itoa(int(m.corp))}})
+		s.waitMembership(m.account, g.ID, true)
+		adminDo(t, su, "/admin/groups/"+itoa(g.ID), url.Values{"name": {"Home Corp"}}, 200, "The group Home Corp was saved.")
+		s.waitMembership(m.account, g.ID, false)
+	})
+}
+
+// waitMembership waits until the background recomputation has made the
+// account a member of the group (want true) or not, for up to 30 s.
+func (s *adminSite) waitMembership(account, group int64, want bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var n int
+		if err := s.site.DB.QueryRow(s.ctx, `SELECT count(*) FROM group_members WHERE account_id = $1 AND group_id = $2`,
+			account, group).Scan(&n); err != nil {
+			s.t.Fatal(err)
+		}
+		if (n == 1) == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("after 30 s account %d is a member of group %d: %v, want %v", account, group, n == 1, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

@@ -81,6 +81,13 @@ func TestJoinAndLeaveAnOpenGroup(t *testing.T) {
 		if n := e.count(`SELECT count(*) FROM group_log WHERE group_id = $1 AND actor_id = $2`, open.ID, m.account); n != 3 {
 			t.Errorf("%d log lines by the member, want 3 (join, leave, join)", n)
 		}
+		// Each change of membership is announced once, for the connectors.
+		for kind, want := range map[string]int{"group-added": 2, "group-removed": 1} {
+			if n := e.count(`SELECT count(*) FROM access_events WHERE account_id = $1 AND group_id = $2 AND kind = $3`,
+				m.account, open.ID, kind); n != want {
+				t.Errorf("%d %s events, want %d", n, kind, want)
+			}
+		}
 		// Unknown groups.
 		get(t, m, "/groups/999999", 404)
 		get(t, m, "/groups/nope", 404)
