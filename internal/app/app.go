@@ -142,12 +142,17 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	}
 	reg := jobs.NewRegistry()
 	registerJobs(reg, p, logger)
+	if err := reg.Override(cfg.JobSchedules); err != nil {
+		return err
+	}
 	workers := 0
 	if opts.Mode.workers() {
 		workers = cfg.JobWorkers
 	}
+	runMetrics := jobs.NewRunMetrics()
 	queue, err := jobs.New(ctx, db, reg, jobs.Options{
-		Workers: workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Logger: logger,
+		Workers: workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Retention: cfg.JobRetention,
+		Metrics: runMetrics, Logger: logger,
 	})
 	if err != nil {
 		return err
@@ -184,6 +189,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if ln != nil {
 		webDone = make(chan error, 1)
 		metrics := metricsRegistry(db, logger)
+		metrics.MustRegister(runMetrics.Collectors()...)
 		srv, err := p.webServer(cfg, logger, metrics, func(ctx context.Context) error {
 			if p := Problems(ctx, db); len(p) > 0 {
 				return errors.New(p[0])
@@ -256,10 +262,12 @@ func registerJobs(reg *jobs.Registry, p *parts, logger *slog.Logger) {
 	affiliations.Register(reg, p.directory, p.accounts, time.Hour, logger)
 	// Time alone changes some access (a deactivation delay running out):
 	// every account is recomputed hourly, whatever changed.
-	reg.Schedule("access_recompute", time.Hour, func() river.JobArgs { return access.RecomputeArgs{Force: true} })
+	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return access.RecomputeArgs{Force: true} }, Every: time.Hour,
+		Priority: 1, Update: 30, Summary: "Recompute every account's state, groups, roles and permissions."})
 	if p.db.Dialect() == config.SQLite {
 		jobs.Add(reg, &optimizeWorker{db: p.db})
-		reg.Schedule("sqlite_optimize", 6*time.Hour, func() river.JobArgs { return optimizeArgs{} })
+		reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return optimizeArgs{} }, Every: 6 * time.Hour, Priority: 4,
+			Summary: "Let SQLite refresh its query planner's statistics."})
 	}
 }
 

@@ -39,6 +39,11 @@ type Config struct {
 	JobWorkers      int
 	JobTimeout      time.Duration
 	JobRescueAfter  time.Duration
+	// JobSchedules overrides the interval of scheduled jobs by name; 0
+	// turns a schedule off. Names are checked against the jobs Keepstar
+	// has when it starts.
+	JobSchedules    map[string]time.Duration
+	JobRetention    time.Duration
 	ShutdownTimeout time.Duration
 	MetricsToken    string
 }
@@ -443,6 +448,18 @@ var Settings = []Setting{
 			c.JobRescueAfter, err = durationIn(v, time.Second, 48*time.Hour)
 			return err
 		}},
+	{Name: "KEEPSTAR_JOB_SCHEDULES",
+		Doc: "Intervals of scheduled jobs, overriding their defaults: comma-separated `name=duration` pairs, `off` for none, e.g. `affiliations_sync=30m,tokens_check=off`. `keepstar jobs list` names the jobs and their defaults; the shortest interval is one minute.",
+		apply: func(c *Config, v string) (err error) {
+			c.JobSchedules, err = parseSchedules(v)
+			return err
+		}},
+	{Name: "KEEPSTAR_JOB_RETENTION", Default: "48h",
+		Doc: "How long records of finished jobs are kept (completed ones; failed and cancelled ones are kept at least 7 days). The operations page counts the last 24 hours, so keep at least `24h`.",
+		apply: func(c *Config, v string) (err error) {
+			c.JobRetention, err = durationIn(v, 24*time.Hour, 90*24*time.Hour)
+			return err
+		}},
 	{Name: "KEEPSTAR_SHUTDOWN_TIMEOUT", Default: "30s",
 		Doc: "On SIGTERM or Ctrl-C, how long running requests and jobs get to finish before they are cancelled.",
 		apply: func(c *Config, v string) (err error) {
@@ -472,6 +489,36 @@ func absoluteURL(v string) (*url.URL, error) {
 		return nil, fmt.Errorf("%q may not have a query or fragment", v)
 	}
 	return u, nil
+}
+
+// parseSchedules reads KEEPSTAR_JOB_SCHEDULES: name=duration pairs, where
+// the duration is at least a minute (the scheduler's tick) or "off".
+func parseSchedules(v string) (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	for pair := range strings.SplitSeq(v, ",") {
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, every, ok := strings.Cut(pair, "=")
+		name, every = strings.TrimSpace(name), strings.TrimSpace(every)
+		if !ok || name == "" {
+			return nil, fmt.Errorf("%q is not name=duration", pair)
+		}
+		if _, twice := out[name]; twice {
+			return nil, fmt.Errorf("%s is given twice", name)
+		}
+		if every == "off" {
+			out[name] = 0
+			continue
+		}
+		d, err := durationIn(every, time.Minute, 30*24*time.Hour)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out[name] = d
+	}
+	return out, nil
 }
 
 func intIn(v string, lo, hi int) (int, error) {

@@ -194,3 +194,15 @@ func FuzzParseFile(f *testing.F) {
 		}
 	})
 }
+
+func TestJobSchedules(t *testing.T) {
+	got, err := parseSchedules(" affiliations_sync=30m, tokens_check=off ,")
+	if err != nil || len(got) != 2 || got["affiliations_sync"] != 30*time.Minute || got["tokens_check"] != 0 {
+		t.Fatalf("parseSchedules = %v, %v", got, err)
+	}
+	for _, bad := range []string{"affiliations_sync", "=1h", "a=1h,a=2h", "a=30s", "a=soon", "a=45d"} {
+		if _, err := parseSchedules(bad); err == nil {
+			t.Errorf("parseSchedules(%q) accepted", bad)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -25,42 +26,29 @@ import (
 // Features add to it at start-up, before the Queue is built.
 type Registry struct {
 	workers  *river.Workers
-	periodic []*river.PeriodicJob
-	names    []string
-	kinds    int
+	periodic map[string]Periodic
+	// every holds the intervals configured (KEEPSTAR_JOB_SCHEDULES).
+	every map[string]time.Duration
+	kinds []string
+	// scheduler is the worker of the schedules' tick, added to workers by
+	// the first working Queue built over the registry.
+	scheduler *scheduleWorker
 }
 
 // NewRegistry gives an empty registry.
-func NewRegistry() *Registry { return &Registry{workers: river.NewWorkers()} }
+func NewRegistry() *Registry {
+	return &Registry{workers: river.NewWorkers(), periodic: map[string]Periodic{}}
+}
 
 // Add registers the worker for one kind of job.
 func Add[T river.JobArgs](r *Registry, w river.Worker[T]) {
 	river.AddWorker(r.workers, w)
-	r.kinds++
+	var args T
+	r.kinds = append(r.kinds, args.Kind())
 }
 
-// Schedule runs a job every interval. name identifies the schedule (it must
-// be unique); the job is inserted unique by kind while queued or running, so
-// a slow run is never overtaken by the next. Schedules run on one process
-// only: the leader elected among the workers sharing the database.
-func (r *Registry) Schedule(name string, every time.Duration, args func() river.JobArgs) {
-	if slices.Contains(r.names, name) {
-		panic("jobs: schedule " + name + " registered twice")
-	}
-	r.names = append(r.names, name)
-	r.periodic = append(r.periodic, river.NewPeriodicJob(
-		river.PeriodicInterval(every),
-		func() (river.JobArgs, *river.InsertOpts) {
-			return args(), &river.InsertOpts{UniqueOpts: river.UniqueOpts{
-				ByState: []rivertype.JobState{
-					rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
-					rivertype.JobStateRetryable, rivertype.JobStateScheduled,
-				},
-			}}
-		},
-		&river.PeriodicJobOpts{ID: name},
-	))
-}
+// Kinds lists the kinds of job registered, sorted.
+func (r *Registry) Kinds() []string { return slices.Sorted(slices.Values(r.kinds)) }
 
 // Options configure a Queue.
 type Options struct {
@@ -74,7 +62,20 @@ type Options struct {
 	// PollInterval is how often workers look for new jobs when no
 	// notification tells them (always on SQLite). Zero means one second.
 	PollInterval time.Duration
-	Logger       *slog.Logger
+	// NoSchedules works jobs without running the schedules (`keepstar
+	// update` works the jobs it queues itself, beside any server).
+	NoSchedules bool
+	// ScheduleTick is how often the scheduler looks for jobs that are due;
+	// zero means a minute, the shortest interval a schedule may have.
+	ScheduleTick time.Duration
+	// Retention is how long completed jobs are kept; zero keeps River's
+	// default (24 hours). Failed and cancelled ones stay at least 7 days.
+	Retention time.Duration
+	// Metrics, when set, counts the runs of this process.
+	Metrics *RunMetrics
+	// Now is the clock of the schedules; nil means time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Queue is the job queue over either engine: River with its SQLite or pgx
@@ -82,6 +83,11 @@ type Options struct {
 type Queue struct {
 	client  queueClient
 	working bool
+	db      *store.DB
+	reg     *Registry
+	metrics *RunMetrics
+	logger  *slog.Logger
+	now     func() time.Time
 }
 
 // queueClient is what Keepstar uses of a River client, whatever its
@@ -110,19 +116,42 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	q := &Queue{db: db, reg: reg, metrics: opts.Metrics, logger: opts.Logger, now: opts.Now}
+	if q.now == nil {
+		q.now = time.Now
+	}
 	rc := &river.Config{
 		Logger:               slog.New(quietCancellation{opts.Logger.Handler()}).With("component", "jobs"),
 		JobTimeout:           opts.JobTimeout,
 		RescueStuckJobsAfter: opts.RescueAfter,
 		FetchPollInterval:    opts.PollInterval,
-		Middleware:           []rivertype.Middleware{river.WorkerMiddlewareFunc(logJob)},
+		Middleware:           []rivertype.Middleware{river.WorkerMiddlewareFunc(logJob), river.WorkerMiddlewareFunc(q.observe)},
+	}
+	if opts.Retention > 0 {
+		rc.CompletedJobRetentionPeriod = opts.Retention
+		rc.CancelledJobRetentionPeriod = max(opts.Retention, 7*24*time.Hour)
+		rc.DiscardedJobRetentionPeriod = max(opts.Retention, 7*24*time.Hour)
 	}
 	// With no kind of job registered there is nothing to work: the queue
 	// stays insert-only rather than poll for jobs no one could run.
-	if opts.Workers > 0 && reg.kinds > 0 {
+	if opts.Workers > 0 && len(reg.kinds) > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
 		rc.Workers = reg.workers
-		rc.PeriodicJobs = reg.periodic
+		if !opts.NoSchedules && len(reg.periodic) > 0 {
+			if reg.scheduler == nil {
+				reg.scheduler = &scheduleWorker{}
+				river.AddWorker(reg.workers, reg.scheduler)
+			}
+			reg.scheduler.q = q
+			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
+				river.PeriodicInterval(cmp.Or(opts.ScheduleTick, time.Minute)),
+				func() (river.JobArgs, *river.InsertOpts) {
+					return scheduleArgs{}, &river.InsertOpts{Priority: 1, MaxAttempts: 1,
+						UniqueOpts: river.UniqueOpts{ByState: waitingOrRunning}}
+				},
+				&river.PeriodicJobOpts{ID: "jobs_schedule", RunOnStart: true},
+			)}
+		}
 	}
 	schema, err := db.CurrentSchema(ctx)
 	if err != nil {
@@ -130,7 +159,7 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 	}
 	rc.Schema = schema
 
-	q := &Queue{working: rc.Queues != nil}
+	q.working = rc.Queues != nil
 	switch db.Dialect() {
 	case config.SQLite:
 		c, err := river.NewClient(riversqlite.New(db.SQLWriter()), rc)
@@ -161,6 +190,9 @@ func logJob(ctx context.Context, job *rivertype.JobRow, doInner func(context.Con
 func (q *Queue) Start(ctx context.Context) error {
 	if !q.working {
 		return nil
+	}
+	if err := q.registerKinds(ctx); err != nil {
+		return err
 	}
 	return q.client.Start(ctx)
 }

@@ -52,6 +52,7 @@ func startQueue(t *testing.T, db *store.DB, reg *jobs.Registry, workers int) *jo
 	t.Helper()
 	q, err := jobs.New(context.Background(), db, reg, jobs.Options{
 		Workers: workers, JobTimeout: time.Minute, RescueAfter: 2 * time.Minute, PollInterval: 100 * time.Millisecond,
+		ScheduleTick: 100 * time.Millisecond,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -157,7 +158,7 @@ func TestSchedulesRun(t *testing.T) {
 			ran := make(chan string, 10)
 			reg := jobs.NewRegistry()
 			jobs.Add(reg, &signalWorker{ran: ran})
-			reg.Schedule("signal", 500*time.Millisecond, func() river.JobArgs { return signalArgs{Note: "tick"} })
+			reg.Schedule(jobs.Periodic{Every: 300 * time.Millisecond, Args: func() river.JobArgs { return signalArgs{Note: "tick"} }})
 			startQueue(t, db, reg, 1)
 			for i := range 2 {
 				if got := wait(t, ran, fmt.Sprintf("scheduled run %d", i)); got != "tick" {

@@ -33,5 +33,6 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) e
 // schedule running it every hour.
 func Register(reg *jobs.Registry, st *Store) {
 	jobs.Add(reg, &cleanupWorker{store: st})
-	reg.Schedule("sessions_cleanup", cleanupEvery, func() river.JobArgs { return cleanupArgs{} })
+	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return cleanupArgs{} }, Every: cleanupEvery, Priority: 4,
+		Summary: "Delete expired sessions."})
 }

@@ -75,5 +75,6 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 // Register adds the job, scheduled every interval.
 func Register(reg *jobs.Registry, dir *Directory, apply Applier, every time.Duration, logger *slog.Logger) {
 	jobs.Add(reg, &syncWorker{dir: dir, apply: apply, logger: logger})
-	reg.Schedule("affiliations_sync", every, func() river.JobArgs { return SyncArgs{} })
+	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return SyncArgs{} }, Every: every, Update: 10,
+		Summary: "Look up every character's corporation and alliance, move the characters that changed and recompute their accounts."})
 }

@@ -66,3 +66,7 @@ func (e *LimitedError) Error() string {
 	}
 	return fmt.Sprintf("esi: limited (%s), retry after %s", e.Reason, e.RetryAfter)
 }
+
+// SnoozeFor makes a LimitedError a jobs.Snoozer: the job that met it is put
+// back until ESI lets calls through again, without failing.
+func (e *LimitedError) SnoozeFor() time.Duration { return e.RetryAfter }
