@@ -37,6 +37,11 @@ type Periodic struct {
 	Update int
 	// Summary says what the job does, for `keepstar jobs list`.
 	Summary string
+	// OnDemand, when set, makes the arguments of a run asked for by hand
+	// (`keepstar jobs run`, `keepstar update`) where they differ from a
+	// scheduled run's: a scheduled token check takes its share of the
+	// tokens, one asked for checks them all.
+	OnDemand func() river.JobArgs
 }
 
 // Kind is the kind of the job, which names the schedule.
@@ -246,7 +251,11 @@ func (q *Queue) RunNow(ctx context.Context, kind string) (jobID int64, duplicate
 	if !ok {
 		return 0, false, fmt.Errorf("%w: %q", ErrUnknownJob, kind)
 	}
-	res, err := q.client.Insert(ctx, p.Args(), p.insertOpts())
+	args := p.Args()
+	if p.OnDemand != nil {
+		args = p.OnDemand()
+	}
+	res, err := q.client.Insert(ctx, args, p.insertOpts())
 	if err != nil {
 		return 0, false, fmt.Errorf("jobs: run %s: %w", kind, err)
 	}

@@ -1,0 +1,76 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// Jobs is Keepstar's job machinery over a configured database, for the
+// commands that look at or run jobs (`keepstar jobs`, `keepstar update`)
+// beside, or instead of, a running server.
+type Jobs struct {
+	DB       *store.DB
+	Registry *jobs.Registry
+	Queue    *jobs.Queue
+	working  bool
+}
+
+// OpenJobs opens cfg's database, which must be migrated already, and
+// builds every feature's jobs. With work, this process also works queued
+// jobs (whoever queued them) until Close, but runs no schedules: a server
+// may be running them.
+func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work bool) (*Jobs, error) {
+	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
+	if err != nil {
+		return nil, err
+	}
+	if problems := Problems(ctx, db); len(problems) > 0 {
+		db.Close()
+		return nil, errors.New(problems[0])
+	}
+	p, err := build(cfg, db, logger, false)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	reg := jobs.NewRegistry()
+	registerJobs(reg, p, logger)
+	if err := reg.Override(cfg.JobSchedules); err != nil {
+		db.Close()
+		return nil, err
+	}
+	workers := 0
+	if work {
+		workers = cfg.JobWorkers
+	}
+	queue, err := jobs.New(ctx, db, reg, jobs.Options{Workers: workers, NoSchedules: true, JobTimeout: cfg.JobTimeout,
+		RescueAfter: cfg.JobRescueAfter, Retention: cfg.JobRetention, Logger: logger})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	p.queue.q = queue
+	if work {
+		if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("start workers: %w", err)
+		}
+	}
+	return &Jobs{DB: db, Registry: reg, Queue: queue, working: work}, nil
+}
+
+// Close lets running jobs finish until ctx ends, then closes the database.
+func (j *Jobs) Close(ctx context.Context) error {
+	var err error
+	if j.working {
+		err = j.Queue.Stop(ctx)
+	}
+	j.DB.Close()
+	return err
+}
