@@ -51,6 +51,8 @@ func init() {
 		"version": {"print the version", (*cli).version},
 		"evesim":  {"run the simulated EVE universe (SSO, ESI and a control API) for tests and demos", (*cli).evesim},
 		"admin":   {"make the account of a character superuser, or no longer: keepstar admin grant CHARACTER", (*cli).admin},
+		"jobs":    {"list the background jobs, or run one now: keepstar jobs list, keepstar jobs run NAME [-wait]", (*cli).jobs},
+		"update":  {"run the jobs that bring Keepstar up to date (affiliations, tokens, access) once, for cron and first imports", (*cli).update},
 		"help":    {"explain a command: keepstar help COMMAND", (*cli).help},
 	}
 }

@@ -416,3 +416,34 @@ func forUpdate(q *store.Tx) string {
 	}
 	return ""
 }
+
+// AccountsOf gives the accounts the characters are on, each once, sorted;
+// characters Keepstar does not know are left out. It reads on q, so a
+// caller learns the account of a character it is about to remove in the
+// removal's transaction.
+func (a *Accounts) AccountsOf(ctx context.Context, q store.Querier, characterIDs []int32) ([]int64, error) {
+	var out []int64
+	for part := range slices.Chunk(characterIDs, 500) {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := q.Query(ctx, `SELECT DISTINCT account_id FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("accounts: accounts of characters: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("accounts: accounts of characters: %w", err)
+			}
+			out = append(out, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("accounts: accounts of characters: %w", err)
+		}
+	}
+	return slices.Compact(slices.Sorted(slices.Values(out))), nil
+}

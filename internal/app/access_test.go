@@ -106,7 +106,8 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 	settingsAdmins := [visitors]int{login, 403, 403, 200, 403, 200}
 	superusers := [visitors]int{login, 403, 403, 403, 403, 200}
 	validSettings := url.Values{"site.name": {"Test site"}, "site.default_theme": {"light"}, "site.footer_text": {""},
-		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}, "groups.deactivation_delay_hours": {"0"}}
+		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}, "groups.deactivation_delay_hours": {"0"},
+		"tokens.check_hours": {"6"}, "notifications.max_age_days": {"90"}}
 	matrix := map[string][]check{
 		"GET /{$}":              {{"GET", "/", nil, all(200)}},
 		"GET /healthz":          {{"GET", "/healthz", nil, all(200)}},

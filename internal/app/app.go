@@ -15,7 +15,11 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
+	"github.com/keepstar/keepstar/internal/eve/esi"
+	"github.com/keepstar/keepstar/internal/eve/tokencheck"
 	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/notifications"
+	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
@@ -64,6 +68,13 @@ type Options struct {
 	// OnQueue, when set, is given the job queue once it is built (tests
 	// run jobs).
 	OnQueue func(*jobs.Queue)
+	// RunMetrics, when set, counts this process's job runs instead of
+	// counters of its own (tests of several processes tell which did what).
+	RunMetrics *jobs.RunMetrics
+	// ScheduleTick, when set, is how often the leader looks for scheduled
+	// jobs that are due, instead of every minute: tests run schedules
+	// shorter than the configuration allows.
+	ScheduleTick time.Duration
 }
 
 // Migrate brings the database to the schema this binary needs: the job
@@ -149,15 +160,18 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if opts.Mode.workers() {
 		workers = cfg.JobWorkers
 	}
-	runMetrics := jobs.NewRunMetrics()
+	runMetrics := opts.RunMetrics
+	if runMetrics == nil {
+		runMetrics = jobs.NewRunMetrics()
+	}
 	queue, err := jobs.New(ctx, db, reg, jobs.Options{
 		Workers: workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Retention: cfg.JobRetention,
-		Metrics: runMetrics, Logger: logger,
+		ScheduleTick: opts.ScheduleTick, Metrics: runMetrics, Logger: logger,
 	})
 	if err != nil {
 		return err
 	}
-	p.queue.q = queue
+	p.queue.q, p.registry = queue, reg
 	if opts.OnQueue != nil {
 		opts.OnQueue(queue)
 	}
@@ -190,6 +204,17 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		webDone = make(chan error, 1)
 		metrics := metricsRegistry(db, logger)
 		metrics.MustRegister(runMetrics.Collectors()...)
+		metrics.MustRegister(p.esiMetrics.Collectors()...)
+		jobsUI, err := queue.UIHandler(operations.UIPath, logger)
+		if err != nil {
+			return err
+		}
+		// River UI's services (counts of jobs by state, refreshed every
+		// few seconds) run as long as the web server.
+		if err := jobsUI.Start(runCtx); err != nil {
+			return fmt.Errorf("River UI: %w", err)
+		}
+		p.jobsUI = jobsUI
 		srv, err := p.webServer(cfg, logger, metrics, func(ctx context.Context) error {
 			if p := Problems(ctx, db); len(p) > 0 {
 				return errors.New(p[0])
@@ -238,14 +263,15 @@ func addr(ln net.Listener) string {
 	return ln.Addr().String()
 }
 
-// metricsRegistry gathers the process, Go runtime and job queue metrics; the
-// web server adds its own.
+// metricsRegistry gathers the process, Go runtime, job queue and ESI limit
+// metrics; the web server adds its own.
 func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewCollector(db, logger),
+		esi.NewBudgetCollector(db, logger),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "keepstar_build_info", Help: "Always 1; the labels tell the version and database engine.",
 			ConstLabels: prometheus.Labels{"version": version.String(), "database": string(db.Dialect())},
@@ -258,8 +284,11 @@ func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 // their own lines here.
 func registerJobs(reg *jobs.Registry, p *parts, logger *slog.Logger) {
 	sessions.Register(reg, p.sessions)
+	notifications.Register(reg, p.notifications, logger)
+	esi.RegisterCacheCleanup(reg, esi.NewCache(p.db, 0), nil, logger)
 	access.Register(reg, p.recomputer, logger)
 	affiliations.Register(reg, p.directory, p.accounts, time.Hour, logger)
+	tokencheck.Register(reg, p.tokenCheck, logger)
 	// Time alone changes some access (a deactivation delay running out):
 	// every account is recomputed hourly, whatever changed.
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return access.RecomputeArgs{Force: true} }, Every: time.Hour,

@@ -16,6 +16,8 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
+	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 	"github.com/keepstar/keepstar/internal/web"
@@ -41,6 +43,13 @@ func newDashboardSite(tb testing.TB, d config.Dialect, n int) *dashboardSite {
 	logger := slog.New(slog.DiscardHandler)
 	p, err := build(cfg, db, logger, false)
 	if err != nil {
+		tb.Fatal(err)
+	}
+	p.registry = jobs.NewRegistry()
+	if p.queue.q, err = jobs.New(ctx, db, p.registry, jobs.Options{}); err != nil {
+		tb.Fatal(err)
+	}
+	if p.jobsUI, err = p.queue.q.UIHandler(operations.UIPath, logger); err != nil {
 		tb.Fatal(err)
 	}
 	srv, err := p.webServer(cfg, logger, prometheus.NewRegistry(), func(context.Context) error { return nil })

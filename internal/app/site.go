@@ -19,11 +19,13 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
+	"github.com/keepstar/keepstar/internal/eve/tokencheck"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
+	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
@@ -47,7 +49,9 @@ type parts struct {
 	accounts      *accounts.Accounts
 	directory     *affiliations.Directory
 	esi           *esi.Client
+	esiMetrics    *esi.Metrics
 	sso           *sso.Client // nil without an EVE application
+	tokenCheck    *tokencheck.Checker
 	permissions   *access.Catalogue
 	recomputer    *access.Recomputer
 	groups        *groups.Store
@@ -55,6 +59,10 @@ type parts struct {
 	// queue takes the jobs features insert; it is set once the queue is
 	// built, which needs the workers, which need the parts.
 	queue *queueRef
+	// registry and jobsUI (River UI) are set once the queue is built, for
+	// the operations page.
+	registry *jobs.Registry
+	jobsUI   http.Handler
 }
 
 // queueRef is the job queue, known after the parts are built.
@@ -69,8 +77,8 @@ func (r *queueRef) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArg
 
 // build makes the parts over an open, migrated database.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser bool) (*parts, error) {
-	p := &parts{db: db, queue: &queueRef{}}
-	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings)
+	p := &parts{db: db, queue: &queueRef{}, esiMetrics: esi.NewMetrics()}
+	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings, tokencheck.Settings)
 	p.settings = settings.NewStore(db, reg, nil, 0)
 	p.sessions = sessions.NewStore(db, nil)
 	box, err := secrets.New(cfg.SecretKey, tokens.SecretPurpose)
@@ -88,13 +96,17 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 		}
 	}
 	var source esi.TokenSource
+	// The token check refreshes through the Source the ESI client uses, so
+	// that both share its lock per token within the process.
+	checkDeps := tokencheck.Deps{DB: db, Tokens: p.tokens, Logins: p.logins, Settings: p.settings, Logger: logger}
 	if p.sso != nil {
-		source = tokens.NewSource(p.tokens, p.sso, tokens.SourceOptions{})
+		s := tokens.NewSource(p.tokens, p.sso, tokens.SourceOptions{})
+		source, checkDeps.Source = s, s
 	}
 	p.esi, err = esi.New(esi.Config{
 		BaseURL: cfg.ESIURL.String(), UserAgent: "Keepstar/" + version.String() + " (+" + cfg.BaseURL.String() + ")",
 		Cache: esi.NewCache(db, 0), Gate: esi.NewGate(db, esi.GateOptions{}), Tokens: source, ClientID: cfg.EVEClientID,
-		Logger: logger,
+		Logger: logger, Metrics: p.esiMetrics,
 	})
 	if err != nil {
 		return nil, err
@@ -119,6 +131,8 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 			}
 		},
 	})
+	checkDeps.Roles, checkDeps.Accounts, checkDeps.Affiliations, checkDeps.Recomputer = p.esi, p.accounts, p.directory, p.recomputer
+	p.tokenCheck = tokencheck.New(checkDeps)
 	return p, nil
 }
 
@@ -168,6 +182,10 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	}
 	if err := access.MountAdmin(srv, access.AdminDeps{DB: p.db, Catalogue: p.permissions, Queue: p.queue}); err != nil {
 		return nil, fmt.Errorf("permissions: %w", err)
+	}
+	if err := operations.Mount(srv, operations.Deps{DB: p.db, Schedules: p.registry, Runner: p.queue.q, JobsUI: p.jobsUI,
+		Version: version.String()}); err != nil {
+		return nil, fmt.Errorf("operations: %w", err)
 	}
 	return srv, nil
 }

@@ -36,9 +36,9 @@ type Config struct {
 	LogFormat string
 	LogLevel  string
 
-	JobWorkers      int
-	JobTimeout      time.Duration
-	JobRescueAfter  time.Duration
+	JobWorkers     int
+	JobTimeout     time.Duration
+	JobRescueAfter time.Duration
 	// JobSchedules overrides the interval of scheduled jobs by name; 0
 	// turns a schedule off. Names are checked against the jobs Keepstar
 	// has when it starts.

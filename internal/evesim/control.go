@@ -30,6 +30,7 @@ type faultInjector interface {
 	ThrottleNext(pattern string, n int, retryAfter time.Duration) error
 	ClearFaults()
 	Patterns() []string
+	Requests() map[string]int
 }
 
 func (c *control) mount(mux *http.ServeMux) {
@@ -38,7 +39,11 @@ func (c *control) mount(mux *http.ServeMux) {
 		return c.u.MoveCharacter(id, b.CorporationID)
 	}))
 	mux.HandleFunc("POST /control/characters/{id}/transfer", characterChange(c, func(id int32, b transferBody) error {
-		_, err := c.u.TransferCharacter(id, b.AccountID)
+		transfer := c.u.TransferCharacter
+		if b.KeepTokens {
+			transfer = c.u.TransferKeepingTokens
+		}
+		_, err := transfer(id, b.AccountID)
 		return err
 	}))
 	mux.HandleFunc("POST /control/characters/{id}/biomass", characterChange(c, func(id int32, _ noBody) error {
@@ -71,6 +76,7 @@ func (c *control) mount(mux *http.ServeMux) {
 		mux.HandleFunc("POST /control/faults", c.addFault)
 		mux.HandleFunc("DELETE /control/faults", c.clearFaults)
 		mux.HandleFunc("GET /control/routes", c.routes)
+		mux.HandleFunc("GET /control/requests", c.requests)
 	}
 }
 
@@ -150,6 +156,12 @@ func (c *control) routes(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, c.esi.Patterns())
 }
 
+// requests tells how many requests each ESI route received, so that a test
+// sees what a client sent (or held back) whatever it was answered.
+func (c *control) requests(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, c.esi.Requests())
+}
+
 // characterView is what the control API tells of a character: more than
 // ESI would, since tests need the account and owner hash.
 type characterView struct {
@@ -219,6 +231,8 @@ type (
 	}
 	transferBody struct {
 		AccountID int32 `json:"account_id"`
+		// KeepTokens leaves the refresh tokens alive (TransferKeepingTokens).
+		KeepTokens bool `json:"keep_tokens"`
 	}
 	renameBody struct {
 		Name string `json:"name"`

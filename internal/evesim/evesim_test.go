@@ -3,6 +3,7 @@ package evesim_test
 import (
 	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -111,5 +112,37 @@ func TestControlFaultsReachESI(t *testing.T) {
 	res, err = http.Post(base+"/control/faults", "application/json", strings.NewReader(`{"route":"GET /nowhere","latency":"1ms"}`))
 	if err != nil || res.StatusCode != 400 {
 		t.Errorf("unknown route: %v %v, want 400", err, res.Status)
+	}
+}
+
+// The control API counts the requests each ESI route received, those
+// answered with a fault included.
+func TestControlCountsRequests(t *testing.T) {
+	sim, base := startSim(t)
+	id := strconv.Itoa(int(sim.Universe.CharacterIDs()[0]))
+	res, err := http.Post(base+"/control/faults", "application/json", strings.NewReader(`{"route":"GET /status","storm":"1m"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("inject: %v %v", err, res.Status)
+	}
+	res.Body.Close()
+	for range 2 {
+		esiGet(t, base, "/characters/"+id, "")
+	}
+	if code, _ := esiGet(t, base, "/status", ""); code != 420 {
+		t.Fatalf("status during the storm: %d, want 420", code)
+	}
+	esiGet(t, base, "/nowhere", "")
+	res, err = http.Get(base + "/control/requests")
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("requests: %v %v", err, res.Status)
+	}
+	defer res.Body.Close()
+	var got map[string]int
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"GET /characters/{character_id}": 2, "GET /status": 1, "/": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("requests = %v, want %v", got, want)
 	}
 }

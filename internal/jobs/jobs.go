@@ -16,6 +16,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/riverqueue/river/rivertype"
+	"riverqueue.com/riverui/uiendpoints"
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/store"
@@ -88,6 +89,10 @@ type Queue struct {
 	metrics *RunMetrics
 	logger  *slog.Logger
 	now     func() time.Time
+
+	// schedules is true when the queue runs the schedules; a queue that
+	// does not (`keepstar update`) leaves them to the server's settings.
+	schedules bool
 }
 
 // queueClient is what Keepstar uses of a River client, whatever its
@@ -95,9 +100,12 @@ type Queue struct {
 type queueClient interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	// uiEndpoints are River UI's API over this client (ui.go).
+	uiEndpoints() uiendpoints.Bundle
 }
 
 // riverClient adapts a River client of either transaction type; txOf picks
@@ -143,10 +151,14 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 				river.AddWorker(reg.workers, reg.scheduler)
 			}
 			reg.scheduler.q = q
+			// The ticks have their own queue, which only processes that
+			// run the schedules work: one that runs none (`keepstar
+			// update`) has no worker for them.
+			rc.Queues[scheduleQueue] = river.QueueConfig{MaxWorkers: 1}
 			rc.PeriodicJobs = []*river.PeriodicJob{river.NewPeriodicJob(
 				river.PeriodicInterval(cmp.Or(opts.ScheduleTick, time.Minute)),
 				func() (river.JobArgs, *river.InsertOpts) {
-					return scheduleArgs{}, &river.InsertOpts{Priority: 1, MaxAttempts: 1,
+					return scheduleArgs{}, &river.InsertOpts{Queue: scheduleQueue, Priority: 1, MaxAttempts: 1,
 						UniqueOpts: river.UniqueOpts{ByState: waitingOrRunning}}
 				},
 				&river.PeriodicJobOpts{ID: "jobs_schedule", RunOnStart: true},
@@ -160,6 +172,7 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 	rc.Schema = schema
 
 	q.working = rc.Queues != nil
+	q.schedules = rc.PeriodicJobs != nil
 	switch db.Dialect() {
 	case config.SQLite:
 		c, err := river.NewClient(riversqlite.New(db.SQLWriter()), rc)
@@ -205,10 +218,23 @@ func (q *Queue) Stop(ctx context.Context) error {
 	}
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		return nil // River cancels the remaining jobs; the rescuer re-runs them.
+		// River's Stop only stops waiting: the jobs still running are
+		// cancelled here, so that they end now and River puts them back to
+		// be run again at once, rather than stay marked running until the
+		// rescuer's delay. They get a moment to record it before the
+		// database closes.
+		cctx, cancel := context.WithTimeout(context.Background(), cancelWait)
+		defer cancel()
+		if err := q.client.StopAndCancel(cctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return nil
 	}
 	return err
 }
+
+// cancelWait is how long Stop waits for cancelled jobs to return.
+const cancelWait = 10 * time.Second
 
 // Insert queues a job outside any transaction, for work that does not depend
 // on data being written (an administrator's "run now").

@@ -139,6 +139,9 @@ type scheduleArgs struct{}
 
 func (scheduleArgs) Kind() string { return "jobs_schedule" }
 
+// scheduleQueue is the River queue of the ticks.
+const scheduleQueue = "jobs_schedule"
+
 type scheduleWorker struct {
 	river.WorkerDefaults[scheduleArgs]
 	q *Queue
@@ -174,6 +177,12 @@ func (q *Queue) registerKinds(ctx context.Context) error {
 			if _, err := tx.Exec(ctx, `INSERT INTO job_kinds (kind, every_ms, next_run_at, updated_at) VALUES ($1, $2, $3, $4)
 				ON CONFLICT (kind) DO NOTHING`, kind, every, next, now); err != nil {
 				return fmt.Errorf("jobs: register %s: %w", kind, err)
+			}
+			if !q.schedules {
+				// A process that runs no schedules (`keepstar update` from
+				// cron, whose KEEPSTAR_JOB_SCHEDULES may differ) must not
+				// move the server's.
+				continue
 			}
 			var was int64
 			var lastQueued *time.Time

@@ -54,10 +54,13 @@ var (
 	SettingRefreshSeconds = settings.Definition{Name: "notifications.refresh_seconds", Section: "settings.section.notifications",
 		Kind: settings.KindInt, Default: "30", Min: 0, Max: 3600,
 		Label: "settings.notifications.refresh_seconds", Help: "settings.notifications.refresh_seconds_help"}
+	SettingMaxAgeDays = settings.Definition{Name: "notifications.max_age_days", Section: "settings.section.notifications",
+		Kind: settings.KindInt, Default: "90", Min: 0, Max: 3650,
+		Label: "settings.notifications.max_age_days", Help: "settings.notifications.max_age_days_help"}
 )
 
 // Settings are the definitions this package reads.
-var Settings = []settings.Definition{SettingMaxPerUser, SettingRefreshSeconds}
+var Settings = []settings.Definition{SettingMaxPerUser, SettingRefreshSeconds, SettingMaxAgeDays}
 
 // ErrNotFound: no such notification of this member.
 var ErrNotFound = errors.New("notifications: not found")

@@ -11,6 +11,7 @@ import (
 	"crypto/rsa"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,9 @@ type Options struct {
 	// instead of the simulator's own (127.0.0.1): tokens then name an
 	// issuer the site does not expect.
 	SSOHost string
+	// Mode is the mode of the site's serve process; empty means app.All.
+	// The others need PostgreSQL.
+	Mode app.Mode
 }
 
 // Site is a running Keepstar with its simulated EVE.
@@ -62,9 +66,14 @@ type Site struct {
 	// DB is a connection of the test's own to the site's database.
 	DB     *store.DB
 	Config *config.Config
+	// Env is the KEEPSTAR_ settings Config was loaded from: a child
+	// process given them (with a KEEPSTAR_LISTEN of its own) runs on the
+	// site's database and simulator.
+	Env map[string]string
 
 	t       testing.TB
 	dbc     config.Database
+	mode    app.Mode
 	ln      net.Listener
 	routes  []web.Route
 	queue   *jobs.Queue
@@ -90,7 +99,10 @@ func Start(t testing.TB, opts Options) *Site {
 	if opts.Characters == 0 {
 		opts.Characters = 300
 	}
-	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect)}
+	if opts.Mode == "" {
+		opts.Mode = app.All
+	}
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, Env: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -143,6 +155,7 @@ func Start(t testing.TB, opts Options) *Site {
 	for k, v := range opts.Env {
 		env[k] = v
 	}
+	maps.Copy(s.Env, env)
 	s.Config, err = config.Load(config.Source{Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok }}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +187,7 @@ func (s *Site) run() {
 	ready := make(chan struct{})
 	ln := s.ln
 	go func() {
-		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: app.All, Listener: ln,
+		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: s.mode, Listener: ln,
 			OnReady: func(string) { close(ready) },
 			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
 			OnQueue: func(q *jobs.Queue) { s.queue = q }})
@@ -199,6 +212,11 @@ func (s *Site) stop() {
 	}
 	s.cancel = nil
 }
+
+// Stop stops the site's serve process, leaving its database and simulator
+// up: a test then runs processes of its own on them (StartProcess, or
+// child processes given Env).
+func (s *Site) Stop() { s.stop() }
 
 // Restart stops the serve process and starts a new one on the same
 // database and address, as an operator restarting Keepstar.

@@ -10,8 +10,9 @@ import (
 // CCP's, or the simulator's). frame-ancestors 'none' stops the site from
 // being framed (clickjacking). form-action also allows the EVE SSO: nothing
 // posts there, but a redirect after a form post is checked against it.
-func contentSecurityPolicy(images *url.URL) string {
-	return "default-src 'self'; script-src 'self'; style-src 'self'; " +
+// styles are the sources of styles: "'self'" but for InlineStyles.
+func contentSecurityPolicy(images *url.URL, styles string) string {
+	return "default-src 'self'; script-src 'self'; style-src " + styles + "; " +
 		"img-src 'self' data: " + images.Scheme + "://" + images.Host + "; font-src 'self'; connect-src 'self'; " +
 		"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 }
@@ -30,5 +31,19 @@ func secureHeaders(csp string, https bool, next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=63072000")
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// InlineStyles serves h under the site's policy with inline styles allowed
+// (style-src 'self' 'unsafe-inline'), and nothing else relaxed: for River
+// UI, a single-page app Keepstar does not write, whose toasts' CSS-in-JS
+// (goober) writes its rules into a <style id="_goober"> element as it goes,
+// which the strict policy blocks at every change. Scripts stay the site's
+// own files only, so an injection still runs no code.
+func (s *Server) InlineStyles(h http.Handler) http.Handler {
+	csp := contentSecurityPolicy(s.deps.Config.EVEImagesURL, "'self' 'unsafe-inline'")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", csp)
+		h.ServeHTTP(w, r)
 	})
 }

@@ -105,7 +105,7 @@ func New(deps Deps) (*Server, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Forbidden: cross-origin request refused. Submit forms from this site's own pages.", http.StatusForbidden)
 	}))
-	csp := contentSecurityPolicy(deps.Config.EVEImagesURL)
+	csp := contentSecurityPolicy(deps.Config.EVEImagesURL, "'self'")
 	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer),
 		secureHeaders(csp, deps.Config.SecureCookies(), cop.Handler(s.mux)))
 	return s, nil

@@ -2,13 +2,11 @@ package affiliations
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
 
-	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/jobs"
 )
 
@@ -19,62 +17,60 @@ type SyncArgs struct{}
 // Kind names the job.
 func (SyncArgs) Kind() string { return "affiliations_sync" }
 
-// Applier records affiliations on the characters (*accounts.Accounts): it
-// moves characters between corporations, removes the biomassed, and has
-// the access of the accounts concerned computed again.
-type Applier interface {
-	ApplyAffiliations(ctx context.Context, affs []esi.Affiliation) ([]int32, error)
-}
-
-// Sync looks up every character's affiliation and applies it.
-func (d *Directory) Sync(ctx context.Context, apply Applier) (int, error) {
-	var ids []int32
-	rows, err := d.db.Query(ctx, `SELECT id FROM characters ORDER BY id`)
-	if err != nil {
-		return 0, fmt.Errorf("affiliations: characters: %w", err)
-	}
-	for rows.Next() {
-		var id int32
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("affiliations: characters: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("affiliations: characters: %w", err)
-	}
-	affs, err := d.Lookup(ctx, ids)
-	if err != nil {
-		return 0, err
-	}
-	if _, err := apply.ApplyAffiliations(ctx, affs); err != nil {
-		return 0, err
-	}
-	return len(affs), nil
-}
-
 type syncWorker struct {
 	river.WorkerDefaults[SyncArgs]
 	dir    *Directory
 	apply  Applier
+	chunk  int
 	logger *slog.Logger
 }
 
+// Work runs a sync, resuming where an earlier attempt of the same job left
+// off. The last character id of every chunk applied is kept as River's
+// resumable cursor, which River stores in the job's row when the attempt
+// ends in a snooze (ESI's limits), an error or a shutdown; the next attempt
+// starts after it, so the chunks applied are not looked up again. A new
+// run (the next hour's) starts from the first character.
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 	started := time.Now()
-	n, err := w.dir.Sync(ctx, w.apply)
+	// River keeps a cursor only once a step before it has completed: this
+	// first step marks the run as begun.
+	river.ResumableStep(ctx, "begin", nil, func(context.Context) error { return nil })
+	var res SyncResult
+	var err error
+	var from int32
+	river.ResumableStepCursor(ctx, "characters", nil, func(ctx context.Context, after int32) error {
+		from = after
+		res, err = w.dir.Sync(ctx, w.apply, SyncOptions{Chunk: w.chunk, After: after, Applied: func(done, total int64, last int32) {
+			jobs.Progress(ctx, done, total)
+			if err := river.ResumableSetCursor(ctx, last); err != nil {
+				// A run interrupted later would start over: more calls, no harm.
+				w.logger.WarnContext(ctx, "affiliations: cannot keep where the sync is", "error", err)
+			}
+		}})
+		return err
+	})
 	if err != nil {
+		// Returned as is: an *esi.LimitedError in its chain snoozes the job,
+		// anything else fails the attempt for River to retry.
 		return err
 	}
-	w.logger.InfoContext(ctx, "affiliations synced", "characters", n, "took", time.Since(started).Round(time.Millisecond))
+	w.logger.InfoContext(ctx, "affiliations synced", "characters", res.Characters, "resumed_after", from,
+		"removed", res.Removed, "corporations_read", res.Corporations, "alliances_read", res.Alliances,
+		"took", time.Since(started).Round(time.Millisecond))
 	return nil
 }
 
 // Register adds the job, scheduled every interval.
 func Register(reg *jobs.Registry, dir *Directory, apply Applier, every time.Duration, logger *slog.Logger) {
-	jobs.Add(reg, &syncWorker{dir: dir, apply: apply, logger: logger})
+	register(reg, dir, apply, every, DefaultChunk, logger)
+}
+
+func register(reg *jobs.Registry, dir *Directory, apply Applier, every time.Duration, chunk int, logger *slog.Logger) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	jobs.Add(reg, &syncWorker{dir: dir, apply: apply, chunk: chunk, logger: logger})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return SyncArgs{} }, Every: every, Update: 10,
 		Summary: "Look up every character's corporation and alliance, move the characters that changed and recompute their accounts."})
 }

@@ -58,6 +58,8 @@ type Config struct {
 	// Concurrency bounds the parallel calls of bulk helpers; 0 means 10.
 	Concurrency int
 	Logger      *slog.Logger // nil discards
+	// Metrics, when set, counts the requests sent.
+	Metrics *Metrics
 }
 
 // Client calls ESI. It is safe for concurrent use.
@@ -309,8 +311,10 @@ func (c *Client) send(ctx context.Context, method, u string, req Request, body [
 	}
 	res, err := c.cfg.HTTPClient.Do(hr)
 	if err != nil {
+		c.cfg.Metrics.sent(req.Route, 0)
 		return 0, nil, nil, fmt.Errorf("esi: %s: %w", req.Route, err)
 	}
+	c.cfg.Metrics.sent(req.Route, res.StatusCode)
 	defer res.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(res.Body, maxBody+1))
 	if err != nil {

@@ -29,6 +29,9 @@ type Corporation struct {
 	FactionID   int32  `json:"faction_id"`
 	CEOID       int32  `json:"ceo_id"`
 	MemberCount int    `json:"member_count"`
+	// Expires is when ESI's answer goes stale (its Expires header): not
+	// part of the body.
+	Expires time.Time `json:"-"`
 }
 
 // Alliance is what Keepstar reads of GET /alliances/{alliance_id}.
@@ -38,6 +41,9 @@ type Alliance struct {
 	ExecutorCorporationID int32     `json:"executor_corporation_id"`
 	FactionID             int32     `json:"faction_id"`
 	DateFounded           time.Time `json:"date_founded"`
+	// Expires is when ESI's answer goes stale (its Expires header): not
+	// part of the body.
+	Expires time.Time `json:"-"`
 }
 
 // Character reads a character's public information.
@@ -45,14 +51,26 @@ func (c *Client) Character(ctx context.Context, id int32) (Character, error) {
 	return getJSON[Character](ctx, c, Request{Route: "GET /characters/{character_id}", Path: "/characters/" + itoa(id)})
 }
 
-// Corporation reads a corporation's public information.
+// Corporation reads a corporation's public information, with the time its
+// answer expires.
 func (c *Client) Corporation(ctx context.Context, id int32) (Corporation, error) {
-	return getJSON[Corporation](ctx, c, Request{Route: "GET /corporations/{corporation_id}", Path: "/corporations/" + itoa(id)})
+	v, res, err := getJSONAnswer[Corporation](ctx, c, Request{Route: "GET /corporations/{corporation_id}", Path: "/corporations/" + itoa(id)})
+	if err != nil {
+		return v, err
+	}
+	v.Expires = res.Expires
+	return v, nil
 }
 
-// Alliance reads an alliance's public information.
+// Alliance reads an alliance's public information, with the time its answer
+// expires.
 func (c *Client) Alliance(ctx context.Context, id int32) (Alliance, error) {
-	return getJSON[Alliance](ctx, c, Request{Route: "GET /alliances/{alliance_id}", Path: "/alliances/" + itoa(id)})
+	v, res, err := getJSONAnswer[Alliance](ctx, c, Request{Route: "GET /alliances/{alliance_id}", Path: "/alliances/" + itoa(id)})
+	if err != nil {
+		return v, err
+	}
+	v.Expires = res.Expires
+	return v, nil
 }
 
 // CorporationMembers lists a corporation's members, with the token of
@@ -74,15 +92,22 @@ func (c *Client) CharacterRoles(ctx context.Context, characterID int32, accessTo
 }
 
 func getJSON[T any](ctx context.Context, c *Client, req Request) (T, error) {
+	v, _, err := getJSONAnswer[T](ctx, c, req)
+	return v, err
+}
+
+// getJSONAnswer decodes a GET's body and gives the answer too, for its
+// headers (Expires).
+func getJSONAnswer[T any](ctx context.Context, c *Client, req Request) (T, *Response, error) {
 	var v T
 	res, err := c.Get(ctx, req)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	if err := json.Unmarshal(res.Body, &v); err != nil {
-		return v, fmt.Errorf("esi: %s: decode answer: %w", req.Route, err)
+		return v, nil, fmt.Errorf("esi: %s: decode answer: %w", req.Route, err)
 	}
-	return v, nil
+	return v, res, nil
 }
 
 func itoa(id int32) string { return strconv.Itoa(int(id)) }

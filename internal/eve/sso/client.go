@@ -112,6 +112,10 @@ type Client struct {
 	keys   keyCache
 }
 
+// maxIdleConns is how many idle connections to the SSO a client keeps:
+// more than the token check refreshes at once.
+const maxIdleConns = 32
+
 // ErrConfig is wrapped by New's errors.
 var ErrConfig = errors.New("sso: bad configuration")
 
@@ -129,7 +133,12 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%w: client id and redirect URL are required", ErrConfig)
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+		// Go keeps two idle connections per host by default: the token
+		// check's parallel refreshes would then open (and handshake) a new
+		// connection for most requests.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = maxIdleConns
+		cfg.HTTPClient = &http.Client{Timeout: 15 * time.Second, Transport: t}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -29,5 +29,11 @@
 //     when it changes hands, so the refresh fails with invalid_grant first
 //     and the change shows at the next login, in SaveResult.PreviousOwner.
 //
+// Source.Check forces a refresh through the same lease and compare-and-swap
+// path, unless the token was checked since a given instant: the scheduled
+// token check (internal/eve/tokencheck) uses it to learn whether EVE still
+// honours every token once per period, and Store.Due lists the tokens whose
+// turn it is.
+//
 // Nothing here logs, and no error carries token material.
 package tokens

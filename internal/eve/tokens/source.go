@@ -82,13 +82,45 @@ func (s *Source) AccessToken(ctx context.Context, characterID int32, login strin
 	if access, done, err := s.usable(t); done {
 		return access, err
 	}
+	return s.refresh(ctx, characterID, login, s.usable)
+}
+
+// Check refreshes the token through the SSO even though its access token
+// may still be valid, to learn whether EVE still honours it (the scheduled
+// token check), and gives the fresh access token. When the token was
+// checked at or after since already (by a login, a refresh or another
+// check), the SSO is not asked and the access token is "": a check that
+// passes the run's start is never repeated within the run, whichever
+// process did it. It takes the same lock, lease and compare-and-swap path
+// as AccessToken, so a token is refreshed once however many callers and
+// processes want it at the same moment. Errors are AccessToken's:
+// ErrTokenInvalid (EVE refused it now, or it was found dead before),
+// ErrOwnerChanged, ErrNotFound; anything else says nothing of the token.
+func (s *Source) Check(ctx context.Context, characterID int32, login string, since time.Time) (string, error) {
+	return s.refresh(ctx, characterID, login, func(t Token) (string, bool, error) {
+		if err := dead(t); err != nil {
+			return "", true, err
+		}
+		return "", !t.CheckedAt.Before(since), nil
+	})
+}
+
+// answer decides from the row alone whether a call is answered without the
+// SSO: done false means refresh.
+type answer func(t Token) (access string, done bool, err error)
+
+// refresh refreshes the token unless ans, applied to the row as read,
+// answers without the SSO. It holds the process's lock of the token, and
+// reads the row again after another process's refresh or a conflicting
+// write, so that ans always judges the latest row.
+func (s *Source) refresh(ctx context.Context, characterID int32, login string, ans answer) (string, error) {
 	unlock, err := s.locks.lock(ctx, tokenKey{characterID, login})
 	if err != nil {
-		return "", fmt.Errorf("tokens: access token of character %d login %q: %w", characterID, login, err)
+		return "", fmt.Errorf("tokens: refresh of character %d login %q: %w", characterID, login, err)
 	}
 	defer unlock()
 	for conflicts := 0; conflicts < maxConflicts; {
-		access, err := s.refreshOnce(ctx, characterID, login)
+		access, err := s.refreshOnce(ctx, characterID, login, ans)
 		switch {
 		case errors.Is(err, errLeased):
 		case errors.Is(err, errConflict):
@@ -97,31 +129,42 @@ func (s *Source) AccessToken(ctx context.Context, characterID int32, login strin
 			return access, err
 		}
 	}
-	return "", fmt.Errorf("tokens: access token of character %d login %q: %d conflicting writes in a row", characterID, login, maxConflicts)
+	return "", fmt.Errorf("tokens: refresh of character %d login %q: %d conflicting writes in a row", characterID, login, maxConflicts)
+}
+
+// dead reports a token that must not be used: refused by EVE, or
+// refreshed for a new owner.
+func dead(t Token) error {
+	switch {
+	case !t.Valid:
+		return fmt.Errorf("%w: character %d, login %q, since %s", ErrTokenInvalid, t.CharacterID, t.Login, t.InvalidSince.Format(time.RFC3339))
+	case t.PreviousOwnerHash != "":
+		return fmt.Errorf("%w: character %d, login %q", ErrOwnerChanged, t.CharacterID, t.Login)
+	}
+	return nil
 }
 
 // usable answers from the row alone when it can: done is false when the
 // access token needs a refresh.
 func (s *Source) usable(t Token) (access string, done bool, err error) {
-	switch {
-	case !t.Valid:
-		return "", true, fmt.Errorf("%w: character %d, login %q, since %s", ErrTokenInvalid, t.CharacterID, t.Login, t.InvalidSince.Format(time.RFC3339))
-	case t.PreviousOwnerHash != "":
-		return "", true, fmt.Errorf("%w: character %d, login %q", ErrOwnerChanged, t.CharacterID, t.Login)
-	case !t.AccessExpiry.Before(s.store.now().Add(s.opts.MinValidity)):
+	if err := dead(t); err != nil {
+		return "", true, err
+	}
+	if !t.AccessExpiry.Before(s.store.now().Add(s.opts.MinValidity)) {
 		return t.AccessToken, true, nil
 	}
 	return "", false, nil
 }
 
-// refreshOnce reads the row and, unless it is usable or another process
-// holds its lease, refreshes it. errConflict and errLeased mean: read again.
-func (s *Source) refreshOnce(ctx context.Context, characterID int32, login string) (string, error) {
+// refreshOnce reads the row and, unless ans answers from it or another
+// process holds its lease, refreshes it. errConflict and errLeased mean:
+// read again.
+func (s *Source) refreshOnce(ctx context.Context, characterID int32, login string, ans answer) (string, error) {
 	t, err := s.store.Get(ctx, characterID, login)
 	if err != nil {
 		return "", err
 	}
-	if access, done, err := s.usable(t); done {
+	if access, done, err := ans(t); done {
 		return access, err
 	}
 	now := s.store.now()

@@ -347,3 +347,46 @@ func (s *Store) SetHasRoles(ctx context.Context, q store.Querier, characterID in
 	}
 	return nil
 }
+
+// Key names a stored token.
+type Key struct {
+	CharacterID int32
+	Login       string
+}
+
+// Due lists the valid tokens last checked before a time, the longest
+// unchecked first, at most limit of them (0: all), for the scheduled
+// check. A token found invalid is not listed: EVE never takes back an
+// invalid_grant, and only a new login revives it.
+func (s *Store) Due(ctx context.Context, before time.Time, limit int) ([]Key, error) {
+	q := `SELECT character_id, login FROM eve_tokens WHERE validity = 'valid' AND checked_at < $1
+		ORDER BY checked_at, character_id, login`
+	args := []any{before}
+	if limit > 0 {
+		q += ` LIMIT $2`
+		args = append(args, limit)
+	}
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: due for a check: %w", err)
+	}
+	defer rows.Close()
+	var out []Key
+	for rows.Next() {
+		var k Key
+		if err := rows.Scan(&k.CharacterID, &k.Login); err != nil {
+			return nil, fmt.Errorf("tokens: due for a check: %w", err)
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// CountValid counts the valid tokens of every login.
+func (s *Store) CountValid(ctx context.Context) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM eve_tokens WHERE validity = 'valid'`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("tokens: count: %w", err)
+	}
+	return n, nil
+}

@@ -27,6 +27,9 @@ type faultSet struct {
 	fail     map[string]*forcedStatus
 	storm    map[string]time.Time // forced 420 until then (universe clock)
 	throttle map[string]*forcedThrottle
+	// cleared is closed by ClearFaults, ending the latencies being waited
+	// out: a test that held calls back lets them go.
+	cleared chan struct{}
 }
 
 type forcedStatus struct {
@@ -45,6 +48,7 @@ func newFaultSet() *faultSet {
 		fail:     map[string]*forcedStatus{},
 		storm:    map[string]time.Time{},
 		throttle: map[string]*forcedThrottle{},
+		cleared:  make(chan struct{}),
 	}
 }
 
@@ -114,12 +118,15 @@ func (s *Server) ThrottleNext(pattern string, n int, retryAfter time.Duration) e
 	return nil
 }
 
-// ClearFaults removes every injected fault.
+// ClearFaults removes every injected fault, and answers at once the
+// requests a latency still holds.
 func (s *Server) ClearFaults() {
 	fresh := newFaultSet()
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
+	close(s.faults.cleared)
 	s.faults.delay, s.faults.fail, s.faults.storm, s.faults.throttle = fresh.delay, fresh.fail, fresh.storm, fresh.throttle
+	s.faults.cleared = fresh.cleared
 }
 
 var faultMessages = map[int]string{
@@ -130,13 +137,15 @@ var faultMessages = map[int]string{
 	520:                            "Internal error thrown from the EVE server",
 }
 
-func (f *faultSet) latency(pattern string) time.Duration {
+// latency gives the delay of the route's answers, and the channel that
+// ClearFaults closes to cut it short.
+func (f *faultSet) latency(pattern string) (time.Duration, <-chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if d, ok := f.delay[pattern]; ok {
-		return d
+		return d, f.cleared
 	}
-	return f.delay[AllRoutes]
+	return f.delay[AllRoutes], f.cleared
 }
 
 // take gives the forced answer due for the route now, if any, using up one

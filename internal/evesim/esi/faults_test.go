@@ -85,14 +85,14 @@ func TestLatency(t *testing.T) {
 	if err := f.srv.SetLatency("GET /alliances", time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
-	if d := f.srv.faults.latency("GET /alliances"); d != time.Millisecond {
+	if d, _ := f.srv.faults.latency("GET /alliances"); d != time.Millisecond {
 		t.Errorf("latency %v, want 1ms", d)
 	}
 	f.do("GET", "/alliances", "", nil).want(t, 200)
 	if err := f.srv.SetLatency("GET /alliances", 0); err != nil {
 		t.Fatal(err)
 	}
-	if d := f.srv.faults.latency("GET /alliances"); d != 0 {
+	if d, _ := f.srv.faults.latency("GET /alliances"); d != 0 {
 		t.Errorf("latency %v after removal", d)
 	}
 	// A caller that gives up while the answer is delayed gets nothing.
@@ -106,5 +106,19 @@ func TestLatency(t *testing.T) {
 	f.srv.ServeHTTP(rec, req)
 	if rec.Body.Len() != 0 || rec.Header().Get("X-ESI-Error-Limit-Remain") != "" {
 		t.Errorf("cancelled request during latency answered: %v %q", rec.Header(), rec.Body)
+	}
+	// Clearing the faults answers a request the latency still holds.
+	answered := make(chan int, 1)
+	go func() {
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, httptest.NewRequest("GET", "/alliances", nil))
+		answered <- rec.Code
+	}()
+	for f.srv.Requests()["GET /alliances"] < 3 {
+		time.Sleep(time.Millisecond) // until the request is held
+	}
+	f.srv.ClearFaults()
+	if code := <-answered; code != 200 {
+		t.Errorf("held request answered %d after clearing, want 200", code)
 	}
 }

@@ -42,6 +42,8 @@ type Server struct {
 	routes []*route
 	limits *limiter
 	faults *faultSet
+	// requests counts what arrived, by route pattern (see Requests).
+	requests requestCounter
 
 	mailMu     sync.Mutex
 	mails      []Mail
@@ -167,12 +169,15 @@ type errorBody struct {
 func (s *Server) wrap(rt *route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		if d := s.faults.latency(rt.pattern); d > 0 {
+		s.requests.add(rt.pattern)
+		if d, cleared := s.faults.latency(rt.pattern); d > 0 {
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
 				t.Stop()
 				return
+			case <-cleared:
+				t.Stop()
 			case <-t.C:
 			}
 		}

@@ -75,6 +75,18 @@ func (u *Universe) SetCorporationAlliance(corpID, allianceID int32) error {
 // 0: a new account), as in a character bazaar sale. Its owner hash changes
 // and its refresh tokens die.
 func (u *Universe) TransferCharacter(charID, toAccount int32) (int32, error) {
+	return u.transfer(charID, toAccount, true)
+}
+
+// TransferKeepingTokens is a transfer after which the refresh tokens given
+// before still work, and refresh into tokens naming the new owner: what EVE
+// did before it killed tokens at a sale, and what a token check comparing
+// owner hashes (Neucore's, Keepstar's) exists to catch.
+func (u *Universe) TransferKeepingTokens(charID, toAccount int32) (int32, error) {
+	return u.transfer(charID, toAccount, false)
+}
+
+func (u *Universe) transfer(charID, toAccount int32, killTokens bool) (int32, error) {
 	err := u.change(charID, true, func(c *Character) error {
 		if toAccount == 0 {
 			u.nextAccount++
@@ -95,7 +107,9 @@ func (u *Universe) TransferCharacter(charID, toAccount int32) (int32, error) {
 		to.Characters = append(to.Characters, charID)
 		c.AccountID = toAccount
 		c.Transfers++
-		c.TokenGeneration++
+		if killTokens {
+			c.TokenGeneration++
+		}
 		u.touch(int64(charID))
 		return nil
 	})
