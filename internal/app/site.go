@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/apps"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
@@ -56,6 +57,7 @@ type parts struct {
 	recomputer    *access.Recomputer
 	groups        *groups.Store
 	states        *states.Store
+	apps          *apps.Store
 	// queue takes the jobs features insert; it is set once the queue is
 	// built, which needs the workers, which need the parts.
 	queue *queueRef
@@ -117,6 +119,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
 		Notifier: p.notifications, Settings: p.settings})
 	p.states = states.New(db, p.queue, p.permissions, nil)
+	p.apps = apps.NewStore(db, nil)
 	p.accounts = accounts.New(db, accounts.Options{
 		Tokens: p.tokens, Notifier: p.notifications,
 		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts, p.groups.MergeAccounts},
@@ -183,6 +186,7 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	if err := access.MountAdmin(srv, access.AdminDeps{DB: p.db, Catalogue: p.permissions, Queue: p.queue}); err != nil {
 		return nil, fmt.Errorf("permissions: %w", err)
 	}
+	apps.NewAPI(apps.APIDeps{DB: p.db, Apps: p.apps, Logger: logger}).Mount(srv)
 	if err := operations.Mount(srv, operations.Deps{DB: p.db, Schedules: p.registry, Runner: p.queue.q, JobsUI: p.jobsUI,
 		Version: version.String()}); err != nil {
 		return nil, fmt.Errorf("operations: %w", err)

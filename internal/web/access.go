@@ -86,3 +86,11 @@ func Allow(name string, fn func(*Viewer) bool) Access {
 		return v != nil && fn(v)
 	}}
 }
+
+// Apps is the access of the Application API: applications that prove
+// themselves with their secret (a bearer token) on every request and hold
+// role. The API's handlers check both, answering 401 or 403 as Neucore's
+// clients expect; a web visitor without the token is refused with 401.
+func Apps(role string) Access {
+	return Access{name: "apps with role " + role, allow: func(*Server, *http.Request) bool { return true }}
+}

@@ -119,6 +119,13 @@ func (s *Server) Handle(pattern string, access Access, h http.Handler) {
 	s.mount(pattern, access, h, true)
 }
 
+// HandleAPI mounts a route of an API whose clients authenticate every
+// request themselves (the Application API's bearer secrets): no session is
+// read or written.
+func (s *Server) HandleAPI(pattern string, access Access, h http.Handler) {
+	s.mount(pattern, access, h, false)
+}
+
 // handleBare mounts a route that needs no session: operational endpoints
 // and assets, polled often, never read or write the session store.
 func (s *Server) handleBare(pattern string, access Access, h http.Handler) {

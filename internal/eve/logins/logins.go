@@ -205,8 +205,12 @@ func (s *Store) Create(ctx context.Context, in Input) (Login, error) {
 		return Login{}, fmt.Errorf("%w: names starting with %q are Keepstar's own", ErrInvalid, reservedPrefix)
 	}
 	now := s.now()
-	n, err := s.db.Exec(ctx, `INSERT INTO eve_logins (name, description, scopes, eve_roles, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING`, l.Name, l.Description, strings.Join(l.Scopes, " "), strings.Join(l.Roles, " "), now)
+	// id is the number the Application API gives the login (Neucore's
+	// EveLogin.id): the next one; the single writer (SQLite) or the unique
+	// index (PostgreSQL) keeps two at once from sharing it.
+	n, err := s.db.Exec(ctx, `INSERT INTO eve_logins (id, name, description, scopes, eve_roles, created_at, updated_at)
+		VALUES ((SELECT COALESCE(max(id), 0) + 1 FROM eve_logins), $1, $2, $3, $4, $5, $5) ON CONFLICT (name) DO NOTHING`,
+		l.Name, l.Description, strings.Join(l.Scopes, " "), strings.Join(l.Roles, " "), now)
 	if err != nil {
 		return Login{}, fmt.Errorf("logins: create %q: %w", l.Name, err)
 	}

@@ -1,0 +1,94 @@
+package apps
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// API is Neucore's Application API, served under /api/app. Each operation
+// states the app role it needs; the app authenticates every request with
+// its bearer secret.
+type API struct {
+	db     *store.DB
+	auth   *Authenticator
+	logger *slog.Logger
+}
+
+// APIDeps are what the API reads.
+type APIDeps struct {
+	DB     *store.DB
+	Apps   *Store
+	Logger *slog.Logger
+}
+
+// NewAPI makes the API.
+func NewAPI(d APIDeps) *API {
+	return &API{db: d.DB, auth: NewAuthenticator(d.DB, d.Apps), logger: d.Logger}
+}
+
+// appHandler serves an operation for an authenticated app that holds the
+// operation's role.
+type appHandler func(w http.ResponseWriter, r *http.Request, app *App)
+
+// handle mounts one operation. A request without a valid secret is refused
+// with 401, one by an app without the role with 403, each with Neucore's
+// empty body.
+func (api *API) handle(srv *web.Server, pattern, role string, h appHandler) {
+	srv.HandleAPI(pattern, web.Apps(role), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		app, err := api.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+		switch {
+		case errors.Is(err, ErrUnauthenticated):
+			w.Header().Set("WWW-Authenticate", `Bearer realm="Keepstar Application API"`)
+			web.WriteReason(w, http.StatusUnauthorized, "")
+			return
+		case errors.Is(err, context.Canceled):
+			return
+		case err != nil:
+			api.logger.ErrorContext(r.Context(), "app authentication failed", "error", err)
+			writeJSON(w, http.StatusInternalServerError, "Internal server error.")
+			return
+		}
+		if !app.Has(role) {
+			web.WriteReason(w, http.StatusForbidden, "")
+			return
+		}
+		h(w, r, app)
+	}))
+}
+
+// internal answers 500 with Neucore's JSON string body, and logs why.
+func (api *API) internal(w http.ResponseWriter, r *http.Request, err error) {
+	api.logger.ErrorContext(r.Context(), "application API", "path", r.URL.Path, "error", err)
+	writeJSON(w, http.StatusInternalServerError, "Internal server error.")
+}
+
+// Mount adds every operation of the API to srv.
+func (api *API) Mount(srv *web.Server) {
+	api.handle(srv, "GET /api/app/v1/show", RoleApp, api.show)
+}
+
+// show is showV1: the app itself, with its groups, roles and EVE logins.
+func (api *API) show(w http.ResponseWriter, r *http.Request, app *App) {
+	info := AppInfo{ID: app.ID, Name: app.Name, Roles: app.Roles, Groups: []Group{}, EveLogins: []EveLogin{}}
+	if info.Roles == nil {
+		info.Roles = []string{}
+	}
+	groups, err := api.groups(r.Context(), app.Groups)
+	if err != nil {
+		api.internal(w, r, err)
+		return
+	}
+	info.Groups = groups
+	logins, err := api.eveLogins(r.Context(), app.EveLogins)
+	if err != nil {
+		api.internal(w, r, err)
+		return
+	}
+	info.EveLogins = logins
+	writeJSON(w, http.StatusOK, info)
+}

@@ -1,0 +1,48 @@
+package web
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+// TestWriteReason: the status line carries the phrase (what Neucore's
+// clients read), with the handler's headers and an empty body; the
+// observing middleware records the status; control characters never break
+// the line.
+func TestWriteReason(t *testing.T) {
+	rec := &statusRecorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec.ResponseWriter = w
+		w.Header().Set("X-Request-Id", "abc")
+		switch r.URL.Path {
+		case "/phrase":
+			WriteReason(rec, http.StatusNotFound, "Character not found.")
+		case "/standard":
+			WriteReason(rec, http.StatusForbidden, "")
+		case "/evil":
+			WriteReason(rec, http.StatusBadRequest, "Bad\r\nSet-Cookie: x=y")
+		}
+	}))
+	defer srv.Close()
+	for _, c := range []struct{ path, status string }{
+		{"/phrase", "404 Character not found."},
+		{"/standard", "403 Forbidden"},
+		{"/evil", "400 BadSet-Cookie: x=y"},
+	} {
+		rec.status = 0
+		res, err := http.Get(srv.URL + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Status != c.status || len(body) != 0 || res.Header.Get("X-Request-Id") != "abc" || res.Header.Get("Set-Cookie") != "" {
+			t.Errorf("%s: %q %q %v", c.path, res.Status, body, res.Header)
+		}
+		if rec.status != res.StatusCode {
+			t.Errorf("%s: recorded status %d, answered %d", c.path, rec.status, res.StatusCode)
+		}
+	}
+}
