@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -58,17 +59,31 @@ func RolesOf(ctx context.Context, q store.Querier, accountID int64) ([]string, e
 	return roles, rows.Err()
 }
 
-// SetRoles makes an account's roles exactly roles.
+// Followed lists the roles that follow a relation another feature keeps,
+// which nobody gives or takes by hand: app-manager follows the managers of
+// apps (internal/apps, SyncRole), as Neucore keeps it.
+var Followed = []string{RoleAppManager}
+
+// SetRoles makes an account's roles exactly roles, but for the Followed
+// roles, which it leaves as they are (a followed role in roles is ignored).
 func SetRoles(ctx context.Context, q store.Querier, accountID int64, roles []string, now time.Time) error {
 	for _, r := range roles {
 		if !slices.Contains(Roles, r) {
 			return fmt.Errorf("%w: %q", ErrUnknownRole, r)
 		}
 	}
-	if _, err := q.Exec(ctx, `DELETE FROM account_roles WHERE account_id = $1`, accountID); err != nil {
+	args := []any{accountID}
+	for _, r := range Followed {
+		args = append(args, r)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM account_roles WHERE account_id = $1 AND role NOT IN (`+
+		store.Placeholders(2, len(Followed))+`)`, args...); err != nil {
 		return fmt.Errorf("access: set roles of account %d: %w", accountID, err)
 	}
 	for _, r := range roles {
+		if slices.Contains(Followed, r) {
+			continue
+		}
 		if _, err := q.Exec(ctx, `INSERT INTO account_roles (account_id, role, granted_at) VALUES ($1, $2, $3)
 			ON CONFLICT (account_id, role) DO NOTHING`, accountID, r, now); err != nil {
 			return fmt.Errorf("access: set roles of account %d: %w", accountID, err)
@@ -84,6 +99,51 @@ func MergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) er
 		SELECT $1, role, granted_at FROM account_roles WHERE account_id = $2
 		ON CONFLICT (account_id, role) DO NOTHING`, winner, loser); err != nil {
 		return fmt.Errorf("access: merge roles of account %d into %d: %w", loser, winner, err)
+	}
+	return nil
+}
+
+// MayHaveRole reports whether an account may hold a role: the role
+// requires no group, or the account is in one of the groups it requires
+// (Neucore's Account::mayHaveRole).
+func MayHaveRole(ctx context.Context, q store.Querier, accountID int64, role string) (bool, error) {
+	var ok bool
+	err := q.QueryRow(ctx, `SELECT NOT EXISTS (SELECT 1 FROM role_requirements WHERE role = $2)
+		OR EXISTS (SELECT 1 FROM role_requirements rr JOIN group_members m ON m.group_id = rr.group_id
+			WHERE rr.role = $2 AND m.account_id = $1)`, accountID, role).Scan(&ok)
+	if err != nil {
+		return false, fmt.Errorf("access: may account %d have role %s: %w", accountID, role, err)
+	}
+	return ok, nil
+}
+
+// SyncRole makes a role follow a relation another feature keeps, as Neucore
+// syncs app-manager with managing an app (Account::syncManagerRole): each
+// account of holds gets the role when its value is true and it may have the
+// role, and loses it otherwise. Accounts not in holds keep what they have.
+func SyncRole(ctx context.Context, q store.Querier, role string, holds map[int64]bool, now time.Time) error {
+	if !slices.Contains(Roles, role) {
+		return fmt.Errorf("%w: %q", ErrUnknownRole, role)
+	}
+	for _, id := range slices.Sorted(maps.Keys(holds)) {
+		give := holds[id]
+		if give {
+			may, err := MayHaveRole(ctx, q, id, role)
+			if err != nil {
+				return err
+			}
+			give = may
+		}
+		var err error
+		if give {
+			_, err = q.Exec(ctx, `INSERT INTO account_roles (account_id, role, granted_at) VALUES ($1, $2, $3)
+				ON CONFLICT (account_id, role) DO NOTHING`, id, role, now)
+		} else {
+			_, err = q.Exec(ctx, `DELETE FROM account_roles WHERE account_id = $1 AND role = $2`, id, role)
+		}
+		if err != nil {
+			return fmt.Errorf("access: sync role %s of account %d: %w", role, id, err)
+		}
 	}
 	return nil
 }

@@ -51,6 +51,9 @@ type adminAccountPage struct {
 	Removals []Removal
 	Owners   []Owner
 	Roles    []string
+	// Followed are the roles given and taken with a relation (the app
+	// managers'), shown but not changed here.
+	Followed []string
 	// Access: the state, groups and permissions the engine gave.
 	State       string
 	Groups      []access.NamedGroup
@@ -111,7 +114,7 @@ func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := adminAccountPage{
-		Account: acc, Tokens: grid, Removals: removals, Owners: owners, Roles: access.Roles,
+		Account: acc, Tokens: grid, Removals: removals, Owners: owners, Roles: access.Roles, Followed: access.Followed,
 		MayChange: mayChange(v, acc), Self: v.AccountID == acc.ID, SuperuserView: v.Superuser,
 	}
 	if page.Groups, page.Deactivated, err = access.GroupsOf(ctx, p.deps.DB, acc.ID); err == nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/apps"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
@@ -197,14 +198,24 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 
 	runCtx, stopWeb := context.WithCancel(ctx)
 	defer stopWeb()
-	// webDone stays nil in worker mode, where only ctx ends the run.
+	// webDone stays nil in worker mode, where only ctx ends the run, and
+	// so does statsDone, closed when the Application API's statistics are
+	// no longer flushed every few seconds.
 	var webDone chan error
+	var statsDone chan struct{}
 	url := ""
 	if ln != nil {
 		webDone = make(chan error, 1)
 		metrics := metricsRegistry(db, logger)
 		metrics.MustRegister(runMetrics.Collectors()...)
 		metrics.MustRegister(p.esiMetrics.Collectors()...)
+		metrics.MustRegister(p.rateLimited.Collectors()...)
+		metrics.MustRegister(p.appRequests.Collectors()...)
+		statsDone = make(chan struct{})
+		go func() {
+			defer close(statsDone)
+			p.appRequests.Run(runCtx, apps.FlushEvery, logger)
+		}()
 		jobsUI, err := queue.UIHandler(operations.UIPath, logger)
 		if err != nil {
 			return err
@@ -245,6 +256,17 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		// The web server failed on its own; stop everything else too.
 	}
 	logger.Info("shutting down")
+	if statsDone != nil {
+		// No request is served any more: what was counted since the last
+		// flush is stored now.
+		stopWeb()
+		<-statsDone
+		flushCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := p.appRequests.Flush(flushCtx); err != nil {
+			logger.Error("app request statistics lost", "error", err)
+		}
+		cancel()
+	}
 	if workers > 0 {
 		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()

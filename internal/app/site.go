@@ -27,6 +27,7 @@ import (
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/ratelimit"
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
@@ -51,7 +52,14 @@ type parts struct {
 	directory     *affiliations.Directory
 	esi           *esi.Client
 	esiMetrics    *esi.Metrics
-	sso           *sso.Client // nil without an EVE application
+	// appRequests counts the Application API's requests per app and hour;
+	// appRateLimits counts for the per-app rate limit, rateLimited the
+	// requests over a limit.
+	appRequests   *apps.RequestCounts
+	appRateLimits ratelimit.Counter
+	rateLimited   *ratelimit.Metrics
+	sso           *sso.Client    // nil without an EVE application
+	tokenSource   *tokens.Source // nil without an EVE application
 	tokenCheck    *tokencheck.Checker
 	permissions   *access.Catalogue
 	recomputer    *access.Recomputer
@@ -80,7 +88,7 @@ func (r *queueRef) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArg
 // build makes the parts over an open, migrated database.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser bool) (*parts, error) {
 	p := &parts{db: db, queue: &queueRef{}, esiMetrics: esi.NewMetrics()}
-	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings, tokencheck.Settings)
+	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings, tokencheck.Settings, apps.RateLimitSettings)
 	p.settings = settings.NewStore(db, reg, nil, 0)
 	p.sessions = sessions.NewStore(db, nil)
 	box, err := secrets.New(cfg.SecretKey, tokens.SecretPurpose)
@@ -103,7 +111,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	checkDeps := tokencheck.Deps{DB: db, Tokens: p.tokens, Logins: p.logins, Settings: p.settings, Logger: logger}
 	if p.sso != nil {
 		s := tokens.NewSource(p.tokens, p.sso, tokens.SourceOptions{})
-		source, checkDeps.Source = s, s
+		source, checkDeps.Source, p.tokenSource = s, s, s
 	}
 	p.esi, err = esi.New(esi.Config{
 		BaseURL: cfg.ESIURL.String(), UserAgent: "Keepstar/" + version.String() + " (+" + cfg.BaseURL.String() + ")",
@@ -120,9 +128,10 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 		Notifier: p.notifications, Settings: p.settings})
 	p.states = states.New(db, p.queue, p.permissions, nil)
 	p.apps = apps.NewStore(db, nil)
+	p.appRequests, p.appRateLimits, p.rateLimited = apps.NewRequestCounts(db, nil), ratelimit.ForDatabase(db), ratelimit.NewMetrics()
 	p.accounts = accounts.New(db, accounts.Options{
 		Tokens: p.tokens, Notifier: p.notifications,
-		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts, p.groups.MergeAccounts},
+		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts, p.groups.MergeAccounts, p.apps.MergeAccounts},
 		StatusHooks:    []func(context.Context, store.Querier, int64) error{p.groups.ClearAccount},
 		FirstSuperuser: firstSuperuser,
 		// What an account is and may do follows every change of it at
@@ -148,7 +157,7 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	srv, err := web.New(web.Deps{
 		Config: cfg, Logger: logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
 		Sessions: sessions.NewManager(p.sessions, cfg.SessionLifetime, cfg.SecureCookies()),
-		Viewers:  p.accounts, I18n: catalogue, Settings: p.settings,
+		Viewers:  p.accounts, I18n: catalogue, Settings: p.settings, RateLimited: p.rateLimited,
 	})
 	if err != nil {
 		return nil, err
@@ -186,7 +195,15 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	if err := access.MountAdmin(srv, access.AdminDeps{DB: p.db, Catalogue: p.permissions, Queue: p.queue}); err != nil {
 		return nil, fmt.Errorf("permissions: %w", err)
 	}
-	apps.NewAPI(apps.APIDeps{DB: p.db, Apps: p.apps, Logger: logger}).Mount(srv)
+	appsDeps := apps.APIDeps{DB: p.db, Apps: p.apps, Logger: logger, Requests: p.appRequests, Settings: p.settings,
+		RateLimits: p.appRateLimits, RateLimited: p.rateLimited, ESI: p.esi, TokenRows: p.tokens}
+	if p.tokenSource != nil {
+		appsDeps.Tokens = p.tokenSource
+	}
+	apps.NewAPI(appsDeps).Mount(srv)
+	if err := p.apps.MountPages(srv, apps.PageDeps{DB: p.db, Characters: p.accounts, BaseURL: cfg.BaseURL.String()}); err != nil {
+		return nil, fmt.Errorf("apps: %w", err)
+	}
 	if err := operations.Mount(srv, operations.Deps{DB: p.db, Schedules: p.registry, Runner: p.queue.q, JobsUI: p.jobsUI,
 		Version: version.String()}); err != nil {
 		return nil, fmt.Errorf("operations: %w", err)

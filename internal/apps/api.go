@@ -5,7 +5,10 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/keepstar/keepstar/internal/ratelimit"
+	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -14,9 +17,15 @@ import (
 // states the app role it needs; the app authenticates every request with
 // its bearer secret.
 type API struct {
-	db     *store.DB
-	auth   *Authenticator
-	logger *slog.Logger
+	db       *store.DB
+	auth     *Authenticator
+	logger   *slog.Logger
+	requests *RequestCounts
+	limit    *appLimit
+	// The ESI operations' (esi.go, proxy.go).
+	esi       ESIRelay
+	tokens    AccessTokens
+	tokenRows TokenRows
 }
 
 // APIDeps are what the API reads.
@@ -24,11 +33,26 @@ type APIDeps struct {
 	DB     *store.DB
 	Apps   *Store
 	Logger *slog.Logger
+	// Requests counts each app's requests for statistics; Settings,
+	// RateLimits and RateLimited are the rate limit's (ratelimit.go).
+	// Without them nothing is counted or limited.
+	Requests    *RequestCounts
+	Settings    *settings.Store
+	RateLimits  ratelimit.Counter
+	RateLimited *ratelimit.Metrics
+	// ESI, Tokens and TokenRows serve the ESI operations; Tokens is nil
+	// without an EVE application.
+	ESI       ESIRelay
+	Tokens    AccessTokens
+	TokenRows TokenRows
 }
 
 // NewAPI makes the API.
 func NewAPI(d APIDeps) *API {
-	return &API{db: d.DB, auth: NewAuthenticator(d.DB, d.Apps), logger: d.Logger}
+	api := &API{db: d.DB, auth: NewAuthenticator(d.DB, d.Apps), logger: d.Logger, requests: d.Requests,
+		limit: &appLimit{settings: d.Settings, counter: d.RateLimits, metrics: d.RateLimited, logger: d.Logger, now: time.Now}}
+	api.esi, api.tokens, api.tokenRows = d.ESI, d.Tokens, d.TokenRows
+	return api
 }
 
 // appHandler serves an operation for an authenticated app that holds the
@@ -57,6 +81,11 @@ func (api *API) handle(srv *web.Server, pattern, role string, h appHandler) {
 			web.WriteReason(w, http.StatusForbidden, "")
 			return
 		}
+		// Counted even when the limit refuses it, as Neucore counts.
+		api.requests.Add(app.ID)
+		if !api.limit.admit(w, r, app) {
+			return
+		}
 		h(w, r, app)
 	}))
 }
@@ -70,6 +99,10 @@ func (api *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 // Mount adds every operation of the API to srv.
 func (api *API) Mount(srv *web.Server) {
 	api.handle(srv, "GET /api/app/v1/show", RoleApp, api.show)
+	api.mountGroups(srv)
+	api.mountChars(srv)
+	api.mountTracking(srv)
+	api.mountESI(srv)
 }
 
 // show is showV1: the app itself, with its groups, roles and EVE logins.

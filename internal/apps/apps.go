@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -24,6 +26,9 @@ const (
 	maxNameLength   = 255
 	secretByteCount = 32
 )
+
+// MaxName is the longest name of an app, in characters (Neucore's).
+const MaxName = maxNameLength
 
 // Roles lists the app roles in the order pages show them.
 var Roles = []string{RoleApp, RoleGroups, RoleChars, RoleTracking, RoleESILogin, RoleESIProxy, RoleESIToken}
@@ -95,8 +100,10 @@ func (in *Input) check() error {
 	switch {
 	case in.Name == "":
 		return fmt.Errorf("%w: the name is empty", ErrInvalid)
-	case len(in.Name) > maxNameLength:
-		return fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, maxNameLength)
+	case utf8.RuneCountInString(in.Name) > MaxName:
+		return fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, MaxName)
+	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
+		return fmt.Errorf("%w: the name holds a control character", ErrInvalid)
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(Roles, r) {
@@ -125,7 +132,10 @@ func (s *Store) Create(ctx context.Context, in Input) (App, error) {
 		if err := tx.QueryRow(ctx, `SELECT max(id) FROM apps`).Scan(&id); err != nil {
 			return err
 		}
-		return writeRelations(ctx, tx, id, in)
+		if err := writeRelations(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return syncManagers(ctx, tx, nil, in.Managers, now)
 	})
 	if err != nil {
 		return App{}, fmt.Errorf("apps: create %q: %w", in.Name, err)
@@ -139,19 +149,27 @@ func (s *Store) Update(ctx context.Context, id int64, in Input) (App, error) {
 		return App{}, err
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		n, err := tx.Exec(ctx, `UPDATE apps SET name = $2, version = version + 1, updated_at = $3 WHERE id = $1`, id, in.Name, s.now())
+		now := s.now()
+		n, err := tx.Exec(ctx, `UPDATE apps SET name = $2, version = version + 1, updated_at = $3 WHERE id = $1`, id, in.Name, now)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
 			return fmt.Errorf("%w: %d", ErrNotFound, id)
 		}
+		before, err := managersOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		for _, table := range []string{"app_roles", "app_groups", "app_eve_logins", "app_managers"} {
 			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE app_id = $1`, id); err != nil {
 				return err
 			}
 		}
-		return writeRelations(ctx, tx, id, in)
+		if err := writeRelations(ctx, tx, id, in); err != nil {
+			return err
+		}
+		return syncManagers(ctx, tx, before, in.Managers, now)
 	})
 	if err != nil {
 		return App{}, fmt.Errorf("apps: update %d: %w", id, err)
@@ -206,14 +224,25 @@ func writeRelations(ctx context.Context, tx *store.Tx, id int64, in Input) error
 	return nil
 }
 
-// Delete removes an app; its secret stops working at once.
+// Delete removes an app; its secret stops working at once, and its
+// managers who manage no other app lose the app-manager role.
 func (s *Store) Delete(ctx context.Context, id int64) error {
-	n, err := s.db.Exec(ctx, `DELETE FROM apps WHERE id = $1`, id)
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		before, err := managersOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		n, err := tx.Exec(ctx, `DELETE FROM apps WHERE id = $1`, id)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: %d", ErrNotFound, id)
+		}
+		return syncManagers(ctx, tx, before, nil, s.now())
+	})
 	if err != nil {
 		return fmt.Errorf("apps: delete %d: %w", id, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	return nil
 }

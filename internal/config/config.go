@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"sort"
@@ -46,6 +47,14 @@ type Config struct {
 	JobRetention    time.Duration
 	ShutdownTimeout time.Duration
 	MetricsToken    string
+
+	// RateLimitIPMax requests per RateLimitIPWindow are allowed from one
+	// client address; 0 is no limit.
+	RateLimitIPMax    int
+	RateLimitIPWindow time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For tells
+	// the client's address; no other's is believed.
+	TrustedProxies []netip.Prefix
 }
 
 // SecureCookies reports whether cookies must carry the Secure flag: the site
@@ -475,6 +484,47 @@ var Settings = []Setting{
 			c.MetricsToken = v
 			return nil
 		}},
+	{Name: "KEEPSTAR_RATE_LIMIT_IP_MAX", Default: "0",
+		Doc: "Requests one client address may make in each window of KEEPSTAR_RATE_LIMIT_IP_WINDOW, on any page or API but /healthz, /readyz and /metrics; beyond it the answer is 429 (Neucore's NEUCORE_RATE_LIMIT_MAX). 0 turns the limit off. Counted in each process's memory; IPv6 addresses count by /64.",
+		apply: func(c *Config, v string) (err error) {
+			c.RateLimitIPMax, err = intIn(v, 0, 1_000_000_000)
+			return err
+		}},
+	{Name: "KEEPSTAR_RATE_LIMIT_IP_WINDOW", Default: "1m",
+		Doc: "Length of the per-address rate limit's window (Go duration, 1s to 24h; Neucore's NEUCORE_RATE_LIMIT_TIME). A window begins with an address's first request.",
+		apply: func(c *Config, v string) (err error) {
+			c.RateLimitIPWindow, err = durationIn(v, time.Second, 24*time.Hour)
+			return err
+		}},
+	{Name: "KEEPSTAR_TRUSTED_PROXIES",
+		Doc: "Reverse proxies whose X-Forwarded-For header names the client, for the per-address rate limit: comma-separated addresses or CIDR prefixes, e.g. `127.0.0.1,10.0.0.0/8`. A request from anywhere else counts against its own address, whatever the header says. Empty: no proxy is trusted.",
+		apply: func(c *Config, v string) (err error) {
+			c.TrustedProxies, err = parsePrefixes(v)
+			return err
+		}},
+}
+
+// parsePrefixes reads comma-separated addresses (as one-address prefixes)
+// and CIDR prefixes.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for item := range strings.SplitSeq(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(item); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(item)
+		if err != nil || a.Zone() != "" {
+			return nil, fmt.Errorf("%q is neither an IP address nor a CIDR prefix such as 10.0.0.0/8", item)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 func absoluteURL(v string) (*url.URL, error) {

@@ -206,3 +206,37 @@ func TestJobSchedules(t *testing.T) {
 		}
 	}
 }
+
+func TestRateLimitAndTrustedProxies(t *testing.T) {
+	cfg, err := Load(Source{Env: envOf(map[string]string{"KEEPSTAR_SECRET_KEY": goodKey})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.RateLimitIPMax != 0 || cfg.RateLimitIPWindow != time.Minute || len(cfg.TrustedProxies) != 0 {
+		t.Errorf("defaults: %d per %s, proxies %v; want off, 1m, none", cfg.RateLimitIPMax, cfg.RateLimitIPWindow, cfg.TrustedProxies)
+	}
+	cfg, err = Load(Source{Env: envOf(map[string]string{"KEEPSTAR_SECRET_KEY": goodKey,
+		"KEEPSTAR_RATE_LIMIT_IP_MAX": "300", "KEEPSTAR_RATE_LIMIT_IP_WINDOW": "10s",
+		"KEEPSTAR_TRUSTED_PROXIES": " 127.0.0.1, 10.1.2.3/8,::1 ,fd00::/8,"})}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var proxies []string
+	for _, p := range cfg.TrustedProxies {
+		proxies = append(proxies, p.String())
+	}
+	if cfg.RateLimitIPMax != 300 || cfg.RateLimitIPWindow != 10*time.Second ||
+		strings.Join(proxies, " ") != "127.0.0.1/32 10.0.0.0/8 ::1/128 fd00::/8" {
+		t.Errorf("read: %d per %s, proxies %v", cfg.RateLimitIPMax, cfg.RateLimitIPWindow, proxies)
+	}
+	for name, bad := range map[string]string{
+		"KEEPSTAR_RATE_LIMIT_IP_MAX":    "-1",
+		"KEEPSTAR_RATE_LIMIT_IP_WINDOW": "500ms",
+		"KEEPSTAR_TRUSTED_PROXIES":      "10.0.0.0/8,proxy.example.org",
+	} {
+		_, err := Load(Source{Env: envOf(map[string]string{"KEEPSTAR_SECRET_KEY": goodKey, name: bad})}, nil)
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v, want a problem naming it", name, bad, err)
+		}
+	}
+}

@@ -19,7 +19,8 @@ var png = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x0
 func form(over map[string]string) url.Values {
 	v := url.Values{"site.name": {"Brave Collective"}, "site.default_theme": {"light"}, "site.footer_text": {""},
 		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"},
-		"notifications.max_age_days": {"90"}, "groups.deactivation_delay_hours": {"0"}, "tokens.check_hours": {"6"}}
+		"notifications.max_age_days": {"90"}, "groups.deactivation_delay_hours": {"0"}, "tokens.check_hours": {"6"},
+		"api.rate_limit_mode": {"off"}, "api.rate_limit_max_requests": {"600"}, "api.rate_limit_window_seconds": {"60"}}
 	for k, x := range over {
 		v.Set(k, x)
 	}

@@ -56,6 +56,10 @@ type Options struct {
 	// Mode is the mode of the site's serve process; empty means app.All.
 	// The others need PostgreSQL.
 	Mode app.Mode
+	// Log, when set, receives the serve process's log at debug level (as
+	// text lines), for tests of what is logged; it must be safe for
+	// concurrent writes.
+	Log io.Writer
 }
 
 // Site is a running Keepstar with its simulated EVE.
@@ -74,6 +78,7 @@ type Site struct {
 	t       testing.TB
 	dbc     config.Database
 	mode    app.Mode
+	log     io.Writer
 	ln      net.Listener
 	routes  []web.Route
 	queue   *jobs.Queue
@@ -102,7 +107,7 @@ func Start(t testing.TB, opts Options) *Site {
 	if opts.Mode == "" {
 		opts.Mode = app.All
 	}
-	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, Env: map[string]string{}}
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, Env: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +192,11 @@ func (s *Site) run() {
 	ready := make(chan struct{})
 	ln := s.ln
 	go func() {
-		s.done <- app.Run(ctx, s.Config, logger(), app.Options{Mode: s.mode, Listener: ln,
+		log := logger()
+		if s.log != nil {
+			log = slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln,
 			OnReady: func(string) { close(ready) },
 			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
 			OnQueue: func(q *jobs.Queue) { s.queue = q }})

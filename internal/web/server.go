@@ -19,6 +19,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/ratelimit"
 	"github.com/keepstar/keepstar/internal/settings"
 )
 
@@ -47,6 +48,9 @@ type Deps struct {
 	I18n     *i18n.Catalogue
 	// Settings holds the site's texts and the features' switches.
 	Settings *settings.Store
+	// RateLimited counts the requests the per-address limit refuses
+	// (internal/ratelimit); nil counts nothing.
+	RateLimited *ratelimit.Metrics
 }
 
 // Server is the web application.
@@ -107,7 +111,7 @@ func New(deps Deps) (*Server, error) {
 	}))
 	csp := contentSecurityPolicy(deps.Config.EVEImagesURL, "'self'")
 	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer),
-		secureHeaders(csp, deps.Config.SecureCookies(), cop.Handler(s.mux)))
+		secureHeaders(csp, deps.Config.SecureCookies(), s.limitAddresses(cop.Handler(s.mux))))
 	return s, nil
 }
 

@@ -46,10 +46,15 @@ type cacheEntry struct {
 var noTime = time.Unix(0, 0).UTC()
 
 // cacheKey names an answer by everything that selects it: method, path and
-// query, and whose token asked. It is hashed so that long queries fit any
-// index.
-func cacheKey(method, path, query string, characterID int32, login string) string {
-	sum := sha256.Sum256([]byte(method + "\n" + path + "?" + query + "\n" + strconv.Itoa(int(characterID)) + "\n" + login))
+// query, whose token asked, and the request headers the answer varies by
+// (vary; empty for Keepstar's own calls). It is hashed so that long queries
+// fit any index.
+func cacheKey(method, path, query string, characterID int32, login, vary string) string {
+	s := method + "\n" + path + "?" + query + "\n" + strconv.Itoa(int(characterID)) + "\n" + login
+	if vary != "" {
+		s += "\n" + vary
+	}
+	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
 

@@ -115,10 +115,25 @@ type Request struct {
 	Login       string
 	// AccessToken, when set, authenticates the call instead of the token
 	// source: a token in hand that is not stored yet (a login whose
-	// in-game roles are checked before its token is kept).
+	// in-game roles are checked before its token is kept), or one the
+	// caller fetched already (the ESI proxy, which must refuse a character
+	// without a valid token before anything else).
 	AccessToken string
 	// Body is encoded as JSON (POST).
 	Body any
+	// RawBody, when not nil, is sent as it is instead of Body: a proxied
+	// client's own JSON.
+	RawBody []byte
+	// Header adds request headers, in place of the client's own of the
+	// same name: a proxied client's X-Compatibility-Date and
+	// Accept-Language. Cached answers are kept apart by these two.
+	Header http.Header
+	// Relay makes the call for a client that handles ESI's answer itself
+	// (the Application API's ESI proxy): the gate refuses with a
+	// *LimitedError instead of waiting, nothing is retried, and every
+	// answer, errors, 420 and 429 included, comes back as a Response with
+	// its headers (the gate still learns from it).
+	Relay bool
 }
 
 // Response is a successful answer (2xx, or a cached or revalidated one).
@@ -133,6 +148,9 @@ type Response struct {
 	// ESI (before Expires) or after a 304 (Revalidated).
 	FromCache   bool
 	Revalidated bool
+	// Header is the answer's headers (of the 304 when Revalidated); nil
+	// when the body came from the cache without asking ESI.
+	Header http.Header
 }
 
 // Get runs a GET route.
@@ -177,6 +195,31 @@ func retryable(status int) bool {
 // maxLimitTries bounds how often one call meets 420 or 429 and waits.
 const maxLimitTries = 10
 
+// Check tells, without waiting, whether the gate would let a call of route
+// for the character (0: anonymous) through now under m (see Gate.Check).
+func (c *Client) Check(ctx context.Context, route string, characterID int32, m Margins) (Hold, error) {
+	return c.cfg.Gate.Check(ctx, route, c.tokenKey(characterID), m)
+}
+
+// tokenKey names the caller whose limits a call spends: ESI keeps the
+// buckets of authenticated calls per application and character.
+func (c *Client) tokenKey(characterID int32) string {
+	if characterID == 0 {
+		return anonymous
+	}
+	return c.cfg.ClientID + ":" + strconv.Itoa(int(characterID))
+}
+
+// vary is what, besides the URL and the token, selects a proxied answer:
+// the compatibility date and language its client asked for. It is empty
+// for Keepstar's own calls, whose cache keys stay as they were.
+func vary(h http.Header) string {
+	if h == nil {
+		return ""
+	}
+	return h.Get("X-Compatibility-Date") + "\n" + h.Get("Accept-Language")
+}
+
 // do runs a call. fresh skips the cache (a paged walk restarting).
 func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, error) {
 	method, _, _ := strings.Cut(req.Route, " ")
@@ -184,7 +227,7 @@ func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, er
 		return nil, fmt.Errorf("%w: route %q with path %q", ErrConfig, req.Route, req.Path)
 	}
 	query := req.Query.Encode() // sorted by key: one cache key per query
-	key := cacheKey(method, req.Path, query, req.CharacterID, req.Login)
+	key := cacheKey(method, req.Path, query, req.CharacterID, req.Login, vary(req.Header))
 	var cached cacheEntry
 	haveCached := false
 	if method == http.MethodGet && !fresh {
@@ -196,24 +239,29 @@ func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, er
 			return cached.response(false), nil
 		}
 	}
-	var body []byte
-	if req.Body != nil {
+	body := req.RawBody
+	if body == nil && req.Body != nil {
 		var err error
 		if body, err = json.Marshal(req.Body); err != nil {
 			return nil, fmt.Errorf("esi: %s: encode body: %w", req.Route, err)
 		}
 	}
-	tokenKey := anonymous
-	if req.CharacterID != 0 {
-		tokenKey = c.cfg.ClientID + ":" + strconv.Itoa(int(req.CharacterID))
-	}
+	tokenKey := c.tokenKey(req.CharacterID)
 	u := *c.base
 	u.Path += req.Path
 	u.RawQuery = query
-	mayRetry := method == http.MethodGet || idempotentPosts[req.Route]
+	mayRetry := !req.Relay && (method == http.MethodGet || idempotentPosts[req.Route])
 	failures, limited := 0, 0
 	for {
-		if err := c.cfg.Gate.Wait(ctx, req.Route, tokenKey); err != nil {
+		if req.Relay {
+			hold, err := c.cfg.Gate.Check(ctx, req.Route, tokenKey, Margins{})
+			if err != nil {
+				return nil, err
+			}
+			if hold.Limit != NoLimit {
+				return nil, &LimitedError{RetryAfter: hold.Until.Sub(c.cfg.Now()), Reason: hold.Limit.String(), Hold: hold}
+			}
+		} else if err := c.cfg.Gate.Wait(ctx, req.Route, tokenKey); err != nil {
 			return nil, err
 		}
 		etag := ""
@@ -241,7 +289,7 @@ func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, er
 		switch {
 		case status >= 200 && status < 300:
 			res := &Response{Status: status, Body: resBody, Expires: expiry(h, now), LastModified: httpTime(h, "Last-Modified"),
-				ETag: h.Get("ETag"), Pages: pages(h)}
+				ETag: h.Get("ETag"), Pages: pages(h), Header: h}
 			if method == http.MethodGet && status == http.StatusOK {
 				e := cacheEntry{etag: res.ETag, expires: res.Expires, lastModified: res.LastModified, body: resBody, pages: res.Pages}
 				if err := c.cfg.Cache.put(ctx, key, e, now); err != nil {
@@ -254,7 +302,11 @@ func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, er
 			if err := c.cfg.Cache.refresh(ctx, key, cached.expires, now); err != nil {
 				return nil, err
 			}
-			return cached.response(true), nil
+			res := cached.response(true)
+			res.Header = h
+			return res, nil
+		case req.Relay:
+			return &Response{Status: status, Body: resBody, Expires: expiry(h, now), Pages: pages(h), Header: h}, nil
 		case status == 420 || status == http.StatusTooManyRequests:
 			limited++
 			msg := errorMessage(resBody)
@@ -293,6 +345,9 @@ func (c *Client) send(ctx context.Context, method, u string, req Request, body [
 	hr.Header.Set("Accept", "application/json")
 	if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
+	}
+	for name, values := range req.Header {
+		hr.Header[name] = values
 	}
 	if etag != "" {
 		hr.Header.Set("If-None-Match", etag)

@@ -13,6 +13,11 @@
 // job can snooze instead of failing. Server errors and network failures are
 // retried with backoff; client errors (4xx) never are.
 //
+// A relayed call (Request.Relay, the Application API's ESI proxy) gives
+// back whatever ESI answers, never waits at the gate (Gate.Check tells the
+// caller how long it would) and is never retried; RouteOf and IsPublic name
+// a path's route from the specification's table (routes.go).
+//
 // Access tokens come from a TokenSource (internal/eve/tokens in Keepstar).
 // Neither tokens nor the bodies of authenticated answers are logged.
 package esi

@@ -58,6 +58,9 @@ type LimitedError struct {
 	// gate refused before asking ESI.
 	Status int
 	Reason string
+	// Hold is what the gate said when it refused a relayed call
+	// (Request.Relay); zero otherwise.
+	Hold Hold
 }
 
 func (e *LimitedError) Error() string {
