@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/apps"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
@@ -201,6 +202,9 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 		appsDeps.Tokens = p.tokenSource
 	}
 	apps.NewAPI(appsDeps).Mount(srv)
+	if err := apidocs.Mount(srv); err != nil {
+		return nil, fmt.Errorf("API documents: %w", err)
+	}
 	if err := p.apps.MountPages(srv, apps.PageDeps{DB: p.db, Characters: p.accounts, BaseURL: cfg.BaseURL.String()}); err != nil {
 		return nil, fmt.Errorf("apps: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/text/collate"
@@ -480,12 +481,21 @@ func sortedByName(chars []characterRow) []characterRow {
 	return chars
 }
 
+// collators keeps the collators of sortByName: one is not safe for two
+// goroutines at once, and making one costs more than a sort of a member's
+// groups.
+var collators = sync.Pool{New: func() any { return collate.New(language.Und, collate.Loose) }}
+
 // sortByName sorts as Neucore's database orders names: MySQL's
 // utf8mb4_unicode_520_ci, the Unicode collation without case or accents.
 // Sorting here, not in SQL, gives the same order on both engines whatever
 // their collations; equal names go by id.
 func sortByName[T any](items []T, key func(T) (string, int64)) {
-	col := collate.New(language.Und, collate.Loose)
+	if len(items) < 2 {
+		return
+	}
+	col := collators.Get().(*collate.Collator)
+	defer collators.Put(col)
 	var buf collate.Buffer
 	type keyed struct {
 		name []byte

@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -568,40 +566,14 @@ func (s *charsSite) badBodies(t *testing.T, path string) {
 	}
 }
 
-// charsSpecPath is Neucore's spec in the project's shared reference folder,
-// beside the repository on the developers' machines and in CI; it is not
-// copied into the repository.
-const charsSpecPath = "../../../shared/reference/neucore/application-api-3.yml"
-
-// loadCharsSpec loads the spec with every schema nullable: Neucore gives
-// null for a character's missing corporation, a removal's missing
-// deletedBy and newPlayerId..., where its spec's references cannot say
-// nullable.
-var loadCharsSpec = sync.OnceValues(func() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromFile(charsSpecPath)
-	if err != nil {
-		return nil, err
-	}
-	for _, ref := range doc.Components.Schemas {
-		ref.Value.Nullable = true
-		for _, p := range ref.Value.Properties {
-			p.Value.Nullable = true
-		}
-	}
-	return doc, nil
-})
-
 // checkCharsSchema validates a success's JSON against the operation's response
 // schema (skipped without the shared reference folder, failed in CI).
 func checkCharsSchema(t *testing.T, method, path string, v any) {
 	t.Helper()
-	if _, err := os.Stat(charsSpecPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI: Neucore's spec must be present: %v", err)
-		}
+	if !haveNeucoreSpec(t) {
 		return
 	}
-	doc, err := loadCharsSpec()
+	doc, err := loadNeucoreSpec()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,5 +60,5 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 		reader.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	return &DB{dialect: config.SQLite, writer: writer, reader: reader}, nil
+	return &DB{dialect: config.SQLite, writer: writer, reader: reader, readStatements: newStatements(reader)}, nil
 }

@@ -56,6 +56,8 @@ type DB struct {
 	// SQLite
 	writer *sql.DB
 	reader *sql.DB
+	// readStatements keeps the reader's statements prepared.
+	readStatements *statements
 
 	// PostgreSQL
 	pool *pgxpool.Pool
@@ -112,6 +114,7 @@ func (db *DB) Close() error {
 		db.pool.Close()
 		return err
 	}
+	db.readStatements.close()
 	return errors.Join(db.reader.Close(), db.writer.Close())
 }
 
@@ -137,7 +140,7 @@ func (db *DB) Query(ctx context.Context, query string, args ...any) (Rows, error
 		}
 		return pgxRows{rows}, nil
 	}
-	return sqlQuery(ctx, db.reader, query, args)
+	return db.readStatements.query(ctx, query, args)
 }
 
 // QueryRow reads one row outside any transaction. A statement that writes
@@ -149,7 +152,7 @@ func (db *DB) QueryRow(ctx context.Context, query string, args ...any) Row {
 	if db.dialect == config.Postgres {
 		return pgxRow{db.pool.QueryRow(ctx, query, args...)}
 	}
-	return sqlRow{db.reader.QueryRowContext(ctx, query, args...)}
+	return db.readStatements.queryRow(ctx, query, args)
 }
 
 // Tx is a transaction on either engine.
