@@ -142,7 +142,7 @@ func populate(ctx context.Context, tx *store.Tx, accounts int) error {
 	// alliance), 20–24 default, 25–49 public groups joined by hand.
 	rows = rows[:0]
 	for g := range groupCount {
-		rows = append(rows, []any{int64(firstGroup + g), fmt.Sprintf("Group %d", g), fmt.Sprintf("Benchmark group %d", g),
+		rows = append(rows, []any{int64(firstGroup + g), fmt.Sprintf("group-%d", g), fmt.Sprintf("Benchmark group %d", g),
 			false, g%7 == 3, g%5 == 0, g >= 25, false, g >= 20 && g < 25, now, now})
 	}
 	if err := bulk(ctx, tx, "groups", "id, name, description, internal, hidden, open, public, restricted, is_default, created_at, updated_at", rows); err != nil {

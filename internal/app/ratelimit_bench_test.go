@@ -95,7 +95,7 @@ func newGroupsAPIServer(tb testing.TB, d config.Dialect, lc limitsCase) (*web.Se
 	}
 	var ids []int64
 	for i := range 3 {
-		g, err := p.groups.Create(ctx, groups.Input{Name: fmt.Sprintf("Group %d", i), Open: true})
+		g, err := p.groups.Create(ctx, groups.Input{Name: fmt.Sprintf("group-%d", i), Open: true})
 		if err != nil {
 			tb.Fatal(err)
 		}

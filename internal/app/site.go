@@ -125,10 +125,10 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p.directory = affiliations.New(db, p.esi, nil, 0)
 	p.permissions = access.NewCatalogue(access.Permissions)
 	p.recomputer = access.NewRecomputer(db, p.settings, nil)
-	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
-		Notifier: p.notifications, Settings: p.settings})
-	p.states = states.New(db, p.queue, p.permissions, nil)
 	p.apps = apps.NewStore(db, nil)
+	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
+		Notifier: p.notifications, Settings: p.settings, Checks: []groups.Check{p.apps.CheckGroup}})
+	p.states = states.New(db, p.queue, p.permissions, nil)
 	p.appRequests, p.appRateLimits, p.rateLimited = apps.NewRequestCounts(db, nil), ratelimit.ForDatabase(db), ratelimit.NewMetrics()
 	p.accounts = accounts.New(db, accounts.Options{
 		Tokens: p.tokens, Notifier: p.notifications,

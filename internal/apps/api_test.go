@@ -175,3 +175,56 @@ func TestStoreRefusesBadInput(t *testing.T) {
 		}
 	})
 }
+
+// TestGroupsAppsSeeKeepNeucoresNames: a group apps see keeps to the name
+// and description Neucore's spec allows (clients generated from it refuse
+// others): an app cannot be given a group named otherwise, and such a
+// group cannot be renamed or described out of the rule; other groups are
+// free.
+func TestGroupsAppsSeeKeepNeucoresNames(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			testGroupsAppsSee(t, sitetest.Start(t, sitetest.Options{Dialect: d}))
+		})
+	}
+}
+
+func testGroupsAppsSee(t *testing.T, site *sitetest.Site) {
+	ctx := context.Background()
+	st := apps.NewStore(site.DB, nil)
+	gs := groups.New(site.DB, groups.Options{Queue: site.Queue(), Checks: []groups.Check{st.CheckGroup}})
+	free, err := gs.Create(ctx, groups.Input{Name: "Fleet Commanders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen, err := gs.Create(ctx, groups.Input{Name: "fleet.commanders"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Create(ctx, apps.Input{Name: "Bot", Groups: []int64{free.ID}}); !errors.Is(err, apps.ErrInvalid) ||
+		!strings.Contains(err.Error(), "Fleet Commanders") {
+		t.Errorf("an app given %q: %v, want ErrInvalid naming it", free.Name, err)
+	}
+	if _, err := st.Create(ctx, apps.Input{Name: "Bot", Groups: []int64{seen.ID}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []groups.Input{
+		{Name: "Fleet Command"},
+		{Name: strings.Repeat("x", 65)},
+		{Name: "fleet.commanders", Description: strings.Repeat("d", 1025)},
+	} {
+		if _, err := gs.Update(ctx, seen.ID, in); !errors.Is(err, groups.ErrInvalid) {
+			t.Errorf("group apps see changed to %.20q, description of %d: %v, want groups.ErrInvalid", in.Name, len(in.Description), err)
+		}
+	}
+	if g, err := gs.Get(ctx, seen.ID); err != nil || g.Name != "fleet.commanders" {
+		t.Errorf("after the refusals: %+v %v", g, err)
+	}
+	if _, err := gs.Update(ctx, seen.ID, groups.Input{Name: "FC_team-2.0", Description: strings.Repeat("d", 1024)}); err != nil {
+		t.Errorf("a name and description in the rule: %v", err)
+	}
+	if _, err := gs.Update(ctx, free.ID, groups.Input{Name: "Fleet Commanders (old)"}); err != nil {
+		t.Errorf("a group no app sees: %v", err)
+	}
+}

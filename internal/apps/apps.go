@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -186,12 +188,16 @@ func writeRelations(ctx context.Context, tx *store.Tx, id int64, in Input) error
 		}
 	}
 	for _, g := range in.Groups {
-		var n int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM groups WHERE id = $1`, g).Scan(&n); err != nil {
+		var name, description string
+		err := tx.QueryRow(ctx, `SELECT name, description FROM groups WHERE id = $1`, g).Scan(&name, &description)
+		if errors.Is(err, store.ErrNoRows) {
+			return fmt.Errorf("%w: no group has the id %d", ErrInvalid, g)
+		}
+		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return fmt.Errorf("%w: no group has the id %d", ErrInvalid, g)
+		if why := unfitForAPI(name, description); why != "" {
+			return fmt.Errorf("%w: %s", ErrInvalid, why)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO app_groups (app_id, group_id) VALUES ($1, $2)`, id, g); err != nil {
 			return err
@@ -340,4 +346,43 @@ func (s *Store) list(ctx context.Context, q store.Querier, where string, args ..
 		}
 	}
 	return out, nil
+}
+
+// Neucore's spec bounds a group's name and description (Group.name,
+// Group.description), and clients generated from it with validation (the
+// Python and TypeScript generators') refuse an answer that breaks them. A
+// group apps see therefore keeps to them, while other groups are free.
+var apiGroupName = regexp.MustCompile(`^[-._a-zA-Z0-9]{1,64}$`)
+
+// maxAPIGroupDescription is Group.description's maxLength.
+const maxAPIGroupDescription = 1024
+
+// unfitForAPI says why apps cannot see a group of that name and
+// description, or nothing when they can.
+func unfitForAPI(name, description string) string {
+	if !apiGroupName.MatchString(name) {
+		return fmt.Sprintf("apps cannot see the group %q: the Application API (as Neucore's) allows a group name of "+
+			"letters a-z and A-Z, digits, '-', '.' and '_' only, 64 at most; rename the group first", name)
+	}
+	if utf8.RuneCountInString(description) > maxAPIGroupDescription {
+		return fmt.Sprintf("apps cannot see the group %q: its description is longer than the %d characters the "+
+			"Application API allows", name, maxAPIGroupDescription)
+	}
+	return ""
+}
+
+// CheckGroup is the groups.Check of the Application API: a group that apps
+// see keeps a name and a description its clients can read.
+func (s *Store) CheckGroup(ctx context.Context, q store.Querier, id int64, in groups.Input) error {
+	if id == 0 {
+		return nil
+	}
+	var n int
+	if err := q.QueryRow(ctx, `SELECT count(*) FROM app_groups WHERE group_id = $1`, id).Scan(&n); err != nil {
+		return fmt.Errorf("apps: check group %d: %w", id, err)
+	}
+	if why := unfitForAPI(in.Name, in.Description); n > 0 && why != "" {
+		return fmt.Errorf("%w: %s", groups.ErrInvalid, why)
+	}
+	return nil
 }

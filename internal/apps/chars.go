@@ -216,7 +216,8 @@ func (api *API) characterList(w http.ResponseWriter, r *http.Request, _ *App) {
 	}
 	var chars []characterRow
 	for part := range slices.Chunk(ids, idsPerStatement) {
-		some, err := api.readCharacters(r.Context(), `WHERE c.id IN (`+store.Marks(api.db.Dialect(), 1, len(part))+`)`, anys(part)...)
+		list, args := api.idList(1, part)
+		some, err := api.readCharacters(r.Context(), `WHERE c.id IN (`+list+`)`, args...)
 		if err != nil {
 			api.internal(w, r, err)
 			return
@@ -518,32 +519,15 @@ func sortByName[T any](items []T, key func(T) (string, int64)) {
 	}
 }
 
-// eachChunk runs query (whose %s is the IN list) for the ids a thousand at
-// a time, handing each row to scan.
+// eachChunk runs query for the ids a thousand at a time, handing each row
+// to scan. The query's %s is the list of ids, as a subquery or a list of
+// values: it goes inside IN ( ).
 func (api *API) eachChunk(ctx context.Context, ids []int64, query string, scan func(store.Rows) error) error {
 	for part := range slices.Chunk(ids, idsPerStatement) {
-		rows, err := api.db.Query(ctx, fmt.Sprintf(query, store.Marks(api.db.Dialect(), 1, len(part))), anys(part)...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		list, args := api.idList(1, part)
+		if err := api.queryEach(ctx, fmt.Sprintf(query, list), args, scan); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func anys(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
 }

@@ -32,7 +32,7 @@ func TestGroupsStatements(t *testing.T) {
 		var seen []int64
 		for g := range 6 {
 			exec(`INSERT INTO groups (id, name, description, internal, hidden, open, public, restricted, is_default, created_at, updated_at)
-				VALUES ($1, $2, '', FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, $3, $3)`, 100+g, fmt.Sprintf("Group %c", 'F'-g), now)
+				VALUES ($1, $2, '', FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, $3, $3)`, 100+g, fmt.Sprintf("group-%c", 'F'-g), now)
 			if g%2 == 0 {
 				seen = append(seen, int64(100+g))
 			}
@@ -75,7 +75,7 @@ func TestGroupsStatements(t *testing.T) {
 		for _, g := range groups {
 			names = append(names, g.Name)
 		}
-		if got := strings.Join(names, ","); got != "Group B,Group D,Group F" {
+		if got := strings.Join(names, ","); got != "group-B,group-D,group-F" {
 			t.Errorf("groups %s, want the app's three by name", got)
 		}
 		if got := n.Load(); got != 2 {

@@ -24,13 +24,13 @@ import (
 // operations must tell apart, and an app that sees some of the groups.
 //
 //	A (two characters): joins Alpha; beta, Gamma and Hidden through its
-//	   alt's corporation; Écho and Gamma through its main's alliance
+//	   alt's corporation; echo and Gamma through its main's alliance
 //	B: joins Alpha; its token invalid for longer than the delay: "yes"
 //	C: joins Alpha; its token invalid since just now: "soon"
 //	D: joins Alpha; managed, its token invalid: never deactivated
 //	E: no group
 //
-// The app sees Alpha, beta, Écho and Gamma, not Hidden; by name, they come
+// The app sees Alpha, beta, echo and Gamma, not Hidden; by name, they come
 // in that order (case and accents aside).
 type groupsSite struct {
 	site                              *sitetest.Site
@@ -126,7 +126,7 @@ func startGroupsSite(t *testing.T, site *sitetest.Site) *groupsSite {
 	s.alpha = group(groups.Input{Name: "Alpha", Description: "The first", Public: true, Open: true})
 	s.beta = group(groups.Input{Name: "beta", Description: "Scouts", Hidden: true, Corporations: []int32{s.corpA2}})
 	s.gamma = group(groups.Input{Name: "Gamma", Internal: true, Corporations: []int32{s.corpA2}, Alliances: []int32{s.allianceA1}})
-	s.delta = group(groups.Input{Name: "Écho", Alliances: []int32{s.allianceA1}})
+	s.delta = group(groups.Input{Name: "echo", Alliances: []int32{s.allianceA1}})
 	s.hidden = group(groups.Input{Name: "Hidden", Public: true, Open: true, Corporations: []int32{s.corpA2}})
 
 	account := func(c int32) int64 {
@@ -370,7 +370,7 @@ func TestGroupOperations(t *testing.T) {
 					s.expect(t, "GET", fmt.Sprintf("/api/app/%s/alliance-groups/%d", v, s.allianceA1), "", groupsJSON(s.delta, s.gamma))
 				}
 				// Known by its mapping alone: Keepstar has not read it.
-				mappedOnly := group(t, s, groups.Input{Name: "Far away", Corporations: []int32{424242}, Alliances: []int32{434343}})
+				mappedOnly := group(t, s, groups.Input{Name: "far-away", Corporations: []int32{424242}, Alliances: []int32{434343}})
 				s.expect(t, "GET", "/api/app/v2/corp-groups/424242", "", `[]`)
 				s.expect(t, "POST", "/api/app/v1/corp-groups", `[424242]`, `[{"id":424242,"name":null,"ticker":null,"groups":[]}]`)
 				if err := s.gs.Delete(ctx, mappedOnly.ID); err != nil {

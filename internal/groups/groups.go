@@ -133,6 +133,7 @@ type Store struct {
 	recompute *access.Recomputer
 	queue     access.Inserter
 	catalogue *access.Catalogue
+	checks    []Check
 	notifier  Notifier
 	settings  *settings.Store
 	now       func() time.Time
@@ -148,14 +149,23 @@ type Options struct {
 	Notifier  Notifier
 	Settings  *settings.Store
 	Now       func() time.Time
+	// Checks are other features' rules for a change of a group, asked in
+	// its transaction before it is written: the Application API refuses a
+	// name its clients cannot read for a group apps see
+	// (apps.Store.CheckGroup).
+	Checks []Check
 }
+
+// Check refuses a change of group id (0 for a new group) to in by
+// returning an error that wraps ErrInvalid.
+type Check func(ctx context.Context, q store.Querier, id int64, in Input) error
 
 // New makes a Store.
 func New(db *store.DB, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{db: db, recompute: o.Recomputer, queue: o.Queue, catalogue: o.Catalogue, notifier: o.Notifier,
+	return &Store{db: db, recompute: o.Recomputer, queue: o.Queue, catalogue: o.Catalogue, checks: o.Checks, notifier: o.Notifier,
 		settings: o.Settings, now: o.Now}
 }
 
@@ -316,6 +326,11 @@ func (s *Store) Update(ctx context.Context, id int64, in Input) (Group, error) {
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := s.nameFree(ctx, tx, in.Name, id); err != nil {
 			return err
+		}
+		for _, check := range s.checks {
+			if err := check(ctx, tx, id, in); err != nil {
+				return err
+			}
 		}
 		n, err := tx.Exec(ctx, `UPDATE groups SET name = $2, description = $3, internal = $4, hidden = $5, open = $6, public = $7,
 			restricted = $8, is_default = $9, updated_at = $10 WHERE id = $1`, id, in.Name, in.Description, in.Internal, in.Hidden,
