@@ -234,9 +234,14 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 	}
 	for _, v := range pf[fieldGroups] {
 		id, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || !slices.ContainsFunc(groups, func(o option) bool { return o.ID == id }) {
+		i := slices.IndexFunc(groups, func(o option) bool { return o.ID == id })
+		switch {
+		case err != nil || i < 0:
 			f.problem(fieldGroups, p.srv.T(r, "apps.admin.error.group", "ID", v))
 			continue
+		case unfitForAPI(groups[i].Name, "") != "":
+			// Kept ticked, to be seen beside the problem.
+			f.problem(fieldGroups, p.srv.T(r, "apps.admin.error.group_name", "Name", groups[i].Name))
 		}
 		f.Groups = append(f.Groups, id)
 	}

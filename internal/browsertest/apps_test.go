@@ -130,7 +130,8 @@ func testApps(t *testing.T, exe string, vp viewport) {
 	// 2. Mining Division: the page refuses it and says why; nothing is saved.
 	p.tick(fmt.Sprintf("#group-%d", mining.ID), true)
 	p.refused("saving with Mining Division", http.StatusUnprocessableEntity, p.press("#save-app"))
-	p.wantText("#problems", "Nothing was saved", `"Mining Division"`, "rename the group first")
+	p.wantText("#problems", "Nothing was saved")
+	p.wantText("#groups", "“Mining Division”", "Rename the group first")
 	// The form keeps what was typed, to be corrected.
 	if !p.checked(fmt.Sprintf("#group-%d", mining.ID)) || !p.checked("#role-app-groups") {
 		t.Error("the refused form lost what was ticked")
