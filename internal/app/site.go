@@ -155,11 +155,18 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	if err != nil {
 		return nil, err
 	}
-	srv, err := web.New(web.Deps{
+	webDeps := web.Deps{
 		Config: cfg, Logger: logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
 		Sessions: sessions.NewManager(p.sessions, cfg.SessionLifetime, cfg.SecureCookies()),
 		Viewers:  p.accounts, I18n: catalogue, Settings: p.settings, RateLimited: p.rateLimited,
-	})
+	}
+	if p.db.Dialect() == config.Postgres {
+		// Several processes may serve: the per-address limit counts
+		// across them, as the per-app limit does (SQLite's one process
+		// counts in its memory).
+		webDeps.AddressCounts = p.appRateLimits
+	}
+	srv, err := web.New(webDeps)
 	if err != nil {
 		return nil, err
 	}

@@ -19,11 +19,16 @@ import (
 var unlimitedPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // addressLimit is the per-address rate limit of every request (Neucore's
-// RateLimitIP), counted in memory before any other work: it is there to
-// shield the rest, the database above all, from one client's flood.
+// RateLimitIP). It is there to shield the rest, the database above all,
+// from one client's flood, so each process counts in memory first and
+// refuses an address over the limit by itself, with no other work. Below
+// the limit, a shared counter (Deps.AddressCounts: the database's when
+// several processes serve) counts the address's requests across all of
+// them, so that the limit holds for the site, not for each process.
 type addressLimit struct {
 	limit   ratelimit.Limit
 	counter *ratelimit.Memory
+	shared  ratelimit.Counter // nil: this process's count is the site's
 	proxies []netip.Prefix
 	metrics *ratelimit.Metrics
 	logger  *slog.Logger
@@ -35,8 +40,8 @@ type addressLimit struct {
 func (s *Server) limitAddresses(next http.Handler) http.Handler {
 	cfg := s.deps.Config
 	l := &addressLimit{limit: ratelimit.Limit{Max: int64(cfg.RateLimitIPMax), Window: cfg.RateLimitIPWindow},
-		counter: ratelimit.NewMemory(0), proxies: cfg.TrustedProxies, metrics: s.deps.RateLimited,
-		logger: s.deps.Logger, now: time.Now}
+		counter: ratelimit.NewMemory(0), shared: s.deps.AddressCounts, proxies: cfg.TrustedProxies,
+		metrics: s.deps.RateLimited, logger: s.deps.Logger, now: time.Now}
 	if !l.limit.On() {
 		return next
 	}
@@ -50,6 +55,18 @@ func (s *Server) limitAddresses(next http.Handler) http.Handler {
 		now := l.now()
 		win, _ := l.counter.Hit(r.Context(), key, l.limit.Window, now) // Memory never fails
 		res := l.limit.Check(win, now)
+		// Over the limit here is over it for the site too: this process's
+		// requests are some of the site's.
+		if l.shared != nil && !res.Exceeded() {
+			shared, err := l.shared.Hit(r.Context(), "ip:"+key, l.limit.Window, now)
+			if err == nil {
+				res = l.limit.Check(shared, now)
+			} else if r.Context().Err() == nil {
+				// A database that cannot count does not stop the site:
+				// this process's count decides.
+				l.logger.WarnContext(r.Context(), "IP rate limit not shared", "error", err)
+			}
+		}
 		ratelimit.SetHeaders(w.Header(), res)
 		if !res.Exceeded() {
 			next.ServeHTTP(w, r)

@@ -51,6 +51,10 @@ type Deps struct {
 	// RateLimited counts the requests the per-address limit refuses
 	// (internal/ratelimit); nil counts nothing.
 	RateLimited *ratelimit.Metrics
+	// AddressCounts counts each address's requests across every process
+	// serving the site, for the per-address limit; nil counts in this
+	// process only.
+	AddressCounts ratelimit.Counter
 }
 
 // Server is the web application.
