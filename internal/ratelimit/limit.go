@@ -3,6 +3,7 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -65,6 +66,16 @@ func (r Result) Exceeded() bool { return r.Remaining < 0 }
 // FirstExceeded reports whether the request is the first over the limit in
 // its window, in whichever process counted it: the one worth a log line.
 func (r Result) FirstExceeded() bool { return r.Remaining == -1 }
+
+// LogLevel is the level to log a request over the limit at: info for the
+// first of its window, debug for the rest, since a client that keeps on
+// would fill the log.
+func (r Result) LogLevel() slog.Level {
+	if r.FirstExceeded() {
+		return slog.LevelInfo
+	}
+	return slog.LevelDebug
+}
 
 // SetHeaders writes r's remain and reset on h, unless h already shows a
 // remain no greater: a response under two limits (its client address and

@@ -3,6 +3,7 @@ package ratelimit_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -156,6 +157,9 @@ func TestCheckAndHeaders(t *testing.T) {
 		}
 		if !tc.exceeded {
 			continue
+		}
+		if want := map[bool]slog.Level{true: slog.LevelInfo, false: slog.LevelDebug}[tc.first]; r.LogLevel() != want {
+			t.Errorf("%d requests: logged at %v, want %v", tc.requests, r.LogLevel(), want)
 		}
 		ratelimit.Refuse(rec, "Application", r)
 		if rec.Code != http.StatusTooManyRequests || rec.Body.String() != tc.body {

@@ -73,15 +73,11 @@ func (s *Server) limitAddresses(next http.Handler) http.Handler {
 			return
 		}
 		l.metrics.Limited(ratelimit.KindIP, true)
-		level := slog.LevelDebug
-		if res.FirstExceeded() {
-			level = slog.LevelInfo
-		}
 		attrs := []any{"client", key, "requests", res.Requests, "seconds", ratelimit.Seconds(res.Elapsed)}
 		if id := bearerAppID(r); id != "" {
 			attrs = append(attrs, "app_id", id)
 		}
-		l.logger.Log(r.Context(), level, "IP rate limit exceeded", attrs...)
+		l.logger.Log(r.Context(), res.LogLevel(), "IP rate limit exceeded", attrs...)
 		ratelimit.Refuse(w, "IP", res)
 	})
 }
