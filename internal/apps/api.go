@@ -92,6 +92,11 @@ func (api *API) handle(srv *web.Server, pattern, role string, h appHandler) {
 
 // internal answers 500 with Neucore's JSON string body, and logs why.
 func (api *API) internal(w http.ResponseWriter, r *http.Request, err error) {
+	// A client that has gone (its request's context canceled) left nobody
+	// to answer, and nothing went wrong.
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return
+	}
 	api.logger.ErrorContext(r.Context(), "application API", "path", r.URL.Path, "error", err)
 	writeJSON(w, http.StatusInternalServerError, "Internal server error.")
 }

@@ -468,9 +468,7 @@ func fullCharacters(chars []characterRow) []Character {
 func charactersWithoutCorporation(chars []characterRow) []CharacterWithoutCorporation {
 	out := make([]CharacterWithoutCorporation, len(chars))
 	for i, c := range chars {
-		out[i] = CharacterWithoutCorporation{ID: c.ID, Name: c.Name, Main: c.Main, Created: c.Created,
-			LastUpdate: c.LastUpdate, ValidToken: c.ValidToken, ValidTokenTime: c.ValidTokenTime,
-			TokenLastChecked: c.TokenLastChecked}
+		out[i] = c.CharacterWithoutCorporation
 	}
 	return out
 }

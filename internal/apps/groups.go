@@ -2,7 +2,6 @@ package apps
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -76,7 +75,7 @@ func (api *API) accountGroups(w http.ResponseWriter, r *http.Request, app *App, 
 	groups, found, err := api.groupsOfCharacter(r.Context(), app, phpInt(r.PathValue("cid")))
 	switch {
 	case err != nil:
-		api.failRead(w, r, err)
+		api.internal(w, r, err)
 	case !found:
 		web.WriteReason(w, http.StatusNotFound, phrase)
 	default:
@@ -94,7 +93,7 @@ func (api *API) accountGroupsBulk(w http.ResponseWriter, r *http.Request, app *A
 	}
 	out, err := api.charactersGroups(r.Context(), app, ids)
 	if err != nil {
-		api.failRead(w, r, err)
+		api.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -105,7 +104,7 @@ func (api *API) entityGroupsOne(w http.ResponseWriter, r *http.Request, app *App
 	found, err := api.entitiesGroups(r.Context(), app, k, []int64{phpInt(r.PathValue(k.param))})
 	switch {
 	case err != nil:
-		api.failRead(w, r, err)
+		api.internal(w, r, err)
 	case len(found) == 0:
 		web.WriteReason(w, http.StatusNotFound, phrase)
 	default:
@@ -122,7 +121,7 @@ func (api *API) entityGroupsBulk(w http.ResponseWriter, r *http.Request, app *Ap
 	}
 	out, err := api.entitiesGroups(r.Context(), app, k, ids)
 	if err != nil {
-		api.failRead(w, r, err)
+		api.internal(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -137,7 +136,7 @@ func (api *API) groupsWithFallback(w http.ResponseWriter, r *http.Request, app *
 	q := r.URL.Query()
 	groups, found, err := api.groupsOfCharacter(r.Context(), app, phpInt(q.Get("character")))
 	if err != nil {
-		api.failRead(w, r, err)
+		api.internal(w, r, err)
 		return
 	}
 	if found {
@@ -152,7 +151,7 @@ func (api *API) groupsWithFallback(w http.ResponseWriter, r *http.Request, app *
 	}{{corporations, phpInt(q.Get("corporation"))}, {alliances, phpInt(q.Get("alliance"))}} {
 		found, err := api.entitiesGroups(r.Context(), app, k.kind, []int64{k.id})
 		if err != nil {
-			api.failRead(w, r, err)
+			api.internal(w, r, err)
 			return
 		}
 		for _, e := range found {
@@ -178,7 +177,7 @@ func (api *API) groupMembers(w http.ResponseWriter, r *http.Request, app *App) {
 		// The app's groups are of the version authenticated: the group may
 		// have been deleted since.
 		if err := api.db.QueryRow(ctx, `SELECT count(*) FROM groups WHERE id = $1`, groupID).Scan(&n); err != nil {
-			api.failRead(w, r, fmt.Errorf("apps: group %d: %w", groupID, err))
+			api.internal(w, r, fmt.Errorf("apps: group %d: %w", groupID, err))
 			return
 		}
 	}
@@ -201,20 +200,10 @@ func (api *API) groupMembers(w http.ResponseWriter, r *http.Request, app *App) {
 		return err
 	})
 	if err != nil {
-		api.failRead(w, r, fmt.Errorf("apps: members of group %d: %w", groupID, err))
+		api.internal(w, r, fmt.Errorf("apps: members of group %d: %w", groupID, err))
 		return
 	}
 	writeJSON(w, http.StatusOK, ids)
-}
-
-// failRead answers a read that failed with Neucore's 500, unless the
-// client has gone (its request's context canceled): nobody is left to
-// answer, and nothing went wrong.
-func (api *API) failRead(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		return
-	}
-	api.internal(w, r, err)
 }
 
 // appGroupColumns read a Group as the group operations give it: Neucore

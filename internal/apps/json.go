@@ -56,17 +56,11 @@ type Corporation struct {
 }
 
 // Character is Neucore's Character in full (jsonSerialize(false, true)):
-// the token fields are those of the core.default token.
+// the token fields are those of the core.default token. Its JSON is that of
+// CharacterWithoutCorporation followed by the corporation.
 type Character struct {
-	ID               int64        `json:"id"`
-	Name             string       `json:"name"`
-	Main             bool         `json:"main"`
-	Created          Time         `json:"created"`
-	LastUpdate       Time         `json:"lastUpdate"`
-	ValidToken       *bool        `json:"validToken"`
-	ValidTokenTime   Time         `json:"validTokenTime"`
-	TokenLastChecked Time         `json:"tokenLastChecked"`
-	Corporation      *Corporation `json:"corporation"`
+	CharacterWithoutCorporation
+	Corporation *Corporation `json:"corporation"`
 }
 
 // CharacterMinimum is Neucore's Character in short (jsonSerialize(true)).

@@ -67,18 +67,8 @@ type secretPage struct {
 // the manager ticks a box saying so first.
 func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := appID(r)
+	a, ok := p.load(w, r)
 	if !ok {
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
-		return
-	}
-	a, err := p.st.Get(ctx, id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
-		return
-	case err != nil:
-		p.srv.Internal(w, r, err)
 		return
 	}
 	// The role opened the route; the app's own managers decide.

@@ -87,14 +87,7 @@ func (l *appLimit) admit(w http.ResponseWriter, r *http.Request, app *App) bool 
 		return true
 	}
 	l.metrics.Limited(ratelimit.KindApp, active)
-	// One line per app and window at info, the first request over the
-	// limit (in whichever process); the rest at debug: a client that
-	// keeps on would fill the log.
-	level := slog.LevelDebug
-	if res.FirstExceeded() {
-		level = slog.LevelInfo
-	}
-	l.logger.Log(ctx, level, "API rate limit exceeded", "app_id", app.ID, "app", app.Name,
+	l.logger.Log(ctx, res.LogLevel(), "API rate limit exceeded", "app_id", app.ID, "app", app.Name,
 		"requests", res.Requests, "seconds", ratelimit.Seconds(res.Elapsed), "mode", mode)
 	if !active {
 		return true

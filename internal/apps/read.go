@@ -34,12 +34,8 @@ func (api *API) groups(ctx context.Context, ids []int64) ([]Group, error) {
 	if len(ids) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	rows, err := api.db.Query(ctx, `SELECT `+groupColumns+` FROM groups g WHERE g.id IN (`+
-		store.Placeholders(1, len(ids))+`) ORDER BY lower(g.name)`, args...)
+	inIDs, args := api.oneOf("g.id", 1, ids)
+	rows, err := api.db.Query(ctx, `SELECT `+groupColumns+` FROM groups g WHERE `+inIDs+` ORDER BY lower(g.name)`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("apps: groups: %w", err)
 	}
