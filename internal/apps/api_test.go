@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,27 +17,29 @@ import (
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
 
-// call makes one request of the Application API with an Authorization
-// header (none when auth is empty) and gives the status line and body.
-func call(t *testing.T, site *sitetest.Site, method, path, auth string, body io.Reader) (*http.Response, string) {
+// request makes one request of url (an API path on a site or on another
+// serve process) with an Authorization header (none when auth is empty),
+// a body and headers (name, value pairs; an empty value sets nothing), and
+// gives the answer with its body read.
+func request(t testing.TB, method, url, auth, body string, headers ...string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, site.URL+path, body)
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if auth != "" {
 		req.Header.Set("Authorization", auth)
 	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		if headers[i+1] != "" {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	return res, sitetest.Body(t, res)
 }
 
 func bearer(id int64, secret string) string {
@@ -73,7 +74,7 @@ func TestShowAndAuthentication(t *testing.T) {
 				t.Errorf("secret %q: want 64 hexadecimal characters", secret)
 			}
 
-			res, body := call(t, site, "GET", "/api/app/v1/show", bearer(app.ID, secret), nil)
+			res, body := show(t, site.URL, bearer(app.ID, secret))
 			if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/json" {
 				t.Fatalf("show: %s %s", res.Status, body)
 			}
@@ -89,7 +90,7 @@ func TestShowAndAuthentication(t *testing.T) {
 				t.Errorf("show:\n got %s\nwant %s", norm, want)
 			}
 			// Again: from the authenticator's memory, same answer.
-			if res, _ := call(t, site, "GET", "/api/app/v1/show", bearer(app.ID, secret), nil); res.StatusCode != 200 {
+			if res, _ := show(t, site.URL, bearer(app.ID, secret)); res.StatusCode != 200 {
 				t.Errorf("second show: %s", res.Status)
 			}
 
@@ -101,7 +102,7 @@ func TestShowAndAuthentication(t *testing.T) {
 				"no colon":          "Bearer " + base64.StdEncoding.EncodeToString([]byte("12")),
 				"basic, not bearer": "Basic " + base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d:%s", app.ID, secret)),
 			} {
-				if res, body := call(t, site, "GET", "/api/app/v1/show", auth, nil); res.StatusCode != 401 || body != "" ||
+				if res, body := show(t, site.URL, auth); res.StatusCode != 401 || body != "" ||
 					!strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
 					t.Errorf("%s: %s %q, want 401 with a Bearer challenge", name, res.Status, body)
 				}
@@ -112,10 +113,10 @@ func TestShowAndAuthentication(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res, _ := call(t, site, "GET", "/api/app/v1/show", bearer(app.ID, secret), nil); res.StatusCode != 401 {
+			if res, _ := show(t, site.URL, bearer(app.ID, secret)); res.StatusCode != 401 {
 				t.Errorf("old secret after a new one: %s", res.Status)
 			}
-			if res, _ := call(t, site, "GET", "/api/app/v1/show", bearer(app.ID, newSecret), nil); res.StatusCode != 200 {
+			if res, _ := show(t, site.URL, bearer(app.ID, newSecret)); res.StatusCode != 200 {
 				t.Errorf("new secret: %s", res.Status)
 			}
 
@@ -123,13 +124,13 @@ func TestShowAndAuthentication(t *testing.T) {
 			if _, err := st.Update(ctx, app.ID, apps.Input{Name: "Killboard", Roles: []string{apps.RoleGroups}}); err != nil {
 				t.Fatal(err)
 			}
-			if res, body := call(t, site, "GET", "/api/app/v1/show", bearer(app.ID, newSecret), nil); res.StatusCode != 403 || body != "" {
+			if res, body := show(t, site.URL, bearer(app.ID, newSecret)); res.StatusCode != 403 || body != "" {
 				t.Errorf("without the app role: %s %q, want 403", res.Status, body)
 			}
 			if err := st.Delete(ctx, app.ID); err != nil {
 				t.Fatal(err)
 			}
-			if res, _ := call(t, site, "GET", "/api/app/v1/show", bearer(app.ID, newSecret), nil); res.StatusCode != 401 {
+			if res, _ := show(t, site.URL, bearer(app.ID, newSecret)); res.StatusCode != 401 {
 				t.Errorf("deleted app: %s", res.Status)
 			}
 		})

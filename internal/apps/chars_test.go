@@ -283,19 +283,7 @@ func charsByName(cs ...map[string]any) []map[string]any {
 // the body.
 func (s *charsSite) call(t *testing.T, method, path, auth, contentType, body string) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.site.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", auth)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := sitetest.Body(t, res)
+	res, got := request(t, method, s.site.URL+path, auth, body, "Content-Type", contentType)
 	return res.StatusCode, strings.TrimPrefix(res.Status, strconv.Itoa(res.StatusCode)+" "), got
 }
 

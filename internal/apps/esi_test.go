@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -96,25 +95,7 @@ func (s *esiSite) app(t *testing.T, roles []string, eveLogins ...string) string 
 // gives the answer, its body read.
 func (s *esiSite) do(t *testing.T, method, path, auth, body string, headers ...string) (*http.Response, string) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, s.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, sitetest.Body(t, res)
+	return request(t, method, s.URL+path, auth, body, headers...)
 }
 
 // expect checks an answer's status line and body.

@@ -268,21 +268,7 @@ func (s *groupsSite) allianceJSON(t *testing.T, id int32, gs ...groups.Group) st
 // contentType says otherwise.
 func (s *groupsSite) request(t *testing.T, method, path, auth, contentType, body string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.site.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, sitetest.Body(t, res)
+	return request(t, method, s.site.URL+path, auth, body, "Content-Type", contentType)
 }
 
 // expect checks a success: 200, JSON, and the whole document.

@@ -430,7 +430,7 @@ func TestManagerMakesSecret(t *testing.T) {
 			!strings.Contains(p.Body, "/api/app/v1/show") {
 			t.Errorf("secret page: header %q", header1)
 		}
-		res, showBody := call(t, e.site, "GET", "/api/app/v1/show", header1, nil)
+		res, showBody := show(t, e.site.URL, header1)
 		if res.StatusCode != 200 || !strings.Contains(showBody, `"name":"Killboard"`) {
 			t.Fatalf("show with the new secret: %s %s", res.Status, showBody)
 		}
@@ -438,7 +438,7 @@ func TestManagerMakesSecret(t *testing.T) {
 
 		// Another one needs the box ticked; without, nothing changes.
 		manager.do(t, secretPath, url.Values{}, 422, "Tick the box first")
-		if res, _ := call(t, e.site, "GET", "/api/app/v1/show", header1, nil); res.StatusCode != 200 {
+		if res, _ := show(t, e.site.URL, header1); res.StatusCode != 200 {
 			t.Fatalf("an unconfirmed request replaced the secret: %s", res.Status)
 		}
 		p = manager.b.Post(t, secretPath, url.Values{"confirm": {"yes"}})
@@ -446,10 +446,10 @@ func TestManagerMakesSecret(t *testing.T) {
 		if p.Status != 200 || secret2 == secret1 || !strings.Contains(p.Body, "The old secret stopped working") {
 			t.Fatalf("second secret: %d", p.Status)
 		}
-		if res, _ := call(t, e.site, "GET", "/api/app/v1/show", header1, nil); res.StatusCode != 401 {
+		if res, _ := show(t, e.site.URL, header1); res.StatusCode != 401 {
 			t.Errorf("the old secret after a new one: %s", res.Status)
 		}
-		if res, _ := call(t, e.site, "GET", "/api/app/v1/show", header2, nil); res.StatusCode != 200 {
+		if res, _ := show(t, e.site.URL, header2); res.StatusCode != 200 {
 			t.Errorf("the new secret: %s", res.Status)
 		}
 		// The other app is untouched.

@@ -3,7 +3,6 @@ package apps_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,23 +52,10 @@ func setRateLimit(t *testing.T, site *sitetest.Site, mode string, max, seconds i
 	site.Restart()
 }
 
+// show calls showV1 on the site or process at url.
 func show(t *testing.T, url, auth string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest("GET", url+"/api/app/v1/show", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", auth)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, string(b)
+	return request(t, http.MethodGet, url+"/api/app/v1/show", auth, "")
 }
 
 func remain(res *http.Response) string { return res.Header.Get(ratelimit.HeaderRemain) }
