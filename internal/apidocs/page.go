@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -260,16 +261,16 @@ func (p *page) operation(d *document, path, method string, op *openapi3.Operatio
 	if op.RequestBody != nil && op.RequestBody.Value != nil {
 		rb := op.RequestBody.Value
 		b := &bodyView{Required: rb.Required, Description: p.inline(rb.Description)}
-		for _, ct := range sortedKeys(rb.Content) {
+		for _, ct := range slices.Sorted(maps.Keys(rb.Content)) {
 			b.ContentType, b.Type = ct, typeOf(d, rb.Content[ct].Schema)
 			break
 		}
 		v.Body = b
 	}
-	for _, status := range sortedKeys(op.Responses.Map()) {
+	for _, status := range slices.Sorted(maps.Keys(op.Responses.Map())) {
 		r := op.Responses.Value(status).Value
 		rv := responseView{Status: status, Description: p.inline(deref(r.Description))}
-		for _, ct := range sortedKeys(r.Content) {
+		for _, ct := range slices.Sorted(maps.Keys(r.Content)) {
 			rv.ContentType, rv.Type = ct, typeOf(d, r.Content[ct].Schema)
 			break
 		}
@@ -287,15 +288,6 @@ func (p *page) inline(src string) template.HTML {
 		h = strings.TrimSuffix(inner, "</p>")
 	}
 	return template.HTML(h)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func deref(s *string) string {

@@ -219,14 +219,8 @@ func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version 
 		}
 	}
 	header := http.Header{}
-	header.Set("X-Compatibility-Date", r.Header.Get("X-Compatibility-Date"))
-	if header.Get("X-Compatibility-Date") == "" {
-		header.Set("X-Compatibility-Date", esi.CompatibilityDate)
-	}
-	header.Set("Accept-Language", r.Header.Get("Accept-Language"))
-	if header.Get("Accept-Language") == "" {
-		header.Set("Accept-Language", "en")
-	}
+	header.Set("X-Compatibility-Date", cmp.Or(r.Header.Get("X-Compatibility-Date"), esi.CompatibilityDate))
+	header.Set("Accept-Language", cmp.Or(r.Header.Get("Accept-Language"), "en"))
 	res, err := api.esi.Do(ctx, esi.Request{Route: route, Path: c.path, Query: c.query, CharacterID: characterID,
 		Login: c.login, AccessToken: access, RawBody: body, Header: header, Relay: true})
 	var limitedErr *esi.LimitedError
