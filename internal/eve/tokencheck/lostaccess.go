@@ -33,7 +33,7 @@ type Notifier interface {
 var _ Notifier = (*notifications.Store)(nil)
 
 // noticeLead is how long before its removal a member is told last, and the
-// least time any notice leaves: a member is never told less than a day
+// least time the last notice leaves: a member is never told less than a day
 // before the character goes, whatever the setting or its changes.
 const noticeLead = 24 * time.Hour
 
@@ -62,8 +62,7 @@ type lapse struct {
 // token of any login that EVE vouched for since:
 //
 //   - at once, its account is told: log in with the character again before
-//     the deadline (the setting's days after the token went invalid, at
-//     least a day from now) or it will be removed;
+//     the deadline (the setting's days from now) or it will be removed;
 //   - a day before the deadline, it is told again (unless the first notice
 //     left less than two days);
 //   - once the deadline announced has passed and the token has been invalid
@@ -107,9 +106,13 @@ func (c *Checker) lostAccess(ctx context.Context, r *Report, removals bool) erro
 				removedFrom = append(removedFrom, l.accountID)
 			}
 		case l.notices == 0:
-			deadline := later(due, now.Add(noticeLead))
+			// The whole period from the first notice: the same as from
+			// the token's death when the sweep finds it within minutes,
+			// and no surprise when the setting is turned on over old
+			// invalid tokens (or a site is upgraded).
+			deadline := now.Add(period)
 			notices := 1
-			if due.Before(now.Add(2 * noticeLead)) {
+			if period < 2*noticeLead {
 				notices = 2 // too little time for a reminder: this one is the last
 			}
 			var sent bool

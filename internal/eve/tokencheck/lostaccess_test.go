@@ -135,9 +135,12 @@ func TestSoldCharacterIsRemovedAfterTheNotices(t *testing.T) {
 		if got := keys(ns, seller.Name); len(got) != 1 || got[0] != "notice.lost_access.first" {
 			t.Fatalf("notices of the sold character after the check: %v, want the first notice", got)
 		}
-		wantDeadline := since.Add(7 * day)
-		if got := ns[len(ns)-1].args["Deadline"]; got != wantDeadline.UTC().Format("2006-01-02 15:04 UTC") {
-			t.Errorf("deadline announced %q, want a week after %s", got, since)
+		deadline := deadlineOf(t, site, sold)
+		if d := deadline.Sub(since); d < 7*day || d > 7*day+time.Minute {
+			t.Errorf("deadline %s after the token went invalid, want a week", d)
+		}
+		if got := ns[len(ns)-1].args["Deadline"]; got != deadline.UTC().Format("2006-01-02 15:04 UTC") {
+			t.Errorf("deadline announced %q, stored %s", got, deadline)
 		}
 		b.Expect(t, "seller", "/notifications", nil, http.StatusOK,
 			html.EscapeString("Log in with "+seller.Name+" again"), "before "+ns[len(ns)-1].args["Deadline"])
@@ -275,10 +278,11 @@ func clockChecker(t *testing.T, site *sitetest.Site, now *time.Time) (*tokenchec
 }
 
 // The deadlines hold whatever the setting does: 0 tells nobody and removes
-// nothing; a deadline announced is never brought forward by a shorter
-// setting; the last notice comes a day before it; the SSO down in a run
-// removes nobody (members could not log in); a period of one day gives one
-// notice and never less than a day.
+// nothing; turned on over a token invalid for long, the first notice gives
+// the whole period; a deadline announced is never brought forward by a
+// shorter setting; the last notice comes a day before it; the SSO down in a
+// run removes nobody (members could not log in); a period of one day gives
+// one notice, a day ahead.
 func TestLostAccessDeadlinesAreKept(t *testing.T) {
 	each(t, func(t *testing.T, site *sitetest.Site) {
 		ctx := context.Background()
@@ -323,22 +327,27 @@ func TestLostAccessDeadlinesAreKept(t *testing.T) {
 		control(t, site, fmt.Sprintf("characters/%d/invalidate-tokens", lapsed), "")
 		must(now)
 		since := invalidSince(t, site, lapsed)
-		must(since.Add(400 * day))
+		must(since.Add(399 * day))
 		if got := notices(); len(got) != 0 || removed() {
 			t.Fatalf("with the setting 0: notices %v, removed %t", got, removed())
 		}
 
+		on := since.Add(400 * day)
 		set("30")
-		must(since.Add(time.Hour))
-		if got := notices(); len(got) != 1 || got[0] != "notice.lost_access.first" || !deadlineOf(t, site, lapsed).Equal(since.Add(30*day)) {
-			t.Fatalf("with 30 days: notices %v, deadline %s", got, deadlineOf(t, site, lapsed).Sub(since))
+		must(on)
+		if got := notices(); len(got) != 1 || got[0] != "notice.lost_access.first" || !deadlineOf(t, site, lapsed).Equal(on.Add(30*day)) {
+			t.Fatalf("turned on with 30 days: notices %v, deadline %s after", got, deadlineOf(t, site, lapsed).Sub(on))
 		}
 		set("7")
-		must(since.Add(10 * day))
+		must(on.Add(10 * day))
 		if got := notices(); len(got) != 1 || removed() {
 			t.Fatalf("a shorter setting brought the deadline forward: notices %v, removed %t", got, removed())
 		}
-		must(since.Add(29*day + time.Minute))
+		must(on.Add(29*day - time.Minute))
+		if got := notices(); len(got) != 1 {
+			t.Fatalf("the last notice came early: %v", got)
+		}
+		must(on.Add(29*day + time.Minute))
 		if got := notices(); len(got) != 2 || got[1] != "notice.lost_access.last" {
 			t.Fatalf("a day before the deadline: notices %v", got)
 		}
@@ -369,8 +378,8 @@ func TestLostAccessDeadlinesAreKept(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d := deadlineOf(t, site, short); d.Before(start.Add(day)) {
-			t.Fatalf("deadline %s after the first notice, want at least a day", d.Sub(start))
+		if d := deadlineOf(t, site, short).Sub(start); d < day-time.Millisecond || d > day+time.Millisecond {
+			t.Fatalf("deadline %s after the first notice, want a day", d)
 		}
 		must(start.Add(day - time.Minute))
 		if got := keys(noticesOf(t, site, short), sc.Name); len(got) != 1 || got[0] != "notice.lost_access.first" {
