@@ -63,8 +63,8 @@ type lapse struct {
 //
 //   - at once, its account is told: log in with the character again before
 //     the deadline (the setting's days from now) or it will be removed;
-//   - a day before the deadline, it is told again (unless the first notice
-//     left less than two days);
+//   - a day before the deadline, it is told again (unless the period is
+//     shorter than two days: then the first notice is the last);
 //   - once the deadline announced has passed and the token has been invalid
 //     for the setting's days, the character is removed (deleted-lost-access,
 //     recorded, the account notified by the removal itself, the main
