@@ -107,7 +107,7 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 	superusers := [visitors]int{login, 403, 403, 403, 403, 200}
 	validSettings := url.Values{"site.name": {"Test site"}, "site.default_theme": {"light"}, "site.footer_text": {""},
 		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}, "groups.deactivation_delay_hours": {"0"},
-		"tokens.check_hours": {"6"}, "notifications.max_age_days": {"90"},
+		"tokens.check_hours": {"6"}, "tokens.lost_access_days": {"7"}, "notifications.max_age_days": {"90"},
 		"api.rate_limit_mode": {"off"}, "api.rate_limit_max_requests": {"600"}, "api.rate_limit_window_seconds": {"60"}}
 	matrix := map[string][]check{
 		"GET /{$}":              {{"GET", "/", nil, all(200)}},

@@ -109,7 +109,8 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	var source esi.TokenSource
 	// The token check refreshes through the Source the ESI client uses, so
 	// that both share its lock per token within the process.
-	checkDeps := tokencheck.Deps{DB: db, Tokens: p.tokens, Logins: p.logins, Settings: p.settings, Logger: logger}
+	checkDeps := tokencheck.Deps{DB: db, Tokens: p.tokens, Logins: p.logins, Settings: p.settings, Logger: logger,
+		Notifier: p.notifications}
 	if p.sso != nil {
 		s := tokens.NewSource(p.tokens, p.sso, tokens.SourceOptions{})
 		source, checkDeps.Source, p.tokenSource = s, s, s

@@ -26,7 +26,7 @@ var SettingCheckHours = settings.Definition{Name: "tokens.check_hours", Section:
 	Label: "settings.tokens.check_hours", Help: "settings.tokens.check_hours_help"}
 
 // Settings are the definitions this package reads.
-var Settings = []settings.Definition{SettingCheckHours}
+var Settings = []settings.Definition{SettingCheckHours, SettingLostAccessDays}
 
 // Tokens is what the check needs of the stored tokens (*tokens.Store).
 type Tokens interface {
@@ -92,9 +92,14 @@ type Deps struct {
 	Accounts     Accounts
 	Affiliations Affiliations
 	Recomputer   Recomputer
-	Settings     *settings.Store
-	Logger       *slog.Logger // nil discards
-	// Now is the clock that says which tokens are due; nil means time.Now.
+	// Notifier tells members of their characters' invalid tokens before
+	// the lost-access removal; nil sends nothing (the removals still wait
+	// for the deadlines).
+	Notifier Notifier
+	Settings *settings.Store
+	Logger   *slog.Logger // nil discards
+	// Now is the clock that says which tokens are due and which deadlines
+	// of lost access have passed; nil means time.Now.
 	Now func() time.Time
 	// Concurrency bounds the refreshes under way at once; 0 means
 	// DefaultConcurrency.
@@ -181,9 +186,12 @@ type Report struct {
 	// recorded, RolesMissing those of them that lacked a role, RolesUnread
 	// those left as they were because ESI failed or was limited.
 	RolesRead, RolesMissing, RolesUnread int
-	// RemovedOwnerChanged and RemovedBiomassed count the characters
-	// removed from their accounts.
-	RemovedOwnerChanged, RemovedBiomassed int
+	// RemovedOwnerChanged, RemovedBiomassed and RemovedLostAccess count
+	// the characters removed from their accounts.
+	RemovedOwnerChanged, RemovedBiomassed, RemovedLostAccess int
+	// LostAccessNoticed and LostAccessReminded count the accounts told that
+	// a character's token is invalid, first and last (see lostAccess).
+	LostAccessNoticed, LostAccessReminded int
 	// Recomputed counts the accounts recomputed.
 	Recomputed int
 	// More: the run's time ran out with tokens still due.
@@ -200,6 +208,8 @@ func (r Report) LogAttrs() []any {
 		"owner_changed", r.OwnerChanged, "unavailable", r.Unavailable, "skipped", r.Skipped,
 		"roles_read", r.RolesRead, "roles_missing", r.RolesMissing, "roles_unread", r.RolesUnread,
 		"removed_owner_changed", r.RemovedOwnerChanged, "removed_biomassed", r.RemovedBiomassed,
+		"lost_access_noticed", r.LostAccessNoticed, "lost_access_reminded", r.LostAccessReminded,
+		"removed_lost_access", r.RemovedLostAccess,
 		"accounts_recomputed", r.Recomputed, "more", r.More, "took", r.Took.Round(time.Millisecond)}
 }
 
@@ -222,7 +232,9 @@ func (c *Checker) Check(ctx context.Context, sc Scope) (r Report, err error) {
 	}
 	r.Due = len(keys)
 	if len(keys) == 0 {
-		return r, nil
+		// Nothing to refresh, but tokens found invalid before (by an
+		// earlier run, or by any refresh) still run their course.
+		return r, c.lostAccess(ctx, &r, true)
 	}
 	required, err := c.requiredRoles(ctx)
 	if err != nil {
@@ -235,10 +247,15 @@ func (c *Checker) Check(ctx context.Context, sc Scope) (r Report, err error) {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), followUpTimeout)
 	defer cancel()
 	errs := []error{c.followUp(fctx, ctx, t, &r)}
+	// After the follow-up, so that the sold and biomassed are gone first;
+	// with the SSO down, members cannot log in to stop the clock, so
+	// nobody is removed then.
+	ssoDown := t.down || r.Unavailable > 0 && r.Checked() == 0
+	errs = append(errs, c.lostAccess(fctx, &r, !ssoDown))
 	switch {
 	case ctx.Err() != nil:
 		errs = append(errs, fmt.Errorf("tokencheck: %w", ctx.Err()))
-	case t.down || r.Unavailable > 0 && r.Checked() == 0:
+	case ssoDown:
 		errs = append(errs, fmt.Errorf("%w: %d checks failed, %d in a row (nothing was marked invalid for it), the last: %w",
 			ErrSSODown, r.Unavailable, t.inARow, t.lastErr))
 	}

@@ -30,7 +30,13 @@
 //     (deleted-biomassed);
 //   - the accounts whose tokens changed validity or that lost characters
 //     are recomputed at once (internal/access), so group deactivation for
-//     invalid tokens is right without waiting for the hourly recomputation.
+//     invalid tokens is right without waiting for the hourly recomputation;
+//   - every run, whether or not tokens were due, applies Neucore's
+//     deleted-lost-access (lostaccess.go): a character whose core.default
+//     token EVE refused (a sale kills the seller's tokens, so this, not a
+//     new owner hash, is what a sale looks like) has its account told at
+//     once and a day before the deadline, and is removed after it unless a
+//     login made its token valid again (decision record 0019).
 //
 // Nothing here logs token material.
 package tokencheck

@@ -365,7 +365,8 @@ func TestRolesFollowTheCheckButNotESIFailures(t *testing.T) {
 // lookup of its affiliation then finds it in Doomheim and removes it
 // (deleted-biomassed). A character sold as EVE does it today, its tokens
 // killed, only has its token marked invalid: the new owner's login moves
-// it (internal/accounts).
+// it (internal/accounts), or the lost-access rule removes it after its
+// notices (lostaccess_test.go).
 func TestSoldAndBiomassedCharactersLeave(t *testing.T) {
 	each(t, func(t *testing.T, site *sitetest.Site) {
 		ctx := context.Background()

@@ -118,7 +118,9 @@ func joinScopes(scopes []string) string {
 
 // Save stores the token of a login, valid, replacing any token of the same
 // character and login, except that a token without scopes never replaces a
-// valid stored token with scopes (the result says Kept). It runs on q, so a
+// valid stored token with scopes (the result says Kept). A token saved
+// again stops the lost-access clock (internal/eve/tokencheck): its notices
+// and deadline are cleared with its invalidity. It runs on q, so a
 // login can save its token in the transaction that records the character.
 func (s *Store) Save(ctx context.Context, q store.Querier, tok sso.Token, login string) (SaveResult, error) {
 	id := tok.Claims.CharacterID
@@ -150,6 +152,8 @@ func (s *Store) Save(ctx context.Context, q store.Querier, tok sso.Token, login 
 			lease_until = NULL,
 			checked_at = excluded.checked_at,
 			invalid_since = NULL,
+			lost_access_notices = 0,
+			lost_access_deadline = NULL,
 			updated_at = excluded.updated_at
 		WHERE NOT (eve_tokens.validity = 'valid' AND eve_tokens.scopes <> '' AND excluded.scopes = '')`,
 		id, login,
