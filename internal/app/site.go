@@ -115,9 +115,15 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 		s := tokens.NewSource(p.tokens, p.sso, tokens.SourceOptions{})
 		source, checkDeps.Source, p.tokenSource = s, s, s
 	}
+	// Cached answers of authenticated calls are a character's data: sealed
+	// like its tokens, under a key of their own.
+	esiBox, err := secrets.New(cfg.SecretKey, esi.SecretPurpose)
+	if err != nil {
+		return nil, err
+	}
 	p.esi, err = esi.New(esi.Config{
 		BaseURL: cfg.ESIURL.String(), UserAgent: "Keepstar/" + version.String() + " (+" + cfg.BaseURL.String() + ")",
-		Cache: esi.NewCache(db, 0), Gate: esi.NewGate(db, esi.GateOptions{}), Tokens: source, ClientID: cfg.EVEClientID,
+		Cache: esi.NewCache(db, 0).SealWith(esiBox), Gate: esi.NewGate(db, esi.GateOptions{}), Tokens: source, ClientID: cfg.EVEClientID,
 		Logger: logger, Metrics: p.esiMetrics,
 	})
 	if err != nil {

@@ -98,7 +98,14 @@ func (api *API) internal(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	api.logger.ErrorContext(r.Context(), "application API", "path", r.URL.Path, "error", err)
-	writeJSON(w, http.StatusInternalServerError, "Internal server error.")
+	writeInternal(w, r)
+}
+
+// writeInternal answers 500 with a generic message and the request id (in
+// the log with the cause), never the cause itself: it may name a database
+// or ESI's address.
+func writeInternal(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusInternalServerError, "Internal server error. Request id: "+web.RequestID(r))
 }
 
 // Mount adds every operation of the API to srv.

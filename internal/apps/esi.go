@@ -189,7 +189,10 @@ type EsiAccessToken struct {
 // process, the rotated refresh token saved). 404 when the character has no
 // token of the login; 204 when it has one that is dead (EVE refused it, the
 // character changed hands) or has no scopes, which Neucore counts as none.
+// Every answer says Cache-Control: no-store.
 func (api *API) accessToken(w http.ResponseWriter, r *http.Request, app *App) {
+	// The answer is a live access token: no cache on the way keeps it.
+	w.Header().Set("Cache-Control", "no-store")
 	login := defaultLogin
 	if q := r.URL.Query(); q.Has("eveLoginName") {
 		login = q.Get("eveLoginName")

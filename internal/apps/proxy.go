@@ -2,6 +2,7 @@ package apps
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -39,12 +40,16 @@ const (
 // with less than 20 % of the route's bucket left.
 var proxyMargins = esi.Margins{ErrorReserve: 20, BucketPercent: 20}
 
-// relayedHeaders are the headers of ESI's answer the app gets, Neucore's
-// list (which names both "warning" and "Warning": one header to Go).
+// relayedHeaders are the headers of ESI's answer the app gets: Neucore's
+// list (which names both "warning" and "Warning": one header to Go), and
+// the validators ETag and Last-Modified, which Neucore's cache keeps and
+// which tell an app whether the data changed since its last call. An
+// answer from Keepstar's cache carries the same headers, those ESI sent
+// with it.
 var relayedHeaders = []string{
 	"Content-Type", "Expires", "X-Esi-Error-Limit-Remain", "X-Esi-Error-Limit-Reset",
 	"X-Ratelimit-Group", "X-Ratelimit-Limit", "X-Ratelimit-Remaining", "X-Ratelimit-Used",
-	"X-Pages", "X-Compatibility-Date", "Warning", "Retry-After",
+	"X-Pages", "X-Compatibility-Date", "Warning", "Retry-After", "ETag", "Last-Modified",
 }
 
 // Neucore's refusals of a proxied request.
@@ -58,6 +63,15 @@ const (
 	reasonBadQuery         = "The ESI query string is not valid."
 )
 
+// Keepstar's own refusals of a proxied request, in the form of Neucore's.
+const (
+	reasonBadPath = "The ESI path is not valid: dot or empty segments, encoded slashes or dots, " +
+		"and characters other than letters, digits, -._~ and / are refused."
+	reasonUnknownRoute = "The path is not a route of ESI's specification."
+	reasonBadLanguage  = "Accept-Language must be one of ESI's languages: en, de, fr, ja, ru, zh, ko, es."
+	reasonBadDate      = "X-Compatibility-Date must be a date (YYYY-MM-DD) not after today."
+)
+
 // proxy serves one version and method of the ESI proxy. The method is the
 // route's, not the request's: a HEAD of the GET route asks ESI with a GET,
 // as Neucore's router does.
@@ -69,7 +83,8 @@ func (api *API) proxy(version int, method string) appHandler {
 
 // proxyCall is a proxied request as read from the app's.
 type proxyCall struct {
-	path        string // ESI's path, without the query
+	rawPath     string // ESI's path as the app sent it, percent-encoded, without the query
+	path        string // rawPath decoded, "" unless cleanESIPath took it
 	query       url.Values
 	characterID int64 // 0 when none was named
 	login       string
@@ -83,7 +98,14 @@ type proxyCall struct {
 func readProxyCall(r *http.Request) (c proxyCall, ok bool) {
 	query := r.URL.Query()
 	if strings.HasSuffix(r.Pattern, "{path...}") {
-		c.path = "/" + r.PathValue("path")
+		// The path as sent, not as decoded: "/api/app/v2/esi" is four
+		// segments, and an encoded slash must stay visible to cleanESIPath.
+		parts := strings.SplitN(r.URL.EscapedPath(), "/", 6)
+		if len(parts) == 6 {
+			c.rawPath = "/" + parts[5]
+		} else {
+			c.rawPath = "/"
+		}
 		c.query = url.Values{}
 		for k, v := range query {
 			if k != paramDatasource {
@@ -92,16 +114,14 @@ func readProxyCall(r *http.Request) (c proxyCall, ok bool) {
 		}
 	} else if pq := query.Get(paramPathQuery); pq != "" {
 		path, raw, _ := strings.Cut(pq, "?")
-		c.path = path
+		c.rawPath = path
 		var err error
 		if c.query, err = url.ParseQuery(raw); err != nil {
 			return c, false
 		}
 	}
-	// ESI's paths start with a slash; an esi-path-query without one means
-	// the same path.
-	if c.path != "" && !strings.HasPrefix(c.path, "/") {
-		c.path = "/" + c.path
+	if c.rawPath != "" {
+		c.path, _ = cleanESIPath(c.rawPath)
 	}
 
 	source := query.Get(paramDatasource)
@@ -118,19 +138,24 @@ func readProxyCall(r *http.Request) (c proxyCall, ok bool) {
 }
 
 // routeOf names the ESI route of a proxied call, for the gate and the
-// metrics; paths outside ESI's specification share one name.
-func routeOf(method, path string) string {
-	if route, ok := esi.RouteOf(method, path); ok {
-		return route
+// metrics; paths outside ESI's specification (which the proxy refuses)
+// share one name.
+func routeOf(method, path string) (string, bool) {
+	if path != "" {
+		if route, ok := esi.RouteOf(method, path); ok {
+			return route, true
+		}
 	}
-	return method + " (unknown route)"
+	return method + " (unknown route)", false
 }
 
 // relay serves a proxied request. Its order is Neucore's: the limits first
 // (429), then the request (400), the app's right to the login (403), the
-// character and its token (400), then ESI.
+// character and its token (400), then ESI. Every answer is a character's
+// private data, or about it: no cache on the way keeps it.
 func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version int, method string) {
 	ctx := r.Context()
+	w.Header().Set("Cache-Control", "no-store")
 	refuse := func(status int, reason string) {
 		if version == 1 {
 			web.WriteReason(w, status, reason)
@@ -143,7 +168,7 @@ func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version 
 		return
 	}
 	c, ok := readProxyCall(r)
-	route := routeOf(method, c.path)
+	route, known := routeOf(method, c.path)
 	gateCharacter := int32(0)
 	if c.characterID > 0 && c.characterID <= math.MaxInt32 {
 		gateCharacter = int32(c.characterID)
@@ -162,12 +187,30 @@ func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version 
 	case !ok:
 		refuse(http.StatusBadRequest, reasonBadQuery)
 		return
-	case c.path == "":
+	case c.rawPath == "":
 		refuse(http.StatusBadRequest, reasonEmptyPath)
+		return
+	case c.path == "":
+		refuse(http.StatusBadRequest, reasonBadPath)
 		return
 	case esi.IsPublic(c.path):
 		refuse(http.StatusBadRequest, reasonPublicRoute)
 		return
+	case !known:
+		refuse(http.StatusBadRequest, reasonUnknownRoute)
+		return
+	}
+	language, ok := esi.Language(r.Header.Get("Accept-Language"))
+	if !ok {
+		refuse(http.StatusBadRequest, reasonBadLanguage)
+		return
+	}
+	date, ok := esi.CompatibilityDateOf(r.Header.Get("X-Compatibility-Date"), time.Now())
+	if !ok {
+		refuse(http.StatusBadRequest, reasonBadDate)
+		return
+	}
+	switch {
 	case c.characterID == 0:
 		refuse(http.StatusBadRequest, reasonNoCharacter)
 		return
@@ -219,8 +262,8 @@ func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version 
 		}
 	}
 	header := http.Header{}
-	header.Set("X-Compatibility-Date", cmp.Or(r.Header.Get("X-Compatibility-Date"), esi.CompatibilityDate))
-	header.Set("Accept-Language", cmp.Or(r.Header.Get("Accept-Language"), "en"))
+	header.Set("X-Compatibility-Date", date)
+	header.Set("Accept-Language", language)
 	res, err := api.esi.Do(ctx, esi.Request{Route: route, Path: c.path, Query: c.query, CharacterID: characterID,
 		Login: c.login, AccessToken: access, RawBody: body, Header: header, Relay: true})
 	var limitedErr *esi.LimitedError
@@ -234,12 +277,15 @@ func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version 
 		api.limited(w, r, app, version, hold)
 		return
 	case err != nil:
-		// ESI could not be reached: Neucore answers 500 with the error's
-		// message as the body.
+		// ESI could not be reached. Neucore answers 500 with the error's
+		// message, which names ESI's address and what failed on the way:
+		// the app gets the generic answer and the request id, the log the
+		// rest.
+		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+			return
+		}
 		api.logger.ErrorContext(ctx, "application API: ESI proxy: request failed", "app", app.ID, "route", route, "error", err)
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.WriteHeader(http.StatusInternalServerError)
-		_, _ = io.WriteString(w, err.Error())
+		writeInternal(w, r)
 		return
 	}
 	if res.Status < 200 || res.Status > 299 {
@@ -249,25 +295,26 @@ func (api *API) relay(w http.ResponseWriter, r *http.Request, app *App, version 
 	writeRelayed(w, res)
 }
 
-// writeRelayed writes ESI's answer: status, body and the relayed headers.
-// An answer from the cache has no headers of its own; it gets those a
-// client of the route needs: its type, its expiry and its page count.
+// writeRelayed writes ESI's answer: status, body and the relayed headers,
+// for an answer from the cache those ESI sent with it. A cache row written
+// before the cache kept headers has none; it gets those a client of the
+// route needs: its type, its expiry and its page count.
 func writeRelayed(w http.ResponseWriter, res *esi.Response) {
 	h := w.Header()
 	for _, name := range relayedHeaders {
 		if v := res.Header.Values(name); len(v) > 0 {
-			h[name] = v
+			h[http.CanonicalHeaderKey(name)] = v
 		}
 	}
 	if res.FromCache {
 		if h.Get("Content-Type") == "" {
 			h.Set("Content-Type", "application/json; charset=utf-8") // every answer ESI gives
 		}
-		if res.Header == nil {
+		if h.Get("Expires") == "" {
 			h.Set("Expires", res.Expires.UTC().Format(http.TimeFormat))
-			if res.Pages > 1 {
-				h.Set("X-Pages", strconv.Itoa(res.Pages))
-			}
+		}
+		if h.Get("X-Pages") == "" && res.Pages > 1 {
+			h.Set("X-Pages", strconv.Itoa(res.Pages))
 		}
 	}
 	if res.Status != http.StatusNoContent && res.Status != http.StatusNotModified {

@@ -85,6 +85,7 @@ type Site struct {
 	cancel  context.CancelFunc
 	done    chan error
 	ssoDown atomic.Bool
+	esiDown atomic.Bool
 }
 
 var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -121,6 +122,15 @@ func Start(t testing.TB, opts Options) *Site {
 		if s.ssoDown.Load() && r.URL.Path == "/v2/oauth/token" {
 			http.Error(w, "service unavailable", http.StatusServiceUnavailable)
 			return
+		}
+		// ESI unreachable (ESIDown): the connection of every ESI request
+		// (Keepstar's carry X-Compatibility-Date, its SSO calls do not)
+		// closed without an answer.
+		if s.esiDown.Load() && r.Header.Get("X-Compatibility-Date") != "" {
+			if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
 		}
 		handler.ServeHTTP(w, r)
 	}))
@@ -277,6 +287,10 @@ func (s *Site) RunJob(t testing.TB, args river.JobArgs) {
 // SSODown makes the simulated SSO's token endpoint answer 503 (true) or
 // work again (false).
 func (s *Site) SSODown(down bool) { s.ssoDown.Store(down) }
+
+// ESIDown makes ESI unreachable (every request's connection closed without
+// an answer) until called with false.
+func (s *Site) ESIDown(down bool) { s.esiDown.Store(down) }
 
 // Accounts gives the account rules over the test's connection, to set up
 // what a test needs (superusers, roles) without the web pages.

@@ -14,7 +14,9 @@ import (
 // read. Go's server always writes the standard phrase, so the connection is
 // taken over to write the answer by hand, then closed. Over HTTP/2, which
 // has no reason phrases, or when the connection cannot be taken over, the
-// standard phrase is written.
+// standard phrase is written. The phrase also goes in the header
+// ReasonHeader, which HTTP/2 and reverse proxies keep where they drop the
+// phrase (docs/apps.md).
 func WriteReason(w http.ResponseWriter, status int, phrase string) {
 	phrase = strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f {
@@ -27,6 +29,7 @@ func WriteReason(w http.ResponseWriter, status int, phrase string) {
 		w.WriteHeader(status)
 		return
 	}
+	w.Header().Set(ReasonHeader, phrase)
 	// The recorder of the observing middleware learns the status before
 	// the connection leaves the server's hands.
 	for u := w; u != nil; {
@@ -50,6 +53,11 @@ func WriteReason(w http.ResponseWriter, status int, phrase string) {
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	writeRawResponse(rw.Writer, status, phrase, w.Header())
 }
+
+// ReasonHeader carries the phrase of WriteReason's answers, for clients
+// that cannot read the status line's (HTTP/2 has none; Caddy and other
+// proxies built on Go's server write the standard one).
+const ReasonHeader = "X-Keepstar-Reason"
 
 func writeRawResponse(b *bufio.Writer, status int, phrase string, h http.Header) {
 	fmt.Fprintf(b, "HTTP/1.1 %03d %s\r\n", status, phrase)

@@ -46,3 +46,33 @@ func TestWriteReason(t *testing.T) {
 		}
 	}
 }
+
+// Over HTTP/2, which has no reason phrase, the client gets the standard
+// phrase and the message in ReasonHeader; over HTTP/1.1 it gets both.
+func TestWriteReasonOverHTTP2(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteReason(w, http.StatusNotFound, "Group not found.")
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.ProtoMajor != 2 || res.StatusCode != 404 || res.Header.Get("X-Keepstar-Reason") != "Group not found." {
+		t.Errorf("HTTP/2: %s %s, %s %q", res.Proto, res.Status, "X-Keepstar-Reason", res.Header.Get("X-Keepstar-Reason"))
+	}
+
+	plain := httptest.NewServer(srv.Config.Handler)
+	defer plain.Close()
+	res, err = http.Get(plain.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.Status != "404 Group not found." || res.Header.Get("X-Keepstar-Reason") != "Group not found." {
+		t.Errorf("HTTP/1.1: %s, %s %q", res.Status, "X-Keepstar-Reason", res.Header.Get("X-Keepstar-Reason"))
+	}
+}

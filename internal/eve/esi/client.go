@@ -148,8 +148,9 @@ type Response struct {
 	// ESI (before Expires) or after a 304 (Revalidated).
 	FromCache   bool
 	Revalidated bool
-	// Header is the answer's headers (of the 304 when Revalidated); nil
-	// when the body came from the cache without asking ESI.
+	// Header is the answer's headers: of the 304 when Revalidated (with
+	// those the cache kept that it lacked), the ones the cache kept with the
+	// answer when it came from the cache without asking ESI.
 	Header http.Header
 }
 
@@ -228,11 +229,12 @@ func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, er
 	}
 	query := req.Query.Encode() // sorted by key: one cache key per query
 	key := cacheKey(method, req.Path, query, req.CharacterID, req.Login, vary(req.Header))
+	authenticated := req.CharacterID != 0 || req.AccessToken != ""
 	var cached cacheEntry
 	haveCached := false
 	if method == http.MethodGet && !fresh {
 		var err error
-		if cached, haveCached, err = c.cfg.Cache.get(ctx, key); err != nil {
+		if cached, haveCached, err = c.cfg.Cache.get(ctx, key, authenticated); err != nil {
 			return nil, err
 		}
 		if haveCached && c.cfg.Now().Before(cached.expires) {
@@ -291,19 +293,21 @@ func (c *Client) do(ctx context.Context, req Request, fresh bool) (*Response, er
 			res := &Response{Status: status, Body: resBody, Expires: expiry(h, now), LastModified: httpTime(h, "Last-Modified"),
 				ETag: h.Get("ETag"), Pages: pages(h), Header: h}
 			if method == http.MethodGet && status == http.StatusOK {
-				e := cacheEntry{etag: res.ETag, expires: res.Expires, lastModified: res.LastModified, body: resBody, pages: res.Pages}
-				if err := c.cfg.Cache.put(ctx, key, e, now); err != nil {
+				e := cacheEntry{etag: res.ETag, expires: res.Expires, lastModified: res.LastModified, body: resBody, pages: res.Pages,
+					header: keptHeaders(h)}
+				if err := c.cfg.Cache.put(ctx, key, e, authenticated, now); err != nil {
 					return nil, err
 				}
 			}
 			return res, nil
 		case status == http.StatusNotModified && haveCached:
 			cached.expires = expiry(h, now)
-			if err := c.cfg.Cache.refresh(ctx, key, cached.expires, now); err != nil {
+			merged := withKept(h, cached.header)
+			if err := c.cfg.Cache.refresh(ctx, key, cached.expires, keptHeaders(merged), now); err != nil {
 				return nil, err
 			}
 			res := cached.response(true)
-			res.Header = h
+			res.Header = merged
 			return res, nil
 		case req.Relay:
 			return &Response{Status: status, Body: resBody, Expires: expiry(h, now), Pages: pages(h), Header: h}, nil
@@ -396,5 +400,5 @@ func (c *Client) backoff(ctx context.Context, route string, failures int, cause 
 
 func (e cacheEntry) response(revalidated bool) *Response {
 	return &Response{Status: http.StatusOK, Body: e.body, Expires: e.expires, LastModified: e.lastModified, ETag: e.etag,
-		Pages: max(e.pages, 1), FromCache: true, Revalidated: revalidated}
+		Pages: max(e.pages, 1), FromCache: true, Revalidated: revalidated, Header: e.header.Clone()}
 }

@@ -16,12 +16,22 @@ import (
 	"github.com/keepstar/keepstar/internal/evesim/evesimtest"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
+	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
 // testStart is after the compatibility date, which the simulator refuses
 // while it is in the future of its clock.
 var testStart = time.Date(2026, 9, 1, 12, 0, 0, 0, time.UTC)
+
+// testBox seals the cached answers of authenticated calls.
+var testBox = sync.OnceValue(func() *secrets.Box {
+	b, err := secrets.New([]byte("keepstar-test-secret-key-of-32-bytes-or-more"), SecretPurpose)
+	if err != nil {
+		panic(err)
+	}
+	return b
+})
 
 // testKey is one signing key for every simulator of the package.
 var testKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -110,7 +120,7 @@ func (e *env) client(t testing.TB, change func(*Config, *GateOptions)) *Client {
 	if change != nil {
 		change(&cfg, &gopt)
 	}
-	cfg.Cache, cfg.Gate = NewCache(e.db, 0), NewGate(e.db, gopt)
+	cfg.Cache, cfg.Gate = NewCache(e.db, 0).SealWith(testBox()), NewGate(e.db, gopt)
 	c, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)

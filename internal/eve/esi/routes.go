@@ -346,13 +346,22 @@ var routeIndex = sync.OnceValue(func() *routeTable {
 	return t
 })
 
+// legacyPrefixes are the version names ESI still serves before a route's
+// path besides "/v1".."/v6" (its Swagger 2.0 specification's base paths).
+var legacyPrefixes = []string{"/latest/", "/legacy/", "/dev/"}
+
 // pathSegments splits a path as ESI's routes see it: without the version
-// the legacy routes put before it ("/latest", "/v3"), as Neucore strips
-// it, and without a slash at its end.
+// the legacy routes put before it ("/latest", "/legacy", "/dev", "/v3"),
+// as Neucore strips it, and without a slash at its end.
 func pathSegments(path string) []string {
-	if rest, ok := strings.CutPrefix(path, "/latest/"); ok {
-		path = "/" + rest
-	} else if len(path) > 2 && path[1] == 'v' {
+	stripped := false
+	for _, prefix := range legacyPrefixes {
+		if rest, ok := strings.CutPrefix(path, prefix); ok {
+			path, stripped = "/"+rest, true
+			break
+		}
+	}
+	if !stripped && len(path) > 2 && path[1] == 'v' {
 		if i := strings.IndexByte(path[1:], '/'); i > 1 && strings.Trim(path[2:i+1], "0123456789") == "" {
 			path = path[i+1:]
 		}
