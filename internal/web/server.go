@@ -210,9 +210,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if err := s.deps.Ready(ctx); err != nil {
+		// The cause (a database address, a driver's message, the schema
+		// version) is for operators: it goes to the log, under the request
+		// id the answer gives; /readyz is public.
 		s.deps.Logger.WarnContext(ctx, "not ready", "error", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready:", err)
+		fmt.Fprintln(w, "not ready: database unavailable; request id", RequestID(r))
 		return
 	}
 	fmt.Fprintln(w, "ready")
