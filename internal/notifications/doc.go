@@ -20,10 +20,14 @@
 //     character's token is invalid and the character will be removed. An
 //     unread security notice is never dropped to make room, nor counted
 //     against the maximum: it stays until its reader deletes it, or reads it
-//     (it is then dropped as any other), or it passes the maximum age. Set it only on notices that no other member can
-//     cause at will, for example:
+//     (it is then dropped as any other), or it passes the maximum age. Set
+//     it only on notices that no other member can cause at will, e.g.:
 //
-//     store.Send(ctx, tx, accountID, notifications.Notice{Level: notifications.Warning, Security: true,
-//     TitleKey: "notice.token_invalid.title", MessageKey: "notice.token_invalid.message",
-//     Args: map[string]string{"Character": name}, Coalesce: "token_invalid:" + characterID})
+//     err := store.Send(ctx, tx, accountID, notifications.Notice{Level: notifications.Warning,
+//     Security: true, TitleKey: titleKey, MessageKey: messageKey,
+//     Args: map[string]string{"Character": name}})
+//
+//     A security notice that may repeat (a token check warning each day)
+//     carries a Coalesce key too, naming the character, so that it updates
+//     the unread warning instead of piling up.
 package notifications
