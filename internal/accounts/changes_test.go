@@ -171,7 +171,8 @@ func TestDeleteByAdmin(t *testing.T) {
 			t.Errorf("account %+v", acc)
 		}
 		ns := e.notices(id)
-		if len(ns) != 1 || ns[0].TitleKey != "notice.removed.title" || ns[0].MessageKey != "notice.removed.deleted-by-admin" || ns[0].Args["Character"] != amy.name {
+		if len(ns) != 1 || ns[0].TitleKey != "notice.removed.title" || ns[0].MessageKey != "notice.removed.deleted-by-admin" || ns[0].Args["Character"] != amy.name ||
+			!ns[0].Security {
 			t.Errorf("notifications %+v", ns)
 		}
 		if got := e.tokenOwners(amy.id); len(got) != 0 {

@@ -330,7 +330,7 @@ func (a *Accounts) move(ctx context.Context, tx *store.Tx, c lockedCharacter, to
 	if err := a.assureMain(ctx, tx, c.accountID, now); err != nil {
 		return err
 	}
-	return a.notify(ctx, tx, c.accountID, notifications.Notice{Level: notifications.Warning,
+	return a.notify(ctx, tx, c.accountID, notifications.Notice{Security: true, Level: notifications.Warning,
 		TitleKey: "notice.moved.title", MessageKey: "notice.moved." + string(reason),
 		Args: map[string]string{"Character": c.name}})
 }
@@ -390,7 +390,7 @@ func (a *Accounts) merge(ctx context.Context, tx *store.Tx, winner, loser int64,
 	if err := a.assureMain(ctx, tx, winner, now); err != nil {
 		return err
 	}
-	return a.notify(ctx, tx, winner, notifications.Notice{Level: notifications.Info,
+	return a.notify(ctx, tx, winner, notifications.Notice{Security: true, Level: notifications.Info,
 		TitleKey: "notice.merged.title", MessageKey: "notice.merged.message",
 		Args: map[string]string{"Count": strconv.Itoa(len(chars))}})
 }

@@ -228,7 +228,7 @@ func TestLoginNewOwnerMovesCharacterAlone(t *testing.T) {
 		}
 		ns := e.notices(old)
 		if len(ns) != 1 || ns[0].TitleKey != "notice.moved.title" || ns[0].MessageKey != "notice.moved.moved-owner-changed" ||
-			ns[0].Args["Character"] != amy.name {
+			ns[0].Args["Character"] != amy.name || !ns[0].Security {
 			t.Errorf("old account's notifications %+v", ns)
 		}
 		if ns := e.notices(res.AccountID); len(ns) != 0 {
@@ -510,6 +510,11 @@ func TestAddMergesAccountsOfTheSameOwner(t *testing.T) {
 				}
 				if titles := e.titles(older); !slices.Equal(titles, []string{"notice.moved.title", "notice.merged.title"}) {
 					t.Errorf("winner's notifications %v, want the loser's and the merge's", titles)
+				}
+				for _, n := range e.notices(older) {
+					if !n.Security {
+						t.Errorf("%s is not a security notice", n.TitleKey)
+					}
 				}
 				if ns := e.notices(newer); len(ns) != 0 {
 					t.Errorf("loser's notifications %+v", ns)

@@ -58,6 +58,9 @@ type Options struct {
 	// Listener, when set, is served instead of opening cfg.Listen (the demo
 	// picks a free port this way; tests listen on port 0).
 	Listener net.Listener
+	// MetricsListener, when set and cfg.MetricsListen is, is served instead
+	// of opening cfg.MetricsListen (tests listen on port 0).
+	MetricsListener net.Listener
 	// OnReady is called once everything is started, with the site's URL
 	// (empty in worker mode).
 	OnReady func(url string)
@@ -187,6 +190,18 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		}
 		defer ln.Close()
 	}
+	// The metrics listener, when configured, serves /metrics in every
+	// mode: a worker's job runs and ESI calls are counted there too.
+	var metricsLn net.Listener
+	if cfg.MetricsListen != "" {
+		metricsLn = opts.MetricsListener
+		if metricsLn == nil {
+			if metricsLn, err = net.Listen("tcp", cfg.MetricsListen); err != nil {
+				return fmt.Errorf("KEEPSTAR_METRICS_LISTEN %s: %w", cfg.MetricsListen, err)
+			}
+		}
+		defer metricsLn.Close()
+	}
 
 	if workers > 0 {
 		// The queue outlives ctx: on a signal it is stopped in order below,
@@ -204,13 +219,23 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	var webDone chan error
 	var statsDone chan struct{}
 	url := ""
-	if ln != nil {
-		webDone = make(chan error, 1)
-		metrics := metricsRegistry(db, logger)
+	var metrics *prometheus.Registry
+	if ln != nil || metricsLn != nil {
+		metrics = metricsRegistry(db, logger)
 		metrics.MustRegister(runMetrics.Collectors()...)
 		metrics.MustRegister(p.esiMetrics.Collectors()...)
 		metrics.MustRegister(p.rateLimited.Collectors()...)
 		metrics.MustRegister(p.appRequests.Collectors()...)
+	}
+	var metricsDone chan error
+	if metricsLn != nil {
+		metricsDone = make(chan error, 1)
+		go func() {
+			metricsDone <- web.NewMetricsListener(metrics, cfg.MetricsToken, logger).Serve(runCtx, metricsLn, cfg.ShutdownTimeout)
+		}()
+	}
+	if ln != nil {
+		webDone = make(chan error, 1)
 		statsDone = make(chan struct{})
 		go func() {
 			defer close(statsDone)
@@ -241,7 +266,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		go func() { webDone <- srv.Serve(runCtx, ln, cfg.ShutdownTimeout) }()
 		url = cfg.BaseURL.String()
 	}
-	logger.InfoContext(ctx, "keepstar ready", "url", url, "listen", addr(ln), "startup", time.Since(started).Round(time.Millisecond))
+	logger.InfoContext(ctx, "keepstar ready", "url", url, "listen", addr(ln), "metrics_listen", addr(metricsLn), "startup", time.Since(started).Round(time.Millisecond))
 	if opts.OnReady != nil {
 		opts.OnReady(url)
 	}
@@ -254,8 +279,15 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		}
 	case webErr = <-webDone:
 		// The web server failed on its own; stop everything else too.
+	case webErr = <-metricsDone:
+		// So did the metrics listener.
+		metricsDone = nil
 	}
 	logger.Info("shutting down")
+	if metricsDone != nil {
+		stopWeb()
+		webErr = errors.Join(webErr, <-metricsDone)
+	}
 	if statsDone != nil {
 		// No request is served any more: what was counted since the last
 		// flush is stored now.

@@ -47,6 +47,9 @@ type Config struct {
 	JobRetention    time.Duration
 	ShutdownTimeout time.Duration
 	MetricsToken    string
+	// MetricsListen, when set, is the only address /metrics is served on
+	// (the main listener then has none); empty serves it on the main one.
+	MetricsListen string
 
 	// RateLimitIPMax requests per RateLimitIPWindow are allowed from one
 	// client address; 0 is no limit.
@@ -232,6 +235,9 @@ func crossCheck(cfg *Config, raw map[string]string) Problems {
 	}
 	if (cfg.EVEClientID == "") != (cfg.EVEClientSecret == "") {
 		ps = append(ps, Problem{"KEEPSTAR_EVE_CLIENT_SECRET", "KEEPSTAR_EVE_CLIENT_ID and KEEPSTAR_EVE_CLIENT_SECRET must be set together"})
+	}
+	if cfg.MetricsListen != "" && cfg.MetricsListen == cfg.Listen {
+		ps = append(ps, Problem{"KEEPSTAR_METRICS_LISTEN", "must differ from KEEPSTAR_LISTEN: the metrics listener keeps /metrics off the site's address"})
 	}
 	if cfg.JobRescueAfter != 0 && cfg.JobRescueAfter <= cfg.JobTimeout {
 		ps = append(ps, Problem{"KEEPSTAR_JOB_RESCUE_AFTER", "must be longer than KEEPSTAR_JOB_TIMEOUT, or a job still running would be started a second time"})
@@ -476,12 +482,24 @@ var Settings = []Setting{
 			return err
 		}},
 	{Name: "KEEPSTAR_METRICS_TOKEN", Secret: true,
-		Doc: "Bearer token that lets a Prometheus server read /metrics from anywhere. Without it, /metrics answers only direct requests from the same machine (loopback, not through a proxy).",
+		Doc: "Bearer token that lets a Prometheus server read /metrics from anywhere; when set, /metrics answers no request without it, on either listener. Without it, /metrics on the main listener answers only requests from loopback that carry no forwarding header (X-Forwarded-For, Forwarded, X-Real-IP), and on KEEPSTAR_METRICS_LISTEN every request that reaches it.",
 		apply: func(c *Config, v string) error {
 			if v != "" && len(v) < 16 {
 				return errors.New("must have at least 16 characters")
 			}
 			c.MetricsToken = v
+			return nil
+		}},
+	{Name: "KEEPSTAR_METRICS_LISTEN",
+		Doc: "Address and port of a listener of its own for /metrics, such as `127.0.0.1:9090` or an address on a private network that only Prometheus reaches; every mode serves it, workers too. When set, /metrics is served there only, and the main listener answers it with 404. Empty: /metrics is on the main listener (see docs/operations.md for what protects it there).",
+		apply: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if _, _, err := net.SplitHostPort(v); err != nil {
+				return fmt.Errorf("must be HOST:PORT, as in 127.0.0.1:9090: %w", err)
+			}
+			c.MetricsListen = v
 			return nil
 		}},
 	{Name: "KEEPSTAR_RATE_LIMIT_IP_MAX", Default: "0",

@@ -240,3 +240,21 @@ func TestRateLimitAndTrustedProxies(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsListen(t *testing.T) {
+	env := map[string]string{"KEEPSTAR_SECRET_KEY": "0123456789abcdefghijklmnopqrstuvwxyz"}
+	cfg, err := Load(Source{Env: envOf(env)}, nil)
+	if err != nil || cfg.MetricsListen != "" {
+		t.Fatalf("default: %q %v, want none", cfg.MetricsListen, err)
+	}
+	env["KEEPSTAR_METRICS_LISTEN"] = "127.0.0.1:9090"
+	if cfg, err = Load(Source{Env: envOf(env)}, nil); err != nil || cfg.MetricsListen != "127.0.0.1:9090" {
+		t.Fatalf("set: %+v %v", cfg, err)
+	}
+	for _, bad := range []string{"9090", "127.0.0.1:8080"} { // no port; the main listener's
+		env["KEEPSTAR_METRICS_LISTEN"] = bad
+		if _, err := Load(Source{Env: envOf(env)}, nil); err == nil || !strings.Contains(err.Error(), "KEEPSTAR_METRICS_LISTEN") {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/notifications"
@@ -288,9 +289,11 @@ func (s *Store) notifyManagers(ctx context.Context, tx *store.Tx, groupID int64,
 		return fmt.Errorf("groups: notify: %w", err)
 	}
 	for _, m := range managers {
+		// One unread notice per group and manager, however often
+		// members ask (or ask, withdraw and ask again).
 		if err := s.notifier.Send(ctx, tx, m, notifications.Notice{Level: notifications.Info,
 			TitleKey: "notice.group_request.title", MessageKey: "notice.group_request." + kind,
-			Args: map[string]string{"Name": from.Name, "Group": name}}); err != nil {
+			Args: map[string]string{"Name": from.Name, "Group": name}, Coalesce: "group_request:" + strconv.FormatInt(groupID, 10)}); err != nil {
 			return err
 		}
 	}

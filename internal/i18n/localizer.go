@@ -70,6 +70,11 @@ func (l *Localizer) T(id string, args ...any) string {
 	for i := 0; i < len(args); i += 2 {
 		k := args[i].(string)
 		data[k] = args[i+1]
+		if v, ok := args[i+1].(string); ok {
+			// Arguments are names, often players' own: none may reorder
+			// the message around it.
+			data[k] = IsolateBidi(v)
+		}
 		if k == "Count" {
 			count = args[i+1]
 		}

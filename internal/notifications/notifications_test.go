@@ -168,3 +168,97 @@ func TestNotificationsPageAndUnreadCount(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Past the maximum, the oldest notices are dropped, but never an unread
+// security notice; notices with a coalescing key update the recipient's
+// unread one instead of adding rows.
+func TestSecurityNoticesStayAndCoalescedNoticesCount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		st := settings.NewStore(db, settings.NewRegistry(notifications.Settings), nil, 0)
+		if err := st.Set(ctx, map[string]string{notifications.SettingMaxPerUser.Name: "3"}); err != nil {
+			t.Fatal(err)
+		}
+		clock := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+		ns := notifications.NewStore(db, st, func() time.Time { clock = clock.Add(time.Second); return clock })
+		me, other := newAccount(t, db), newAccount(t, db)
+		send := func(account int64, n notifications.Notice) {
+			t.Helper()
+			if err := ns.Send(ctx, db, account, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		titles := func(account int64) string {
+			t.Helper()
+			list, err := ns.List(ctx, account)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, n := range list {
+				s := n.Title
+				if n.Count != 1 {
+					s += "×" + strconv.Itoa(n.Count)
+				}
+				if n.Security {
+					s += "!"
+				}
+				out = append(out, s)
+			}
+			return strings.Join(out, ",")
+		}
+
+		send(me, notifications.Notice{Level: notifications.Warning, Title: "moved", Security: true})
+		send(me, notifications.Notice{Level: notifications.Warning, Title: "read security", Security: true})
+		list, _ := ns.List(ctx, me)
+		if err := ns.MarkRead(ctx, me, list[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, title := range []string{"a", "b", "c", "d"} {
+			send(me, notifications.Notice{Level: notifications.Info, Title: title})
+		}
+		// The unread security notice stays and does not count; the read
+		// one is dropped as any other.
+		if got := titles(me); got != "d,c,b,moved!" {
+			t.Errorf("kept %s, want d,c,b,moved!", got)
+		}
+
+		// Ten requests about one group: one notice, counting them, with
+		// the latest text and time; another group's is its own.
+		for i := range 10 {
+			send(me, notifications.Notice{Level: notifications.Info, Title: "request " + strconv.Itoa(i), Coalesce: "group_request:7"})
+		}
+		send(me, notifications.Notice{Level: notifications.Info, Title: "other group", Coalesce: "group_request:8"})
+		if got := titles(me); got != "other group,request 9×10,d,moved!" {
+			t.Errorf("after the requests: %s", got)
+		}
+		if n, _ := ns.Unread(ctx, me); n != 4 {
+			t.Errorf("unread %d, want 4", n)
+		}
+		// Read, the notice is history: the next request is a new one.
+		list, _ = ns.List(ctx, me)
+		if err := ns.MarkRead(ctx, me, list[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		send(me, notifications.Notice{Level: notifications.Info, Title: "request 10", Coalesce: "group_request:7"})
+		if got := titles(me); got != "request 10,other group,request 9×10,moved!" {
+			t.Errorf("after reading and one more request: %s", got)
+		}
+		// A key is the recipient's own: another member's is apart.
+		send(other, notifications.Notice{Level: notifications.Info, Title: "theirs", Coalesce: "group_request:7"})
+		if got := titles(other); got != "theirs" {
+			t.Errorf("the other member's: %s", got)
+		}
+		// A merge keeps both unread notices of one key, each its own.
+		if err := ns.MergeAccounts(ctx, db, me, other); err != nil {
+			t.Fatal(err)
+		}
+		if got := titles(me); got != "theirs,request 10,other group,request 9×10,moved!" {
+			t.Errorf("after the merge: %s", got)
+		}
+		send(me, notifications.Notice{Level: notifications.Info, Title: "request 11", Coalesce: "group_request:7"})
+		if got := titles(me); got != "request 11×2,theirs,other group,moved!" {
+			t.Errorf("a request after the merge: %s", got)
+		}
+	})
+}

@@ -50,6 +50,9 @@ type Shown struct {
 	Message string
 	When    string
 	Read    bool
+	// Count is how often it was sent, coalesced into one.
+	Count    int
+	Security bool
 }
 
 // show translates notifications for the request's reader.
@@ -60,7 +63,8 @@ func (p *pages) show(r *http.Request, list []Notification) []Shown {
 		for _, k := range slices.Sorted(maps.Keys(n.Args)) {
 			args = append(args, k, n.Args[k])
 		}
-		s := Shown{ID: n.ID, Level: n.Level, Title: n.Title, Message: n.Message, When: web.EVETime(n.CreatedAt), Read: n.Read}
+		s := Shown{ID: n.ID, Level: n.Level, Title: n.Title, Message: n.Message, When: web.EVETime(n.CreatedAt), Read: n.Read,
+			Count: n.Count, Security: n.Security}
 		if n.TitleKey != "" {
 			s.Title = p.srv.T(r, n.TitleKey, args...)
 		}
@@ -176,6 +180,10 @@ type NotificationJSON struct {
 	Message string `json:"message"`
 	Created string `json:"created"`
 	Read    bool   `json:"read"`
+	// Count is how often it was sent, coalesced into this one; Security
+	// marks a notice about the account's safety, never dropped unread.
+	Count    int  `json:"count"`
+	Security bool `json:"security"`
 }
 
 func (p *pages) listJSON(w http.ResponseWriter, r *http.Request) {
@@ -187,7 +195,7 @@ func (p *pages) listJSON(w http.ResponseWriter, r *http.Request) {
 	out := []NotificationJSON{}
 	for i, s := range p.show(r, list) {
 		out = append(out, NotificationJSON{ID: s.ID, Level: s.Level, Title: s.Title, Message: s.Message,
-			Created: list[i].CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Read: s.Read})
+			Created: list[i].CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Read: s.Read, Count: s.Count, Security: s.Security})
 	}
 	web.WriteJSON(w, http.StatusOK, out)
 }

@@ -35,6 +35,20 @@ type Notice struct {
 	TitleKey   string
 	MessageKey string
 	Args       map[string]string
+	// Security marks a notice about the account's safety: a character
+	// moved to another account or removed, accounts merged, a token gone
+	// invalid (a character about to be removed). While unread, it is never
+	// dropped to make room for newer notices, nor counted against the
+	// per-member maximum; what another member can cause must never carry
+	// it, or they could fill the account with notices nothing drops.
+	Security bool
+	// Coalesce, when set, names what the notice is about (as
+	// "group_request:12"): while the recipient has an unread notice of the
+	// same key, sending updates that one (its text, level and time, and
+	// Count) instead of adding another. Notices that other members cause
+	// at will (requests to a group's managers) carry one, so that no member
+	// can flood another's notifications and push out older ones.
+	Coalesce string
 }
 
 // Notification is a stored notification.
@@ -42,7 +56,10 @@ type Notification struct {
 	ID        int64
 	AccountID int64
 	Notice
+	// CreatedAt is when it was last sent; Count how often it was sent,
+	// coalesced into this one (1 for most).
 	CreatedAt time.Time
+	Count     int
 	Read      bool
 }
 
@@ -81,7 +98,9 @@ func NewStore(db *store.DB, st *settings.Store, now func() time.Time) *Store {
 }
 
 // Send stores a notice for an account on q (the sender's transaction), and
-// drops the account's oldest past the maximum.
+// drops the account's oldest past the maximum, but never an unread security
+// notice. A notice with a Coalesce key updates the account's unread notice of
+// that key when there is one.
 func (s *Store) Send(ctx context.Context, q store.Querier, accountID int64, n Notice) error {
 	if !slices.Contains(Levels, n.Level) {
 		return fmt.Errorf("notifications: send: unknown level %q", n.Level)
@@ -97,16 +116,26 @@ func (s *Store) Send(ctx context.Context, q store.Querier, accountID int64, n No
 	if err != nil {
 		return err
 	}
-	if _, err := q.Exec(ctx, `INSERT INTO notifications (account_id, level, title, message, title_key, message_key, args, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, accountID, n.Level, n.Title, n.Message, n.TitleKey, n.MessageKey, string(args), s.now()); err != nil {
+	// The conflict target is the partial unique index of unread notices
+	// with a key: a notice without one never conflicts. A coalesced notice
+	// that once was a security notice stays one.
+	if _, err := q.Exec(ctx, `INSERT INTO notifications (account_id, level, title, message, title_key, message_key, args, created_at, security, coalesce_key, sent_count)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1)
+		ON CONFLICT (account_id, coalesce_key) WHERE read_at IS NULL AND coalesce_key <> '' DO UPDATE SET
+			level = excluded.level, title = excluded.title, message = excluded.message, title_key = excluded.title_key,
+			message_key = excluded.message_key, args = excluded.args, created_at = excluded.created_at,
+			security = notifications.security OR excluded.security, sent_count = notifications.sent_count + 1`,
+		accountID, n.Level, n.Title, n.Message, n.TitleKey, n.MessageKey, string(args), s.now(), n.Security, n.Coalesce); err != nil {
 		return fmt.Errorf("notifications: send to account %d: %w", accountID, err)
 	}
 	return trim(ctx, q, accountID, values.Int(SettingMaxPerUser))
 }
 
+// trim keeps an account's newest notices up to keep, not counting unread
+// security notices, which it never drops.
 func trim(ctx context.Context, q store.Querier, accountID int64, keep int) error {
-	if _, err := q.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND id NOT IN
-		(SELECT id FROM notifications WHERE account_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2)`, accountID, keep); err != nil {
+	if _, err := q.Exec(ctx, `DELETE FROM notifications WHERE account_id = $1 AND NOT (security AND read_at IS NULL) AND id NOT IN
+		(SELECT id FROM notifications WHERE account_id = $1 AND NOT (security AND read_at IS NULL) ORDER BY created_at DESC, id DESC LIMIT $2)`, accountID, keep); err != nil {
 		return fmt.Errorf("notifications: trim account %d: %w", accountID, err)
 	}
 	return nil
@@ -114,7 +143,7 @@ func trim(ctx context.Context, q store.Querier, accountID int64, keep int) error
 
 // List gives an account's notifications, newest first.
 func (s *Store) List(ctx context.Context, accountID int64) ([]Notification, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, account_id, level, title, message, title_key, message_key, args, created_at, read_at
+	rows, err := s.db.Query(ctx, `SELECT id, account_id, level, title, message, title_key, message_key, args, created_at, read_at, security, coalesce_key, sent_count
 		FROM notifications WHERE account_id = $1 ORDER BY created_at DESC, id DESC`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("notifications: list: %w", err)
@@ -125,7 +154,7 @@ func (s *Store) List(ctx context.Context, accountID int64) ([]Notification, erro
 		var n Notification
 		var args string
 		var read *time.Time
-		if err := rows.Scan(&n.ID, &n.AccountID, &n.Level, &n.Title, &n.Message, &n.TitleKey, &n.MessageKey, &args, &n.CreatedAt, &read); err != nil {
+		if err := rows.Scan(&n.ID, &n.AccountID, &n.Level, &n.Title, &n.Message, &n.TitleKey, &n.MessageKey, &args, &n.CreatedAt, &read, &n.Security, &n.Coalesce, &n.Count); err != nil {
 			return nil, fmt.Errorf("notifications: list: %w", err)
 		}
 		if err := json.Unmarshal([]byte(args), &n.Args); err != nil {
@@ -184,8 +213,14 @@ func one(n int64, err error, what string, id int64) error {
 	return nil
 }
 
-// MergeAccounts gives a merged account's notifications to the winner.
+// MergeAccounts gives a merged account's notifications to the winner. Where
+// both have an unread notice of one coalescing key, the loser's stays a
+// notice of its own (its key is cleared), as one account may hold only one.
 func (s *Store) MergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) error {
+	if _, err := q.Exec(ctx, `UPDATE notifications SET coalesce_key = '' WHERE account_id = $2 AND read_at IS NULL AND coalesce_key <> ''
+		AND coalesce_key IN (SELECT coalesce_key FROM notifications WHERE account_id = $1 AND read_at IS NULL)`, winner, loser); err != nil {
+		return fmt.Errorf("notifications: merge account %d into %d: %w", loser, winner, err)
+	}
 	if _, err := q.Exec(ctx, `UPDATE notifications SET account_id = $1 WHERE account_id = $2`, winner, loser); err != nil {
 		return fmt.Errorf("notifications: merge account %d into %d: %w", loser, winner, err)
 	}

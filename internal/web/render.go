@@ -100,7 +100,24 @@ func (s *Server) funcs() template.FuncMap {
 			return EVETime(tm)
 		},
 		"join": strings.Join,
+		"bdi":  bdi,
 	}
+}
+
+// bdi shows a player-chosen name (a character's, a corporation's, an
+// alliance's, a ticker) so that Unicode direction controls in it cannot
+// reorder the page around it: in <bdi>, its controls balanced so that none
+// escapes the element. A name without such controls is shown as it is; in an
+// attribute, where elements are stripped, the balanced name remains.
+func bdi(name any) any {
+	s, ok := name.(string)
+	if !ok {
+		s = fmt.Sprint(name)
+	}
+	if !i18n.HasBidiControl(s) {
+		return s
+	}
+	return template.HTML("<bdi>" + template.HTMLEscapeString(i18n.BalanceBidi(s)) + "</bdi>")
 }
 
 // EVETime shows a time in EVE time (UTC), to the minute; "–" for none.

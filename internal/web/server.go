@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html/template"
@@ -10,12 +9,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/i18n"
@@ -96,7 +93,11 @@ func New(deps Deps) (*Server, error) {
 	// Operational endpoints and assets: no session.
 	s.handleBare("GET /healthz", Public, http.HandlerFunc(s.healthz))
 	s.handleBare("GET /readyz", Public, http.HandlerFunc(s.readyz))
-	s.handleBare("GET /metrics", MetricsReaders, promhttp.HandlerFor(deps.Metrics, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(deps.Logger.Handler(), slog.LevelError)}))
+	if deps.Config.MetricsListen == "" {
+		// Else /metrics is served on its own listener only (ServeMetrics),
+		// and here it is a page that does not exist.
+		s.handleBare("GET /metrics", MetricsReaders, metricsHandler(deps.Metrics, deps.Logger))
+	}
 	s.handleBare("GET /static/{file...}", Public, http.HandlerFunc(s.assets.serve))
 	s.handleBare("GET /site/logo", Public, http.HandlerFunc(s.logo))
 	// A page that does not exist is a page too, in the visitor's language.
@@ -210,9 +211,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if err := s.deps.Ready(ctx); err != nil {
+		// The cause (a database address, a driver's message, the schema
+		// version) is for operators: it goes to the log, under the request
+		// id the answer gives; /readyz is public.
 		s.deps.Logger.WarnContext(ctx, "not ready", "error", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready:", err)
+		fmt.Fprintln(w, "not ready: database unavailable; request id", RequestID(r))
 		return
 	}
 	fmt.Fprintln(w, "ready")
@@ -220,11 +224,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) isMetricsReader(r *http.Request) bool {
 	if token := s.deps.Config.MetricsToken; token != "" {
-		given, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if ok && subtle.ConstantTimeCompare([]byte(given), []byte(token)) == 1 {
-			return true
-		}
-		return false
+		return hasMetricsToken(r, token)
 	}
 	// A request that came through a reverse proxy carries forwarding headers
 	// and, though its TCP peer is local, was sent from elsewhere.
@@ -244,14 +244,18 @@ func (s *Server) isMetricsReader(r *http.Request) bool {
 // Serve runs the server on ln until ctx ends, then shuts down gracefully,
 // giving requests in flight up to shutdownTimeout to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
+	return serve(ctx, ln, s, s.deps.Logger, shutdownTimeout)
+}
+
+func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger, shutdownTimeout time.Duration) error {
 	srv := &http.Server{
-		Handler:           s,
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(s.deps.Logger.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	errc := make(chan error, 1)
@@ -268,7 +272,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, shutdownTimeout tim
 		if !errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("web: shutdown: %w", err)
 		}
-		s.deps.Logger.Warn("shutdown timeout reached; open connections closed")
+		logger.Warn("shutdown timeout reached; open connections closed")
 	}
 	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("web: %w", err)

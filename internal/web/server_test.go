@@ -1,13 +1,14 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/keepstar/keepstar/internal/sessions"
 	settingspkg "github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store/storetest"
+	"github.com/keepstar/keepstar/internal/telemetry"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -26,6 +28,26 @@ type fixture struct {
 	ts      *httptest.Server
 	ready   error
 	viewers viewers
+	logs    lockedBuffer
+}
+
+// lockedBuffer collects a server's log lines, written from its handlers'
+// goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // viewers is a web.Viewers over a fixed table: the web package's tests need
@@ -56,9 +78,13 @@ func newFixture(t testing.TB, settings map[string]string) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{viewers: viewers{}}
+	logger, err := telemetry.NewLogger(&f.logs, "text", "info")
+	if err != nil {
+		t.Fatal(err)
+	}
 	reg := prometheus.NewRegistry()
 	f.srv, err = web.New(web.Deps{
-		Config: cfg, Logger: slog.New(slog.DiscardHandler), Version: "test",
+		Config: cfg, Logger: logger, Version: "test",
 		Ready:   func(context.Context) error { return f.ready },
 		Metrics: reg, Registerer: reg,
 		Sessions: sessions.NewManager(sessions.NewStore(db, nil), time.Hour, cfg.SecureCookies()),
@@ -99,9 +125,16 @@ func TestHealthAndReadiness(t *testing.T) {
 	if res, body := f.do(t, "GET", "/readyz", nil); res.StatusCode != 200 || body != "ready\n" {
 		t.Errorf("readyz: %d %q", res.StatusCode, body)
 	}
-	f.ready = errors.New("schema at version 0, this Keepstar needs 1")
-	if res, body := f.do(t, "GET", "/readyz", nil); res.StatusCode != 503 || !strings.Contains(body, "version 0") {
+	// Anyone may ask: the cause goes to the log under the request id, the
+	// answer says only that the database is unavailable.
+	f.ready = errors.New("postgres://keepstar@10.1.2.3:5432/keepstar: schema at version 0, this Keepstar needs 1")
+	res, body := f.do(t, "GET", "/readyz", nil)
+	id := res.Header.Get(web.RequestIDHeader)
+	if res.StatusCode != 503 || body != "not ready: database unavailable; request id "+id+"\n" {
 		t.Errorf("readyz when not ready: %d %q", res.StatusCode, body)
+	}
+	if logs := f.logs.String(); !strings.Contains(logs, "version 0") || !strings.Contains(logs, "request_id="+id) {
+		t.Errorf("the cause is not logged with the request id:\n%s", logs)
 	}
 }
 
