@@ -204,7 +204,11 @@ func (c *Checker) noticeLapse(ctx context.Context, l lapse, notices int, deadlin
 		if c.d.Notifier == nil {
 			return nil
 		}
+		// A security notice: never pushed out by other notices before it
+		// is read. Not coalesced: at most two per lapse, and the member
+		// should see both the first warning and the last.
 		return c.d.Notifier.Send(ctx, tx, l.accountID, notifications.Notice{Level: notifications.Danger,
+			Security: true,
 			TitleKey: "notice.lost_access.title", MessageKey: message,
 			Args: map[string]string{"Character": l.name, "Deadline": deadline.UTC().Format(deadlineLayout)}})
 	})

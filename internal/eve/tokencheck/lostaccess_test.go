@@ -26,8 +26,9 @@ import (
 
 // notice is a notification as stored, read without this code's help.
 type notice struct {
-	key  string
-	args map[string]string
+	key      string
+	args     map[string]string
+	security bool
 }
 
 func noticesOf(t *testing.T, site *sitetest.Site, characterID int32) []notice {
@@ -42,7 +43,7 @@ func noticesOf(t *testing.T, site *sitetest.Site, characterID int32) []notice {
 
 func noticesOfAccount(t *testing.T, site *sitetest.Site, account int64) []notice {
 	t.Helper()
-	rs, err := site.DB.Query(context.Background(), `SELECT message_key, args FROM notifications WHERE account_id = $1 ORDER BY id`, account)
+	rs, err := site.DB.Query(context.Background(), `SELECT message_key, args, security FROM notifications WHERE account_id = $1 ORDER BY id`, account)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func noticesOfAccount(t *testing.T, site *sitetest.Site, account int64) []notice
 	for rs.Next() {
 		var n notice
 		var args string
-		if err := rs.Scan(&n.key, &args); err != nil {
+		if err := rs.Scan(&n.key, &args, &n.security); err != nil {
 			t.Fatal(err)
 		}
 		if err := json.Unmarshal([]byte(args), &n.args); err != nil {
@@ -134,6 +135,11 @@ func TestSoldCharacterIsRemovedAfterTheNotices(t *testing.T) {
 		ns := noticesOfAccount(t, site, seller.AccountID)
 		if got := keys(ns, seller.Name); len(got) != 1 || got[0] != "notice.lost_access.first" {
 			t.Fatalf("notices of the sold character after the check: %v, want the first notice", got)
+		}
+		for _, n := range ns {
+			if n.key == "notice.lost_access.first" && !n.security {
+				t.Error("the first lost-access notice is not a security notice: other notices could push it out unread")
+			}
 		}
 		deadline := deadlineOf(t, site, sold)
 		if d := deadline.Sub(since); d < 7*day || d > 7*day+time.Minute {
