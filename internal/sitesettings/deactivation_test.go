@@ -125,6 +125,7 @@ func TestBrokenStoredDeactivationListDeactivatesNobody(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		s.site.Restart() // past the settings' cache
 		s.site.RunJob(t, access.RecomputeArgs{Force: true})
 		if d := s.deactivated(t); d != "no" {
 			t.Errorf("a broken corporation list deactivated the member: %q", d)
