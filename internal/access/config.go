@@ -22,13 +22,27 @@ var (
 	SettingDeactivationDelay = settings.Definition{Name: "groups.deactivation_delay_hours", Section: "settings.section.groups",
 		Kind: settings.KindInt, Default: "0", Min: 0, Max: 24 * 365,
 		Label: "settings.groups.deactivation_delay_hours", Help: "settings.groups.deactivation_delay_hours_help"}
+	// The lists are checked on save: a typo read as "no list" would
+	// deactivate every account with an invalid token.
 	SettingDeactivationAlliances = settings.Definition{Name: "groups.deactivation_alliances", Section: "settings.section.groups",
-		Kind: settings.KindText, MaxLen: 4000,
+		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList,
 		Label: "settings.groups.deactivation_alliances", Help: "settings.groups.deactivation_alliances_help"}
 	SettingDeactivationCorporations = settings.Definition{Name: "groups.deactivation_corporations", Section: "settings.section.groups",
-		Kind: settings.KindText, MaxLen: 4000,
+		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList,
 		Label: "settings.groups.deactivation_corporations", Help: "settings.groups.deactivation_corporations_help"}
 )
+
+func validIDList(s string) error {
+	_, err := IDList(s)
+	return err
+}
+
+// WatchSettings queues the recomputation of every account in the
+// transaction that saves a change of the deactivation settings: apps and
+// services see it at once, not after the hourly run.
+func WatchSettings(st *settings.Store, q Inserter) {
+	st.OnChange(Settings, func(ctx context.Context, tx *store.Tx) error { return RecomputeAllLater(ctx, tx, q) })
+}
 
 // Settings are the definitions this package reads.
 var Settings = []settings.Definition{SettingDeactivation, SettingDeactivationDelay, SettingDeactivationAlliances, SettingDeactivationCorporations}
@@ -40,7 +54,7 @@ func IDList(s string) (map[int32]bool, error) {
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
 		n, err := strconv.ParseInt(f, 10, 32)
 		if err != nil || n <= 0 {
-			return nil, fmt.Errorf("access: %q is not an EVE id", f)
+			return nil, fmt.Errorf("%q is not an EVE id", f)
 		}
 		out[int32(n)] = true
 	}
@@ -258,10 +272,28 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 
 	c.Deactivation.Enabled = values.Bool(SettingDeactivation)
 	c.Deactivation.Delay = time.Duration(values.Int(SettingDeactivationDelay)) * time.Hour
-	// The settings page checked the lists; a list broken since counts as
-	// empty rather than stop every recomputation.
-	c.Deactivation.Alliances, _ = IDList(values.String(SettingDeactivationAlliances))
-	c.Deactivation.Corporations, _ = IDList(values.String(SettingDeactivationCorporations))
+	c.Deactivation.Alliances, c.Deactivation.Corporations = map[int32]bool{}, map[int32]bool{}
+	// The settings page checks the lists. A list stored broken anyway
+	// (by hand, or by an older version) must not read as "no list", which
+	// would deactivate every account with an invalid token: it turns
+	// deactivation off until corrected, and the recomputation says so.
+	for _, l := range []struct {
+		d   settings.Definition
+		out *map[int32]bool
+	}{{SettingDeactivationAlliances, &c.Deactivation.Alliances}, {SettingDeactivationCorporations, &c.Deactivation.Corporations}} {
+		stored, err := values.Problem(l.d)
+		if err == nil {
+			stored = values.String(l.d)
+			*l.out, err = IDList(stored)
+		}
+		if err != nil {
+			if c.Deactivation.Enabled {
+				c.Problems = append(c.Problems, fmt.Sprintf("group deactivation is off: the setting %s holds %q, not a list of EVE ids (%v)",
+					l.d.Name, stored, err))
+			}
+			c.Deactivation.Enabled = false
+		}
+	}
 	c.Compile()
 	return c, n, nil
 }

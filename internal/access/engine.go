@@ -148,6 +148,10 @@ type Config struct {
 	RequestPermission string
 	Deactivation      Deactivation
 	Now               time.Time
+	// Problems are what is wrong in the stored rules, and what the engine
+	// does instead (a broken deactivation list turns deactivation off):
+	// the recomputation job logs them.
+	Problems []string
 
 	states     []*State
 	guest      *State
@@ -156,6 +160,8 @@ type Config struct {
 	byCorp     map[int32][]int64
 	byAlliance map[int32][]int64
 	autogroup  map[AutogroupKey]int64
+	// roleRequired: the groups some role requires (guarded).
+	roleRequired map[int64]bool
 }
 
 // Compile indexes the configuration; the engine calls it when needed.
@@ -172,6 +178,12 @@ func (c *Config) Compile() {
 	c.byCorp, c.byAlliance = map[int32][]int64{}, map[int32][]int64{}
 	c.autogroup = map[AutogroupKey]int64{}
 	c.defaults = nil
+	c.roleRequired = map[int64]bool{}
+	for _, ids := range c.RoleRequirements {
+		for _, id := range ids {
+			c.roleRequired[id] = true
+		}
+	}
 	for i := range c.Groups {
 		g := &c.Groups[i]
 		c.groups[g.ID] = g
@@ -463,6 +475,8 @@ const (
 	RefusedInternal   Refusal = "internal"   // internal groups are for admins to fill
 	RefusedAutomatic  Refusal = "automatic"  // the engine decides who is in it
 	RefusedRestricted Refusal = "restricted" // superusers only
+	RefusedGrants     Refusal = "grants"     // it grants permissions: superusers only
+	RefusedRole       Refusal = "role"       // a role requires it: superusers only
 	RefusedState      Refusal = "state"      // the account's state is not allowed
 	RefusedPermission Refusal = "permission" // the request permission is missing
 	RefusedRequired   Refusal = "required"   // none of its required groups is held
@@ -475,7 +489,8 @@ const (
 // engine applies, checked first one by one to say why not, then by
 // computing the account with the group, so that nothing joined is taken
 // away at the next recomputation and joining costs no group held.
-// superuser lifts the restricted flag.
+// superuser lifts the group's guard (the restricted flag, the permissions
+// it grants, a role requiring it).
 func (c *Config) MayJoin(f Facts, r Result, groupID int64, superuser bool) Refusal {
 	if c.groups == nil {
 		c.Compile()
@@ -488,8 +503,8 @@ func (c *Config) MayJoin(f Facts, r Result, groupID int64, superuser bool) Refus
 		return RefusedUnknown
 	case g.automatic():
 		return RefusedAutomatic
-	case g.Restricted && !superuser:
-		return RefusedRestricted
+	case !superuser && c.Guard(groupID) != Unguarded:
+		return c.Guard(groupID).Refusal()
 	case !g.Public && len(g.AllowedStates) > 0 && !g.AllowedStates[r.StateID]:
 		return RefusedState
 	case g.requestable() && c.RequestPermission != "" && !perms[c.RequestPermission]:

@@ -73,6 +73,9 @@ func (w *recomputeWorker) Work(ctx context.Context, job *river.Job[RecomputeArgs
 	if err != nil {
 		return err
 	}
+	for _, p := range stats.Problems {
+		w.logger.WarnContext(ctx, "access rules have a problem", "problem", p)
+	}
 	w.logger.InfoContext(ctx, "access recomputed", "accounts", stats.Accounts, "state_changes", stats.StateChanges,
 		"groups_added", stats.GroupsAdded, "groups_removed", stats.GroupsRemoved, "roles_removed", stats.RolesRemoved,
 		"took", stats.Took)

@@ -41,6 +41,8 @@ type Stats struct {
 	AutogroupsMade int
 	AutogroupsGone int
 	Took           time.Duration
+	// Problems are the configuration's (Config.Problems).
+	Problems []string
 }
 
 func (s *Stats) add(o Stats) {
@@ -133,7 +135,9 @@ type stored struct {
 // run recomputes ids (nil: all accounts).
 func (r *Recomputer) run(ctx context.Context, ids []int64) (Stats, error) {
 	started := time.Now()
-	values, err := r.settings.Values(ctx)
+	// Not the cached values: the change of a setting that queued this run
+	// may have been saved by another process a moment ago.
+	values, err := r.settings.Current(ctx)
 	if err != nil {
 		return Stats{}, err
 	}
@@ -158,7 +162,7 @@ func (r *Recomputer) run(ctx context.Context, ids []int64) (Stats, error) {
 			}
 		}
 	}
-	stats := Stats{Accounts: len(facts)}
+	stats := Stats{Accounts: len(facts), Problems: cfg.Problems}
 	if len(missing) > 0 {
 		// Make the autogroups accounts belong in, then compute those
 		// accounts again with them.

@@ -132,6 +132,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p.directory = affiliations.New(db, p.esi, nil, 0)
 	p.permissions = access.NewCatalogue(access.Permissions)
 	p.recomputer = access.NewRecomputer(db, p.settings, nil)
+	access.WatchSettings(p.settings, p.queue)
 	p.apps = apps.NewStore(db, nil)
 	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
 		Notifier: p.notifications, Settings: p.settings, Checks: []groups.Check{p.apps.CheckGroup}})

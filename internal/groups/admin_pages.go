@@ -40,7 +40,9 @@ type AdminDeps struct {
 // AdminAccess admits group admins (Neucore's group-admin role) and
 // superusers to the administration of groups, autogroups and reserved
 // names. The restricted flag and the permissions of groups are for
-// superusers alone.
+// superusers alone, and so is every change of a guarded group
+// (access.Guard): one that is restricted, grants permissions or that a
+// role requires.
 var AdminAccess = web.Role(access.RoleGroupAdmin)
 
 type adminPages struct {
@@ -454,6 +456,9 @@ func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f ad
 		a.renderGroup(w, r, http.StatusUnprocessableEntity, g, f)
 	case errors.Is(err, ErrNotFound):
 		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
+	case errors.Is(err, ErrSuperuserOnly):
+		// The group became guarded since the page was read.
+		a.refuse(w, r, cmp.Or(g.Name, f.Name), GuardOf(err))
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:
@@ -476,12 +481,19 @@ func (a *adminPages) create(w http.ResponseWriter, r *http.Request) {
 		a.renderGroup(w, r, http.StatusUnprocessableEntity, Group{}, f)
 		return
 	}
-	_, err = a.st.Create(r.Context(), f.Input)
+	_, err = a.st.CreateAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), f.Input)
 	a.saved(w, r, Group{}, f, err, "admin.groups.created")
 }
 
+// refuse answers 403 to an admin who is no superuser asking to change a
+// guarded group, saying why: admin.groups.error.<guard>.
+func (a *adminPages) refuse(w http.ResponseWriter, r *http.Request, name string, g access.Guard) {
+	a.srv.Fail(w, r, http.StatusForbidden, "admin.groups.error."+string(g), "Name", name)
+}
+
 // load reads the group of the path, answering 404 itself, and 403 when a
-// restricted group is asked for by an admin who is not a superuser.
+// guarded group (restricted, granting permissions, required by a role) is
+// asked for by an admin who is not a superuser.
 func (a *adminPages) load(w http.ResponseWriter, r *http.Request) (Group, bool) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
@@ -496,8 +508,8 @@ func (a *adminPages) load(w http.ResponseWriter, r *http.Request) (Group, bool) 
 	case err != nil:
 		a.srv.Internal(w, r, err)
 		return Group{}, false
-	case g.Restricted && !web.ViewerFrom(r.Context()).Superuser:
-		a.srv.Fail(w, r, http.StatusForbidden, "admin.groups.error.restricted", "Name", g.Name)
+	case g.Guard() != access.Unguarded && !web.ViewerFrom(r.Context()).Superuser:
+		a.refuse(w, r, g.Name, g.Guard())
 		return Group{}, false
 	}
 	return g, true
@@ -534,7 +546,7 @@ func (a *adminPages) update(w http.ResponseWriter, r *http.Request) {
 		a.renderGroup(w, r, http.StatusUnprocessableEntity, g, f)
 		return
 	}
-	_, err = a.st.Update(r.Context(), g.ID, f.Input)
+	_, err = a.st.UpdateAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), g.ID, f.Input)
 	a.saved(w, r, g, f, err, "admin.groups.saved")
 }
 
@@ -548,9 +560,11 @@ func (a *adminPages) delete(w http.ResponseWriter, r *http.Request) {
 		a.srv.Fail(w, r, http.StatusConflict, "admin.groups.error.autogroup_delete", "Name", g.Name)
 		return
 	}
-	switch err := a.st.Delete(r.Context(), g.ID); {
+	switch err := a.st.DeleteAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), g.ID); {
 	case errors.Is(err, ErrNotFound):
 		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
+	case errors.Is(err, ErrSuperuserOnly):
+		a.refuse(w, r, g.Name, GuardOf(err))
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:

@@ -35,6 +35,9 @@ type Group struct {
 	Managers      []int64 // accounts
 	ManagerGroups []int64
 	Permissions   []string
+	// Roles are the roles that require the group (set by superusers on
+	// the roles page); with Permissions and Restricted they guard it.
+	Roles []string
 	// Autogroup is set on Alliance Auth's automatic groups, which the
 	// engine creates and removes.
 	Autogroup *access.AutogroupKey
@@ -243,6 +246,8 @@ func (s *Store) relations(ctx context.Context, q store.Querier, gs []Group) erro
 			func(g *Group, _ string) *[]int64 { return &g.ManagerGroups }),
 		relation(ctx, q, byID, `SELECT group_id, '', permission FROM group_permissions ORDER BY permission`,
 			func(g *Group, _ string) *[]string { return &g.Permissions }),
+		relation(ctx, q, byID, `SELECT group_id, '', role FROM role_requirements ORDER BY role`,
+			func(g *Group, _ string) *[]string { return &g.Roles }),
 	} {
 		if err := read(); err != nil {
 			return fmt.Errorf("groups: relations: %w", err)
@@ -289,10 +294,19 @@ func (s *Store) Get(ctx context.Context, id int64) (Group, error) {
 	return gs[0], nil
 }
 
-// Create adds a group and queues the recomputation of every account (a
-// default or mapped group has members at once).
+// Create adds a group as the site itself (System).
 func (s *Store) Create(ctx context.Context, in Input) (Group, error) {
+	return s.CreateAs(ctx, System, in)
+}
+
+// CreateAs adds a group and queues the recomputation of every account (a
+// default or mapped group has members at once). Only a superuser makes a
+// restricted group or one that grants permissions.
+func (s *Store) CreateAs(ctx context.Context, a Actor, in Input) (Group, error) {
 	if err := in.check(0, s.catalogue); err != nil {
+		return Group{}, err
+	}
+	if err := guardInput(a, in); err != nil {
 		return Group{}, err
 	}
 	var id int64
@@ -317,13 +331,25 @@ func (s *Store) Create(ctx context.Context, in Input) (Group, error) {
 	return s.Get(ctx, id)
 }
 
-// Update changes a group's options and relations, and queues the
-// recomputation of every account.
+// Update changes a group as the site itself (System).
 func (s *Store) Update(ctx context.Context, id int64, in Input) (Group, error) {
+	return s.UpdateAs(ctx, System, id, in)
+}
+
+// UpdateAs changes a group's options and relations, and queues the
+// recomputation of every account. Only a superuser changes a guarded group
+// (Group.Guard), or makes one restricted or granting permissions.
+func (s *Store) UpdateAs(ctx context.Context, a Actor, id int64, in Input) (Group, error) {
 	if err := in.check(id, s.catalogue); err != nil {
 		return Group{}, err
 	}
+	if err := guardInput(a, in); err != nil {
+		return Group{}, err
+	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.guard(ctx, tx, a, id); err != nil {
+			return err
+		}
 		if err := s.nameFree(ctx, tx, in.Name, id); err != nil {
 			return err
 		}
@@ -435,9 +461,16 @@ func (s *Store) writeRelations(ctx context.Context, tx *store.Tx, id int64, in I
 	return nil
 }
 
-// Delete removes a group, its memberships and requests; its log stays.
-func (s *Store) Delete(ctx context.Context, id int64) error {
+// Delete removes a group as the site itself (System).
+func (s *Store) Delete(ctx context.Context, id int64) error { return s.DeleteAs(ctx, System, id) }
+
+// DeleteAs removes a group, its memberships and requests; its log stays.
+// Only a superuser deletes a guarded group.
+func (s *Store) DeleteAs(ctx context.Context, a Actor, id int64) error {
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.guard(ctx, tx, a, id); err != nil {
+			return err
+		}
 		// The members' access changes: tell the connectors.
 		if _, err := tx.Exec(ctx, `INSERT INTO access_events (account_id, kind, group_id, state_id, detail, at)
 			SELECT account_id, 'group-removed', group_id, NULL, 'group deleted', $2 FROM group_members WHERE group_id = $1`, id, s.now()); err != nil {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -45,8 +46,8 @@ type Request struct {
 	MainID    int32
 	Kind      string // join or leave
 	At        time.Time
-	// Restricted: only superusers decide it.
-	Restricted bool
+	// Guard: when set, only superusers decide it.
+	Guard access.Guard
 }
 
 // Pending lists the pending requests of the groups an actor manages,
@@ -59,7 +60,8 @@ func (s *Store) Pending(ctx context.Context, a Actor) ([]Request, error) {
 			UNION SELECT mg.group_id FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)`
 		args = append(args, a.AccountID)
 	}
-	rows, err := s.db.Query(ctx, `SELECT r.id, r.group_id, g.name, r.account_id, acc.name, COALESCE(m.id, 0), r.kind, r.created_at, g.restricted
+	rows, err := s.db.Query(ctx, `SELECT r.id, r.group_id, g.name, r.account_id, acc.name, COALESCE(m.id, 0), r.kind, r.created_at, g.restricted,
+			EXISTS (SELECT 1 FROM group_permissions p WHERE p.group_id = g.id), EXISTS (SELECT 1 FROM role_requirements rr WHERE rr.group_id = g.id)
 		FROM group_requests r JOIN groups g ON g.id = r.group_id JOIN accounts acc ON acc.id = r.account_id
 		LEFT JOIN characters m ON m.account_id = acc.id AND m.main
 		WHERE r.status = 'pending' `+where+` ORDER BY r.created_at, r.id`, args...)
@@ -70,9 +72,11 @@ func (s *Store) Pending(ctx context.Context, a Actor) ([]Request, error) {
 	var out []Request
 	for rows.Next() {
 		var r Request
-		if err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At, &r.Restricted); err != nil {
+		var restricted, grants, required bool
+		if err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At, &restricted, &grants, &required); err != nil {
 			return nil, fmt.Errorf("groups: pending: %w", err)
 		}
+		r.Guard = access.GuardOf(restricted, marks(grants), marks(required))
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -110,6 +114,9 @@ func (s *Store) Decide(ctx context.Context, a Actor, requestID int64, accept boo
 		action, status = "accept", "accepted"
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.guard(ctx, tx, a, groupID); err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, `UPDATE group_requests SET status = $2, decided_at = $3, decided_by = $4 WHERE id = $1 AND status = 'pending'`,
 			requestID, status, s.now(), nullID(a.AccountID))
 		if err != nil {
@@ -142,8 +149,18 @@ func (s *Store) Decide(ctx context.Context, a Actor, requestID int64, accept boo
 	return s.after(ctx, accountID)
 }
 
+// marks gives a list that is empty or not, for access.GuardOf from an
+// EXISTS.
+func marks(some bool) []string {
+	if some {
+		return []string{""}
+	}
+	return nil
+}
+
 // mayChange checks an actor may change a group's members: a manager, and
-// a superuser for restricted groups.
+// a superuser for guarded groups (restricted, granting permissions, or
+// required by a role). The change's transaction asks again (Store.guard).
 func (s *Store) mayChange(ctx context.Context, a Actor, groupID int64) (Group, error) {
 	g, err := s.Get(ctx, groupID)
 	if err != nil {
@@ -156,8 +173,8 @@ func (s *Store) mayChange(ctx context.Context, a Actor, groupID int64) (Group, e
 	if !ok {
 		return Group{}, ErrNotManager
 	}
-	if g.Restricted && !a.Superuser {
-		return Group{}, ErrSuperuserOnly
+	if gd := g.Guard(); gd != access.Unguarded && !a.Superuser {
+		return Group{}, &LockedError{Group: g.Name, Guard: gd}
 	}
 	return g, nil
 }
@@ -172,6 +189,9 @@ func (s *Store) Remove(ctx context.Context, a Actor, groupID, accountID int64) e
 		return ErrNotLeavable // the engine would give it back at once
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.guard(ctx, tx, a, groupID); err != nil {
+			return err
+		}
 		return s.leave(ctx, tx, a, accountID, groupID, "removed", "remove")
 	})
 	if err != nil {
@@ -197,6 +217,9 @@ func (s *Store) Add(ctx context.Context, a Actor, groupID, accountID int64) erro
 		return &RefusalError{r}
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.guard(ctx, tx, a, groupID); err != nil {
+			return err
+		}
 		return s.join(ctx, tx, a, accountID, groupID, "join", "accept")
 	})
 	if err != nil {

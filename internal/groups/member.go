@@ -70,7 +70,7 @@ func (s *Store) Hidden(ctx context.Context, a Actor, groupID int64) (Offer, erro
 func (s *Store) offer(cfg *access.Config, facts access.Facts, res access.Result, g Group, pending string, a Actor) Offer {
 	o := Offer{Group: g, Member: slices.Contains(res.Groups, g.ID), Pending: pending}
 	if o.Member {
-		o.Leavable = !g.Automatic() && !g.Default && (!g.Restricted || a.Superuser)
+		o.Leavable = !g.Automatic() && !g.Default && (g.Guard() == access.Unguarded || a.Superuser)
 	} else {
 		o.Refusal = cfg.MayJoin(facts, res, g.ID, a.Superuser)
 		if g.Internal {

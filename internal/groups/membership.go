@@ -35,13 +35,15 @@ var (
 	// ErrRefused wraps an access.Refusal: the account may not join.
 	ErrRefused = errors.New("groups: the account may not be in this group")
 	// ErrPending: a request of the same kind is waiting already.
-	ErrPending       = errors.New("groups: a request is pending already")
-	ErrNotMember     = errors.New("groups: not a member")
-	ErrMember        = errors.New("groups: a member already")
-	ErrNotManager    = errors.New("groups: not a manager of this group")
-	ErrNoRequest     = errors.New("groups: no such pending request")
-	ErrNotLeavable   = errors.New("groups: this group cannot be left: it is automatic, a default group, or restricted")
-	ErrSuperuserOnly = errors.New("groups: only superusers change the members of a restricted group")
+	ErrPending     = errors.New("groups: a request is pending already")
+	ErrNotMember   = errors.New("groups: not a member")
+	ErrMember      = errors.New("groups: a member already")
+	ErrNotManager  = errors.New("groups: not a manager of this group")
+	ErrNoRequest   = errors.New("groups: no such pending request")
+	ErrNotLeavable = errors.New("groups: this group cannot be left: it is automatic, a default group, or restricted")
+	// ErrSuperuserOnly: the group is guarded (access.Guard); a
+	// LockedError says why.
+	ErrSuperuserOnly = errors.New("groups: only superusers change this group")
 )
 
 // RefusalError tells why an account may not join.
@@ -93,6 +95,13 @@ func (s *Store) Join(ctx context.Context, a Actor, groupID int64) (Outcome, erro
 	}
 	out := Requested
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		// The group may have become guarded since the rules were read.
+		if err := s.guard(ctx, tx, a, groupID); err != nil {
+			if gd := GuardOf(err); gd != access.Unguarded {
+				return &RefusalError{gd.Refusal()}
+			}
+			return err
+		}
 		if g.Open {
 			out = Joined
 			return s.join(ctx, tx, a, a.AccountID, groupID, "join", "accept")
@@ -122,7 +131,7 @@ func (s *Store) Leave(ctx context.Context, a Actor, groupID int64) (Outcome, err
 	if !member {
 		return "", ErrNotMember
 	}
-	if g.Automatic() || g.Default || g.Restricted && !a.Superuser {
+	if g.Automatic() || g.Default || g.Guard() != access.Unguarded && !a.Superuser {
 		return "", ErrNotLeavable
 	}
 	values, err := s.settings.Values(ctx)

@@ -200,6 +200,9 @@ func (p *pages) join(w http.ResponseWriter, r *http.Request) {
 		errors.Is(err, ErrNotFound):
 		// Internal groups are not there for members.
 		p.srv.Fail(w, r, http.StatusNotFound, "groups.error.not_found")
+	case errors.As(err, &refused) && refused.Reason.Guarded():
+		// No join button leads here (the page shows why): a forged form.
+		p.srv.Fail(w, r, http.StatusForbidden, "groups.refused", "Group", g.Name, "Reason", p.refusal(r, refused.Reason))
 	case errors.As(err, &refused):
 		p.srv.AddFlash(r, "danger", "groups.refused", "Group", g.Name, "Reason", p.refusal(r, refused.Reason))
 		web.SeeOther(w, r, back(r))
@@ -271,7 +274,8 @@ func (p *pages) cancel(w http.ResponseWriter, r *http.Request) {
 // requestView is a pending request on the management page.
 type requestView struct {
 	Request
-	// MayDecide: restricted groups' requests are for superusers.
+	// MayDecide: guarded groups' requests are for superusers (Guard says
+	// why).
 	MayDecide bool
 }
 
@@ -308,13 +312,9 @@ func (p *pages) manage(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	restricted := map[int64]bool{}
-	for _, g := range managed {
-		restricted[g.ID] = g.Restricted
-	}
 	page := managePage{Groups: managed}
 	for _, req := range pending {
-		page.Requests = append(page.Requests, requestView{Request: req, MayDecide: a.Superuser || !restricted[req.GroupID]})
+		page.Requests = append(page.Requests, requestView{Request: req, MayDecide: a.Superuser || req.Guard == access.Unguarded})
 	}
 	p.srv.Render(w, r, p.pages, "manage.html", http.StatusOK, "groups.manage.title", page)
 }
@@ -352,7 +352,7 @@ func (p *pages) decide(accept bool) http.HandlerFunc {
 		case errors.Is(err, ErrNotManager):
 			p.srv.Fail(w, r, http.StatusForbidden, "groups.error.not_manager")
 		case errors.Is(err, ErrSuperuserOnly):
-			p.srv.Fail(w, r, http.StatusForbidden, "groups.error.superuser_only")
+			p.locked(w, r, err)
 		case errors.As(err, &refused):
 			// The account's state or groups changed since it asked: the
 			// request stays for a rejection.
@@ -405,12 +405,29 @@ func (p *pages) managed(w http.ResponseWriter, r *http.Request) (Group, Actor, b
 	return g, a, true
 }
 
+// locked answers a change of a guarded group refused to a manager who is no
+// superuser, saying why.
+func (p *pages) locked(w http.ResponseWriter, r *http.Request, err error) {
+	p.srv.Fail(w, r, http.StatusForbidden, lockedMessage(GuardOf(err)))
+}
+
+// lockedMessage is the message id saying why only superusers change a
+// group's members: groups.locked.<guard>.
+func lockedMessage(g access.Guard) string {
+	if g == access.Unguarded {
+		g = access.GuardRestricted
+	}
+	return "groups.locked." + string(g)
+}
+
 // membersPage is the data of members.html.
 type membersPage struct {
 	Group   Group
 	Members []Member
-	// Locked: a restricted group, and the viewer no superuser.
+	// Locked: a guarded group, and the viewer no superuser; Note says
+	// why.
 	Locked bool
+	Note   string
 	// Character is what was typed into the add form; Problem why it
 	// was not added.
 	Character string
@@ -432,7 +449,8 @@ func (p *pages) renderMembers(w http.ResponseWriter, r *http.Request, g Group, a
 		return
 	}
 	p.srv.Render(w, r, p.pages, "members.html", status, "groups.members.title", membersPage{
-		Group: g, Members: ms, Locked: g.Restricted && !a.Superuser, Character: typed, Problem: problem,
+		Group: g, Members: ms, Locked: g.Guard() != access.Unguarded && !a.Superuser, Note: lockedMessage(g.Guard()),
+		Character: typed, Problem: problem,
 	})
 }
 
@@ -478,7 +496,7 @@ func (p *pages) addMember(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotManager):
 		p.srv.Fail(w, r, http.StatusForbidden, "groups.error.not_manager")
 	case errors.Is(err, ErrSuperuserOnly):
-		p.srv.Fail(w, r, http.StatusForbidden, "groups.error.superuser_only")
+		p.locked(w, r, err)
 	case errors.Is(err, ErrMember):
 		p.renderMembers(w, r, g, a, http.StatusConflict, typed, p.srv.T(r, "groups.error.already_member", "Name", c.Name))
 	case errors.As(err, &refused):
@@ -526,7 +544,7 @@ func (p *pages) removeMember(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrNotManager):
 		p.srv.Fail(w, r, http.StatusForbidden, "groups.error.not_manager")
 	case errors.Is(err, ErrSuperuserOnly):
-		p.srv.Fail(w, r, http.StatusForbidden, "groups.error.superuser_only")
+		p.locked(w, r, err)
 	case errors.Is(err, ErrNotLeavable):
 		p.srv.Fail(w, r, http.StatusConflict, "groups.error.automatic")
 	case errors.Is(err, ErrNotMember):

@@ -19,8 +19,12 @@ func TestBuiltMessageIDsExist(t *testing.T) {
 	}
 	var ids []string
 	for _, r := range []access.Refusal{access.RefusedUnknown, access.RefusedInternal, access.RefusedAutomatic, access.RefusedRestricted,
-		access.RefusedState, access.RefusedPermission, access.RefusedRequired, access.RefusedForbidden, access.RefusedRules} {
+		access.RefusedGrants, access.RefusedRole, access.RefusedState, access.RefusedPermission, access.RefusedRequired,
+		access.RefusedForbidden, access.RefusedRules} {
 		ids = append(ids, "groups.refusal."+string(r))
+	}
+	for _, g := range access.Guards {
+		ids = append(ids, "groups.locked."+string(g), "admin.groups.locked."+string(g), "admin.groups.error."+string(g))
 	}
 	for _, k := range []string{"join", "leave", "removed"} {
 		ids = append(ids, "groups.kind."+k)
@@ -283,7 +287,12 @@ func TestRefusalsShowTheirReason(t *testing.T) {
 			if !strings.Contains(markup, `data-refusal="`+c.reason+`"`) || !strings.Contains(markup, c.text) || strings.Contains(markup, `id="join-`) {
 				t.Errorf("%s: the refusal %s is not shown:\n%s", c.g.Name, c.reason, markup)
 			}
-			act(t, m, path(c.g, "/join"), nil, 200, "You cannot join "+c.g.Name+": "+c.text)
+			// A guarded group's refusal is a 403: no button leads there.
+			status := 200
+			if c.reason == "restricted" {
+				status = 403
+			}
+			act(t, m, path(c.g, "/join"), nil, status, "You cannot join "+c.g.Name+": "+c.text)
 			if e.isMember(m, c.g) {
 				t.Errorf("%s: joined despite the refusal", c.g.Name)
 			}
@@ -389,7 +398,7 @@ func TestManagementIsForManagers(t *testing.T) {
 
 		// A restricted group's members are changed by superusers only.
 		members := get(t, boss, path(locked, "/members"), 200)
-		if !strings.Contains(members, `id="restricted-note"`) || strings.Contains(members, `id="remove-`) || strings.Contains(members, `id="add-member"`) {
+		if !strings.Contains(members, `id="locked-note" data-guard="restricted"`) || strings.Contains(members, `id="remove-`) || strings.Contains(members, `id="add-member"`) {
 			t.Errorf("a restricted group's members page offers changes:\n%s", excerpt(members))
 		}
 		act(t, boss, path(locked, "/members/", strconv.FormatInt(m.account, 10), "/remove"), nil, 403, "only superusers")

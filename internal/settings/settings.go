@@ -42,6 +42,10 @@ type Definition struct {
 	Min, Max int
 	MaxLen   int
 	Choices  []string
+	// Validate checks what the kind cannot: the value in its stored form
+	// (a list of EVE ids, say). Its error says what is wrong, in words a
+	// settings page shows.
+	Validate func(v string) error
 }
 
 // WithDefault gives a copy with another default, for defaults that come
@@ -53,6 +57,18 @@ var ErrInvalid = errors.New("settings: invalid value")
 
 // Check validates a value for d and gives it in its stored form.
 func (d Definition) Check(v string) (string, error) {
+	out, err := d.checkKind(v)
+	if err != nil || d.Validate == nil {
+		return out, err
+	}
+	if err := d.Validate(out); err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, d.Name, err)
+	}
+	return out, nil
+}
+
+// checkKind validates a value for d's kind.
+func (d Definition) checkKind(v string) (string, error) {
 	switch d.Kind {
 	case KindBool:
 		// A form's checkbox sends "on" when ticked and nothing otherwise.
@@ -186,6 +202,23 @@ func (r *Registry) Lookup(name string) (Definition, bool) {
 type Values struct {
 	reg *Registry
 	m   map[string]string
+	// bad are the stored values that fail their check (stored by an older
+	// version, or written to the database by hand), by name.
+	bad map[string]stored
+}
+
+type stored struct {
+	value string
+	err   error
+}
+
+// Problem tells whether the value stored for d fails its check: err says
+// why, and value is what is stored. String then gives the default, which
+// a feature for which "empty" means "everything" must not take for the
+// admin's choice.
+func (v Values) Problem(d Definition) (value string, err error) {
+	b := v.bad[d.Name]
+	return b.value, b.err
 }
 
 // String gives d's value as stored, else its default as registered (which
@@ -218,9 +251,10 @@ type Store struct {
 	now func() time.Time
 	ttl time.Duration
 
-	mu     sync.Mutex
-	cached *Values
-	until  time.Time
+	mu       sync.Mutex
+	cached   *Values
+	until    time.Time
+	watchers []watcher
 }
 
 // NewStore makes a Store; now nil means time.Now, ttl 0 means DefaultTTL.
@@ -247,12 +281,19 @@ func (s *Store) Values(ctx context.Context) (Values, error) {
 		return v, nil
 	}
 	s.mu.Unlock()
+	return s.Current(ctx)
+}
+
+// Current reads the values from the database now, whatever the cache
+// holds, and renews the cache: for work that must see a change another
+// process saved a moment ago (the recomputation a change queues).
+func (s *Store) Current(ctx context.Context) (Values, error) {
 	rows, err := s.db.Query(ctx, `SELECT name, value FROM settings`)
 	if err != nil {
 		return Values{}, fmt.Errorf("settings: read: %w", err)
 	}
 	defer rows.Close()
-	m := map[string]string{}
+	m, bad := map[string]string{}, map[string]stored{}
 	for rows.Next() {
 		var name, value string
 		if err := rows.Scan(&name, &value); err != nil {
@@ -260,20 +301,64 @@ func (s *Store) Values(ctx context.Context) (Values, error) {
 		}
 		if d, ok := s.reg.Lookup(name); ok {
 			// A value stored by an older version that no longer passes
-			// the check falls back to the default rather than break pages.
+			// the check falls back to the default rather than break pages;
+			// Problem tells it.
 			if checked, err := d.Check(value); err == nil {
 				m[name] = checked
+			} else {
+				bad[name] = stored{value: value, err: err}
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return Values{}, fmt.Errorf("settings: read: %w", err)
 	}
-	v := Values{reg: s.reg, m: m}
+	v := Values{reg: s.reg, m: m, bad: bad}
 	s.mu.Lock()
 	s.cached, s.until = &v, s.now().Add(s.ttl)
 	s.mu.Unlock()
 	return v, nil
+}
+
+// OnChange has fn called in the transaction of every Set that changes the
+// value of one of the definitions (a value stored that differs from the one
+// before, the default counting for none): a feature queues the work the
+// change needs in the same transaction, so it is neither lost nor done
+// twice.
+func (s *Store) OnChange(defs []Definition, fn func(ctx context.Context, tx *store.Tx) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.watchers = append(s.watchers, watcher{defs: defs, fn: fn})
+}
+
+type watcher struct {
+	defs []Definition
+	fn   func(ctx context.Context, tx *store.Tx) error
+}
+
+// changed reports whether Set changes the stored value of one of defs.
+func (s *Store) changed(ctx context.Context, tx *store.Tx, defs []Definition, checked map[string]string) (bool, error) {
+	for _, d := range defs {
+		v, ok := checked[d.Name]
+		if !ok {
+			continue
+		}
+		var was string
+		err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE name = $1`, d.Name).Scan(&was)
+		switch {
+		case errors.Is(err, store.ErrNoRows):
+			was = d.Default
+			if rd, ok := s.reg.Lookup(d.Name); ok {
+				was = rd.Default
+			}
+		case err != nil:
+			return false, fmt.Errorf("settings: read %s: %w", d.Name, err)
+		}
+		if was != v {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Set validates and stores several values at once: all of them or, when one
@@ -298,11 +383,30 @@ func (s *Store) Set(ctx context.Context, changes map[string]string) error {
 		return errors.Join(problems...)
 	}
 	now := s.now()
+	s.mu.Lock()
+	watchers := slices.Clone(s.watchers)
+	s.mu.Unlock()
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		// Which watchers the change concerns, before it is written.
+		var call []watcher
+		for _, w := range watchers {
+			yes, err := s.changed(ctx, tx, w.defs, checked)
+			if err != nil {
+				return err
+			}
+			if yes {
+				call = append(call, w)
+			}
+		}
 		for name, v := range checked {
 			if _, err := tx.Exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)
 				ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, name, v, now); err != nil {
 				return fmt.Errorf("settings: write %s: %w", name, err)
+			}
+		}
+		for _, w := range call {
+			if err := w.fn(ctx, tx); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -58,16 +58,23 @@ type settingsPage struct {
 	Problems []string
 }
 
-func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, problems []string) {
+func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, refused []string) {
 	values, err := p.st.Values(r.Context())
 	if err != nil {
 		p.srv.Internal(w, r, err)
 		return
 	}
 	var data settingsPage
-	data.Problems = problems
+	data.Problems = refused
 	for _, d := range p.st.Registry().Definitions() {
 		f := Field{Definition: d, Value: values.String(d)}
+		if stored, err := values.Problem(d); err != nil {
+			// Shown as stored, to be corrected: the default the features
+			// use meanwhile may mean something else ("no list": all).
+			f.Value = stored
+			data.Problems = append(data.Problems, p.srv.T(r, "settings.error.stored_invalid", "Name", d.Name,
+				"Problem", strings.Join(problems(err), " ")))
+		}
 		if v, ok := submitted[d.Name]; ok {
 			f.Value = v
 		}
