@@ -147,7 +147,7 @@ func startConformanceSite(t *testing.T, d config.Dialect) *conformanceSite {
 		}
 	}
 
-	as := apps.NewStore(site.DB, nil)
+	as := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	for _, app := range []struct {
 		auth *string
 		in   apps.Input
