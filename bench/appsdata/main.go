@@ -7,7 +7,7 @@
 // role app-groups that sees every other group. It prints the app's
 // Authorization header and the range of character ids.
 //
-//	KEEPSTAR_DATABASE_URL=sqlite:/tmp/k.db go run ./bench/appsdata -accounts 100000
+//	KEEPSTAR_DATABASE_URL=sqlite:/tmp/k.db KEEPSTAR_SECRET_KEY=... go run ./bench/appsdata -accounts 100000
 package main
 
 import (
@@ -104,7 +104,9 @@ func run(ctx context.Context, accounts int) error {
 	for g := 0; g < groupCount; g += 2 {
 		seen = append(seen, int64(firstGroup+g))
 	}
-	as := apps.NewStore(db, nil)
+	// The app's secret is hashed under the site's key: the one bench/apps.sh
+	// exports for the site it serves.
+	as := apps.NewStore(db, []byte(os.Getenv("KEEPSTAR_SECRET_KEY")), nil)
 	app, err := as.Create(ctx, apps.Input{Name: "Benchmark", Roles: []string{apps.RoleApp, apps.RoleGroups}, Groups: seen})
 	if err != nil {
 		return err

@@ -17,7 +17,7 @@ import (
 // app's secret. internal/apps proves app admins and managers of other apps.
 func appsPagesRows(t *testing.T, e *matrixEnv) map[string][]check {
 	ctx := context.Background()
-	st := apps.NewStore(e.site.DB, nil)
+	st := apps.NewStore(e.site.DB, e.site.Config.SecretKey, nil)
 	newApp := func(in apps.Input) string {
 		a, err := st.Create(ctx, in)
 		if err != nil {

@@ -133,7 +133,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p.permissions = access.NewCatalogue(access.Permissions)
 	p.recomputer = access.NewRecomputer(db, p.settings, nil)
 	access.WatchSettings(p.settings, p.queue)
-	p.apps = apps.NewStore(db, nil)
+	p.apps = apps.NewStore(db, cfg.SecretKey, nil)
 	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
 		Notifier: p.notifications, Settings: p.settings, Checks: []groups.Check{p.apps.CheckGroup}})
 	p.states = states.New(db, p.queue, p.permissions, nil)
@@ -212,7 +212,8 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 		return nil, fmt.Errorf("permissions: %w", err)
 	}
 	appsDeps := apps.APIDeps{DB: p.db, Apps: p.apps, Logger: logger, Requests: p.appRequests, Settings: p.settings,
-		RateLimits: p.appRateLimits, RateLimited: p.rateLimited, ESI: p.esi, TokenRows: p.tokens}
+		RateLimits: p.appRateLimits, RateLimited: p.rateLimited, ESI: p.esi, TokenRows: p.tokens,
+		AuthFailures: ratelimit.Limit{Max: int64(cfg.AppAuthFailuresMax), Window: cfg.AppAuthFailuresWindow}}
 	if p.tokenSource != nil {
 		appsDeps.Tokens = p.tokenSource
 	}

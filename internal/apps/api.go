@@ -22,6 +22,7 @@ type API struct {
 	logger   *slog.Logger
 	requests *RequestCounts
 	limit    *appLimit
+	failures *failedAuths
 	// The ESI operations' (esi.go, proxy.go).
 	esi       ESIRelay
 	tokens    AccessTokens
@@ -40,6 +41,9 @@ type APIDeps struct {
 	Settings    *settings.Store
 	RateLimits  ratelimit.Counter
 	RateLimited *ratelimit.Metrics
+	// AuthFailures is the failed authentications allowed per client
+	// address (authlimit.go); zero allows any number.
+	AuthFailures ratelimit.Limit
 	// ESI, Tokens and TokenRows serve the ESI operations; Tokens is nil
 	// without an EVE application.
 	ESI       ESIRelay
@@ -49,8 +53,9 @@ type APIDeps struct {
 
 // NewAPI makes the API.
 func NewAPI(d APIDeps) *API {
-	api := &API{db: d.DB, auth: NewAuthenticator(d.DB, d.Apps), logger: d.Logger, requests: d.Requests,
-		limit: &appLimit{settings: d.Settings, counter: d.RateLimits, metrics: d.RateLimited, logger: d.Logger, now: time.Now}}
+	api := &API{db: d.DB, auth: NewAuthenticator(d.DB, d.Apps, d.Logger), logger: d.Logger, requests: d.Requests,
+		limit:    &appLimit{settings: d.Settings, counter: d.RateLimits, metrics: d.RateLimited, logger: d.Logger, now: time.Now},
+		failures: newFailedAuths(d.AuthFailures, d.RateLimited, d.Logger)}
 	api.esi, api.tokens, api.tokenRows = d.ESI, d.Tokens, d.TokenRows
 	return api
 }
@@ -61,12 +66,20 @@ type appHandler func(w http.ResponseWriter, r *http.Request, app *App)
 
 // handle mounts one operation. A request without a valid secret is refused
 // with 401, one by an app without the role with 403, each with Neucore's
-// empty body.
+// empty body; one from a client address that failed too often lately with
+// 429, before anything is read.
 func (api *API) handle(srv *web.Server, pattern, role string, h appHandler) {
 	srv.HandleAPI(pattern, web.Apps(role), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var client string
+		if api.failures != nil {
+			if client = srv.ClientKey(r); api.failures.refuse(w, r, client) {
+				return
+			}
+		}
 		app, err := api.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
 		switch {
 		case errors.Is(err, ErrUnauthenticated):
+			api.failures.failed(r, client)
 			w.Header().Set("WWW-Authenticate", `Bearer realm="Keepstar Application API"`)
 			web.WriteReason(w, http.StatusUnauthorized, "")
 			return

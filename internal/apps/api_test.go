@@ -42,6 +42,9 @@ func request(t testing.TB, method, url, auth, body string, headers ...string) (*
 	return res, sitetest.Body(t, res)
 }
 
+// testKey is a secret key for stores of tests without a site.
+var testKey = []byte("apps-test-secret-key-0123456789abcdef")
+
 func bearer(id int64, secret string) string {
 	return "Bearer " + base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d:%s", id, secret))
 }
@@ -60,7 +63,7 @@ func TestShowAndAuthentication(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			st := apps.NewStore(site.DB, nil)
+			st := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 			app, err := st.Create(ctx, apps.Input{Name: "Killboard", Roles: []string{apps.RoleApp, apps.RoleGroups},
 				Groups: []int64{seen.ID}, EveLogins: []string{"core.default"}})
 			if err != nil {
@@ -142,7 +145,7 @@ func TestShowAndAuthentication(t *testing.T) {
 func TestStoreRefusesBadInput(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := apps.NewStore(db, nil)
+		st := apps.NewStore(db, testKey, nil)
 		for name, in := range map[string]apps.Input{
 			"empty name":      {Name: "  "},
 			"long name":       {Name: strings.Repeat("x", 256)},
@@ -193,7 +196,7 @@ func TestGroupsAppsSeeKeepNeucoresNames(t *testing.T) {
 
 func testGroupsAppsSee(t *testing.T, site *sitetest.Site) {
 	ctx := context.Background()
-	st := apps.NewStore(site.DB, nil)
+	st := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	gs := groups.New(site.DB, groups.Options{Queue: site.Queue(), Checks: []groups.Check{st.CheckGroup}})
 	free, err := gs.Create(ctx, groups.Input{Name: "Fleet Commanders"})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -78,14 +79,25 @@ func (a *App) MayUse(login string) bool {
 type Store struct {
 	db  *store.DB
 	now func() time.Time
+	// mac hashes the apps' secrets; nil (macErr says why) when the Store
+	// was made without a usable secret key, which only tests do.
+	mac    *secrets.MAC
+	macErr error
 }
 
-// NewStore makes a Store; now nil means time.Now.
-func NewStore(db *store.DB, now func() time.Time) *Store {
+// NewStore makes a Store whose apps' secrets are hashed under a key
+// derived from secretKey (the configured KEEPSTAR_SECRET_KEY); now nil
+// means time.Now. Without a usable key the Store reads and changes apps
+// but makes and checks no secret (ErrNoSecretKey).
+func NewStore(db *store.DB, secretKey []byte, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	s := &Store{db: db, now: now}
+	if s.mac, s.macErr = secrets.NewMAC(secretKey, SecretPurpose); s.macErr != nil {
+		s.macErr = fmt.Errorf("%w: %w", ErrNoSecretKey, s.macErr)
+	}
+	return s
 }
 
 // Input is what an app admin sets of an app.
@@ -257,7 +269,10 @@ func (s *Store) Delete(ctx context.Context, id int64) error {
 // ever seen, since only its hash is stored. The old secret stops working
 // at once, in every process.
 func (s *Store) NewSecret(ctx context.Context, id int64) (string, error) {
-	secret, hash, err := newSecret()
+	if s.mac == nil {
+		return "", s.macErr
+	}
+	secret, hash, err := newSecret(s.mac, id)
 	if err != nil {
 		return "", err
 	}
@@ -269,6 +284,21 @@ func (s *Store) NewSecret(ctx context.Context, id int64) (string, error) {
 		return "", fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	return secret, nil
+}
+
+// upgradeSecret replaces app id's legacy argon2id hash, which secret was
+// just checked against, by the secret's HMAC. Only that same hash is
+// replaced: a new secret made meanwhile stays. The version does not
+// change, since the app and its secret do not.
+func (s *Store) upgradeSecret(ctx context.Context, id int64, secret, argon2Hash string) error {
+	if s.mac == nil {
+		return s.macErr
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE apps SET secret_hash = $3 WHERE id = $1 AND secret_hash = $2`,
+		id, argon2Hash, hashSecret(s.mac, id, secret)); err != nil {
+		return fmt.Errorf("apps: upgrade the secret hash of %d: %w", id, err)
+	}
+	return nil
 }
 
 // Get reads an app; ErrNotFound when there is none.

@@ -2,11 +2,10 @@ package apps
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -19,31 +18,33 @@ import (
 // secret.
 var ErrUnauthenticated = errors.New("apps: no app with that secret")
 
-// Authenticator finds the app of a request. Checking an argon2id hash costs
-// tens of milliseconds, too much for every request of a busy app, so a
-// secret once checked is remembered (as its SHA-256) with the app's version:
-// every request still reads the version, one indexed row, so a new secret
-// or any change of the app counts at once, in every process.
+// Authenticator finds the app of a request. Every request reads the app's
+// version and secret hash, one indexed row, and checks the secret against
+// the hash: an HMAC, a microsecond, wrong secrets included, with nothing
+// shared to wait for. So a new secret or any change of the app counts at
+// once, in every process. The app itself, with its roles and relations, is
+// remembered by version, since reading it takes a query per relation.
 type Authenticator struct {
-	db    *store.DB
-	store *Store
+	db     *store.DB
+	store  *Store
+	logger *slog.Logger
 
 	mu    sync.Mutex
 	known map[int64]checked
-	// hashing bounds the argon2id checks running at once, so that a flood
-	// of wrong secrets costs a few cores' worth of time, not the server.
+	// hashing bounds the argon2id checks of legacy hashes running at once,
+	// so that a flood of wrong secrets for such an app costs a few cores'
+	// worth of time, not the server. HMACs never wait for it.
 	hashing chan struct{}
 }
 
 type checked struct {
 	version int64
-	secret  [sha256.Size]byte
 	app     *App
 }
 
 // NewAuthenticator makes an Authenticator over the apps of st.
-func NewAuthenticator(db *store.DB, st *Store) *Authenticator {
-	return &Authenticator{db: db, store: st, known: map[int64]checked{}, hashing: make(chan struct{}, 2)}
+func NewAuthenticator(db *store.DB, st *Store, logger *slog.Logger) *Authenticator {
+	return &Authenticator{db: db, store: st, logger: logger, known: map[int64]checked{}, hashing: make(chan struct{}, 2)}
 }
 
 // bearer is Neucore's reading of the Authorization header.
@@ -78,18 +79,18 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*App, 
 	if err != nil {
 		return nil, fmt.Errorf("apps: authenticate: %w", err)
 	}
-	if hash == "" {
-		return nil, fmt.Errorf("%w: app %d has no secret", ErrUnauthenticated, id)
+	if err := a.check(ctx, id, secret, hash); err != nil {
+		return nil, err
 	}
-	sum := sha256.Sum256([]byte(secret))
 	a.mu.Lock()
 	c, ok := a.known[id]
 	a.mu.Unlock()
-	if ok && c.version == version && subtle.ConstantTimeCompare(c.secret[:], sum[:]) == 1 {
+	if ok && c.version == version {
 		return c.app, nil
 	}
 
-	// Not known: the whole app, with the hash of that same version.
+	// Not known: the whole app. Changed since the row above was read, it
+	// may have another secret: the secret must match that version's hash.
 	app, err := a.store.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {
 		return nil, fmt.Errorf("%w: app %d", ErrUnauthenticated, id)
@@ -97,21 +98,54 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*App, 
 	if err != nil {
 		return nil, err
 	}
+	if app.Version != version {
+		if err := a.check(ctx, id, secret, app.secretHash); err != nil {
+			return nil, err
+		}
+	}
+	a.mu.Lock()
+	a.known[id] = checked{version: app.Version, app: &app}
+	a.mu.Unlock()
+	return &app, nil
+}
+
+// check tells whether secret is app id's under its stored hash: nil when
+// it is, ErrUnauthenticated when not. A legacy argon2id hash waits for one
+// of the argon2id slots, and once the secret proves right it is replaced
+// by the secret's HMAC, so that it is checked slowly only once.
+func (a *Authenticator) check(ctx context.Context, id int64, secret, hash string) error {
+	if hash == "" {
+		return fmt.Errorf("%w: app %d has no secret", ErrUnauthenticated, id)
+	}
+	if isHMAC(hash) {
+		if a.store.mac == nil {
+			return a.store.macErr
+		}
+		match, err := verifyHMAC(a.store.mac, id, secret, hash)
+		if err != nil {
+			return fmt.Errorf("apps: app %d: %w", id, err)
+		}
+		if !match {
+			return fmt.Errorf("%w: app %d", ErrUnauthenticated, id)
+		}
+		return nil
+	}
 	select {
 	case a.hashing <- struct{}{}:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	}
-	match, err := verifySecret(secret, app.secretHash)
+	match, err := verifyArgon2(secret, hash)
 	<-a.hashing
 	if err != nil {
-		return nil, fmt.Errorf("apps: app %d: %w", id, err)
+		return fmt.Errorf("apps: app %d: %w", id, err)
 	}
 	if !match {
-		return nil, fmt.Errorf("%w: app %d", ErrUnauthenticated, id)
+		return fmt.Errorf("%w: app %d", ErrUnauthenticated, id)
 	}
-	a.mu.Lock()
-	a.known[id] = checked{version: app.Version, secret: sum, app: &app}
-	a.mu.Unlock()
-	return &app, nil
+	if err := a.store.upgradeSecret(ctx, id, secret, hash); err != nil {
+		// The secret is right all the same; the next request tries again.
+		a.logger.WarnContext(ctx, "app secret not upgraded to HMAC", "app_id", id, "error", err)
+	}
+	return nil
 }

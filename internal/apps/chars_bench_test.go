@@ -49,7 +49,7 @@ func BenchmarkCharacterBulk(b *testing.B) {
 			if len(ids) < n {
 				b.Fatalf("only %d characters logged in", len(ids))
 			}
-			st := apps.NewStore(site.DB, nil)
+			st := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 			app, err := st.Create(ctx, apps.Input{Name: "bench", Roles: []string{apps.RoleChars}})
 			if err != nil {
 				b.Fatal(err)

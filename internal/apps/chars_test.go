@@ -161,7 +161,7 @@ func startCharsSite(t *testing.T, d config.Dialect) *charsSite {
 		t.Fatal(err)
 	}
 
-	st2 := apps.NewStore(site.DB, nil)
+	st2 := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	for _, a := range []struct {
 		auth  *string
 		roles []string

@@ -63,7 +63,9 @@ var fleetScopes = []string{"esi-characters.read_titles.v1", "esi-mail.send_mail.
 func startConformanceSite(t *testing.T, d config.Dialect) *conformanceSite {
 	t.Helper()
 	ctx := context.Background()
-	site := sitetest.Start(t, sitetest.Options{Dialect: d})
+	// The client calls every operation without a secret, from one
+	// address: more 401s than the failed authentications allowed.
+	site := sitetest.Start(t, sitetest.Options{Dialect: d, Env: map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"}})
 	st := settings.NewStore(site.DB, settings.NewRegistry(accounts.Settings, access.Settings, groups.Settings), nil, 0)
 	if err := st.Set(ctx, map[string]string{"accounts.allow_character_deletion": "true",
 		"groups.deactivation": "true", "groups.deactivation_delay_hours": "24"}); err != nil {
@@ -147,7 +149,7 @@ func startConformanceSite(t *testing.T, d config.Dialect) *conformanceSite {
 		}
 	}
 
-	as := apps.NewStore(site.DB, nil)
+	as := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	for _, app := range []struct {
 		auth *string
 		in   apps.Input

@@ -79,7 +79,7 @@ func startESISite(t *testing.T, d config.Dialect) *esiSite {
 func (s *esiSite) app(t *testing.T, roles []string, eveLogins ...string) string {
 	t.Helper()
 	ctx := context.Background()
-	st := apps.NewStore(s.DB, nil)
+	st := apps.NewStore(s.DB, s.Config.SecretKey, nil)
 	a, err := st.Create(ctx, apps.Input{Name: "ESI " + strings.Join(roles, " "), Roles: roles, EveLogins: eveLogins})
 	if err != nil {
 		t.Fatal(err)

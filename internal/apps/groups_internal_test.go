@@ -47,7 +47,7 @@ func TestGroupsStatements(t *testing.T) {
 				exec(`INSERT INTO group_members (account_id, group_id, since) VALUES ($1, $2, $3)`, a, 100+g, now)
 			}
 		}
-		st := NewStore(db, nil)
+		st := NewStore(db, []byte("apps-test-secret-key-0123456789abcdef"), nil)
 		app, err := st.Create(ctx, Input{Name: "Bot", Roles: []string{RoleGroups}, Groups: seen})
 		if err != nil {
 			t.Fatal(err)

@@ -175,7 +175,7 @@ func startGroupsSite(t *testing.T, site *sitetest.Site) *groupsSite {
 		t.Fatalf("A in Hidden: %d %v", n, err)
 	}
 
-	as := apps.NewStore(site.DB, nil)
+	as := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	app, err := as.Create(ctx, apps.Input{Name: "Discord bot", Roles: []string{apps.RoleApp, apps.RoleGroups},
 		Groups: []int64{s.alpha.ID, s.beta.ID, s.gamma.ID, s.delta.ID}})
 	if err != nil {

@@ -67,18 +67,25 @@ type secretPage struct {
 // the manager ticks a box saying so first.
 func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	a, ok := p.load(w, r)
+	// The role opened the route; the app's own managers decide, before
+	// the app is read: to anyone else an app they do not manage is one
+	// that does not exist, so its name or existence is not learnt here.
+	id, ok := appID(r)
 	if !ok {
+		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
 		return
 	}
-	// The role opened the route; the app's own managers decide.
-	manages, err := p.st.IsManager(ctx, a.ID, web.ViewerFrom(ctx).AccountID)
+	manages, err := p.st.IsManager(ctx, id, web.ViewerFrom(ctx).AccountID)
 	if err != nil {
 		p.srv.Internal(w, r, err)
 		return
 	}
 	if !manages {
-		p.srv.Fail(w, r, http.StatusForbidden, "apps.managed.error.not_manager", "Name", a.Name)
+		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		return
+	}
+	a, ok := p.load(w, r)
+	if !ok {
 		return
 	}
 	if err := r.ParseForm(); err != nil {

@@ -46,7 +46,7 @@ func BenchmarkESIProxyCached(b *testing.B) {
 				site.NewBrowser(b).LogIn(b, id)
 				chars = append(chars, id)
 			}
-			st := apps.NewStore(site.DB, nil)
+			st := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 			app, err := st.Create(ctx, apps.Input{Name: "bench", Roles: []string{apps.RoleESIProxy, apps.RoleESIToken}, EveLogins: []string{logins.Default}})
 			if err != nil {
 				b.Fatal(err)

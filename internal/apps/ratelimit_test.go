@@ -24,7 +24,7 @@ import (
 func newApp(t *testing.T, site *sitetest.Site, name string) (int64, string) {
 	t.Helper()
 	ctx := context.Background()
-	st := apps.NewStore(site.DB, nil)
+	st := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	a, err := st.Create(ctx, apps.Input{Name: name, Roles: []string{apps.RoleApp}})
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestRequestStatistics(t *testing.T) {
 func TestRequestCountsFlush(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		st := apps.NewStore(db, nil)
+		st := apps.NewStore(db, testKey, nil)
 		a, err := st.Create(ctx, apps.Input{Name: "A"})
 		if err != nil {
 			t.Fatal(err)

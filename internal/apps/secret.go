@@ -7,46 +7,75 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/keepstar/keepstar/internal/secrets"
 )
 
-// argon2id parameters of new secrets: OWASP's recommended minimum (19 MiB,
-// two passes, one lane). A check costs tens of milliseconds, which is why
-// the authenticator remembers a secret it has checked (auth.go).
+// An app secret is 256 random bits: nobody guesses it, so its hash needs no
+// slowness against guessing, only a key, so that a copy of the database
+// alone checks no guess. It is stored as HMAC-SHA256 under a key derived
+// from KEEPSTAR_SECRET_KEY, which costs a microsecond to check, a wrong
+// secret included (docs/decisions/0020-app-secrets-hmac.md). Secrets made
+// before were hashed with argon2id (a PHC string); they still work, and
+// the first request that proves one stores its HMAC instead.
 const (
-	argonMemory  = 19 * 1024
-	argonTime    = 2
-	argonThreads = 1
-	argonKeyLen  = 32
-	argonSaltLen = 16
+	// hmacPrefix begins a stored HMAC: "$hmac-sha256$" and the sum in
+	// unpadded standard base64. An argon2id hash begins "$argon2id$".
+	hmacPrefix = "$hmac-sha256$"
+	// SecretPurpose is what the HMAC's key is derived for.
+	SecretPurpose = "app secrets"
 )
+
+// ErrNoSecretKey is returned by a Store made without a usable secret key
+// when it would make or check a secret.
+var ErrNoSecretKey = errors.New("apps: no secret key to hash app secrets with")
+
+// macMessage is what the HMAC of an app's secret is taken of: the app's id
+// with its secret, as the bearer token holds them, so that a hash copied
+// to another app's row does not let that app's requests in.
+func macMessage(id int64, secret string) string {
+	return strconv.FormatInt(id, 10) + ":" + secret
+}
+
+// hashSecret gives the stored form of an app's secret.
+func hashSecret(mac *secrets.MAC, id int64, secret string) string {
+	sum := mac.Sum(macMessage(id, secret))
+	return hmacPrefix + base64.RawStdEncoding.EncodeToString(sum[:])
+}
 
 // newSecret makes an app secret (64 hexadecimal characters, as Neucore's)
-// and its hash in the PHC string format of argon2id.
-func newSecret() (secret, hash string, err error) {
+// and its stored HMAC.
+func newSecret(mac *secrets.MAC, id int64) (secret, hash string, err error) {
 	b := make([]byte, secretByteCount)
 	if _, err := rand.Read(b); err != nil {
 		return "", "", fmt.Errorf("apps: new secret: %w", err)
 	}
 	secret = hex.EncodeToString(b)
-	salt := make([]byte, argonSaltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", "", fmt.Errorf("apps: new secret: %w", err)
-	}
-	key := argon2.IDKey([]byte(secret), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	hash = fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
-	return secret, hash, nil
+	return secret, hashSecret(mac, id, secret), nil
 }
 
-var errBadHash = errors.New("apps: not an argon2id hash")
+// isHMAC reports whether a stored hash is an HMAC (else it is a legacy
+// argon2id hash, or none).
+func isHMAC(hash string) bool { return strings.HasPrefix(hash, hmacPrefix) }
 
-// verifySecret reports whether secret matches an argon2id hash in the PHC
-// format, with the parameters the hash names (so that stronger parameters
-// later do not break the secrets made before).
-func verifySecret(secret, hash string) (bool, error) {
+var errBadHash = errors.New("apps: not a hash of an app secret")
+
+// verifyHMAC reports whether secret is app id's secret under a stored HMAC.
+func verifyHMAC(mac *secrets.MAC, id int64, secret, hash string) (bool, error) {
+	sum, err := base64.RawStdEncoding.DecodeString(strings.TrimPrefix(hash, hmacPrefix))
+	if err != nil || len(sum) != secrets.MACSize {
+		return false, errBadHash
+	}
+	return mac.Verify(macMessage(id, secret), sum), nil
+}
+
+// verifyArgon2 reports whether secret matches a legacy argon2id hash in
+// the PHC format, with the parameters the hash names.
+func verifyArgon2(secret, hash string) (bool, error) {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errBadHash

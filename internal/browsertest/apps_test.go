@@ -74,7 +74,7 @@ func testApps(t *testing.T, exe string, vp viewport) {
 		t.Fatal(err)
 	}
 	site.RunJob(t, access.RecomputeArgs{Force: true})
-	store := apps.NewStore(site.DB, nil)
+	store := apps.NewStore(site.DB, site.Config.SecretKey, nil)
 	myApps := `#site-nav a.nav-link[href="/apps"]`
 
 	// 1. The admin creates Killboard from the administration menu.

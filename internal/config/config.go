@@ -55,6 +55,11 @@ type Config struct {
 	// client address; 0 is no limit.
 	RateLimitIPMax    int
 	RateLimitIPWindow time.Duration
+	// AppAuthFailuresMax failed authentications of the Application API per
+	// AppAuthFailuresWindow are allowed from one client address; 0 is no
+	// limit.
+	AppAuthFailuresMax    int
+	AppAuthFailuresWindow time.Duration
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For tells
 	// the client's address; no other's is believed.
 	TrustedProxies []netip.Prefix
@@ -514,8 +519,20 @@ var Settings = []Setting{
 			c.RateLimitIPWindow, err = durationIn(v, time.Second, 24*time.Hour)
 			return err
 		}},
+	{Name: "KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES", Default: "20",
+		Doc: "Failed authentications of the Application API (a wrong, unknown or malformed app secret) one client address may make in each window of KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES_WINDOW; beyond them its Application API requests are refused with 429 and Retry-After until the window ends, before any database read or hash (a right secret from that address included). Successful requests are not counted. 0 turns the limit off. Counted in each process's memory, by client address as the per-address limit reads it (KEEPSTAR_TRUSTED_PROXIES); IPv6 addresses count by /64.",
+		apply: func(c *Config, v string) (err error) {
+			c.AppAuthFailuresMax, err = intIn(v, 0, 1_000_000_000)
+			return err
+		}},
+	{Name: "KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES_WINDOW", Default: "1m",
+		Doc: "Length of the window of KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES (Go duration, 1s to 24h). A window begins with an address's first failure.",
+		apply: func(c *Config, v string) (err error) {
+			c.AppAuthFailuresWindow, err = durationIn(v, time.Second, 24*time.Hour)
+			return err
+		}},
 	{Name: "KEEPSTAR_TRUSTED_PROXIES",
-		Doc: "Reverse proxies whose X-Forwarded-For header names the client, for the per-address rate limit: comma-separated addresses or CIDR prefixes, e.g. `127.0.0.1,10.0.0.0/8`. A request from anywhere else counts against its own address, whatever the header says. Empty: no proxy is trusted.",
+		Doc: "Reverse proxies whose X-Forwarded-For header names the client, for the per-address rate limits: comma-separated addresses or CIDR prefixes, e.g. `127.0.0.1,10.0.0.0/8`. A request from anywhere else counts against its own address, whatever the header says. Empty: no proxy is trusted.",
 		apply: func(c *Config, v string) (err error) {
 			c.TrustedProxies, err = parsePrefixes(v)
 			return err

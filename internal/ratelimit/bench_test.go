@@ -2,6 +2,7 @@ package ratelimit_test
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -37,5 +38,37 @@ func BenchmarkHit(b *testing.B) {
 			b.Fatal(err)
 		}
 		run(b, ratelimit.NewShared(db))
+	})
+}
+
+// BenchmarkMemoryNewKeys counts one request of a new key per operation (a
+// wide flood, each address once): in a table that stays nearly empty, as
+// windows end all the time, and in one full of open windows, as the
+// per-address table is under a flood from DefaultMaxKeys addresses. The
+// two cost the same: a full table drops its oldest window to take a key.
+func BenchmarkMemoryNewKeys(b *testing.B) {
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	b.Run("empty", func(b *testing.B) {
+		m := ratelimit.NewMemory(0)
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			// A millisecond per thousand keys: about a thousand open.
+			m.Hit(ctx, strconv.Itoa(i), time.Millisecond, t0.Add(time.Duration(i/1000)*time.Millisecond))
+			i++
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		m := ratelimit.NewMemory(0)
+		for i := range ratelimit.DefaultMaxKeys {
+			m.Hit(ctx, "flood"+strconv.Itoa(i), time.Hour, t0)
+		}
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			m.Hit(ctx, strconv.Itoa(i), time.Hour, t0.Add(time.Second))
+			i++
+		}
 	})
 }

@@ -6,6 +6,9 @@ import "github.com/prometheus/client_golang/prometheus"
 const (
 	KindApp = "app" // per application (internal/apps)
 	KindIP  = "ip"  // per client address (internal/web)
+	// KindAuth is the failed authentications of the Application API per
+	// client address (internal/apps).
+	KindAuth = "auth"
 )
 
 // Metrics count the requests over a limit in this process. Give one to the
@@ -17,9 +20,9 @@ type Metrics struct {
 // NewMetrics makes the counters, every series present from the start at 0.
 func NewMetrics() *Metrics {
 	m := &Metrics{limited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "keepstar_rate_limited_total",
-		Help: "Requests over a rate limit, by kind of limit (app, ip) and action: refused with 429, or logged only " +
+		Help: "Requests over a rate limit, by kind of limit (app, ip, auth: failed app authentications) and action: refused with 429, or logged only " +
 			"(an app limit in log mode)."}, []string{"kind", "action"})}
-	for _, kind := range []string{KindApp, KindIP} {
+	for _, kind := range []string{KindApp, KindIP, KindAuth} {
 		m.limited.WithLabelValues(kind, "refused")
 	}
 	m.limited.WithLabelValues(KindApp, "logged")

@@ -91,36 +91,91 @@ func TestSharedCountsEveryRequestOnce(t *testing.T) {
 	})
 }
 
-// TestMemorySweepsAndBounds: windows that ended are dropped, and a full
-// counter lets new keys through uncounted instead of growing.
-func TestMemorySweepsAndBounds(t *testing.T) {
+// TestMemoryDropsEndedWindows: windows that ended are dropped as time
+// passes, without a full table to make room for.
+func TestMemoryDropsEndedWindows(t *testing.T) {
 	ctx := context.Background()
-	m := ratelimit.NewMemory(3)
+	m := ratelimit.NewMemory(1000)
 	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
-	for i := range 3 {
+	for i := range 500 {
 		if _, err := m.Hit(ctx, fmt.Sprint(i), time.Second, t0); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Full, and no window has ended: the fourth key is not remembered.
-	for range 3 {
-		if w, _ := m.Hit(ctx, "new", time.Second, t0); w.Requests != 1 {
-			t.Errorf("a key over the bound: %d requests, want each the first", w.Requests)
+	if m.Len() != 500 {
+		t.Fatalf("%d windows kept, want 500", m.Len())
+	}
+	// A second on, each request drops the ended windows of its shard;
+	// keys of every shard drop them all.
+	later := t0.Add(time.Second)
+	for i := range 500 {
+		m.Hit(ctx, fmt.Sprint("new", i), time.Second, later)
+	}
+	if m.Len() != 500 {
+		t.Errorf("after the windows ended: %d windows, want only the 500 new", m.Len())
+	}
+	if w, ok := m.Peek("new7", later); !ok || w.Requests != 1 || !w.Start.Equal(later) {
+		t.Errorf("peek of an open window: %+v %t", w, ok)
+	}
+	if _, ok := m.Peek("7", later); ok {
+		t.Error("peek of an ended window gives it")
+	}
+	if _, ok := m.Peek("never", later); ok {
+		t.Error("peek of an unknown key gives a window")
+	}
+	if w, _ := m.Peek("new7", later); w.Requests != 1 {
+		t.Errorf("peek counted a request: %d", w.Requests)
+	}
+}
+
+// TestMemoryFullStillLimits: a table full of open windows (a flood from
+// as many addresses as it holds, within one window) still counts every new
+// key, so a new address is limited as any other; it stays within its
+// bound, dropping the oldest windows.
+func TestMemoryFullStillLimits(t *testing.T) {
+	ctx := context.Background()
+	const bound = 1024
+	m := ratelimit.NewMemory(bound)
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	for i := range 4 * bound {
+		m.Hit(ctx, fmt.Sprint("flood", i), time.Hour, t0.Add(time.Duration(i)*time.Millisecond))
+	}
+	if n := m.Len(); n > bound || n < bound/2 {
+		t.Errorf("%d windows kept, want at most %d (and not far fewer)", n, bound)
+	}
+	at := t0.Add(time.Minute)
+	for want := int64(1); want <= 5; want++ {
+		if w, _ := m.Hit(ctx, "newcomer", time.Hour, at); w.Requests != want || !w.Start.Equal(at) {
+			t.Fatalf("a new key in a full table: %d requests from %s, want %d from its first", w.Requests, w.Start, want)
 		}
 	}
-	if m.Len() != 3 {
-		t.Errorf("%d windows kept, want 3", m.Len())
+	// The latest flood keys are the ones kept.
+	if _, ok := m.Peek(fmt.Sprint("flood", 4*bound-1), at); !ok {
+		t.Error("the newest window was dropped")
 	}
-	// Once the windows ended, the full counter sweeps and takes the key.
-	later := t0.Add(2 * time.Second)
-	m.Hit(ctx, "new", time.Second, later)
-	if w, _ := m.Hit(ctx, "new", time.Second, later); w.Requests != 2 || m.Len() != 1 {
-		t.Errorf("after the sweep: %d requests, %d windows; want 2 and 1", w.Requests, m.Len())
+	if _, ok := m.Peek("flood0", at); ok {
+		t.Error("the oldest window was kept over newer ones")
 	}
-	// The minute's sweep drops ended windows even when not full.
-	m.Hit(ctx, "other", time.Second, later.Add(time.Minute))
-	if m.Len() != 1 {
-		t.Errorf("after a minute: %d windows, want only the new one", m.Len())
+}
+
+// TestMemoryMixedWindows: windows of different lengths in one Memory each
+// end when they should, and the order kept stays bounded.
+func TestMemoryMixedWindows(t *testing.T) {
+	ctx := context.Background()
+	m := ratelimit.NewMemory(64)
+	t0 := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	m.Hit(ctx, "long", time.Hour, t0)
+	for i := range 10_000 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		if w, _ := m.Hit(ctx, fmt.Sprint("short", i%8), time.Second, at); w.Requests != 1 {
+			t.Fatalf("a one-second window at %d: %d requests, want a new window", i, w.Requests)
+		}
+	}
+	if w, ok := m.Peek("long", t0.Add(59*time.Minute)); !ok || w.Requests != 1 {
+		t.Errorf("the hour's window: %+v %t", w, ok)
+	}
+	if n := m.Len(); n > 64 {
+		t.Errorf("%d windows kept, want at most 64", n)
 	}
 }
 

@@ -1,6 +1,10 @@
 package secrets
 
 import (
+	"bytes"
+	"crypto/hkdf"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"strings"
@@ -81,4 +85,41 @@ func FuzzOpen(f *testing.F) {
 			t.Fatalf("unexpected error kind: %v", err)
 		}
 	})
+}
+
+// TestMAC: the MAC is HMAC-SHA256 under the key derived for its purpose
+// (the same derivation as a Box's): another purpose or another secret
+// key gives another sum, and Verify tells the sum of its message apart.
+func TestMAC(t *testing.T) {
+	m, err := NewMAC(key, "apps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	derived, err := hkdf.Key(sha256.New, key, nil, "keepstar apps", 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hmac.New(sha256.New, derived)
+	h.Write([]byte("7:secret"))
+	want := h.Sum(nil)
+	sum := m.Sum("7:secret")
+	if !bytes.Equal(sum[:], want) {
+		t.Errorf("sum %x, want HMAC-SHA256 under the derived key %x", sum, want)
+	}
+	if again := m.Sum("7:secret"); again != sum {
+		t.Error("two sums of one message differ (a reused hash was not reset)")
+	}
+	if !m.Verify("7:secret", sum[:]) || m.Verify("7:secrex", sum[:]) || m.Verify("7:secret", sum[:31]) {
+		t.Error("Verify does not tell the message's sum apart")
+	}
+	other, _ := NewMAC(key, "tokens")
+	otherKey, _ := NewMAC([]byte("another-secret-key-of-enough-bytes!!"), "apps")
+	for _, o := range []*MAC{other, otherKey} {
+		if o.Verify("7:secret", sum[:]) {
+			t.Error("a sum verifies under another purpose or secret key")
+		}
+	}
+	if _, err := NewMAC([]byte("short"), "apps"); err == nil {
+		t.Error("a short secret key was taken")
+	}
 }

@@ -82,12 +82,23 @@ func (s *Server) limitAddresses(next http.Handler) http.Handler {
 	})
 }
 
+// ClientKey gives what the per-address limits count a request by: its
+// client's address, read past the trusted proxies (KEEPSTAR_TRUSTED_PROXIES),
+// an IPv6 one by its /64.
+func (s *Server) ClientKey(r *http.Request) string {
+	addr, ok := clientAddr(r, s.deps.Config.TrustedProxies)
+	return limitKey(addr, ok, r.RemoteAddr)
+}
+
 // clientAddr gives the address a request came from: its TCP peer, unless
 // the peer is a trusted proxy. Then X-Forwarded-For, to which each proxy
 // appends the address it heard from, is read from the right, past the
 // trusted proxies: the first address that is not one is the client's. An
-// entry that is no address ends the walk at the last hop that could be
-// believed. ok is false when the peer itself cannot be read.
+// entry may carry a port (`198.51.100.7:5678`, `[2001:db8::1]:443`, as some
+// proxies write them), which is not part of the address. An entry that is
+// no address at all is passed over: taking it for the proxy's own address
+// would put every client behind that proxy in one count. ok is false when
+// the peer itself cannot be read.
 func clientAddr(r *http.Request, trusted []netip.Prefix) (addr netip.Addr, ok bool) {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
@@ -105,17 +116,43 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) (addr netip.Addr, ok bo
 	for i := len(values) - 1; i >= 0; i-- {
 		entries := strings.Split(values[i], ",")
 		for j := len(entries) - 1; j >= 0; j-- {
-			a, err := netip.ParseAddr(strings.TrimSpace(entries[j]))
-			if err != nil {
-				return addr, true
+			a, ok := forwardedAddr(entries[j])
+			if !ok {
+				continue
 			}
-			addr = a.Unmap().WithZone("")
+			addr = a
 			if !isTrusted(addr, trusted) {
 				return addr, true
 			}
 		}
 	}
 	return addr, true
+}
+
+// forwardedAddr reads one entry of X-Forwarded-For: an address, an IPv6
+// one in brackets, either with a port or without.
+func forwardedAddr(entry string) (netip.Addr, bool) {
+	entry = strings.TrimSpace(entry)
+	a, err := netip.ParseAddr(entry)
+	if err != nil {
+		ap, perr := netip.ParseAddrPort(entry)
+		if perr != nil {
+			inner, found := strings.CutPrefix(entry, "[")
+			if inner, found = strings.CutSuffix(inner, "]"); !found {
+				return netip.Addr{}, false
+			}
+			if a, err = netip.ParseAddr(inner); err != nil || !a.Is6() {
+				return netip.Addr{}, false
+			}
+		} else {
+			a = ap.Addr()
+		}
+	}
+	// A zone names an interface of the proxy's host, not the client.
+	if a.Zone() != "" {
+		return netip.Addr{}, false
+	}
+	return a.Unmap(), true
 }
 
 func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/ratelimit"
 )
 
 // BenchmarkAddressLimit measures the per-address limit alone, around a
@@ -28,5 +29,26 @@ func BenchmarkAddressLimit(b *testing.B) {
 				h.ServeHTTP(httptest.NewRecorder(), req)
 			}
 		})
+	}
+}
+
+// BenchmarkAddressLimitFullTable measures a request from a new address
+// when the per-address table is full of open windows (a flood from
+// ratelimit.DefaultMaxKeys addresses within one window): it costs what a
+// request of BenchmarkAddressLimit/on does, not a scan of the table.
+func BenchmarkAddressLimitFullTable(b *testing.B) {
+	h := limitedHandler(b, "1000000000")
+	for i := range ratelimit.DefaultMaxKeys {
+		r := httptest.NewRequest(http.MethodGet, "/api/app/v1/show", nil)
+		r.Header.Set("X-Forwarded-For", floodAddr(i))
+		h.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/app/v1/show", nil)
+	i := ratelimit.DefaultMaxKeys
+	b.ReportAllocs()
+	for b.Loop() {
+		req.Header.Set("X-Forwarded-For", floodAddr(i))
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		i++
 	}
 }
