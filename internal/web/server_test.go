@@ -61,8 +61,9 @@ func newFixture(t testing.TB, settings map[string]string) *fixture {
 		Config: cfg, Logger: slog.New(slog.DiscardHandler), Version: "test",
 		Ready:   func(context.Context) error { return f.ready },
 		Metrics: reg, Registerer: reg,
-		Sessions: sessions.NewManager(sessions.NewStore(db, nil), time.Hour, cfg.SecureCookies()),
-		Viewers:  f.viewers, I18n: catalogue,
+		Sessions: sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: time.Hour, IdleTimeout: time.Hour,
+			Secure: cfg.SecureCookies()}),
+		Viewers: f.viewers, I18n: catalogue,
 		Settings: settingspkg.NewStore(db, settingspkg.NewRegistry(web.SiteSettings(cfg.SiteName)), nil, 0),
 	})
 	if err != nil {
