@@ -422,14 +422,14 @@ var Settings = []Setting{
 			}
 			return err
 		}},
-	{Name: "KEEPSTAR_SESSION_LIFETIME", Default: "24h",
-		Doc: "How long a login lasts, however active, before the member logs in again (Go duration). Logging out ends it at once. The default follows NIST SP 800-63B's 24 hours for its second assurance level (decision 0021).",
+	{Name: "KEEPSTAR_SESSION_LIFETIME", Default: "12h",
+		Doc: "How long a login lasts, however active, before the member logs in again (Go duration). Logging out ends it at once. The default is OWASP ASVS level 2's (decision 0021).",
 		apply: func(c *Config, v string) (err error) {
 			c.SessionLifetime, err = durationIn(v, 5*time.Minute, 90*24*time.Hour)
 			return err
 		}},
-	{Name: "KEEPSTAR_SESSION_IDLE_TIMEOUT", Default: "1h",
-		Doc: "A login not used for this long ends (Go duration, at least 15m). Activity is recorded at most every five minutes, so a session ends up to five minutes sooner. The default follows NIST SP 800-63B's hour for its second assurance level (decision 0021).",
+	{Name: "KEEPSTAR_SESSION_IDLE_TIMEOUT", Default: "30m",
+		Doc: "A login not used for this long ends (Go duration, at least 15m). Activity is recorded at most every five minutes, so a session ends up to five minutes sooner. The default is OWASP ASVS level 2's (decision 0021).",
 		apply: func(c *Config, v string) (err error) {
 			c.SessionIdleTimeout, err = durationIn(v, 15*time.Minute, 90*24*time.Hour)
 			return err
