@@ -16,8 +16,8 @@ import (
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/sessions"
-	"github.com/keepstar/keepstar/internal/store"
 	settingspkg "github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 	"github.com/keepstar/keepstar/internal/web"
 )
