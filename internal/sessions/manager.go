@@ -267,9 +267,9 @@ func (m *Manager) commit(r *http.Request, h http.Header, s *session) error {
 		}
 		err = m.st.Update(ctx, s.token, Row{Data: b, CharacterID: s.data.CharacterID, LastSeen: now, Address: address, Agent: agent})
 		if errors.Is(err, ErrNotFound) {
-			// Ended by another request meanwhile (logged out elsewhere):
-			// it stays ended.
-			addCookie(h, m.cookie("", -1))
+			// Ended by another request meanwhile (logged out elsewhere,
+			// or renewed at a login): it stays ended. The cookie is left
+			// alone, as it may be the new login's by now.
 			return nil
 		}
 		return err
