@@ -105,7 +105,9 @@ func TestJobsListAndRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			if err := sessions.NewStore(db, nil).CommitCtx(ctx, "expired", []byte("x"), time.Now().Add(-time.Hour)); err != nil {
+			ended := time.Now().Add(-2 * time.Hour)
+			if err := sessions.NewStore(db).Insert(ctx, "expired", sessions.Row{Data: []byte("{}"), Created: ended,
+				LastSeen: ended, Expiry: ended.Add(time.Hour)}); err != nil {
 				t.Fatal(err)
 			}
 			sessionsLeft := func() int {

@@ -190,7 +190,7 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		}
 	}
 	for pattern, checks := range matrix {
-		if pattern == "POST /logout" {
+		if pattern == "POST /logout" || pattern == "POST /sessions/logout-all" {
 			continue
 		}
 		for _, c := range checks {
@@ -202,8 +202,13 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 			}
 		}
 	}
-	// Every visitor can log out, and is logged out after.
+	// Every member can log out everywhere, every visitor can log out, and
+	// is logged out after.
 	for v := range visitors {
+		want := matrix["POST /sessions/logout-all"][0]
+		if got := outcome(t, browsers[v], want, site); got != want.want[v] {
+			t.Errorf("logout everywhere as %s: %s, want %s", visitorNames[v], name(got), name(want.want[v]))
+		}
 		if got := outcome(t, browsers[v], matrix["POST /logout"][0], site); got != 200 {
 			t.Errorf("logout as %s: %s", visitorNames[v], name(got))
 		}

@@ -45,7 +45,7 @@ import (
 type parts struct {
 	db            *store.DB
 	settings      *settings.Store
-	sessions      *sessions.Store
+	sessions      *sessions.Manager
 	tokens        *tokens.Store
 	logins        *logins.Store
 	notifications *notifications.Store
@@ -91,7 +91,8 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p := &parts{db: db, queue: &queueRef{}, esiMetrics: esi.NewMetrics()}
 	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings, tokencheck.Settings, apps.RateLimitSettings)
 	p.settings = settings.NewStore(db, reg, nil, 0)
-	p.sessions = sessions.NewStore(db, nil)
+	p.sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
+		IdleTimeout: cfg.SessionIdleTimeout, Secure: cfg.SecureCookies(), Logger: logger})
 	box, err := secrets.New(cfg.SecretKey, tokens.SecretPurpose)
 	if err != nil {
 		return nil, err
@@ -165,7 +166,7 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	}
 	webDeps := web.Deps{
 		Config: cfg, Logger: logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
-		Sessions: sessions.NewManager(p.sessions, cfg.SessionLifetime, cfg.SecureCookies()),
+		Sessions: p.sessions,
 		Viewers:  p.accounts, I18n: catalogue, Settings: p.settings, RateLimited: p.rateLimited,
 	}
 	if p.db.Dialect() == config.Postgres {
@@ -179,9 +180,13 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 		return nil, err
 	}
 	deps := signin.Deps{DB: p.db, Accounts: p.accounts, Logins: p.logins, Tokens: p.tokens, Directory: p.directory,
-		Roles: p.esi, Settings: p.settings, Logger: logger, Now: time.Now}
+		Roles: p.esi, Settings: p.settings, Logger: logger, Now: time.Now,
+		Sessions: signin.SessionTimes{Lifetime: cfg.SessionLifetime, IdleTimeout: cfg.SessionIdleTimeout}}
 	if p.sso != nil {
 		deps.SSO = p.sso
+	}
+	if deps.Pending, err = secrets.New(cfg.SecretKey, signin.PendingPurpose); err != nil {
+		return nil, err
 	}
 	if _, err := signin.Mount(srv, deps); err != nil {
 		return nil, fmt.Errorf("signin: %w", err)

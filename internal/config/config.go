@@ -32,7 +32,8 @@ type Config struct {
 	EVECallbackURL  *url.URL
 	EVEImagesURL    *url.URL
 
-	SessionLifetime time.Duration
+	SessionLifetime    time.Duration
+	SessionIdleTimeout time.Duration
 
 	LogFormat string
 	LogLevel  string
@@ -432,10 +433,16 @@ var Settings = []Setting{
 			}
 			return err
 		}},
-	{Name: "KEEPSTAR_SESSION_LIFETIME", Default: "336h",
-		Doc: "How long a login lasts before the member logs in again (Go duration; 336h is two weeks). Logging out ends it at once.",
+	{Name: "KEEPSTAR_SESSION_LIFETIME", Default: "12h",
+		Doc: "How long a login lasts, however active, before the member logs in again (Go duration). Logging out ends it at once. The default is OWASP ASVS level 2's (decision 0021).",
 		apply: func(c *Config, v string) (err error) {
 			c.SessionLifetime, err = durationIn(v, 5*time.Minute, 90*24*time.Hour)
+			return err
+		}},
+	{Name: "KEEPSTAR_SESSION_IDLE_TIMEOUT", Default: "30m",
+		Doc: "A login not used for this long ends (Go duration, at least 15m). Activity is recorded at most every five minutes, so a session ends up to five minutes sooner. The default is OWASP ASVS level 2's (decision 0021).",
+		apply: func(c *Config, v string) (err error) {
+			c.SessionIdleTimeout, err = durationIn(v, 15*time.Minute, 90*24*time.Hour)
 			return err
 		}},
 	{Name: "KEEPSTAR_LOG_FORMAT", Default: "text",

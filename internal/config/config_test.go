@@ -41,6 +41,21 @@ func TestDefaults(t *testing.T) {
 	if cfg.JobTimeout != 5*time.Minute || cfg.JobRescueAfter != 10*time.Minute {
 		t.Errorf("job timings = %s %s", cfg.JobTimeout, cfg.JobRescueAfter)
 	}
+	// OWASP ASVS level 2's re-authentication times (decision 0021).
+	if cfg.SessionLifetime != 12*time.Hour || cfg.SessionIdleTimeout != 30*time.Minute {
+		t.Errorf("session times = %s %s", cfg.SessionLifetime, cfg.SessionIdleTimeout)
+	}
+}
+
+// An idle timeout shorter than a quarter hour would end sessions in use:
+// their activity is written only every five minutes.
+func TestSessionIdleTimeoutBounds(t *testing.T) {
+	for value, ok := range map[string]bool{"15m": true, "2h": true, "10m": false, "0": false, "soon": false} {
+		_, err := Load(Source{Env: envOf(map[string]string{"KEEPSTAR_SECRET_KEY": goodKey, "KEEPSTAR_SESSION_IDLE_TIMEOUT": value})}, nil)
+		if (err == nil) != ok || err != nil && !strings.Contains(err.Error(), "KEEPSTAR_SESSION_IDLE_TIMEOUT") {
+			t.Errorf("idle timeout %q: %v, want ok %v", value, err, ok)
+		}
+	}
 }
 
 func TestHTTPSBaseURLMakesCookiesSecureAndDerivesCallback(t *testing.T) {

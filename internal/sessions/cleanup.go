@@ -9,30 +9,31 @@ import (
 	"github.com/keepstar/keepstar/internal/jobs"
 )
 
-// cleanupEvery is how often expired sessions are deleted. Expired rows are
+// cleanupEvery is how often ended sessions are deleted. Ended rows are
 // already invisible to Find, so the pace only bounds how large the table
 // grows; an hour keeps each pass small.
 const cleanupEvery = time.Hour
 
-// cleanupArgs is the periodic job that deletes expired sessions.
+// cleanupArgs is the periodic job that deletes ended sessions: past their
+// lifetime or their idle timeout.
 type cleanupArgs struct{}
 
 func (cleanupArgs) Kind() string { return "sessions_cleanup" }
 
 type cleanupWorker struct {
 	river.WorkerDefaults[cleanupArgs]
-	store *Store
+	sessions *Manager
 }
 
 func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) error {
-	_, err := w.store.DeleteExpired(ctx)
+	_, err := w.sessions.DeleteEnded(ctx)
 	return err
 }
 
-// Register adds the cleanup of expired sessions to reg: its worker, and a
+// Register adds the cleanup of ended sessions to reg: its worker, and a
 // schedule running it every hour.
-func Register(reg *jobs.Registry, st *Store) {
-	jobs.Add(reg, &cleanupWorker{store: st})
+func Register(reg *jobs.Registry, m *Manager) {
+	jobs.Add(reg, &cleanupWorker{sessions: m})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return cleanupArgs{} }, Every: cleanupEvery, Priority: 4,
-		Summary: "Delete expired sessions."})
+		Summary: "Delete ended sessions."})
 }

@@ -13,24 +13,27 @@ import (
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
 
-func TestCleanupWorkerDeletesExpired(t *testing.T) {
+// The job deletes the sessions past their lifetime and those idle past the
+// idle timeout.
+func TestCleanupWorkerDeletesEnded(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		ctx := context.Background()
 		now := time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
-		st := NewStore(db, func() time.Time { return now })
-		for token, expiry := range map[string]time.Time{
-			"expired-1": now.Add(-time.Hour),
-			"expired-2": now.Add(-time.Minute),
-			"live":      now.Add(time.Hour),
+		st := NewStore(db)
+		m := NewManager(st, Options{Lifetime: 24 * time.Hour, IdleTimeout: time.Hour, Now: func() time.Time { return now }})
+		for token, seen := range map[string][2]time.Time{ // last seen, expiry
+			"expired": {now.Add(-time.Minute), now.Add(-time.Second)},
+			"idle":    {now.Add(-time.Hour), now.Add(time.Hour)},
+			"live":    {now.Add(-59 * time.Minute), now.Add(time.Hour)},
 		} {
-			if err := st.CommitCtx(ctx, token, []byte("data"), expiry); err != nil {
+			if err := st.Insert(ctx, token, Row{Data: []byte("{}"), Created: seen[0], LastSeen: seen[0], Expiry: seen[1]}); err != nil {
 				t.Fatal(err)
 			}
 		}
 
-		w := &cleanupWorker{store: st}
+		w := &cleanupWorker{sessions: m}
 		job := &river.Job[cleanupArgs]{JobRow: &rivertype.JobRow{ID: 1, Kind: cleanupArgs{}.Kind()}}
 		if err := w.Work(ctx, job); err != nil {
 			t.Fatal(err)
@@ -65,7 +68,7 @@ func TestRegister(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		reg := jobs.NewRegistry()
-		Register(reg, NewStore(db, nil))
+		Register(reg, NewManager(NewStore(db), Options{Lifetime: time.Hour, IdleTimeout: time.Hour}))
 		if _, err := jobs.New(context.Background(), db, reg, jobs.Options{Workers: 1}); err != nil {
 			t.Fatal(err)
 		}

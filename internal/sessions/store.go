@@ -8,34 +8,43 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
-
 	"github.com/keepstar/keepstar/internal/store"
 )
 
-// Store keeps scs sessions in the table sessions. Its methods take the
-// token scs hands out and store only its hash.
+// ErrNotFound means no live session has the token: none was made, or it
+// ended (logged out, past its lifetime or its idle timeout).
+var ErrNotFound = errors.New("sessions: no such session")
+
+// Store keeps sessions in the table sessions. Its methods take the token a
+// cookie carries and store only its hash.
 //
 // Find reads outside any transaction, which on SQLite goes through the
 // read-only pool: loading a session on every request never waits for the
 // single writer.
 type Store struct {
-	db  *store.DB
-	now func() time.Time
+	db *store.DB
 }
 
-var _ scs.CtxStore = (*Store)(nil)
+// NewStore gives a session store over db.
+func NewStore(db *store.DB) *Store { return &Store{db: db} }
 
-// NewStore gives a session store over db. now tells the time that expiry is
-// compared with; nil means time.Now.
-func NewStore(db *store.DB, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, now: now}
+// Row is one session as the table holds it.
+type Row struct {
+	TokenHash string
+	Data      []byte
+	// CharacterID is the character logged in; 0 for a visitor.
+	CharacterID int32
+	Created     time.Time
+	LastSeen    time.Time
+	// Expiry is the end of the session's absolute lifetime.
+	Expiry time.Time
+	// Address is the client's truncated address, Agent a summary of its
+	// User-Agent (see Record).
+	Address string
+	Agent   string
 }
 
-// tokenHash names a session's row. The token is 32 random bytes (scs), so a
+// tokenHash names a session's row. The token is 32 random bytes, so a
 // plain SHA-256 suffices: there is nothing to guess that a slow hash would
 // protect.
 func tokenHash(token string) string {
@@ -43,73 +52,162 @@ func tokenHash(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// FindCtx gives the data of the session with this token. A session that is
-// missing or expired is not found (found is false, err nil), as scs expects;
-// err is for the database's failures only.
-func (s *Store) FindCtx(ctx context.Context, token string) (b []byte, found bool, err error) {
-	if token == "" {
-		return nil, false, nil
+// live is the condition of a session that has not ended at now ($1):
+// before its expiry, and seen after idleCutoff ($2, now less the idle
+// timeout).
+const live = `expiry > $1 AND last_seen > $2`
+
+const columns = `token_hash, data, character_id, created_at, last_seen, expiry, address, agent`
+
+func scanRow(sc interface{ Scan(...any) error }) (Row, error) {
+	var r Row
+	var character *int64
+	err := sc.Scan(&r.TokenHash, &r.Data, &character, &r.Created, &r.LastSeen, &r.Expiry, &r.Address, &r.Agent)
+	if character != nil {
+		r.CharacterID = int32(*character)
 	}
-	err = s.db.QueryRow(ctx, `SELECT data FROM sessions WHERE token_hash = $1 AND expiry > $2`,
-		tokenHash(token), s.now()).Scan(&b)
-	if errors.Is(err, store.ErrNoRows) {
-		return nil, false, nil
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("sessions: find: %w", err)
-	}
-	return b, true, nil
+	return r, err
 }
 
-// CommitCtx saves a session's data and expiry, replacing what the token had.
-func (s *Store) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	if b == nil {
-		b = []byte{} // data is NOT NULL
+// Find gives the live session of token.
+func (s *Store) Find(ctx context.Context, token string, now, idleCutoff time.Time) (Row, error) {
+	if token == "" {
+		return Row{}, ErrNotFound
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, data, expiry) VALUES ($1, $2, $3)
-		ON CONFLICT (token_hash) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`,
-		tokenHash(token), b, expiry)
+	r, err := scanRow(s.db.QueryRow(ctx, `SELECT `+columns+` FROM sessions WHERE `+live+` AND token_hash = $3`,
+		now, idleCutoff, tokenHash(token)))
+	if errors.Is(err, store.ErrNoRows) {
+		return Row{}, ErrNotFound
+	}
 	if err != nil {
-		return fmt.Errorf("sessions: commit: %w", err)
+		return Row{}, fmt.Errorf("sessions: find: %w", err)
+	}
+	return r, nil
+}
+
+func nullCharacter(id int32) any {
+	if id == 0 {
+		return nil
+	}
+	return int64(id)
+}
+
+// Insert saves a new session under token; r.TokenHash is ignored.
+func (s *Store) Insert(ctx context.Context, token string, r Row) error {
+	if r.Data == nil {
+		r.Data = []byte{} // data is NOT NULL
+	}
+	_, err := s.db.Exec(ctx, `INSERT INTO sessions (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		tokenHash(token), r.Data, nullCharacter(r.CharacterID), r.Created, r.LastSeen, r.Expiry, r.Address, r.Agent)
+	if err != nil {
+		return fmt.Errorf("sessions: insert: %w", err)
 	}
 	return nil
 }
 
-// DeleteCtx removes the session with this token; a token with no session is
+// Update writes a session's data and character, and its last activity:
+// one statement for both, as a request that changes its session and is due
+// to record its activity makes one write. It reports ErrNotFound when the
+// session is gone (ended meanwhile by another request): it is not made
+// again.
+func (s *Store) Update(ctx context.Context, token string, r Row) error {
+	if r.Data == nil {
+		r.Data = []byte{}
+	}
+	n, err := s.db.Exec(ctx, `UPDATE sessions SET data = $2, character_id = $3, last_seen = $4, address = $5, agent = $6
+		WHERE token_hash = $1`, tokenHash(token), r.Data, nullCharacter(r.CharacterID), r.LastSeen, r.Address, r.Agent)
+	if err != nil {
+		return fmt.Errorf("sessions: update: %w", err)
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Touch records a session's activity without changing its data.
+func (s *Store) Touch(ctx context.Context, token string, lastSeen time.Time, address, agent string) error {
+	if _, err := s.db.Exec(ctx, `UPDATE sessions SET last_seen = $2, address = $3, agent = $4 WHERE token_hash = $1`,
+		tokenHash(token), lastSeen, address, agent); err != nil {
+		return fmt.Errorf("sessions: touch: %w", err)
+	}
+	return nil
+}
+
+// Delete removes the session with this token; a token with no session is
 // not an error.
-func (s *Store) DeleteCtx(ctx context.Context, token string) error {
-	// scs deletes the empty token when a session that was never saved is
-	// destroyed or renewed; skipping it spares SQLite's single writer.
+func (s *Store) Delete(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(token)); err != nil {
-		return fmt.Errorf("sessions: delete: %w", err)
+	return s.DeleteHashes(ctx, []string{tokenHash(token)})
+}
+
+// DeleteHashes removes the sessions of these row keys (from ForCharacters).
+func (s *Store) DeleteHashes(ctx context.Context, hashes []string) error {
+	for part := range chunks(hashes) {
+		args := make([]any, len(part))
+		for i, h := range part {
+			args[i] = h
+		}
+		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash IN (`+store.Placeholders(1, len(args))+`)`, args...); err != nil {
+			return fmt.Errorf("sessions: delete: %w", err)
+		}
 	}
 	return nil
 }
 
-// Find is FindCtx without a context, for scs.Store.
-func (s *Store) Find(token string) ([]byte, bool, error) {
-	return s.FindCtx(context.Background(), token)
+// ForCharacters gives the live sessions logged in with any of the
+// characters, the oldest first.
+func (s *Store) ForCharacters(ctx context.Context, ids []int32, now, idleCutoff time.Time) ([]Row, error) {
+	var out []Row
+	for part := range chunks(ids) {
+		args := []any{now, idleCutoff}
+		for _, id := range part {
+			args = append(args, int64(id))
+		}
+		rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM sessions WHERE `+live+` AND character_id IN (`+
+			store.Placeholders(3, len(part))+`) ORDER BY created_at, token_hash`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("sessions: list: %w", err)
+		}
+		for rows.Next() {
+			r, err := scanRow(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("sessions: list: %w", err)
+			}
+			out = append(out, r)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("sessions: list: %w", err)
+		}
+	}
+	return out, nil
 }
 
-// Commit is CommitCtx without a context, for scs.Store.
-func (s *Store) Commit(token string, b []byte, expiry time.Time) error {
-	return s.CommitCtx(context.Background(), token, b, expiry)
+// chunks splits an IN list so no statement binds thousands of values.
+func chunks[T any](all []T) func(func([]T) bool) {
+	const size = 500
+	return func(yield func([]T) bool) {
+		for len(all) > 0 {
+			n := min(size, len(all))
+			if !yield(all[:n]) {
+				return
+			}
+			all = all[n:]
+		}
+	}
 }
 
-// Delete is DeleteCtx without a context, for scs.Store.
-func (s *Store) Delete(token string) error {
-	return s.DeleteCtx(context.Background(), token)
-}
-
-// DeleteExpired removes the sessions that have expired, the very ones Find
-// no longer finds, and tells how many.
-func (s *Store) DeleteExpired(ctx context.Context) (int64, error) {
-	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expiry <= $1`, s.now())
+// DeleteEnded removes the sessions that have ended at now, the very ones
+// Find no longer finds, and tells how many.
+func (s *Store) DeleteEnded(ctx context.Context, now, idleCutoff time.Time) (int64, error) {
+	n, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE expiry <= $1 OR last_seen <= $2`, now, idleCutoff)
 	if err != nil {
-		return 0, fmt.Errorf("sessions: delete expired: %w", err)
+		return 0, fmt.Errorf("sessions: delete ended: %w", err)
 	}
 	return n, nil
 }

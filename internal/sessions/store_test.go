@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -14,31 +15,21 @@ import (
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
 
-// t0 is the tests' "now"; the store's clock starts there and only the test
-// moves it.
+// t0 is the tests' "now"; only the test moves its clocks.
 var t0 = time.Date(2026, 8, 1, 12, 0, 0, 0, time.UTC)
 
-// clockAt gives a store clock reading *now, so a test moves time by
-// assigning to it. The store is used from the test's goroutine only.
-func clockAt(now *time.Time) func() time.Time {
-	return func() time.Time { return *now }
-}
+const idle = 30 * time.Minute
 
-func mustFind(t *testing.T, st *sessions.Store, token string) []byte {
+func find(t *testing.T, st *sessions.Store, token string, now time.Time) (sessions.Row, bool) {
 	t.Helper()
-	b, found, err := st.FindCtx(context.Background(), token)
-	if err != nil || !found {
-		t.Fatalf("find %q: found %v, err %v", token, found, err)
+	r, err := st.Find(context.Background(), token, now, now.Add(-idle))
+	if errors.Is(err, sessions.ErrNotFound) {
+		return r, false
 	}
-	return b
-}
-
-func mustNotFind(t *testing.T, st *sessions.Store, token string) {
-	t.Helper()
-	b, found, err := st.FindCtx(context.Background(), token)
-	if err != nil || found || b != nil {
-		t.Fatalf("find %q: found %v (%q), err %v; want not found", token, found, b, err)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return r, true
 }
 
 func countSessions(t *testing.T, db *store.DB) int {
@@ -50,129 +41,176 @@ func countSessions(t *testing.T, db *store.DB) int {
 	return n
 }
 
-func TestCommitFindOverwriteDelete(t *testing.T) {
+func row(data string, character int32, created time.Time, lifetime time.Duration) sessions.Row {
+	return sessions.Row{Data: []byte(data), CharacterID: character, Created: created, LastSeen: created,
+		Expiry: created.Add(lifetime), Address: "203.0.113.0/24", Agent: "Firefox/Linux"}
+}
+
+func TestInsertFindUpdateTouchDelete(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		ctx := context.Background()
-		now := t0
-		st := sessions.NewStore(db, clockAt(&now))
-
-		mustNotFind(t, st, "never-committed")
-		mustNotFind(t, st, "")
-
-		if err := st.CommitCtx(ctx, "tok-a", []byte("first"), t0.Add(time.Hour)); err != nil {
+		st := sessions.NewStore(db)
+		if _, ok := find(t, st, "never-made", t0); ok {
+			t.Fatal("found a session never made")
+		}
+		if _, ok := find(t, st, "", t0); ok {
+			t.Fatal("found the empty token")
+		}
+		if err := st.Insert(ctx, "tok-a", row("first", 0, t0, time.Hour)); err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CommitCtx(ctx, "tok-b", []byte("other"), t0.Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-		if got := mustFind(t, st, "tok-a"); string(got) != "first" {
-			t.Fatalf("tok-a holds %q", got)
+		got, ok := find(t, st, "tok-a", t0)
+		if !ok || string(got.Data) != "first" || got.CharacterID != 0 || !got.Created.Equal(t0) || !got.Expiry.Equal(t0.Add(time.Hour)) ||
+			got.Address != "203.0.113.0/24" || got.Agent != "Firefox/Linux" || got.TokenHash != sha256Hex("tok-a") {
+			t.Fatalf("found %+v, %v", got, ok)
 		}
 
-		// Committing the same token again replaces data and expiry.
-		if err := st.CommitCtx(ctx, "tok-a", []byte("second"), t0.Add(2*time.Hour)); err != nil {
+		now := t0.Add(10 * time.Minute)
+		if err := st.Update(ctx, "tok-a", sessions.Row{Data: []byte("second"), CharacterID: 90000001, LastSeen: now,
+			Address: "2001:db8:1::/48", Agent: "Chrome/Android"}); err != nil {
 			t.Fatal(err)
 		}
-		if got := mustFind(t, st, "tok-a"); string(got) != "second" {
-			t.Fatalf("tok-a holds %q after overwrite", got)
+		got, _ = find(t, st, "tok-a", now)
+		if string(got.Data) != "second" || got.CharacterID != 90000001 || !got.LastSeen.Equal(now) || !got.Created.Equal(t0) ||
+			got.Address != "2001:db8:1::/48" || got.Agent != "Chrome/Android" {
+			t.Fatalf("after update %+v", got)
 		}
-		if n := countSessions(t, db); n != 2 {
-			t.Fatalf("%d rows after overwrite, want 2", n)
+		if err := st.Update(ctx, "gone", sessions.Row{}); !errors.Is(err, sessions.ErrNotFound) {
+			t.Fatalf("update of a missing session: %v", err)
 		}
-		now = t0.Add(90 * time.Minute) // past the first expiry, before the second
-		mustFind(t, st, "tok-a")
-		mustNotFind(t, st, "tok-b")
+		if n := countSessions(t, db); n != 1 {
+			t.Fatalf("an update made a row: %d rows", n)
+		}
 
-		if err := st.DeleteCtx(ctx, "tok-a"); err != nil {
+		later := t0.Add(20 * time.Minute)
+		if err := st.Touch(ctx, "tok-a", later, "198.51.100.0/24", "Safari/iOS"); err != nil {
 			t.Fatal(err)
 		}
-		mustNotFind(t, st, "tok-a")
-		// Deleting what is not there is no error (scs's contract).
-		if err := st.DeleteCtx(ctx, "tok-a"); err != nil {
+		got, _ = find(t, st, "tok-a", later)
+		if string(got.Data) != "second" || !got.LastSeen.Equal(later) || got.Address != "198.51.100.0/24" || got.Agent != "Safari/iOS" {
+			t.Fatalf("after touch %+v", got)
+		}
+
+		if err := st.Delete(ctx, "tok-a"); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := find(t, st, "tok-a", later); ok {
+			t.Fatal("found after delete")
+		}
+		if err := st.Delete(ctx, "tok-a"); err != nil {
 			t.Fatalf("second delete: %v", err)
 		}
-		if err := st.DeleteCtx(ctx, ""); err != nil {
+		if err := st.Delete(ctx, ""); err != nil {
 			t.Fatalf("delete of the empty token: %v", err)
 		}
 	})
 }
 
-// The methods without a context are scs.Store's; they do the same.
-func TestMethodsWithoutContext(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		t.Parallel()
-		now := t0
-		st := sessions.NewStore(db, clockAt(&now))
-		if err := st.Commit("tok", []byte("data"), t0.Add(time.Minute)); err != nil {
-			t.Fatal(err)
-		}
-		b, found, err := st.Find("tok")
-		if err != nil || !found || string(b) != "data" {
-			t.Fatalf("find: %q, %v, %v", b, found, err)
-		}
-		if err := st.Delete("tok"); err != nil {
-			t.Fatal(err)
-		}
-		if _, found, err := st.Find("tok"); err != nil || found {
-			t.Fatalf("after delete: found %v, err %v", found, err)
-		}
-	})
-}
-
-func TestExpiredSessionIsNotFound(t *testing.T) {
-	t.Parallel()
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		t.Parallel()
-		now := t0
-		st := sessions.NewStore(db, clockAt(&now))
-		expiry := t0.Add(time.Hour)
-		if err := st.CommitCtx(context.Background(), "tok", []byte("data"), expiry); err != nil {
-			t.Fatal(err)
-		}
-		now = expiry.Add(-time.Microsecond) // the finest time both engines keep
-		mustFind(t, st, "tok")
-		now = expiry // a session ends at its expiry, as DeleteExpired sees it
-		mustNotFind(t, st, "tok")
-		now = expiry.Add(24 * time.Hour)
-		mustNotFind(t, st, "tok")
-		// Not found, yet still there until the cleanup.
-		if n := countSessions(t, db); n != 1 {
-			t.Fatalf("%d rows, want the expired one kept", n)
-		}
-	})
-}
-
-func TestDeleteExpired(t *testing.T) {
+// A session ends at its expiry, and when its last activity is older than
+// the idle timeout, whichever comes first.
+func TestSessionEndsAtExpiryOrIdle(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
 		ctx := context.Background()
-		now := t0
-		st := sessions.NewStore(db, clockAt(&now))
-		for token, expiry := range map[string]time.Time{
-			"long-gone":  t0.Add(-24 * time.Hour),
-			"just-ended": t0,
-			"live":       t0.Add(time.Microsecond),
-			"live-long":  t0.Add(30 * 24 * time.Hour),
+		st := sessions.NewStore(db)
+		if err := st.Insert(ctx, "idle", row("x", 0, t0, 24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := find(t, st, "idle", t0.Add(idle-time.Microsecond)); !ok {
+			t.Fatal("ended before its idle timeout")
+		}
+		if _, ok := find(t, st, "idle", t0.Add(idle)); ok {
+			t.Fatal("found at its idle timeout")
+		}
+
+		if err := st.Insert(ctx, "short", row("x", 0, t0, 20*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := find(t, st, "short", t0.Add(20*time.Minute-time.Microsecond)); !ok {
+			t.Fatal("ended before its expiry")
+		}
+		if _, ok := find(t, st, "short", t0.Add(20*time.Minute)); ok {
+			t.Fatal("found at its expiry")
+		}
+		// Not found, yet still there until the cleanup.
+		if n := countSessions(t, db); n != 2 {
+			t.Fatalf("%d rows, want the ended ones kept", n)
+		}
+	})
+}
+
+func TestDeleteEnded(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		st := sessions.NewStore(db)
+		for token, r := range map[string]sessions.Row{
+			"expired":   row("x", 0, t0.Add(-2*time.Hour), time.Hour),
+			"idle":      row("x", 0, t0.Add(-idle), 24*time.Hour),
+			"live":      row("x", 0, t0.Add(-idle+time.Microsecond), 24*time.Hour),
+			"live-long": row("x", 0, t0, 30*24*time.Hour),
 		} {
-			if err := st.CommitCtx(ctx, token, []byte(token), expiry); err != nil {
+			if err := st.Insert(ctx, token, r); err != nil {
 				t.Fatal(err)
 			}
 		}
-		n, err := st.DeleteExpired(ctx)
+		n, err := st.DeleteEnded(ctx, t0, t0.Add(-idle))
 		if err != nil || n != 2 {
 			t.Fatalf("deleted %d, err %v; want 2", n, err)
 		}
-		if got := countSessions(t, db); got != 2 {
-			t.Fatalf("%d rows left, want 2", got)
+		for _, token := range []string{"live", "live-long"} {
+			if _, ok := find(t, st, token, t0); !ok {
+				t.Errorf("%s was deleted", token)
+			}
 		}
-		mustFind(t, st, "live")
-		mustFind(t, st, "live-long")
-		if n, err := st.DeleteExpired(ctx); err != nil || n != 0 {
+		if n, err := st.DeleteEnded(ctx, t0, t0.Add(-idle)); err != nil || n != 0 {
 			t.Fatalf("second pass deleted %d, err %v; want 0", n, err)
+		}
+	})
+}
+
+func TestForCharacters(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		ctx := context.Background()
+		st := sessions.NewStore(db)
+		for token, r := range map[string]sessions.Row{
+			"a-1":     row("x", 1, t0, time.Hour),
+			"a-2":     row("x", 1, t0.Add(time.Minute), time.Hour),
+			"b":       row("x", 2, t0.Add(2*time.Minute), time.Hour),
+			"other":   row("x", 3, t0, time.Hour),
+			"visitor": row("x", 0, t0, time.Hour),
+			"ended":   row("x", 1, t0.Add(-2*time.Hour), time.Hour),
+		} {
+			if err := st.Insert(ctx, token, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := st.ForCharacters(ctx, []int32{1, 2, 99}, t0.Add(3*time.Minute), t0.Add(3*time.Minute-idle))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range rows {
+			got = append(got, r.TokenHash)
+		}
+		want := []string{sha256Hex("a-1"), sha256Hex("a-2"), sha256Hex("b")}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Fatalf("got %v, want %v (oldest first)", got, want)
+		}
+		if rows, err := st.ForCharacters(ctx, nil, t0, t0.Add(-idle)); err != nil || len(rows) != 0 {
+			t.Fatalf("no characters: %v, %v", rows, err)
+		}
+		if err := st.DeleteHashes(ctx, want[:2]); err != nil {
+			t.Fatal(err)
+		}
+		if n := countSessions(t, db); n != 4 {
+			t.Fatalf("%d rows after deleting two of six", n)
 		}
 	})
 }
@@ -181,12 +219,11 @@ func TestDeleteExpired(t *testing.T) {
 type rawRow struct {
 	tokenHash string
 	data      []byte
-	expiry    time.Time
 }
 
 func rawRows(t *testing.T, db *store.DB) []rawRow {
 	t.Helper()
-	rows, err := db.Query(context.Background(), "SELECT token_hash, data, expiry FROM sessions")
+	rows, err := db.Query(context.Background(), "SELECT token_hash, data FROM sessions")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +231,7 @@ func rawRows(t *testing.T, db *store.DB) []rawRow {
 	var out []rawRow
 	for rows.Next() {
 		var r rawRow
-		if err := rows.Scan(&r.tokenHash, &r.data, &r.expiry); err != nil {
+		if err := rows.Scan(&r.tokenHash, &r.data); err != nil {
 			t.Fatal(err)
 		}
 		out = append(out, r)
@@ -217,8 +254,7 @@ func assertTokenNotStored(t *testing.T, db *store.DB, token string) {
 	rows := rawRows(t, db)
 	keyed := false
 	for _, r := range rows {
-		if strings.Contains(r.tokenHash, token) || bytes.Contains(r.data, []byte(token)) ||
-			strings.Contains(r.expiry.String(), token) {
+		if strings.Contains(r.tokenHash, token) || bytes.Contains(r.data, []byte(token)) {
 			t.Errorf("the token %q is stored in plain: %+v", token, r)
 		}
 		keyed = keyed || r.tokenHash == sha256Hex(token)
@@ -232,10 +268,8 @@ func TestTokenIsNotStored(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		t.Parallel()
-		now := t0
-		st := sessions.NewStore(db, clockAt(&now))
 		const token = "bearer-token-that-must-stay-in-the-cookie"
-		if err := st.CommitCtx(context.Background(), token, []byte("values"), t0.Add(time.Hour)); err != nil {
+		if err := sessions.NewStore(db).Insert(context.Background(), token, row("values", 0, t0, time.Hour)); err != nil {
 			t.Fatal(err)
 		}
 		assertTokenNotStored(t, db, token)

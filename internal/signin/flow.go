@@ -2,7 +2,6 @@ package signin
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
+	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
@@ -39,14 +39,19 @@ type RolesReader interface {
 
 // Deps are what the flows use.
 type Deps struct {
-	DB           *store.DB
-	SSO          SSO // nil when no EVE application is configured
-	Accounts     *accounts.Accounts
-	Logins       *logins.Store
-	Tokens       *tokens.Store
-	Directory    *affiliations.Directory
-	Roles        RolesReader
-	Settings     *settings.Store
+	DB        *store.DB
+	SSO       SSO // nil when no EVE application is configured
+	Accounts  *accounts.Accounts
+	Logins    *logins.Store
+	Tokens    *tokens.Store
+	Directory *affiliations.Directory
+	Roles     RolesReader
+	Settings  *settings.Store
+	// Pending seals the cookie of flows started and not yet back; its
+	// key's purpose is PendingPurpose.
+	Pending *secrets.Box
+	// Sessions are the session times the sessions page explains.
+	Sessions     SessionTimes
 	Logger       *slog.Logger
 	Now          func() time.Time
 	LookupBudget time.Duration // how long a login waits for ESI's affiliations; 0: 10 s
@@ -66,27 +71,6 @@ const (
 	toLogIn        purpose = "login"
 	toAddCharacter purpose = "add"
 	toGiveToken    purpose = "token"
-)
-
-// pending is a flow started and not yet back, kept in the session.
-type pending struct {
-	State    string    `json:"s"`
-	Verifier string    `json:"v"`
-	Login    string    `json:"l"`
-	Scopes   []string  `json:"sc,omitempty"`
-	Purpose  purpose   `json:"p"`
-	Account  int64     `json:"a,omitempty"` // the account that started an add or a token
-	Expect   int32     `json:"e,omitempty"` // the character a renewal is for
-	Next     string    `json:"n,omitempty"`
-	Started  time.Time `json:"t"`
-}
-
-const (
-	sessionPending = "sso_pending"
-	// flowLifetime bounds the time from the login button to the callback.
-	flowLifetime = 10 * time.Minute
-	// maxPending bounds the flows one session keeps (several tabs).
-	maxPending = 5
 )
 
 func (s *Signin) now() time.Time { return s.deps.Now() }
@@ -113,7 +97,7 @@ func (s *Signin) start(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	v := web.ViewerFrom(ctx)
-	p := pending{State: sso.NewState(), Verifier: sso.NewVerifier(), Login: login.Name, Scopes: login.Scopes,
+	p := pending{State: sso.NewState(), Verifier: sso.NewVerifier(), Login: login.Name,
 		Next: web.LocalPath(r.URL.Query().Get("next"), ""), Started: s.now()}
 	if name == logins.NoScopes && !values.Bool(accounts.SettingAllowNoScopes) {
 		s.srv.Fail(w, r, http.StatusForbidden, "signin.error.no_scopes_off")
@@ -142,66 +126,20 @@ func (s *Signin) start(w http.ResponseWriter, r *http.Request, name string) {
 		}
 		p.Expect = int32(id)
 	}
-	u, err := s.deps.SSO.AuthorizeURL(ctx, p.State, p.Scopes, p.Verifier)
+	u, err := s.deps.SSO.AuthorizeURL(ctx, p.State, login.Scopes, p.Verifier)
 	if err != nil {
 		s.ssoFailed(w, r, err)
 		return
 	}
-	s.keep(ctx, p, v == nil)
+	s.keep(w, r, p)
 	http.Redirect(w, r, u, http.StatusSeeOther)
-}
-
-// keep stores a started flow in the session. A visitor who is not logged in
-// gets a session that expires with the flow, so that login buttons clicked
-// and never finished leave nothing behind for long.
-func (s *Signin) keep(ctx context.Context, p pending, anonymous bool) {
-	list := s.pendingFlows(ctx)
-	list = slices.DeleteFunc(list, func(q pending) bool { return s.now().Sub(q.Started) > flowLifetime })
-	list = append(list, p)
-	if len(list) > maxPending {
-		list = list[len(list)-maxPending:]
-	}
-	b, _ := json.Marshal(list) // plain data: cannot fail
-	sess := s.srv.Sessions()
-	sess.Put(ctx, sessionPending, string(b))
-	if anonymous {
-		sess.SetDeadline(ctx, s.now().Add(flowLifetime+time.Minute))
-	}
-}
-
-func (s *Signin) pendingFlows(ctx context.Context) []pending {
-	var list []pending
-	if raw := s.srv.Sessions().GetString(ctx, sessionPending); raw != "" {
-		if json.Unmarshal([]byte(raw), &list) != nil {
-			return nil
-		}
-	}
-	return list
-}
-
-// take removes the flow of state from the session: a state is good once.
-func (s *Signin) take(ctx context.Context, state string) (pending, bool) {
-	list := s.pendingFlows(ctx)
-	i := slices.IndexFunc(list, func(p pending) bool { return state != "" && p.State == state })
-	if i < 0 {
-		return pending{}, false
-	}
-	p := list[i]
-	list = slices.Delete(list, i, i+1)
-	if len(list) == 0 {
-		s.srv.Sessions().Remove(ctx, sessionPending)
-	} else {
-		b, _ := json.Marshal(list)
-		s.srv.Sessions().Put(ctx, sessionPending, string(b))
-	}
-	return p, true
 }
 
 // callback is where the EVE SSO sends the player back.
 func (s *Signin) callback(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q := r.URL.Query()
-	p, ok := s.take(ctx, q.Get("state"))
+	p, ok := s.take(w, r, q.Get("state"))
 	if !ok {
 		s.srv.Fail(w, r, http.StatusBadRequest, "signin.error.state")
 		return
@@ -219,12 +157,21 @@ func (s *Signin) callback(w http.ResponseWriter, r *http.Request) {
 		s.srv.Fail(w, r, http.StatusBadRequest, "signin.error.no_code")
 		return
 	}
+	login, err := s.deps.Logins.Get(ctx, p.Login)
+	if errors.Is(err, logins.ErrNotFound) {
+		s.srv.Fail(w, r, http.StatusNotFound, "signin.error.unknown_login", "Login", p.Login)
+		return
+	}
+	if err != nil {
+		s.srv.Internal(w, r, err)
+		return
+	}
 	tok, err := s.deps.SSO.Exchange(ctx, code, p.Verifier)
 	if err != nil {
 		s.ssoFailed(w, r, err)
 		return
 	}
-	if missing := missingScopes(p.Scopes, tok.Claims.Scopes); len(missing) > 0 {
+	if missing := missingScopes(login.Scopes, tok.Claims.Scopes); len(missing) > 0 {
 		s.srv.Fail(w, r, http.StatusBadRequest, "signin.error.scopes", "Scopes", strings.Join(missing, " "))
 		return
 	}

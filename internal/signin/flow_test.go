@@ -2,10 +2,12 @@ package signin_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/sessions"
@@ -74,21 +76,24 @@ func TestSessionRenewedAtLoginEndedAtLogoutKeptAcrossRestart(t *testing.T) {
 	each(t, sitetest.Options{}, func(t *testing.T, site *sitetest.Site) {
 		chars := site.AccountCharacters(t, 1)
 		b := site.NewBrowser(t)
-		// Starting a login gives the anonymous visitor a session (it holds
-		// the state); the login must replace its id.
-		res, err := b.Client.Get(site.URL + "/sso/login")
-		if err != nil {
+		// A visitor's session (one holding a message, say) whose token an
+		// attacker planted or saw: the login must replace the token.
+		const before = "token-known-before-the-login"
+		data, _ := json.Marshal(sessions.Data{Flashes: []string{"info\x00planted"}})
+		now := time.Now()
+		if err := sessions.NewStore(site.DB).Insert(t.Context(), before, sessions.Row{Data: data, Created: now, LastSeen: now,
+			Expiry: now.Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
-		res.Body.Close()
-		before := b.Cookie(sessions.CookieName)
-		if before == "" {
-			t.Fatal("no session cookie before the login")
-		}
+		u, _ := url.Parse(site.URL)
+		b.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessions.CookieName, Value: before}})
 		b.LogIn(t, chars[0])
 		after := b.Cookie(sessions.CookieName)
 		if after == "" || after == before {
-			t.Fatalf("session id not renewed at login: %q then %q", before, after)
+			t.Fatalf("session token not renewed at login: %q then %q", before, after)
+		}
+		if n := count(t, site, `SELECT count(*) FROM sessions`); n != 1 {
+			t.Fatalf("%d session rows after the login, want the renewed one only", n)
 		}
 
 		// The session survives a restart of the process.
@@ -100,7 +105,6 @@ func TestSessionRenewedAtLoginEndedAtLogoutKeptAcrossRestart(t *testing.T) {
 		// Logout ends the session on the server: the old cookie is worth
 		// nothing, even sent again by someone who kept it.
 		stolen := site.NewBrowser(t)
-		u, _ := url.Parse(site.URL)
 		stolen.Client.Jar.SetCookies(u, []*http.Cookie{{Name: sessions.CookieName, Value: after}})
 		if p := stolen.Get(t, "/api/me"); p.Status != 200 {
 			t.Fatalf("copied cookie before logout: %d", p.Status)

@@ -2,6 +2,7 @@ package signin
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 
@@ -13,8 +14,12 @@ import (
 //go:embed templates
 var templates embed.FS
 
-// Mount adds the home page, the login flows and logging out to srv.
+// Mount adds the home page, the login flows, logging out and the member's
+// sessions page to srv.
 func Mount(srv *web.Server, deps Deps) (*Signin, error) {
+	if deps.Pending == nil {
+		return nil, errors.New("signin: the box sealing pending logins is required")
+	}
 	pages, err := srv.ParsePages(templates, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -37,6 +42,7 @@ func Mount(srv *web.Server, deps Deps) (*Signin, error) {
 	}))
 	srv.Handle("GET /sso/callback", web.Public, http.HandlerFunc(s.callback))
 	srv.Handle("POST /logout", web.Public, http.HandlerFunc(s.logout))
+	s.mountSessions()
 	return s, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/sessions"
 )
 
 //go:embed templates
@@ -284,19 +285,18 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Write(append(b, '\n'))
 }
 
-const sessionFlashes = "flashes"
-
 // AddFlash keeps a message (translated now, into the visitor's language) to
 // show on the next page, after a redirect.
 func (s *Server) AddFlash(r *http.Request, kind, message string, args ...any) {
-	ctx := r.Context()
-	list, _ := s.deps.Sessions.Get(ctx, sessionFlashes).([]string)
-	list = append(list, kind+"\x00"+s.T(r, message, args...))
-	s.deps.Sessions.Put(ctx, sessionFlashes, list)
+	text := kind + "\x00" + s.T(r, message, args...)
+	s.deps.Sessions.Update(r.Context(), func(d *sessions.Data) { d.Flashes = append(d.Flashes, text) })
 }
 
 func (s *Server) popFlashes(r *http.Request) []Flash {
-	list, _ := s.deps.Sessions.Pop(r.Context(), sessionFlashes).([]string)
+	list := s.deps.Sessions.Get(r.Context()).Flashes
+	if len(list) > 0 {
+		s.deps.Sessions.Update(r.Context(), func(d *sessions.Data) { d.Flashes = nil })
+	}
 	out := make([]Flash, 0, len(list))
 	for _, f := range list {
 		kind, text, _ := strings.Cut(f, "\x00")

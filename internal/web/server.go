@@ -8,15 +8,16 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"time"
 
-	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/ratelimit"
+	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
 )
 
@@ -40,7 +41,7 @@ type Deps struct {
 	// Sessions keeps logins across requests and restarts
 	// (internal/sessions); Viewers finds a session's member
 	// (internal/accounts).
-	Sessions *scs.SessionManager
+	Sessions *sessions.Manager
 	Viewers  Viewers
 	I18n     *i18n.Catalogue
 	// Settings holds the site's texts and the features' switches.
@@ -85,10 +86,12 @@ func New(deps Deps) (*Server, error) {
 	if err := s.parseLayout(); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
-	deps.Sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		deps.Logger.ErrorContext(r.Context(), "session store", "error", err)
-		http.Error(w, "Service unavailable: the session store cannot be reached. Please try again. Request id: "+RequestID(r), http.StatusServiceUnavailable)
-	}
+	// Sessions record the client's address as the rate limit reads it:
+	// behind a trusted proxy, the address it forwarded.
+	deps.Sessions.SetAddress(func(r *http.Request) netip.Addr {
+		a, _ := clientAddr(r, deps.Config.TrustedProxies)
+		return a
+	})
 
 	// Operational endpoints and assets: no session.
 	s.handleBare("GET /healthz", Public, http.HandlerFunc(s.healthz))
@@ -155,7 +158,7 @@ func (s *Server) mount(pattern string, access Access, h http.Handler, session bo
 		h.ServeHTTP(w, r)
 	})
 	if session {
-		handler = s.deps.Sessions.LoadAndSave(s.withViewer(handler))
+		handler = s.deps.Sessions.Handler(s.withViewer(handler))
 	}
 	s.mux.Handle(pattern, handler)
 }
@@ -191,6 +194,17 @@ func (s *Server) SetCookie(w http.ResponseWriter, c *http.Cookie) {
 		c.Path = "/"
 	}
 	http.SetCookie(w, c)
+}
+
+// CookieName gives the name a cookie of the site goes by: on an https site
+// with the __Host- prefix, so that the browser takes it only from this very
+// host, over TLS, for the whole site; no other subdomain can plant it. Such
+// a cookie must be set with SetCookie and no Path.
+func (s *Server) CookieName(name string) string {
+	if s.deps.Config.SecureCookies() {
+		return "__Host-" + name
+	}
+	return name
 }
 
 // Routes lists the mounted routes and who may use each.

@@ -18,6 +18,7 @@ import (
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/sessions"
 	settingspkg "github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 	"github.com/keepstar/keepstar/internal/telemetry"
 	"github.com/keepstar/keepstar/internal/web"
@@ -87,8 +88,9 @@ func newFixture(t testing.TB, settings map[string]string) *fixture {
 		Config: cfg, Logger: logger, Version: "test",
 		Ready:   func(context.Context) error { return f.ready },
 		Metrics: reg, Registerer: reg,
-		Sessions: sessions.NewManager(sessions.NewStore(db, nil), time.Hour, cfg.SecureCookies()),
-		Viewers:  f.viewers, I18n: catalogue,
+		Sessions: sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: time.Hour, IdleTimeout: time.Hour,
+			Secure: cfg.SecureCookies()}),
+		Viewers: f.viewers, I18n: catalogue,
 		Settings: settingspkg.NewStore(db, settingspkg.NewRegistry(web.SiteSettings(cfg.SiteName)), nil, 0),
 	})
 	if err != nil {
@@ -322,5 +324,50 @@ func TestEveryRouteStatesItsAccess(t *testing.T) {
 		if got[p] != a {
 			t.Errorf("%s: access %q, want %q", p, got[p], a)
 		}
+	}
+}
+
+// The session cookie goes by the __Host- prefix on an https site (Secure,
+// whole site, this host only), by its plain name on http.
+func TestSessionCookieName(t *testing.T) {
+	for base, want := range map[string]string{"http://127.0.0.1:8080": "keepstar_session", "https://auth.example.org": "__Host-keepstar_session"} {
+		f := newFixture(t, map[string]string{"KEEPSTAR_BASE_URL": base})
+		f.srv.Handle("POST /test/flash", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			f.srv.AddFlash(r, "info", "common.save")
+		}))
+		res, _ := f.do(t, "POST", "/test/flash", map[string]string{"Sec-Fetch-Site": "same-origin"})
+		cookies := res.Cookies()
+		if len(cookies) != 1 || cookies[0].Name != want || cookies[0].Secure != strings.HasPrefix(base, "https:") ||
+			cookies[0].Path != "/" || cookies[0].Domain != "" || !cookies[0].HttpOnly {
+			t.Errorf("%s: cookies %v, want one %s", base, cookies, want)
+		}
+	}
+}
+
+// Routes of the APIs and the operational endpoints never read the session
+// store, even when the client sends a session cookie; a page reads it once.
+func TestOnlyPagesReadSessions(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.HandleAPI("GET /test/api", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	f.srv.Handle("GET /test/page", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	queries := func(path string, cookie bool) int64 {
+		ctx, n := store.CountQueries(context.Background())
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, path, nil)
+		if cookie {
+			req.AddCookie(&http.Cookie{Name: "keepstar_session", Value: "some-token"})
+		}
+		f.srv.ServeHTTP(httptest.NewRecorder(), req)
+		return n.Load()
+	}
+	for _, path := range []string{"/test/api", "/healthz"} {
+		if n := queries(path, true); n != 0 {
+			t.Errorf("%s with a session cookie ran %d statements, want none", path, n)
+		}
+	}
+	if n := queries("/test/page", false); n != 0 {
+		t.Errorf("a page without a session cookie ran %d statements", n)
+	}
+	if n := queries("/test/page", true); n != 1 {
+		t.Errorf("a page with a session cookie ran %d statements, want 1 (the session)", n)
 	}
 }

@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"time"
 
-	"github.com/alexedwards/scs/v2"
+	"github.com/keepstar/keepstar/internal/sessions"
 )
 
 // Viewer is the logged-in member a request is served to.
@@ -70,26 +69,17 @@ func WithViewer(ctx context.Context, v *Viewer) context.Context {
 	return context.WithValue(ctx, viewerKey{}, v)
 }
 
-// Session keys of a login.
-const (
-	sessionCharacter = "character_id"
-	sessionOwner     = "owner_hash"
-	sessionStarted   = "logged_in_at"
-)
-
-// Sessions gives the session manager, for features that keep state across
-// requests (the SSO flow keeps its state and PKCE verifier there).
-func (s *Server) Sessions() *scs.SessionManager { return s.deps.Sessions }
+// Sessions gives the session manager, for the pages of a member's
+// sessions.
+func (s *Server) Sessions() *sessions.Manager { return s.deps.Sessions }
 
 // LogIn makes the request's session a login of the character, under a new
-// session id (so an id planted before the login is worth nothing after it).
+// session token (so a token planted before the login is worth nothing after
+// it).
 func (s *Server) LogIn(ctx context.Context, characterID int32, ownerHash string) error {
-	if err := s.deps.Sessions.RenewToken(ctx); err != nil {
-		return fmt.Errorf("web: renew session: %w", err)
+	if err := s.deps.Sessions.LogIn(ctx, characterID, ownerHash); err != nil {
+		return fmt.Errorf("web: log in: %w", err)
 	}
-	s.deps.Sessions.Put(ctx, sessionCharacter, characterID)
-	s.deps.Sessions.Put(ctx, sessionOwner, ownerHash)
-	s.deps.Sessions.Put(ctx, sessionStarted, time.Now().UTC().Format(time.RFC3339))
 	return nil
 }
 
@@ -108,13 +98,12 @@ func (s *Server) LogOut(ctx context.Context) error {
 func (s *Server) withViewer(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
-		id, _ := s.deps.Sessions.Get(ctx, sessionCharacter).(int32)
-		if id == 0 {
+		d := s.deps.Sessions.Get(ctx)
+		if d.CharacterID == 0 {
 			next.ServeHTTP(w, r)
 			return
 		}
-		owner := s.deps.Sessions.GetString(ctx, sessionOwner)
-		v, err := s.deps.Viewers.Viewer(ctx, id, owner)
+		v, err := s.deps.Viewers.Viewer(ctx, d.CharacterID, d.OwnerHash)
 		switch {
 		case errors.Is(err, ErrNoViewer):
 			if err := s.deps.Sessions.Destroy(ctx); err != nil {
