@@ -28,6 +28,9 @@ type Memory struct {
 // maxShards is the most shards a Memory has: plenty for a few cores.
 const maxShards = 64
 
+// minShardKeys is the least share of the bound a shard holds.
+const minShardKeys = 1024
+
 type memoryShard struct {
 	mu      sync.Mutex
 	maxKeys int
@@ -62,8 +65,11 @@ func NewMemory(maxKeys int) *Memory {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
 	}
+	// Shards of at least minShardKeys: a shard holds an equal share of the
+	// bound, and keys fall into shards by hash, unevenly; small shards would
+	// fill (and drop windows) long before the table does.
 	n := 1
-	for n < maxShards && 2*n <= maxKeys {
+	for n < maxShards && 2*n*minShardKeys <= maxKeys {
 		n *= 2
 	}
 	m := &Memory{seed: maphash.MakeSeed(), shards: make([]memoryShard, n)}
