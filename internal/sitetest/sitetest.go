@@ -127,7 +127,7 @@ func Start(t testing.TB, opts Options) *Site {
 	t.Cleanup(simServer.Close)
 	s.SimURL = simServer.URL
 	sim, err := evesim.New(evesim.Options{
-		BaseURL: simServer.URL, Seed: 11, Characters: opts.Characters, Issuer: sso.IssuerURL,
+		BaseURL: simServer.URL, Seed: 11, Characters: opts.Characters, Issuer: sso.IssuerEVE,
 		RotateRefreshTokens: true, SigningKey: signingKey(),
 		Clients: []sso.Client{{ID: ClientID, Secret: ClientSecret, Callback: s.URL + "/sso/callback"}},
 	})
