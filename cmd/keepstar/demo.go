@@ -37,7 +37,7 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	}
 	simURL := cfg.EVESSOURL.String()
 	sim, err := evesim.New(evesim.Options{
-		BaseURL: simURL, Seed: 1, Characters: *characters, Issuer: sso.IssuerURL, RotateRefreshTokens: true, Logger: logger,
+		BaseURL: simURL, Seed: 1, Characters: *characters, Issuer: sso.IssuerEVE, RotateRefreshTokens: true, Logger: logger,
 		Clients: []sso.Client{{ID: demo.SimClientID, Secret: demo.SimClientSecret, Callback: cfg.EVECallbackURL.String()}},
 	})
 	if err != nil {

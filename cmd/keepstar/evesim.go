@@ -32,24 +32,26 @@ func (c *clientFlags) Set(v string) error {
 }
 
 func (c *cli) evesim(ctx context.Context, args []string) int {
-	fs := c.flags("evesim", "evesim [-listen ADDR] [-characters N] [-seed N] [-client ID:SECRET:CALLBACK]... [-issuer url|host] [-rotate-refresh-tokens=BOOL]")
+	fs := c.flags("evesim", "evesim [-listen ADDR] [-characters N] [-seed N] [-client ID:SECRET:CALLBACK]... [-issuer eve|eve-host|self] [-rotate-refresh-tokens=BOOL]")
 	listen := fs.String("listen", "127.0.0.1:8081", "address to serve the simulated SSO, ESI and control API on")
 	characters := fs.Int("characters", 1000, "number of characters in the universe")
 	seed := fs.Int64("seed", 1, "seed of the universe: the same seed and size give the same universe")
 	var clients clientFlags
 	fs.Var(&clients, "client", "a registered EVE application as ID:SECRET:CALLBACK; repeat for several\n(default "+demo.SimClientID+":"+demo.SimClientSecret+":http://127.0.0.1:8080/sso/callback)")
-	issuer := fs.String("issuer", "url", "form of the iss claim: url (https://host) or host (bare host)")
+	issuer := fs.String("issuer", "eve", "iss claim of the tokens: eve (https://login.eveonline.com, as EVE's own tokens say\nwherever its SSO is reached), eve-host (login.eveonline.com, EVE's older form) or self (this simulator's own URL)")
 	rotate := fs.Bool("rotate-refresh-tokens", true, "return a new refresh token on each refresh")
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	form := sso.IssuerURL
+	form := sso.IssuerEVE
 	switch *issuer {
-	case "url":
-	case "host":
-		form = sso.IssuerHost
+	case "eve":
+	case "eve-host":
+		form = sso.IssuerEVEHost
+	case "self":
+		form = sso.IssuerSelf
 	default:
-		fmt.Fprintf(c.stderr, "keepstar evesim: -issuer %q: want url or host\n", *issuer)
+		fmt.Fprintf(c.stderr, "keepstar evesim: -issuer %q: want eve, eve-host or self\n", *issuer)
 		return exitUsage
 	}
 	if *characters < 1 || *characters > 5_000_000 {

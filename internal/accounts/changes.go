@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -368,4 +369,64 @@ func IDs(cs []Character) []int32 {
 		ids[i] = c.ID
 	}
 	return ids
+}
+
+// ApplyNames records characters' names as ESI gives them (a character
+// renamed in game, whose SSO name may lag behind), and renames the accounts
+// whose main a renamed character is. Only names that changed are written,
+// in one transaction; it gives how many characters were renamed.
+func (a *Accounts) ApplyNames(ctx context.Context, names map[int32]string) (int, error) {
+	ids := slices.Sorted(maps.Keys(names))
+	type stored struct {
+		name    string
+		account int64
+		main    bool
+	}
+	changed := map[int32]stored{}
+	for part := range slices.Chunk(ids, 500) {
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := a.db.Query(ctx, `SELECT id, name, account_id, main FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
+		if err != nil {
+			return 0, fmt.Errorf("accounts: names: %w", err)
+		}
+		for rows.Next() {
+			var id int32
+			var s stored
+			if err := rows.Scan(&id, &s.name, &s.account, &s.main); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("accounts: names: %w", err)
+			}
+			if names[id] != s.name {
+				changed[id] = s
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("accounts: names: %w", err)
+		}
+	}
+	if len(changed) == 0 {
+		return 0, nil
+	}
+	now := a.now()
+	err := a.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, id := range slices.Sorted(maps.Keys(changed)) {
+			if _, err := tx.Exec(ctx, `UPDATE characters SET name = $2 WHERE id = $1`, id, names[id]); err != nil {
+				return fmt.Errorf("accounts: rename character %d: %w", id, err)
+			}
+			if s := changed[id]; s.main {
+				if err := a.rename(ctx, tx, s.account, now); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(changed), nil
 }

@@ -326,6 +326,7 @@ func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewCollector(db, logger),
 		esi.NewBudgetCollector(db, logger),
+		affiliations.NewCollector(db, logger),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "keepstar_build_info", Help: "Always 1; the labels tell the version and database engine.",
 			ConstLabels: prometheus.Labels{"version": version.String(), "database": string(db.Dialect())},

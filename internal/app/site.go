@@ -100,9 +100,12 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p.tokens = tokens.NewStore(db, box, nil)
 	p.logins = logins.NewStore(db, nil)
 	p.notifications = notifications.NewStore(db, p.settings, nil)
+	// Both EVE services learn who calls: CCP asks every application to name
+	// itself and a way to reach its maker.
+	userAgent := "Keepstar/" + version.String() + " (+" + cfg.BaseURL.String() + ")"
 	if cfg.EVELoginEnabled() {
 		p.sso, err = sso.New(sso.Config{BaseURL: cfg.EVESSOURL.String(), ClientID: cfg.EVEClientID,
-			ClientSecret: cfg.EVEClientSecret, RedirectURL: cfg.EVECallbackURL.String()})
+			ClientSecret: cfg.EVEClientSecret, RedirectURL: cfg.EVECallbackURL.String(), UserAgent: userAgent})
 		if err != nil {
 			return nil, err
 		}
@@ -123,7 +126,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 		return nil, err
 	}
 	p.esi, err = esi.New(esi.Config{
-		BaseURL: cfg.ESIURL.String(), UserAgent: "Keepstar/" + version.String() + " (+" + cfg.BaseURL.String() + ")",
+		BaseURL: cfg.ESIURL.String(), UserAgent: userAgent,
 		Cache: esi.NewCache(db, 0).SealWith(esiBox), Gate: esi.NewGate(db, esi.GateOptions{}), Tokens: source, ClientID: cfg.EVEClientID,
 		Logger: logger, Metrics: p.esiMetrics,
 	})

@@ -398,7 +398,7 @@ var Settings = []Setting{
 			return nil
 		}},
 	{Name: "KEEPSTAR_EVE_SSO_URL", Default: "https://login.eveonline.com",
-		Doc: "EVE SSO v2 server. Only changed to point at the simulator (`keepstar evesim`) or a test double.",
+		Doc: "EVE SSO v2 server. Only changed to point at a mirror or egress proxy of CCP's SSO, the simulator (`keepstar evesim`) or a test double. Its metadata document (/.well-known/oauth-authorization-server) must give its endpoints; access tokens must be signed by a key of its JWKS and name the issuer as EVE does (`https://login.eveonline.com` or `login.eveonline.com`) or as its metadata's `issuer` does.",
 		apply: func(c *Config, v string) (err error) {
 			c.EVESSOURL, err = absoluteURL(v)
 			return err

@@ -65,6 +65,8 @@ func (c *control) mount(mux *http.ServeMux) {
 		return c.u.SetOnline(id, b.Online)
 	}))
 	mux.HandleFunc("POST /control/corporations/{id}/alliance", c.corporationAlliance)
+	mux.HandleFunc("POST /control/corporations/{id}/rename", c.rename(c.u.RenameCorporation))
+	mux.HandleFunc("POST /control/alliances/{id}/rename", c.rename(c.u.RenameAlliance))
 	mux.HandleFunc("GET /control/corporations/{id}/titles", c.corporationTitles)
 	mux.HandleFunc("POST /control/killmails", c.addKillmail)
 	mux.HandleFunc("GET /control/killmails", c.killmails)
@@ -267,6 +269,25 @@ func (c *control) corporationAlliance(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]int32{"corporation_id": corp.ID, "alliance_id": corp.AllianceID})
+}
+
+// rename renames a corporation or an alliance: {"name": "...", "ticker": "..."}.
+func (c *control) rename(change func(id int32, name, ticker string) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Name   string `json:"name"`
+			Ticker string `json:"ticker"`
+		}
+		id, ok := pathIDAndBody(w, r, &body)
+		if !ok {
+			return
+		}
+		if err := change(id, body.Name, body.Ticker); err != nil {
+			controlError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "name": body.Name, "ticker": body.Ticker})
+	}
 }
 
 // titleView is a corporation title as the control API lists it.

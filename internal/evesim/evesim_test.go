@@ -25,7 +25,7 @@ func startSim(t *testing.T) (*evesim.Sim, string) {
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(ts.Close)
 	sim, err := evesim.New(evesim.Options{
-		BaseURL: ts.URL, Seed: 5, Characters: 400, RotateRefreshTokens: true, Issuer: sso.IssuerURL,
+		BaseURL: ts.URL, Seed: 5, Characters: 400, RotateRefreshTokens: true, Issuer: sso.IssuerEVE,
 		Clients: []sso.Client{{ID: "app", Secret: "app-secret", Callback: "http://127.0.0.1:9/sso/callback"}},
 		Clock:   universe.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }),
 	})

@@ -17,7 +17,7 @@ import (
 // of the same shape.
 func TestSimulatorServesImages(t *testing.T) {
 	sim, err := evesim.New(evesim.Options{
-		BaseURL: "http://127.0.0.1:8081", Seed: 5, Characters: 300, Issuer: sso.IssuerURL,
+		BaseURL: "http://127.0.0.1:8081", Seed: 5, Characters: 300, Issuer: sso.IssuerEVE,
 		Clients: []sso.Client{{ID: "app", Secret: "app-secret", Callback: "http://127.0.0.1:9/sso/callback"}},
 		Clock:   universe.NewClock(func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }),
 	})

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/store"
@@ -127,9 +128,17 @@ type operationsPage struct {
 	// ErrorsResetIn is the seconds until the error window resets; 0 once
 	// it has.
 	ErrorsResetIn int
-	Versions      versions
-	UIPath        string
+	// Unknown lists the characters ESI refuses as no character, the
+	// longest refused first; UnknownTotal counts them all.
+	Unknown      []affiliations.UnknownCharacter
+	UnknownTotal int
+	Versions     versions
+	UIPath       string
 }
+
+// maxUnknownShown bounds the characters ESI does not know that the page
+// lists; the rest are counted.
+const maxUnknownShown = 50
 
 // States of River's jobs the page shows: those still in the queue, and
 // those that ended.
@@ -177,6 +186,9 @@ func (p *page) read(ctx context.Context) (*operationsPage, error) {
 	}
 	if e := d.Budget.Errors; e != nil && e.Current(now) {
 		d.ErrorsResetIn = int(e.Reset.Sub(now).Round(time.Second) / time.Second)
+	}
+	if d.Unknown, d.UnknownTotal, err = affiliations.Unknown(ctx, p.DB, maxUnknownShown); err != nil {
+		return nil, err
 	}
 	if d.Versions, err = p.versions(ctx); err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/sitetest"
 )
 
@@ -119,7 +120,7 @@ func TestCallbackErrorsChangeNothing(t *testing.T) {
 	})
 }
 
-func TestSSODownAndUntrustedTokens(t *testing.T) {
+func TestSSODownAndReachedElsewhere(t *testing.T) {
 	each(t, sitetest.Options{}, func(t *testing.T, site *sitetest.Site) {
 		a := site.AccountCharacters(t, 1)
 		b := site.NewBrowser(t)
@@ -132,18 +133,24 @@ func TestSSODownAndUntrustedTokens(t *testing.T) {
 		site.SSODown(false)
 		b.LogIn(t, a[0])
 	})
-	// The site knows the SSO as "localhost", the SSO signs its tokens as
-	// 127.0.0.1: the issuer is not the one expected.
-	t.Run("wrong issuer", func(t *testing.T) {
-		site := sitetest.Start(t, sitetest.Options{SSOHost: "localhost"})
-		a := site.AccountCharacters(t, 1)
-		b := site.NewBrowser(t)
-		p := b.Flow(t, "/sso/login", a[0])
-		if p.Status != http.StatusBadGateway || !strings.Contains(p.Body, "cannot trust") {
-			t.Fatalf("token of another issuer: %d\n%s", p.Status, p.Body)
-		}
-		noAccounts(t, site)
-	})
+	// The site knows the SSO as "localhost", as a site reaching EVE through
+	// a mirror or an egress proxy knows it by another name: the tokens name
+	// EVE's issuer (in either of its forms) or the one the SSO's metadata
+	// gives, never the address the site used, and the login succeeds.
+	for name, form := range map[string]sso.IssuerForm{"EVE's issuer": sso.IssuerEVE, "EVE's older issuer": sso.IssuerEVEHost,
+		"the metadata's issuer": sso.IssuerSelf} {
+		t.Run("SSO reached at another address, "+name, func(t *testing.T) {
+			site := sitetest.Start(t, sitetest.Options{SSOHost: "localhost", SSOIssuer: form})
+			a := site.AccountCharacters(t, 1)
+			b := site.NewBrowser(t)
+			if p := b.Flow(t, "/sso/login", a[0]); p.Status != http.StatusOK || !strings.Contains(p.Body, `id="main-character"`) {
+				t.Fatalf("login: %d\n%s", p.Status, p.Body)
+			}
+			if n := count(t, site, `SELECT count(*) FROM accounts`); n != 1 {
+				t.Errorf("%d accounts, want 1", n)
+			}
+		})
+	}
 }
 
 func TestTokensOfOtherLogins(t *testing.T) {

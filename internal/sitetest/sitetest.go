@@ -50,9 +50,12 @@ type Options struct {
 	// Env adds or overrides KEEPSTAR_ settings.
 	Env map[string]string
 	// SSOHost, when set, is the host name the site uses for the SSO
-	// instead of the simulator's own (127.0.0.1): tokens then name an
-	// issuer the site does not expect.
+	// instead of the simulator's own (127.0.0.1), as a site reaching EVE
+	// through a mirror or a proxy does.
 	SSOHost string
+	// SSOIssuer is the iss the simulated SSO writes; the zero value is
+	// EVE's own, whatever address the SSO is reached at.
+	SSOIssuer sso.IssuerForm
 	// Mode is the mode of the site's serve process; empty means app.All.
 	// The others need PostgreSQL.
 	Mode app.Mode
@@ -137,7 +140,7 @@ func Start(t testing.TB, opts Options) *Site {
 	t.Cleanup(simServer.Close)
 	s.SimURL = simServer.URL
 	sim, err := evesim.New(evesim.Options{
-		BaseURL: simServer.URL, Seed: 11, Characters: opts.Characters, Issuer: sso.IssuerURL,
+		BaseURL: simServer.URL, Seed: 11, Characters: opts.Characters, Issuer: opts.SSOIssuer,
 		RotateRefreshTokens: true, SigningKey: signingKey(),
 		Clients: []sso.Client{{ID: ClientID, Secret: ClientSecret, Callback: s.URL + "/sso/callback"}},
 	})

@@ -16,7 +16,8 @@ import (
 
 // ESI is what the package needs of the ESI client (*esi.Client).
 type ESI interface {
-	Affiliations(ctx context.Context, ids []int32) ([]esi.Affiliation, error)
+	Affiliations(ctx context.Context, ids []int32) (affs []esi.Affiliation, unknown []int32, err error)
+	Names(ctx context.Context, ids []int32) (names []esi.Name, unresolved []int32, err error)
 	Corporation(ctx context.Context, id int32) (esi.Corporation, error)
 	Alliance(ctx context.Context, id int32) (esi.Alliance, error)
 }
@@ -48,9 +49,10 @@ func New(db *store.DB, client ESI, now func() time.Time, maxAge time.Duration) *
 
 // Lookup asks ESI which corporation, alliance and faction the characters are
 // in, and makes sure their corporations and alliances are known and true.
-// Characters ESI does not know are left out, as ESI leaves them out.
+// Ids ESI does not know as characters are left out (the sync records them:
+// see unknown.go).
 func (d *Directory) Lookup(ctx context.Context, characterIDs []int32) ([]esi.Affiliation, error) {
-	affs, err := d.esi.Affiliations(ctx, characterIDs)
+	affs, _, err := d.esi.Affiliations(ctx, characterIDs)
 	if err != nil {
 		return nil, fmt.Errorf("affiliations: %w", err)
 	}

@@ -12,5 +12,7 @@
 // The affiliations_sync job (Directory.Sync) goes through every character
 // in chunks, each applied in one transaction by internal/accounts, and
 // resumes from the last chunk applied when ESI's limits or an error
-// interrupted it.
+// interrupted it. It also keeps characters' names current (names.go), and
+// records the ids ESI refuses as no character, which keep their account and
+// last known affiliation (unknown.go).
 package affiliations

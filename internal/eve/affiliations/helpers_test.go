@@ -61,7 +61,7 @@ func newSimEVEOn(t testing.TB, characters int, clock *universe.Clock) *simEVE {
 		s.mu.Lock()
 		s.requests[route]++
 		n := s.requests[route]
-		if route != "affiliation" {
+		if route != "affiliation" && route != "names" {
 			s.reads[r.URL.Path]++
 		}
 		before := s.before
@@ -90,6 +90,8 @@ func routeOf(r *http.Request) string {
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/characters/affiliation":
 		return "affiliation"
+	case r.Method == http.MethodPost && r.URL.Path == "/universe/names":
+		return "names"
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/corporations/"):
 		return "corporation"
 	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/alliances/"):

@@ -55,8 +55,13 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		// anything else fails the attempt for River to retry.
 		return err
 	}
+	if res.Unknown > 0 {
+		w.logger.WarnContext(ctx, "affiliations: ESI refuses these ids as no character; they keep their last known "+
+			"affiliation and are listed on the operations page", "count", res.Unknown, "ids", res.UnknownIDs)
+	}
 	w.logger.InfoContext(ctx, "affiliations synced", "characters", res.Characters, "resumed_after", from,
 		"removed", res.Removed, "corporations_read", res.Corporations, "alliances_read", res.Alliances,
+		"unknown", res.Unknown, "known_again", res.Known, "names_checked", res.NamesChecked, "renamed", res.Renamed,
 		"took", time.Since(started).Round(time.Millisecond))
 	return nil
 }
@@ -72,5 +77,5 @@ func register(reg *jobs.Registry, dir *Directory, apply Applier, every time.Dura
 	}
 	jobs.Add(reg, &syncWorker{dir: dir, apply: apply, chunk: chunk, logger: logger})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return SyncArgs{} }, Every: every, Update: 10,
-		Summary: "Look up every character's corporation and alliance, move the characters that changed and recompute their accounts."})
+		Summary: "Look up every character's corporation and alliance, move the characters that changed and recompute their accounts; keep names current."})
 }

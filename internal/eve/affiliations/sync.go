@@ -4,17 +4,24 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/keepstar/keepstar/internal/eve/esi"
 )
 
-// Applier records affiliations on the characters (*accounts.Accounts): it
-// moves characters between corporations, removes the biomassed, and has
-// the access of the accounts concerned computed again. It applies each
-// call's affiliations in one transaction.
+// Applier records what ESI says of characters (*accounts.Accounts): their
+// affiliations (it moves characters between corporations, removes the
+// biomassed, and has the access of the accounts concerned computed again)
+// and their names (it renames them, and the accounts whose main they are).
+// It applies each call in one transaction.
 type Applier interface {
 	ApplyAffiliations(ctx context.Context, affs []esi.Affiliation) ([]int32, error)
+	ApplyNames(ctx context.Context, names map[int32]string) (int, error)
 }
+
+// maxUnknownIDs bounds SyncResult.UnknownIDs.
+const maxUnknownIDs = 20
 
 // DefaultChunk is how many characters one step of a sync looks up and
 // applies: ten ESI calls of a thousand ids (run side by side by the ESI
@@ -41,6 +48,15 @@ type SyncResult struct {
 	Characters, Removed int
 	// Corporations and Alliances read from ESI (new, changed or stale).
 	Corporations, Alliances int
+	// Unknown: characters ESI refused as no character in this sync (found
+	// so, or asked about again and still so); Known: characters recorded
+	// so that ESI knows again.
+	Unknown, Known int
+	// UnknownIDs are the first of them (up to 20), for the log.
+	UnknownIDs []int32
+	// NamesChecked: characters whose names were compared with ESI's;
+	// Renamed: those whose names had changed.
+	NamesChecked, Renamed int
 }
 
 // Sync looks up the affiliation of every character Keepstar knows, in
@@ -66,56 +82,99 @@ func (d *Directory) Sync(ctx context.Context, apply Applier, opts SyncOptions) (
 	s := newSettled()
 	after := opts.After
 	for {
-		ids, err := d.characterIDs(ctx, after, chunk)
+		rows, err := d.characters(ctx, after, chunk)
 		if err != nil {
 			return res, err
 		}
-		if len(ids) == 0 {
+		if len(rows) == 0 {
 			break
 		}
-		affs, err := d.esi.Affiliations(ctx, ids)
-		if err != nil {
-			return res, fmt.Errorf("affiliations: %w", err)
-		}
-		if err := d.settle(ctx, s, affs); err != nil {
+		if err := d.syncChunk(ctx, apply, s, rows, &res); err != nil {
 			return res, err
 		}
-		removed, err := apply.ApplyAffiliations(ctx, affs)
-		if err != nil {
-			return res, err
-		}
-		res.Characters += len(ids)
-		res.Removed += len(removed)
+		res.Characters += len(rows)
 		res.Corporations, res.Alliances = s.readCorporations, s.readAlliances
-		after = ids[len(ids)-1]
-		done += int64(len(ids))
+		after = rows[len(rows)-1].id
+		done += int64(len(rows))
 		if opts.Applied != nil {
 			opts.Applied(done, max(total, done), after)
 		}
-		if len(ids) < chunk {
+		if len(rows) < chunk {
 			break
 		}
 	}
+	if err := d.recheckUnknown(ctx, apply, s, &res); err != nil {
+		return res, err
+	}
+	res.Corporations, res.Alliances = s.readCorporations, s.readAlliances
 	return res, nil
 }
 
-// characterIDs gives up to n character ids after the id given, in order.
-func (d *Directory) characterIDs(ctx context.Context, after int32, n int) ([]int32, error) {
-	rows, err := d.db.Query(ctx, `SELECT id FROM characters WHERE id > $1 ORDER BY id LIMIT $2`, after, n)
+// syncChunk looks up and applies the affiliations of one chunk of
+// characters, records the ids ESI refused, and checks the names that are
+// due.
+func (d *Directory) syncChunk(ctx context.Context, apply Applier, s *settled, rows []characterRow, res *SyncResult) error {
+	now := d.now()
+	ask := make([]int32, 0, len(rows))
+	for _, r := range rows {
+		// An id ESI refused before would cost a dozen requests and errors
+		// to isolate again: it is asked about alone (recheckUnknown).
+		if r.unknownSince == nil {
+			ask = append(ask, r.id)
+		}
+	}
+	affs, unknown, err := d.esi.Affiliations(ctx, ask)
+	if err != nil {
+		return fmt.Errorf("affiliations: %w", err)
+	}
+	if err := d.settle(ctx, s, affs); err != nil {
+		return err
+	}
+	removed, err := apply.ApplyAffiliations(ctx, affs)
+	if err != nil {
+		return err
+	}
+	res.Removed += len(removed)
+	if len(unknown) > 0 {
+		if err := d.markUnknown(ctx, unknown, now); err != nil {
+			return err
+		}
+		res.Unknown += len(unknown)
+		res.UnknownIDs = append(res.UnknownIDs, unknown[:min(len(unknown), maxUnknownIDs-len(res.UnknownIDs))]...)
+	}
+	var due []int32
+	for _, r := range rows {
+		if r.unknownSince == nil && !slices.Contains(unknown, r.id) && d.nameDue(r, now) {
+			due = append(due, r.id)
+		}
+	}
+	return d.checkNames(ctx, apply, due, now, res)
+}
+
+// characterRow is a character as a sync sees it.
+type characterRow struct {
+	id           int32
+	unknownSince *time.Time
+	nameChecked  *time.Time
+}
+
+// characters gives up to n characters after the id given, in order.
+func (d *Directory) characters(ctx context.Context, after int32, n int) ([]characterRow, error) {
+	rows, err := d.db.Query(ctx, `SELECT id, esi_unknown_since, name_checked_at FROM characters WHERE id > $1 ORDER BY id LIMIT $2`, after, n)
 	if err != nil {
 		return nil, fmt.Errorf("affiliations: characters: %w", err)
 	}
 	defer rows.Close()
-	ids := make([]int32, 0, n)
+	out := make([]characterRow, 0, n)
 	for rows.Next() {
-		var id int32
-		if err := rows.Scan(&id); err != nil {
+		var r characterRow
+		if err := rows.Scan(&r.id, &r.unknownSince, &r.nameChecked); err != nil {
 			return nil, fmt.Errorf("affiliations: characters: %w", err)
 		}
-		ids = append(ids, id)
+		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("affiliations: characters: %w", err)
 	}
-	return ids, nil
+	return out, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -98,7 +99,7 @@ func TestSyncInChunksEqualsOneBatch(t *testing.T) {
 		batchRes, batchSteps := syncAll(t, batch, 0)
 		batchReads := s.readPaths()
 
-		if chunkedRes != batchRes {
+		if !reflect.DeepEqual(chunkedRes, batchRes) {
 			t.Errorf("chunked sync %+v, one batch %+v", chunkedRes, batchRes)
 		}
 		if chunkedRes.Characters != len(ids) || chunkedRes.Removed != 1 {

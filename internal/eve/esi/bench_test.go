@@ -28,7 +28,7 @@ func BenchmarkAffiliations(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for b.Loop() {
-		got, err := c.Affiliations(ctx, ids)
+		got, _, err := c.Affiliations(ctx, ids)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 )
 
@@ -22,29 +21,13 @@ type Affiliation struct {
 }
 
 // Affiliations resolves characters in chunks of 1000, several chunks at
-// once (Config.Concurrency). Ids ESI does not know are left out of the
-// answer, as ESI leaves them out. On error nothing is returned: the caller
-// retries the whole set (cached chunks cost nothing).
-func (c *Client) Affiliations(ctx context.Context, ids []int32) ([]Affiliation, error) {
-	chunks := chunk(validIDs(ids), maxBulkIDs)
-	results := make([][]Affiliation, len(chunks))
-	err := c.forEach(ctx, len(chunks), func(ctx context.Context, i int) error {
-		res, err := c.Post(ctx, Request{Route: "POST /characters/affiliation", Path: "/characters/affiliation", Body: chunks[i]})
-		if errors.Is(err, ErrNotFound) {
-			return nil // none of the chunk's ids is a character
-		}
-		if err != nil {
-			return err
-		}
-		if err := json.Unmarshal(res.Body, &results[i]); err != nil {
-			return fmt.Errorf("esi: affiliations: decode answer: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return slices.Concat(results...), nil
+// once (Config.Concurrency). ESI answers 404 for a whole chunk when any id
+// in it is not a character (esi/esi-issues#719), so such a chunk is split
+// until the culprits are alone, as Names does: they come back in unknown,
+// the rest resolved. On error nothing is returned: the caller retries the
+// whole set (cached chunks cost nothing).
+func (c *Client) Affiliations(ctx context.Context, ids []int32) (affs []Affiliation, unknown []int32, err error) {
+	return bulk[Affiliation](ctx, c, "POST /characters/affiliation", "/characters/affiliation", ids)
 }
 
 // Name is an entry of POST /universe/names.
@@ -59,50 +42,63 @@ type Name struct {
 // split in halves until the culprits are alone: they are returned in
 // unresolved, the rest resolved.
 func (c *Client) Names(ctx context.Context, ids []int32) (names []Name, unresolved []int32, err error) {
+	return bulk[Name](ctx, c, "POST /universe/names", "/universe/names", ids)
+}
+
+// bulk posts ids to one of ESI's all-or-nothing bulk routes, in chunks of
+// 1000 several at once, and isolates the ids ESI refuses (see resolve).
+func bulk[T any](ctx context.Context, c *Client, route, path string, ids []int32) ([]T, []int32, error) {
 	chunks := chunk(validIDs(ids), maxBulkIDs)
 	type part struct {
-		names []Name
+		found []T
 		bad   []int32
 	}
 	parts := make([]part, len(chunks))
-	err = c.forEach(ctx, len(chunks), func(ctx context.Context, i int) error {
+	err := c.forEach(ctx, len(chunks), func(ctx context.Context, i int) error {
 		var err error
-		parts[i].names, parts[i].bad, err = c.names(ctx, chunks[i])
+		parts[i].found, parts[i].bad, err = resolve[T](ctx, c, route, path, chunks[i])
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
+	var found []T
+	var bad []int32
 	for _, p := range parts {
-		names = append(names, p.names...)
-		unresolved = append(unresolved, p.bad...)
+		found = append(found, p.found...)
+		bad = append(bad, p.bad...)
 	}
-	return names, unresolved, nil
+	return found, bad, nil
 }
 
-func (c *Client) names(ctx context.Context, ids []int32) ([]Name, []int32, error) {
-	res, err := c.Post(ctx, Request{Route: "POST /universe/names", Path: "/universe/names", Body: ids})
+// resolve posts one chunk. A 404 refuses the whole chunk for the sake of
+// one id or a few: the chunk is split in halves until the culprits are
+// alone. Each split costs a request, and each 404 one of ESI's error limit,
+// so a single bad id among a thousand costs about twenty requests: callers
+// keep the ids found bad out of later bulk requests.
+func resolve[T any](ctx context.Context, c *Client, route, path string, ids []int32) ([]T, []int32, error) {
+	res, err := c.Post(ctx, Request{Route: route, Path: path, Body: ids})
 	if errors.Is(err, ErrNotFound) {
 		if len(ids) == 1 {
 			return nil, ids, nil
 		}
 		half := len(ids) / 2
-		n1, bad1, err := c.names(ctx, ids[:half])
+		f1, bad1, err := resolve[T](ctx, c, route, path, ids[:half])
 		if err != nil {
 			return nil, nil, err
 		}
-		n2, bad2, err := c.names(ctx, ids[half:])
+		f2, bad2, err := resolve[T](ctx, c, route, path, ids[half:])
 		if err != nil {
 			return nil, nil, err
 		}
-		return append(n1, n2...), append(bad1, bad2...), nil
+		return append(f1, f2...), append(bad1, bad2...), nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []Name
+	var out []T
 	if err := json.Unmarshal(res.Body, &out); err != nil {
-		return nil, nil, fmt.Errorf("esi: names: decode answer: %w", err)
+		return nil, nil, fmt.Errorf("esi: %s: decode answer: %w", route, err)
 	}
 	return out, nil, nil
 }

@@ -29,9 +29,9 @@ func TestAffiliationsChunkedAndBiomassed(t *testing.T) {
 			t.Fatal(err)
 		}
 		// Repeats and invalid ids would make ESI refuse the whole chunk.
-		got, err := c.Affiliations(context.Background(), append(slices.Clone(ids), ids[0], 0, -5))
-		if err != nil {
-			t.Fatal(err)
+		got, unknown, err := c.Affiliations(context.Background(), append(slices.Clone(ids), ids[0], 0, -5))
+		if err != nil || len(unknown) != 0 {
+			t.Fatal(unknown, err)
 		}
 		if n := e.count("POST /characters/affiliation"); n != (len(ids)+999)/1000 {
 			t.Errorf("%d requests for %d ids, want %d", n, len(ids), (len(ids)+999)/1000)
@@ -47,6 +47,44 @@ func TestAffiliationsChunkedAndBiomassed(t *testing.T) {
 			if a.CharacterID == dead && (a.CorporationID != DoomheimID || a.AllianceID != 0) {
 				t.Errorf("biomassed character: %+v, want corporation %d and no alliance", a, DoomheimID)
 			}
+		}
+	})
+}
+
+// ESI refuses a whole chunk of affiliations for one id that is no
+// character: Affiliations isolates such ids, as Names does, and resolves
+// every other character of the chunk.
+func TestAffiliationsIsolateNonCharacters(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Parallel()
+		e := newEnv(t, db, 2500)
+		c := e.client(t, nil)
+		ids := slices.Clone(e.sim.Universe.CharacterIDs())
+		corp := e.sim.Universe.CorporationIDs()[3]
+		const bogus = 2_100_000_007
+		ids = slices.Insert(ids, 1500, bogus)
+		ids = slices.Insert(ids, 77, corp)
+		got, unknown, err := c.Affiliations(context.Background(), ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(unknown)
+		if want := []int32{corp, bogus}; !slices.Equal(unknown, want) {
+			t.Errorf("unknown = %v, want %v", unknown, want)
+		}
+		if len(got) != len(ids)-2 {
+			t.Fatalf("%d affiliations, want %d", len(got), len(ids)-2)
+		}
+		for _, a := range got {
+			ch, err := e.sim.Universe.Character(a.CharacterID)
+			if err != nil || a.CorporationID != ch.CorporationID {
+				t.Fatalf("affiliation %+v, universe %+v (%v)", a, ch, err)
+			}
+		}
+		// Each bad id costs a request per halving of its chunk, no more.
+		if n := e.count("POST /characters/affiliation"); n > 3+2*2*11 {
+			t.Errorf("%d requests", n)
 		}
 	})
 }

@@ -1,6 +1,7 @@
 package sso
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -19,6 +20,14 @@ import (
 
 // DefaultBaseURL is CCP's SSO.
 const DefaultBaseURL = "https://login.eveonline.com"
+
+// EVE writes the iss claim of its access tokens in one of these two forms,
+// whatever address its SSO was reached at: CCP's host, a mirror, an egress
+// proxy or a test double all hand out tokens naming login.eveonline.com.
+var eveIssuers = []string{"login.eveonline.com", "https://login.eveonline.com"}
+
+// DefaultUserAgent is sent when Config.UserAgent is empty.
+const DefaultUserAgent = "Keepstar"
 
 // DefaultLeeway is the clock skew tolerated on a token's expiry.
 const DefaultLeeway = 5 * time.Second
@@ -88,6 +97,10 @@ type Config struct {
 	Now func() time.Time
 	// Leeway is the tolerated clock skew; 0 means DefaultLeeway.
 	Leeway time.Duration
+	// UserAgent identifies Keepstar on every request to the SSO (metadata,
+	// JWKS, token, revoke), as CCP asks of every third-party application;
+	// empty means DefaultUserAgent.
+	UserAgent string
 }
 
 // Metadata is what the client uses of the SSO's metadata document.
@@ -101,11 +114,10 @@ type Metadata struct {
 
 // Client talks to one EVE SSO. It is safe for concurrent use.
 type Client struct {
-	cfg     Config
-	base    *url.URL
-	issuers []string
-	http    *http.Client
-	now     func() time.Time
+	cfg  Config
+	base *url.URL
+	http *http.Client
+	now  func() time.Time
 
 	metaMu sync.Mutex
 	meta   *Metadata
@@ -146,11 +158,27 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Leeway == 0 {
 		cfg.Leeway = DefaultLeeway
 	}
-	return &Client{
-		cfg: cfg, base: base, http: cfg.HTTPClient, now: cfg.Now,
-		// EVE has written iss both ways; accept both, for this SSO only.
-		issuers: []string{base.Host, base.Scheme + "://" + base.Host},
-	}, nil
+	if strings.TrimSpace(cfg.UserAgent) == "" {
+		cfg.UserAgent = DefaultUserAgent
+	}
+	// A copy of the caller's client whose transport names Keepstar: the
+	// token and refresh requests x/oauth2 makes go through it too.
+	hc := *cfg.HTTPClient
+	hc.Transport = &userAgentTransport{base: cmp.Or[http.RoundTripper](hc.Transport, http.DefaultTransport), agent: cfg.UserAgent}
+	return &Client{cfg: cfg, base: base, http: &hc, now: cfg.Now}, nil
+}
+
+// userAgentTransport sets the User-Agent of every request it carries.
+type userAgentTransport struct {
+	base  http.RoundTripper
+	agent string
+}
+
+func (t *userAgentTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	// A RoundTripper must not change the request it is given.
+	r = r.Clone(r.Context())
+	r.Header.Set("User-Agent", t.agent)
+	return t.base.RoundTrip(r)
 }
 
 // NewState makes a random OAuth2 state value.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -52,6 +53,9 @@ type env struct {
 	// failTokens makes the token endpoint answer 503, as an SSO in trouble.
 	failTokens atomic.Bool
 	noRedirect *http.Client
+	// agents holds the User-Agent of every request, by path.
+	agentsMu sync.Mutex
+	agents   map[string][]string
 }
 
 type envOptions struct {
@@ -81,7 +85,11 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.agents = map[string][]string{}
 	e.ts.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.agentsMu.Lock()
+		e.agents[r.URL.Path] = append(e.agents[r.URL.Path], r.Header.Get("User-Agent"))
+		e.agentsMu.Unlock()
 		switch {
 		case r.URL.Path == "/oauth/jwks":
 			e.jwksFetches.Add(1)
@@ -97,6 +105,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 	t.Cleanup(e.ts.Close)
 	e.client = e.newClient(t, clientID, clientSecret)
 	return e
+}
+
+// agentsOf gives the User-Agents the requests for path carried.
+func (e *env) agentsOf(path string) []string {
+	e.agentsMu.Lock()
+	defer e.agentsMu.Unlock()
+	return slices.Clone(e.agents[path])
 }
 
 func (e *env) newClient(t *testing.T, id, secret string) *Client {

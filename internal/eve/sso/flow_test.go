@@ -89,13 +89,17 @@ func TestLoginScopes(t *testing.T) {
 	}
 }
 
+// TestIssuerForms logs in through SSOs reached at their own address (here a
+// test server's) that name the issuer as EVE does, in either of its forms,
+// or by the address their metadata gives: each login succeeds.
 func TestIssuerForms(t *testing.T) {
 	t.Parallel()
-	for _, form := range []sim.IssuerForm{sim.IssuerHost, sim.IssuerURL} {
+	for form, want := range map[sim.IssuerForm]string{
+		sim.IssuerEVE: "https://login.eveonline.com", sim.IssuerEVEHost: "login.eveonline.com", sim.IssuerSelf: "",
+	} {
 		e := newEnv(t, envOptions{issuer: form})
 		tok := e.login(t, e.character(t, 2).ID, "publicData")
-		want := strings.TrimPrefix(e.ts.URL, "http://")
-		if form == sim.IssuerURL {
+		if want == "" {
 			want = e.ts.URL
 		}
 		if tok.Claims.Issuer != want {
@@ -181,6 +185,47 @@ func TestRefreshRotation(t *testing.T) {
 		if _, err := e.client.Refresh(ctx, next.RefreshToken); err != nil {
 			t.Errorf("newest token: %v", err)
 		}
+	}
+}
+
+// TestUserAgent: every request Keepstar sends to the SSO names Keepstar, as
+// its ESI requests do; the browser's requests (authorize) are not Keepstar's.
+func TestUserAgent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, envOptions{})
+	const agent = "Keepstar/1.2.3 (+https://keepstar.example)"
+	c, err := New(Config{BaseURL: e.ts.URL, ClientID: clientID, ClientSecret: clientSecret, RedirectURL: callback,
+		HTTPClient: e.ts.Client(), Now: e.clock.Now, UserAgent: agent})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := NewVerifier()
+	tok, err := c.Exchange(ctx, e.code(t, c, e.character(t, 4).ID, nil, v), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tok, err = c.Refresh(ctx, tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Revoke(ctx, tok.RefreshToken); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/.well-known/oauth-authorization-server", "/oauth/jwks", "/v2/oauth/token", "/v2/oauth/revoke"} {
+		got := e.agentsOf(path)
+		if len(got) == 0 {
+			t.Errorf("%s: no request", path)
+		}
+		for _, a := range got {
+			if a != agent {
+				t.Errorf("%s: User-Agent %q, want %q", path, a, agent)
+			}
+		}
+	}
+	// A client configured without one still names Keepstar, never Go.
+	e.client.Revoke(ctx, "x")
+	if got := e.agentsOf("/v2/oauth/revoke"); got[len(got)-1] != DefaultUserAgent {
+		t.Errorf("default User-Agent %q", got[len(got)-1])
 	}
 }
 

@@ -146,8 +146,8 @@ func tokenError(ctx context.Context, op string, err error) error {
 }
 
 // ValidateAccessToken checks an access token of this SSO: signature by a key
-// of its JWKS (RS256 or ES256 only: never none or HMAC), issuer in either of
-// EVE's forms, audience naming both this client and "EVE Online", expiry
+// of its JWKS (RS256 or ES256 only: never none or HMAC), issuer (see
+// issuerAccepted), audience naming both this client and "EVE Online", expiry
 // (with the leeway), and a character subject.
 func (c *Client) ValidateAccessToken(ctx context.Context, raw string) (Claims, error) {
 	var rc rawClaims
@@ -164,7 +164,9 @@ func (c *Client) ValidateAccessToken(ctx context.Context, raw string) (Claims, e
 	if err != nil {
 		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
-	if !slices.Contains(c.issuers, rc.Issuer) {
+	if ok, err := c.issuerAccepted(ctx, rc.Issuer); err != nil {
+		return Claims{}, err
+	} else if !ok {
 		return Claims{}, fmt.Errorf("%w: issuer %q", ErrInvalidToken, rc.Issuer)
 	}
 	if !slices.Contains(rc.Audience, c.cfg.ClientID) || !slices.Contains(rc.Audience, eveAudience) {
@@ -175,4 +177,21 @@ func (c *Client) ValidateAccessToken(ctx context.Context, raw string) (Claims, e
 		return Claims{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	return claims, nil
+}
+
+// issuerAccepted tells whether iss may name the issuer of a token of this
+// SSO: either of EVE's two forms, which EVE writes whatever address its SSO
+// is reached at, or the issuer the SSO's own metadata document names (a
+// test double or simulator issuing under its own name). The issuer is no
+// defence on its own here: what makes a token this SSO's is its signature,
+// checked before against the JWKS of the configured SSO alone.
+func (c *Client) issuerAccepted(ctx context.Context, iss string) (bool, error) {
+	if slices.Contains(eveIssuers, iss) {
+		return true, nil
+	}
+	m, err := c.Metadata(ctx) // read already to fetch the keys: no request
+	if err != nil {
+		return false, err
+	}
+	return m.Issuer != "" && iss == m.Issuer, nil
 }

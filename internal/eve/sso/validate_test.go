@@ -148,8 +148,13 @@ func TestValidateHandMadeTokens(t *testing.T) {
 		token string
 		ok    bool
 	}{
-		{"RS256, URL issuer", rs(goodClaims(ks.ts.URL, now)), true},
-		{"RS256, host issuer", rs(goodClaims(host, now)), true},
+		{"RS256, the metadata's issuer", rs(goodClaims(ks.ts.URL, now)), true},
+		{"EVE's issuer, reached elsewhere", rs(goodClaims("https://login.eveonline.com", now)), true},
+		{"EVE's older issuer, reached elsewhere", rs(goodClaims("login.eveonline.com", now)), true},
+		{"EVE's issuer, signed by a stranger", sign(t, jwt.SigningMethodES256, "ec", goodClaims("https://login.eveonline.com", now), ks.ec2), false},
+		{"the SSO's host, which its metadata does not name", rs(goodClaims(host, now)), false},
+		{"EVE's host over http", rs(goodClaims("http://login.eveonline.com", now)), false},
+		{"EVE's host with a path", rs(goodClaims("https://login.eveonline.com/", now)), false},
 		{"ES256", sign(t, jwt.SigningMethodES256, "ec", goodClaims(ks.ts.URL, now), ks.ec), true},
 		{"scp array", rs(with("scp", []string{"a", "b"})), true},
 		{"no scp", rs(with("scp", nil)), true},
@@ -165,7 +170,7 @@ func TestValidateHandMadeTokens(t *testing.T) {
 		{"expired", rs(with("exp", now.Add(-time.Minute).Unix())), false},
 		{"no exp", rs(with("exp", nil)), false},
 		{"wrong issuer", rs(with("iss", "https://login.evil.example")), false},
-		{"real EVE issuer, other SSO", rs(with("iss", "https://login.eveonline.com")), false},
+		{"no issuer", rs(with("iss", nil)), false},
 		{"unknown kid", sign(t, jwt.SigningMethodRS256, "other", goodClaims(ks.ts.URL, now), testKey()), false},
 		{"corporation subject", rs(with("sub", "CORPORATION:EVE:98000001")), false},
 		{"subject without id", rs(with("sub", "CHARACTER:EVE:")), false},

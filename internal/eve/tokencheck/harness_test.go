@@ -94,7 +94,7 @@ func newHarness(tb testing.TB, d config.Dialect, n int, checkedAt time.Time) *ha
 		handler.ServeHTTP(w, r)
 	}))
 	tb.Cleanup(ts.Close)
-	h.sim, err = evesim.New(evesim.Options{BaseURL: ts.URL, Seed: 5, Characters: n, Issuer: simsso.IssuerURL,
+	h.sim, err = evesim.New(evesim.Options{BaseURL: ts.URL, Seed: 5, Characters: n, Issuer: simsso.IssuerEVE,
 		RotateRefreshTokens: true, SigningKey: harnessKey(),
 		Clients: []simsso.Client{{ID: harnessClient, Secret: "bench-secret", Callback: harnessCallback}}})
 	if err != nil {

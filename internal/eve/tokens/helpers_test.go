@@ -67,7 +67,7 @@ func newEnv(t *testing.T, db *store.DB, rotate bool) *env {
 	}))
 	t.Cleanup(ts.Close)
 	sim, err := evesim.New(evesim.Options{
-		BaseURL: ts.URL, Seed: 7, Characters: 40, RotateRefreshTokens: rotate, Issuer: simsso.IssuerURL,
+		BaseURL: ts.URL, Seed: 7, Characters: 40, RotateRefreshTokens: rotate, Issuer: simsso.IssuerEVE,
 		Clients: []simsso.Client{{ID: "app", Secret: "app-secret", Callback: callback}},
 		Clock:   e.clock,
 	})

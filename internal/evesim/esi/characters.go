@@ -70,10 +70,12 @@ type affiliationEntry struct {
 	FactionID     int32 `json:"faction_id,omitempty"`
 }
 
-// affiliation resolves up to 1000 characters. Unknown ids are left out of
-// the answer, and when none is known the answer is 404 "No characters
-// found!" — the message Tranquility gave in esi/esi-issues#527; CCP does
-// not document the case, so this is the simulator's best reading.
+// affiliation resolves up to 1000 characters, all or nothing: when any id
+// is not a character ESI answers 404 for the whole request (the legacy
+// specification: "All characters must exist, or none will be returned";
+// esi/esi-issues#719). Its message is the one Tranquility gave for the
+// case in esi/esi-issues#527; CCP documents none. A biomassed character is
+// still a character (in Doomheim).
 func (s *Server) affiliation(_ context.Context, c *call) (result, error) {
 	ids, err := readIDs(c.r, maxBulkIDs)
 	if err != nil {
@@ -84,15 +86,12 @@ func (s *Server) affiliation(_ context.Context, c *call) (result, error) {
 	for _, id := range ids {
 		ch, err := s.characterByID(id)
 		if err != nil {
-			continue
+			return result{}, errNotFound("No characters found!")
 		}
 		out = append(out, affiliationEntry{
 			AllianceID: s.u.AllianceOf(ch), CharacterID: ch.ID, CorporationID: ch.CorporationID, FactionID: s.factionOf(ch),
 		})
 		changed = append(changed, int64(ch.ID))
-	}
-	if len(out) == 0 {
-		return result{}, errNotFound("No characters found!")
 	}
 	return result{status: http.StatusOK, body: out, modified: s.lastChange(changed...)}, nil
 }

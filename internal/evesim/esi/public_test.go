@@ -48,9 +48,9 @@ func TestBiomassedCharacter(t *testing.T) {
 		t.Errorf("biomassed character keeps alliance %v", detail["alliance_id"])
 	}
 	var aff []affiliationEntry
-	f.do("POST", "/characters/affiliation", "", []int32{c.member, c.director, 12345}).want(t, 200).json(t, &aff)
+	f.do("POST", "/characters/affiliation", "", []int32{c.member, c.director}).want(t, 200).json(t, &aff)
 	if len(aff) != 2 {
-		t.Fatalf("affiliation %+v: want the two known characters", aff)
+		t.Fatalf("affiliation %+v: want the two characters", aff)
 	}
 	if aff[0].CharacterID != c.member || aff[0].CorporationID != universe.Doomheim || aff[0].AllianceID != 0 {
 		t.Errorf("biomassed affiliation %+v", aff[0])
@@ -61,6 +61,23 @@ func TestBiomassedCharacter(t *testing.T) {
 	f.do("POST", "/characters/affiliation", "", []int32{12345}).want(t, 404)
 }
 
+// TestAffiliationAllOrNothing: one id that is not a character (unknown, a
+// corporation, beyond int32) makes ESI refuse the whole request with 404,
+// as Tranquility does (esi/esi-issues#719), not leave the id out.
+func TestAffiliationAllOrNothing(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.cast()
+	for _, bad := range []int64{12345, int64(c.corp), int64(c.alliance), 1 << 40} {
+		got := f.do("POST", "/characters/affiliation", "", []int64{int64(c.member), bad, int64(c.director)})
+		got.want(t, 404)
+		if msg := got.errorText(t); msg == "" {
+			t.Errorf("%d: no error message", bad)
+		}
+	}
+	f.do("POST", "/characters/affiliation", "", []int64{int64(c.member), int64(c.director)}).want(t, 200)
+}
+
 func TestBulkBodyLimits(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
@@ -69,7 +86,7 @@ func TestBulkBodyLimits(t *testing.T) {
 	for i := range thousand {
 		thousand[i] = int64(ids[i%len(ids)])
 		if i >= len(ids) {
-			thousand[i] = 1<<40 + int64(i) // distinct, unknown: left out
+			thousand[i] = 1<<40 + int64(i) // distinct, unknown
 		}
 	}
 	for _, path := range []string{"/characters/affiliation", "/universe/names"} {
@@ -82,8 +99,10 @@ func TestBulkBodyLimits(t *testing.T) {
 			f.do("POST", path, "", []int64{int64(ids[0]), int64(ids[0])}).want(t, 400)
 		})
 	}
+	// A thousand ids are accepted; the unknown among them make it a 404.
+	f.do("POST", "/characters/affiliation", "", thousand).want(t, 404)
 	var aff []affiliationEntry
-	f.do("POST", "/characters/affiliation", "", thousand).want(t, 200).json(t, &aff)
+	f.do("POST", "/characters/affiliation", "", thousand[:len(ids)]).want(t, 200).json(t, &aff)
 	if len(aff) != len(ids) {
 		t.Errorf("%d affiliations, want %d", len(aff), len(ids))
 	}

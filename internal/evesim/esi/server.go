@@ -96,8 +96,56 @@ func New(opts Options) *Server {
 	return s
 }
 
-// ServeHTTP serves one ESI request.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves one ESI request, at its current path or at a legacy
+// spelling of it (canonicalPath).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if p := canonicalPath(r.URL.Path); p != r.URL.Path {
+		r2 := *r
+		u := *r.URL
+		u.Path, u.RawPath = p, ""
+		r2.URL = &u
+		r = &r2
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// canonicalPath turns the spellings ESI still serves from its versioned
+// days into the current route's path: a leading /latest, /legacy, /dev or
+// /vN segment is dropped, and so is a trailing slash. So
+// /v4/characters/96061222/assets/?page=1, as apps written for the legacy
+// specification (and Neucore's own examples) ask, reaches
+// /characters/96061222/assets. Other paths are left as they are.
+func canonicalPath(p string) string {
+	if rest, ok := strings.CutPrefix(p, "/"); ok {
+		first, tail, found := strings.Cut(rest, "/")
+		if found && tail != "" && isLegacyPrefix(first) {
+			p = "/" + tail
+		}
+	}
+	if len(p) > 1 && strings.HasSuffix(p, "/") && !strings.HasSuffix(p, "//") {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// isLegacyPrefix tells a version segment of ESI's legacy paths: latest,
+// legacy, dev, or v and a version number (v1 to v99).
+func isLegacyPrefix(seg string) bool {
+	switch seg {
+	case "latest", "legacy", "dev":
+		return true
+	}
+	n, ok := strings.CutPrefix(seg, "v")
+	if !ok || len(n) == 0 || len(n) > 2 || n[0] == '0' {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // Patterns lists the method and path patterns of every simulated route, in
 // the form the fault-injection methods take ("GET /status").

@@ -25,17 +25,29 @@ const (
 	expiresIn           = 1199
 )
 
-// IssuerForm chooses how the iss claim and the metadata's issuer are
-// written: EVE SSO has used both forms.
+// IssuerForm chooses the iss claim and the metadata's issuer. EVE SSO
+// writes login.eveonline.com, in one of two forms, whatever address it was
+// reached at; a client must take its tokens from a mirror, a proxy or this
+// simulator just as from CCP's host. So the simulator issues EVE's own
+// issuer unless told otherwise.
 type IssuerForm int
 
 const (
-	// IssuerHost writes the bare host ("login.eveonline.com"), as older
-	// tokens and the legacy documentation do.
-	IssuerHost IssuerForm = iota
-	// IssuerURL writes scheme and host ("https://login.eveonline.com"), as
-	// tokens since 2024 do.
-	IssuerURL
+	// IssuerEVE writes "https://login.eveonline.com", as EVE's tokens
+	// and metadata document since 2024 do. It is the default.
+	IssuerEVE IssuerForm = iota
+	// IssuerEVEHost writes "login.eveonline.com", as older tokens and
+	// the legacy documentation do.
+	IssuerEVEHost
+	// IssuerSelf writes the simulator's own scheme and host
+	// ("http://127.0.0.1:8081"), as a test double naming itself would.
+	IssuerSelf
+)
+
+// The two forms of EVE's issuer.
+const (
+	eveIssuerURL  = "https://login.eveonline.com"
+	eveIssuerHost = "login.eveonline.com"
 )
 
 // Client is a registered third-party application.
@@ -55,11 +67,11 @@ type Client struct {
 type Options struct {
 	// BaseURL is the public URL the simulator is reached at (scheme and
 	// host, e.g. http://127.0.0.1:8081); the metadata's URLs are built from
-	// it, and the issuer too.
+	// it (the issuer only with IssuerSelf).
 	BaseURL string
 	// Clients are the registered applications.
 	Clients []Client
-	// Issuer chooses the form of the iss claim.
+	// Issuer chooses the iss claim; the zero value is EVE's.
 	Issuer IssuerForm
 	// RotateRefreshTokens makes each refresh return a new refresh token and
 	// kill the one sent; when false the same token comes back.
@@ -132,9 +144,15 @@ func New(opts Options) (*Server, error) {
 		opts: opts, base: base, clients: clients, keys: keys, u: opts.Universe, pages: pages,
 		codes: map[string]codeGrant{}, refresh: map[string]refreshGrant{},
 	}
-	s.issuer = base.Host
-	if opts.Issuer == IssuerURL {
+	switch opts.Issuer {
+	case IssuerEVE:
+		s.issuer = eveIssuerURL
+	case IssuerEVEHost:
+		s.issuer = eveIssuerHost
+	case IssuerSelf:
 		s.issuer = base.Scheme + "://" + base.Host
+	default:
+		return nil, fmt.Errorf("%w: unknown issuer form %d", ErrConfig, opts.Issuer)
 	}
 	s.mux = http.NewServeMux()
 	s.mount(s.mux)

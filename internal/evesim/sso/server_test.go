@@ -15,7 +15,7 @@ import (
 
 func TestMetadataAndJWKS(t *testing.T) {
 	t.Parallel()
-	for _, form := range []IssuerForm{IssuerHost, IssuerURL} {
+	for _, form := range []IssuerForm{IssuerEVE, IssuerEVEHost, IssuerSelf} {
 		e := newEnv(t, func(o *Options) { o.Issuer = form })
 		resp, body := e.get(t, "/.well-known/oauth-authorization-server", nil)
 		if resp.StatusCode != http.StatusOK {
@@ -25,8 +25,10 @@ func TestMetadataAndJWKS(t *testing.T) {
 		if err := json.Unmarshal([]byte(body), &m); err != nil {
 			t.Fatal(err)
 		}
-		host := strings.TrimPrefix(e.ts.URL, "http://")
-		wantIss := map[IssuerForm]string{IssuerHost: host, IssuerURL: e.ts.URL}[form]
+		// EVE names itself whatever address it is reached at; only
+		// IssuerSelf names the simulator.
+		wantIss := map[IssuerForm]string{IssuerEVE: "https://login.eveonline.com", IssuerEVEHost: "login.eveonline.com",
+			IssuerSelf: e.ts.URL}[form]
 		if m["issuer"] != wantIss {
 			t.Errorf("issuer %v, want %s", m["issuer"], wantIss)
 		}
@@ -198,7 +200,7 @@ func TestBiomassedCannotLogIn(t *testing.T) {
 
 func TestAccessTokenClaims(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(o *Options) { o.Issuer = IssuerURL })
+	e := newEnv(t, nil) // by default the simulator issues EVE's own iss
 	c := e.someCharacter(t, 5)
 	tr := e.exchange(t, e.login(t, c.ID))
 	if tr.ExpiresIn != 1199 || tr.TokenType != "Bearer" || tr.RefreshToken == "" {
@@ -222,7 +224,7 @@ func TestAccessTokenClaims(t *testing.T) {
 	}
 	now := e.clock.Now().Unix()
 	if claims["sub"] != "CHARACTER:EVE:"+itoa(c.ID) || claims["name"] != c.Name || claims["owner"] != e.u.OwnerHash(c) ||
-		claims["azp"] != confidentialID || claims["iss"] != e.ts.URL || claims["tenant"] != "tranquility" ||
+		claims["azp"] != confidentialID || claims["iss"] != "https://login.eveonline.com" || claims["tenant"] != "tranquility" ||
 		claims["tier"] != "live" || claims["region"] != "world" || claims["kid"] != "JWT-Signature-Key" ||
 		claims["iat"] != float64(now) || claims["exp"] != float64(now+1200) {
 		t.Errorf("claims %v", claims)
@@ -249,7 +251,7 @@ func decodeSegment(t *testing.T, seg string, v any) {
 func TestVerifyAccessToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, nil)
-	other := newEnv(t, nil) // same key, other issuer (another port)
+	other := newEnv(t, func(o *Options) { o.Issuer = IssuerSelf }) // same key, another issuer
 	c := e.someCharacter(t, 7)
 	tr := e.exchange(t, e.login(t, c.ID))
 

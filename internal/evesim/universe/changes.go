@@ -151,6 +151,58 @@ func (u *Universe) Rename(charID int32, name string) error {
 	})
 }
 
+// Tickers of corporations and alliances have 1 to 5 characters in game.
+const maxTicker = 5
+
+// checkRename checks a name (3 to 50 characters, as corporation and
+// alliance names are) and ticker given to RenameCorporation or
+// RenameAlliance.
+func checkRename(name, ticker string) (string, string, error) {
+	name, ticker = strings.TrimSpace(name), strings.TrimSpace(ticker)
+	if n := len([]rune(name)); n < 3 || n > 50 {
+		return "", "", fmt.Errorf("universe: name %q must have 3 to 50 characters", name)
+	}
+	if n := len([]rune(ticker)); n < 1 || n > maxTicker {
+		return "", "", fmt.Errorf("universe: ticker %q must have 1 to %d characters", ticker, maxTicker)
+	}
+	return name, ticker, nil
+}
+
+// RenameCorporation gives a player corporation a new name and ticker, as
+// CCP does on request (an offensive or infringing name).
+func (u *Universe) RenameCorporation(corpID int32, name, ticker string) error {
+	name, ticker, err := checkRename(name, ticker)
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	c, ok := u.corporations[corpID]
+	if !ok || c.NPC {
+		return fmt.Errorf("%w: %d (player corporations only)", ErrNoCorporation, corpID)
+	}
+	c.Name, c.Ticker = name, ticker
+	u.touch(int64(corpID))
+	return nil
+}
+
+// RenameAlliance gives an alliance a new name and ticker.
+func (u *Universe) RenameAlliance(allianceID int32, name, ticker string) error {
+	name, ticker, err := checkRename(name, ticker)
+	if err != nil {
+		return err
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	a, ok := u.alliances[allianceID]
+	if !ok {
+		return fmt.Errorf("%w: %d", ErrNoAlliance, allianceID)
+	}
+	a.Name, a.Ticker = name, ticker
+	u.touch(int64(allianceID))
+	return nil
+}
+
 // SetRoles replaces a character's corporation roles.
 func (u *Universe) SetRoles(charID int32, roles []string) error {
 	return u.change(charID, false, func(c *Character) error {
