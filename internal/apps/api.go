@@ -64,30 +64,36 @@ type appHandler func(w http.ResponseWriter, r *http.Request, app *App)
 // empty body.
 func (api *API) handle(srv *web.Server, pattern, role string, h appHandler) {
 	srv.HandleAPI(pattern, web.Apps(role), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		app, err := api.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
-		switch {
-		case errors.Is(err, ErrUnauthenticated):
-			w.Header().Set("WWW-Authenticate", `Bearer realm="Keepstar Application API"`)
-			web.WriteReason(w, http.StatusUnauthorized, "")
-			return
-		case errors.Is(err, context.Canceled):
-			return
-		case err != nil:
-			api.logger.ErrorContext(r.Context(), "app authentication failed", "error", err)
-			writeJSON(w, http.StatusInternalServerError, "Internal server error.")
-			return
-		}
-		if !app.Has(role) {
-			web.WriteReason(w, http.StatusForbidden, "")
-			return
-		}
-		// Counted even when the limit refuses it, as Neucore counts.
-		api.requests.Add(app.ID)
-		if !api.limit.admit(w, r, app) {
-			return
-		}
-		h(w, r, app)
+		api.serve(w, r, role, h)
 	}))
+}
+
+// serve authenticates the request's app, checks its role, counts and
+// limits the request, and serves h.
+func (api *API) serve(w http.ResponseWriter, r *http.Request, role string, h appHandler) {
+	app, err := api.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Keepstar Application API"`)
+		web.WriteReason(w, http.StatusUnauthorized, "")
+		return
+	case errors.Is(err, context.Canceled):
+		return
+	case err != nil:
+		api.logger.ErrorContext(r.Context(), "app authentication failed", "error", err)
+		writeJSON(w, http.StatusInternalServerError, "Internal server error.")
+		return
+	}
+	if !app.Has(role) {
+		web.WriteReason(w, http.StatusForbidden, "")
+		return
+	}
+	// Counted even when the limit refuses it, as Neucore counts.
+	api.requests.Add(app.ID)
+	if !api.limit.admit(w, r, app) {
+		return
+	}
+	h(w, r, app)
 }
 
 // internal answers 500 with Neucore's JSON string body, and logs why.

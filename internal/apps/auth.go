@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,28 +45,13 @@ func NewAuthenticator(db *store.DB, st *Store) *Authenticator {
 	return &Authenticator{db: db, store: st, known: map[int64]checked{}, hashing: make(chan struct{}, 2)}
 }
 
-// bearer is Neucore's reading of the Authorization header.
-var bearer = regexp.MustCompile(`(?i)^Bearer\s+(.*)$`)
-
 // Authenticate gives the app of an Authorization header, `Bearer
 // base64("<app id>:<secret>")`. The app returned is shared: do not change
 // it.
 func (a *Authenticator) Authenticate(ctx context.Context, header string) (*App, error) {
-	m := bearer.FindStringSubmatch(header)
-	if m == nil {
-		return nil, fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
-	}
-	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(m[1]))
+	id, secret, err := parseBearer(header)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the token is not base64", ErrUnauthenticated)
-	}
-	idText, secret, ok := strings.Cut(strings.TrimSpace(string(decoded)), ":")
-	if !ok {
-		return nil, fmt.Errorf("%w: the token is not <app id>:<secret>", ErrUnauthenticated)
-	}
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || id <= 0 {
-		return nil, fmt.Errorf("%w: the app id is not a number", ErrUnauthenticated)
+		return nil, err
 	}
 	var version int64
 	var hash string
@@ -114,4 +98,63 @@ func (a *Authenticator) Authenticate(ctx context.Context, header string) (*App, 
 	a.known[id] = checked{version: app.Version, secret: sum, app: &app}
 	a.mu.Unlock()
 	return &app, nil
+}
+
+// parseBearer reads the app id and secret of an Authorization header.
+func parseBearer(header string) (id int64, secret string, err error) {
+	token, ok := bearerToken(header)
+	if !ok {
+		return 0, "", fmt.Errorf("%w: no bearer token", ErrUnauthenticated)
+	}
+	decoded, err := base64.StdEncoding.DecodeString(strings.TrimSpace(token))
+	if err != nil {
+		return 0, "", fmt.Errorf("%w: the token is not base64", ErrUnauthenticated)
+	}
+	idText, secret, ok := strings.Cut(strings.TrimSpace(string(decoded)), ":")
+	if !ok {
+		return 0, "", fmt.Errorf("%w: the token is not <app id>:<secret>", ErrUnauthenticated)
+	}
+	id, err = strconv.ParseInt(idText, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, "", fmt.Errorf("%w: the app id is not a number", ErrUnauthenticated)
+	}
+	return id, secret, nil
+}
+
+// Remembered gives the app of an Authorization header whose secret was
+// checked before, as it was at the version then read, without reading the
+// database: the caller must read the app's current version itself (in the
+// statement of its operation, see versioned) and use the app only when
+// that version is the one returned. ok is false when the header names no
+// app with a secret remembered.
+func (a *Authenticator) Remembered(header string) (app *App, ok bool) {
+	id, secret, err := parseBearer(header)
+	if err != nil {
+		return nil, false
+	}
+	sum := sha256.Sum256([]byte(secret))
+	a.mu.Lock()
+	c, ok := a.known[id]
+	a.mu.Unlock()
+	if !ok || subtle.ConstantTimeCompare(c.secret[:], sum[:]) != 1 {
+		return nil, false
+	}
+	return c.app, true
+}
+
+// bearerToken is Neucore's reading of the Authorization header, the
+// regular expression `(?i)^Bearer\s+(.*)$` (Go's \s: tab, newline, form
+// feed, carriage return, space; its . no newline) written out, for a
+// tenth of its time on every request.
+func bearerToken(header string) (string, bool) {
+	const scheme = "Bearer"
+	if len(header) <= len(scheme) || !strings.EqualFold(header[:len(scheme)], scheme) {
+		return "", false
+	}
+	rest := header[len(scheme):]
+	token := strings.TrimLeft(rest, "\t\n\f\r ")
+	if len(token) == len(rest) || strings.Contains(token, "\n") {
+		return "", false
+	}
+	return token, true
 }
