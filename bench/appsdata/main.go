@@ -5,7 +5,7 @@
 // memberships the access engine computes, a twentieth of the accounts with
 // their groups deactivated and another twentieth soon, and an app with the
 // role app-groups that sees every other group. It prints the app's
-// Authorization header and the range of character ids.
+// Authorization header and id and the range of character ids.
 //
 //	KEEPSTAR_DATABASE_URL=sqlite:/tmp/k.db KEEPSTAR_SECRET_KEY=... go run ./bench/appsdata -accounts 100000
 package main
@@ -117,7 +117,7 @@ func run(ctx context.Context, accounts int) error {
 	}
 	fmt.Fprintf(os.Stderr, "%d memberships; app %d sees %d of %d groups\n", members, app.ID, len(seen), groupCount)
 	fmt.Printf("AUTH='Bearer %s'\n", base64.StdEncoding.EncodeToString(fmt.Appendf(nil, "%d:%s", app.ID, secret)))
-	fmt.Printf("FIRST_CHARACTER=%d\nCHARACTERS=%d\n", firstChar, 3*accounts)
+	fmt.Printf("APP_ID=%d\nFIRST_CHARACTER=%d\nCHARACTERS=%d\n", app.ID, firstChar, 3*accounts)
 	return nil
 }
 

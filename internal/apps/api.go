@@ -23,6 +23,9 @@ type API struct {
 	requests *RequestCounts
 	limit    *appLimit
 	failures *failedAuths
+	// clientKey names a request's client address, for failures
+	// (web.Server.ClientKey, set by Mount).
+	clientKey func(*http.Request) string
 	// The ESI operations' (esi.go, proxy.go).
 	esi       ESIRelay
 	tokens    AccessTokens
@@ -70,37 +73,53 @@ type appHandler func(w http.ResponseWriter, r *http.Request, app *App)
 // 429, before anything is read.
 func (api *API) handle(srv *web.Server, pattern, role string, h appHandler) {
 	srv.HandleAPI(pattern, web.Apps(role), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var client string
-		if api.failures != nil {
-			if client = srv.ClientKey(r); api.failures.refuse(w, r, client) {
-				return
-			}
-		}
-		app, err := api.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
-		switch {
-		case errors.Is(err, ErrUnauthenticated):
-			api.failures.failed(r, client)
-			w.Header().Set("WWW-Authenticate", `Bearer realm="Keepstar Application API"`)
-			web.WriteReason(w, http.StatusUnauthorized, "")
-			return
-		case errors.Is(err, context.Canceled):
-			return
-		case err != nil:
-			api.logger.ErrorContext(r.Context(), "app authentication failed", "error", err)
-			writeJSON(w, http.StatusInternalServerError, "Internal server error.")
+		client, refused := api.refuseClient(w, r)
+		if refused {
 			return
 		}
-		if !app.Has(role) {
-			web.WriteReason(w, http.StatusForbidden, "")
-			return
-		}
-		// Counted even when the limit refuses it, as Neucore counts.
-		api.requests.Add(app.ID)
-		if !api.limit.admit(w, r, app) {
-			return
-		}
-		h(w, r, app)
+		api.serve(w, r, role, h, client)
 	}))
+}
+
+// refuseClient answers 429 to a client address that failed to authenticate
+// too often lately, and tells whether it did; client is the address to
+// count a failure against ("" when failures are not limited).
+func (api *API) refuseClient(w http.ResponseWriter, r *http.Request) (client string, refused bool) {
+	if api.failures == nil {
+		return "", false
+	}
+	client = api.clientKey(r)
+	return client, api.failures.refuse(w, r, client)
+}
+
+// serve authenticates the request's app, checks its role, counts and
+// limits the request, and serves h; a failed authentication counts against
+// client.
+func (api *API) serve(w http.ResponseWriter, r *http.Request, role string, h appHandler, client string) {
+	app, err := api.auth.Authenticate(r.Context(), r.Header.Get("Authorization"))
+	switch {
+	case errors.Is(err, ErrUnauthenticated):
+		api.failures.failed(r, client)
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Keepstar Application API"`)
+		web.WriteReason(w, http.StatusUnauthorized, "")
+		return
+	case errors.Is(err, context.Canceled):
+		return
+	case err != nil:
+		api.logger.ErrorContext(r.Context(), "app authentication failed", "error", err)
+		writeJSON(w, http.StatusInternalServerError, "Internal server error.")
+		return
+	}
+	if !app.Has(role) {
+		web.WriteReason(w, http.StatusForbidden, "")
+		return
+	}
+	// Counted even when the limit refuses it, as Neucore counts.
+	api.requests.Add(app.ID)
+	if !api.limit.admit(w, r, app) {
+		return
+	}
+	h(w, r, app)
 }
 
 // internal answers 500 with Neucore's JSON string body, and logs why.
@@ -123,6 +142,7 @@ func writeInternal(w http.ResponseWriter, r *http.Request) {
 
 // Mount adds every operation of the API to srv.
 func (api *API) Mount(srv *web.Server) {
+	api.clientKey = srv.ClientKey
 	api.handle(srv, "GET /api/app/v1/show", RoleApp, api.show)
 	api.mountGroups(srv)
 	api.mountChars(srv)

@@ -19,12 +19,12 @@ import (
 
 // mountGroups adds the operations of role app-groups.
 func (api *API) mountGroups(srv *web.Server) {
-	api.handle(srv, "GET /api/app/v1/groups/{cid}", RoleGroups, func(w http.ResponseWriter, r *http.Request, app *App) {
-		api.accountGroups(w, r, app, "")
-	})
-	api.handle(srv, "GET /api/app/v2/groups/{cid}", RoleGroups, func(w http.ResponseWriter, r *http.Request, app *App) {
-		api.accountGroups(w, r, app, "Character not found.")
-	})
+	for _, v := range []struct{ version, phrase string }{{"v1", ""}, {"v2", "Character not found."}} {
+		api.handleVersioned(srv, "GET /api/app/"+v.version+"/groups/{cid}", RoleGroups, api.accountGroupsRead(v.phrase),
+			func(w http.ResponseWriter, r *http.Request, app *App) {
+				api.accountGroups(w, r, app, v.phrase)
+			})
+	}
 	api.handle(srv, "POST /api/app/v1/groups", RoleGroups, api.accountGroupsBulk)
 	for _, k := range []entityKind{corporations, alliances} {
 		api.handle(srv, "GET /api/app/v1/"+k.path+"/{"+k.param+"}", RoleGroups, func(w http.ResponseWriter, r *http.Request, app *App) {
@@ -72,15 +72,33 @@ type EntityGroups struct {
 // character. An unknown character is a 404 with phrase (v1: the standard
 // one); a deactivated account has no groups.
 func (api *API) accountGroups(w http.ResponseWriter, r *http.Request, app *App, phrase string) {
-	groups, found, err := api.groupsOfCharacter(r.Context(), app, phpInt(r.PathValue("cid")))
-	switch {
-	case err != nil:
+	groups, found, _, err := api.groupsOfCharacter(r.Context(), app, phpInt(r.PathValue("cid")))
+	if err != nil {
 		api.internal(w, r, err)
-	case !found:
-		web.WriteReason(w, http.StatusNotFound, phrase)
-	default:
-		writeJSON(w, http.StatusOK, groups)
+		return
 	}
+	writeAccountGroups(w, groups, found, phrase)
+}
+
+// accountGroupsRead is accountGroups for an app remembered at its version
+// (handleVersioned): the same answer, from the statement that reads the
+// version too.
+func (api *API) accountGroupsRead(phrase string) versionedRead {
+	return func(r *http.Request, app *App) (int64, func(http.ResponseWriter), error) {
+		groups, found, version, err := api.groupsOfCharacter(r.Context(), app, phpInt(r.PathValue("cid")))
+		if err != nil {
+			return 0, nil, err
+		}
+		return version, func(w http.ResponseWriter) { writeAccountGroups(w, groups, found, phrase) }, nil
+	}
+}
+
+func writeAccountGroups(w http.ResponseWriter, groups []Group, found bool, phrase string) {
+	if !found {
+		web.WriteReason(w, http.StatusNotFound, phrase)
+		return
+	}
+	writeJSON(w, http.StatusOK, groups)
 }
 
 // accountGroupsBulk is groupsBulkV1: the groups of the accounts of many
@@ -134,7 +152,7 @@ func (api *API) entityGroupsBulk(w http.ResponseWriter, r *http.Request, app *Ap
 // and neither does Keepstar.
 func (api *API) groupsWithFallback(w http.ResponseWriter, r *http.Request, app *App) {
 	q := r.URL.Query()
-	groups, found, err := api.groupsOfCharacter(r.Context(), app, phpInt(q.Get("character")))
+	groups, found, _, err := api.groupsOfCharacter(r.Context(), app, phpInt(q.Get("character")))
 	if err != nil {
 		api.internal(w, r, err)
 		return
@@ -244,40 +262,47 @@ func sortGroups(gs []Group) {
 }
 
 // groupsOfCharacter reads the groups app may see of the account of a
-// character; found is false when Keepstar does not know the character. It
-// is the hot path of the API (apps ask it for every member, often), hence
-// one statement of primary-key lookups: the character, its account with its
-// deactivation, and the account's memberships with their groups, which are
-// few; the app's groups are picked from them here.
-func (api *API) groupsOfCharacter(ctx context.Context, app *App, characterID int64) ([]Group, bool, error) {
-	rows, err := api.db.Query(ctx, `SELECT a.groups_deactivated, `+appGroupColumns+`
-		FROM characters c
-		JOIN accounts a ON a.id = c.account_id
-		LEFT JOIN group_members m ON m.account_id = c.account_id
-		LEFT JOIN groups g ON g.id = m.group_id
-		WHERE c.id = $1`, characterID)
+// character; found is false when Keepstar does not know the character, and
+// version is the app's as the statement read it (0 when the app is gone),
+// for handleVersioned. It is the hot path of the API (apps ask it for every
+// member, often), hence one statement of primary-key lookups: the app, the
+// character, its account with its deactivation, and the account's
+// memberships unless its groups are deactivated, which are few, with their
+// groups when the app sees them (the columns of the others null, cheaper
+// to read than their names). The app's
+// groups are those of the version read, which the caller checks.
+func (api *API) groupsOfCharacter(ctx context.Context, app *App, characterID int64) (groups []Group, found bool, version int64, err error) {
+	rows, err := api.db.Query(ctx, `SELECT ap.version, COALESCE(c.id, 0), COALESCE(a.groups_deactivated, ''), `+appGroupColumns+`
+		FROM apps ap
+		LEFT JOIN characters c ON c.id = $1
+		LEFT JOIN accounts a ON a.id = c.account_id
+		LEFT JOIN group_members m ON m.account_id = c.account_id AND a.groups_deactivated <> 'yes'
+		LEFT JOIN app_groups ag ON ag.app_id = ap.id AND ag.group_id = m.group_id
+		LEFT JOIN groups g ON g.id = ag.group_id
+		WHERE ap.id = $2`, characterID, app.ID)
 	if err != nil {
-		return nil, false, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
+		return nil, false, 0, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
 	}
 	defer rows.Close()
-	groups, found := []Group{}, false
+	groups = []Group{}
+	var character int64
 	var deactivated string
 	var n nullableGroup
-	dest := append([]any{&deactivated}, n.dest()...)
+	dest := append([]any{&version, &character, &deactivated}, n.dest()...)
 	for rows.Next() {
-		found = true
 		if err := rows.Scan(dest...); err != nil {
-			return nil, false, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
+			return nil, false, 0, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
 		}
+		found = character != 0
 		if g, ok := n.visibleTo(app); ok && deactivated != string(access.YesDeactivated) {
 			groups = append(groups, g)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
+		return nil, false, 0, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
 	}
 	sortGroups(groups)
-	return groups, found, nil
+	return groups, found, version, nil
 }
 
 // idsPerStatement bounds the ids of one IN list, well under both engines'

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -15,8 +16,8 @@ import (
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
 
-// TestGroupsStatements: the groups of a character cost one statement after
-// the authenticator's version read, whatever the account's groups; the
+// TestGroupsStatements: the groups of a character cost one statement, the
+// app's version read with them, whatever the account's groups; the
 // groups of many characters a fixed number per thousand, none per
 // character.
 func TestGroupsStatements(t *testing.T) {
@@ -62,24 +63,30 @@ func TestGroupsStatements(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// The route as mounted: its app remembered, one statement reads
+		// the app's version and the groups together.
+		route := api.versioned(RoleGroups, api.accountGroupsRead("Character not found."), func(w http.ResponseWriter, r *http.Request, app *App) {
+			api.accountGroups(w, r, app, "Character not found.")
+		})
 		counted, n := store.CountQueries(ctx)
-		authed, err := api.auth.Authenticate(counted, header)
+		req := httptest.NewRequestWithContext(counted, "GET", "/api/app/v2/groups/90000001", nil)
+		req.SetPathValue("cid", "90000001")
+		req.Header.Set("Authorization", header)
+		rec := httptest.NewRecorder()
+		route.ServeHTTP(rec, req)
+		var names []string
+		for _, g := range strings.Split(rec.Body.String(), `"name":"`)[1:] {
+			names = append(names, g[:strings.IndexByte(g, '"')])
+		}
+		if got := strings.Join(names, ","); rec.Code != http.StatusOK || got != "group-B,group-D,group-F" {
+			t.Errorf("%d, groups %s, want 200 and the app's three by name", rec.Code, got)
+		}
+		if got := n.Load(); got != 1 {
+			t.Errorf("authentication and the groups of a character: %d statements, want 1", got)
+		}
+		authed, err := api.auth.Authenticate(ctx, header)
 		if err != nil {
 			t.Fatal(err)
-		}
-		groups, found, err := api.groupsOfCharacter(counted, authed, 90_000_001)
-		if err != nil || !found {
-			t.Fatalf("groups: %v %t", err, found)
-		}
-		var names []string
-		for _, g := range groups {
-			names = append(names, g.Name)
-		}
-		if got := strings.Join(names, ","); got != "group-B,group-D,group-F" {
-			t.Errorf("groups %s, want the app's three by name", got)
-		}
-		if got := n.Load(); got != 2 {
-			t.Errorf("authentication and the groups of a character: %d statements, want 2", got)
 		}
 
 		// The third thousand of 2,500 has nobody: no memberships to read.

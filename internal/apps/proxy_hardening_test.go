@@ -88,8 +88,8 @@ func TestESIProxyKeepsLegacySpellings(t *testing.T) {
 				"/api/app/v2/esi/characters/" + main + "/assets/?page=1&datasource=" + main,
 				"/api/app/v1/esi/latest/characters/" + main + "/roles/?datasource=" + main,
 				"/api/app/v2/esi/v2/characters/" + main + "/roles?datasource=" + main,
-				"/api/app/v2/esi/legacy/characters/" + main + "/titles/?datasource=" + main,
-				"/api/app/v2/esi/dev/characters/" + main + "/titles?datasource=" + main,
+				"/api/app/v2/esi/legacy/characters/" + main + "/roles/?datasource=" + main,
+				"/api/app/v2/esi/dev/characters/" + main + "/roles?datasource=" + main,
 				"/api/app/v2/esi?esi-path-query=" + url.QueryEscape("/characters/"+main+"/assets/?page=1") + "&datasource=" + main,
 				"/api/app/v2/esi?esi-path-query=" + url.QueryEscape("characters/"+main+"/roles") + "&datasource=" + main,
 			} {

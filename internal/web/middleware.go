@@ -131,8 +131,12 @@ func observe(logger *slog.Logger, m *httpMetrics, next http.Handler) http.Handle
 			if rec.status >= 500 {
 				level = slog.LevelError
 			}
-			logger.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "route", route,
-				"status", rec.status, "bytes", rec.bytes, "duration", elapsed, "remote", r.RemoteAddr)
+			// Asked first: the attributes cost allocations even when the
+			// level is off, as it is for most requests of a busy site.
+			if logger.Enabled(ctx, level) {
+				logger.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "route", route,
+					"status", rec.status, "bytes", rec.bytes, "duration", elapsed, "remote", r.RemoteAddr)
+			}
 		}()
 		next.ServeHTTP(rec, r)
 	})
