@@ -196,7 +196,7 @@ func (s *Signin) callback(w http.ResponseWriter, r *http.Request) {
 	case toAddCharacter:
 		s.finishAdd(w, r, p, tok)
 	default:
-		s.finishToken(w, r, p, tok)
+		s.finishToken(w, r, p, login, tok)
 	}
 }
 
@@ -280,18 +280,9 @@ func (s *Signin) finishAdd(w http.ResponseWriter, r *http.Request, p pending, to
 	web.SeeOther(w, r, web.LocalPath(p.Next, "/characters"))
 }
 
-func (s *Signin) finishToken(w http.ResponseWriter, r *http.Request, p pending, tok sso.Token) {
+func (s *Signin) finishToken(w http.ResponseWriter, r *http.Request, p pending, login logins.Login, tok sso.Token) {
 	ctx := r.Context()
 	v := web.ViewerFrom(ctx)
-	login, err := s.deps.Logins.Get(ctx, p.Login)
-	if errors.Is(err, logins.ErrNotFound) {
-		s.srv.Fail(w, r, http.StatusNotFound, "signin.error.unknown_login", "Login", p.Login)
-		return
-	}
-	if err != nil {
-		s.srv.Internal(w, r, err)
-		return
-	}
 	if login.Name == logins.Mail && !v.HasRole(access.RoleSettings) {
 		s.srv.Fail(w, r, http.StatusForbidden, "signin.error.mail_role")
 		return
