@@ -1,9 +1,14 @@
 package apps
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
+	"sort"
+	"sync"
+
+	"golang.org/x/text/collate"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/config"
@@ -98,7 +103,7 @@ func writeAccountGroups(w http.ResponseWriter, groups []Group, found bool, phras
 		web.WriteReason(w, http.StatusNotFound, phrase)
 		return
 	}
-	writeJSON(w, http.StatusOK, groups)
+	writeGroups(w, groups)
 }
 
 // accountGroupsBulk is groupsBulkV1: the groups of the accounts of many
@@ -258,7 +263,70 @@ func (n *nullableGroup) visibleTo(app *App) (Group, bool) {
 // sortGroups puts groups in Neucore's order, by name as its database
 // orders names (sortByName, as the characters' lists).
 func sortGroups(gs []Group) {
-	sortByName(gs, func(g Group) (string, int64) { return g.Name, g.ID })
+	if len(gs) < 2 {
+		return
+	}
+	keys := make([][]byte, len(gs))
+	for i, g := range gs {
+		keys[i] = groupNameKeys.of(g.Name)
+	}
+	sort.Sort(groupsByKey{gs, keys})
+}
+
+// groupsByKey sorts groups by their names' collation keys, then ids.
+type groupsByKey struct {
+	groups []Group
+	keys   [][]byte
+}
+
+func (s groupsByKey) Len() int { return len(s.groups) }
+func (s groupsByKey) Less(i, j int) bool {
+	if c := bytes.Compare(s.keys[i], s.keys[j]); c != 0 {
+		return c < 0
+	}
+	return s.groups[i].ID < s.groups[j].ID
+}
+func (s groupsByKey) Swap(i, j int) {
+	s.groups[i], s.groups[j] = s.groups[j], s.groups[i]
+	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
+}
+
+// groupNameKeys keeps the collation key of each group name met. A key is
+// a function of the name alone, so it is never stale (a renamed group's new
+// name has its own key), and a site's group names are a few dozen, while
+// making the keys was a tenth of the groups endpoint's own CPU
+// (docs/performance.md). Character names, hundreds of thousands, are
+// keyed afresh by sortByName.
+var groupNameKeys = nameKeys{m: map[string][]byte{}}
+
+// maxNameKeys bounds the names kept: a site whose group names keep
+// changing starts over when it is reached.
+const maxNameKeys = 4096
+
+type nameKeys struct {
+	mu sync.RWMutex
+	m  map[string][]byte
+}
+
+// of gives name's collation key, as sortByName makes it.
+func (k *nameKeys) of(name string) []byte {
+	k.mu.RLock()
+	key, ok := k.m[name]
+	k.mu.RUnlock()
+	if ok {
+		return key
+	}
+	col := collators.Get().(*collate.Collator)
+	var buf collate.Buffer
+	key = bytes.Clone(col.KeyFromString(&buf, name))
+	collators.Put(col)
+	k.mu.Lock()
+	if len(k.m) >= maxNameKeys {
+		clear(k.m)
+	}
+	k.m[name] = key
+	k.mu.Unlock()
+	return key
 }
 
 // groupsOfCharacter reads the groups app may see of the account of a
@@ -272,7 +340,14 @@ func sortGroups(gs []Group) {
 // to read than their names). The app's
 // groups are those of the version read, which the caller checks.
 func (api *API) groupsOfCharacter(ctx context.Context, app *App, characterID int64) (groups []Group, found bool, version int64, err error) {
-	rows, err := api.db.Query(ctx, `SELECT ap.version, COALESCE(c.id, 0), COALESCE(a.groups_deactivated, ''), `+appGroupColumns+`
+	// The group's columns come out of the left join as non-null values (0
+	// and empty when there is no group, which no group has: ids start at
+	// 1): scanned into plain values, database/sql allocates nothing per
+	// column, where a pointer destination cost an allocation each
+	// (docs/performance.md).
+	rows, err := api.db.Query(ctx, `SELECT ap.version, COALESCE(c.id, 0), COALESCE(a.groups_deactivated, ''),
+		COALESCE(g.id, 0), COALESCE(g.name, ''), COALESCE(g.description, ''),
+		COALESCE(g.hidden, FALSE), COALESCE(g.internal, FALSE), COALESCE(g.open, FALSE), COALESCE(g.is_default, FALSE)
 		FROM apps ap
 		LEFT JOIN characters c ON c.id = $1
 		LEFT JOIN accounts a ON a.id = c.account_id
@@ -285,18 +360,28 @@ func (api *API) groupsOfCharacter(ctx context.Context, app *App, characterID int
 	}
 	defer rows.Close()
 	groups = []Group{}
-	var character int64
-	var deactivated string
-	var n nullableGroup
-	dest := append([]any{&version, &character, &deactivated}, n.dest()...)
+	var (
+		character                         int64
+		deactivated                       string
+		id                                int64
+		name, description                 string
+		hidden, internal, open, isDefault bool
+	)
+	dest := []any{&version, &character, &deactivated, &id, &name, &description, &hidden, &internal, &open, &isDefault}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, false, 0, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
 		}
 		found = character != 0
-		if g, ok := n.visibleTo(app); ok && deactivated != string(access.YesDeactivated) {
-			groups = append(groups, g)
+		if id == 0 || !app.MaySee(id) || deactivated == string(access.YesDeactivated) {
+			continue
 		}
+		g := Group{ID: id, Name: name, Visibility: Visibility(hidden, internal), AutoAccept: open, IsDefault: isDefault}
+		if description != "" {
+			d := description
+			g.Description = &d
+		}
+		groups = append(groups, g)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, 0, fmt.Errorf("apps: groups of character %d: %w", characterID, err)

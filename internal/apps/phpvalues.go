@@ -22,6 +22,16 @@ var phpNumericPrefix = regexp.MustCompile(`^[ \t\n\r\v\f]*([+-]?(?:[0-9]+(?:\.[0
 
 // phpInt is PHP's (int) cast of a string.
 func phpInt(s string) int64 {
+	// The usual id, plain digits too few to overflow, is read without the
+	// regular expression, to the same number.
+	if n, ok := plainDigits(s); ok {
+		return n
+	}
+	return phpNumericInt(s)
+}
+
+// phpNumericInt is phpInt for any string: the leading number PHP reads.
+func phpNumericInt(s string) int64 {
 	m := phpNumericPrefix.FindStringSubmatch(s)
 	if m == nil {
 		return 0
@@ -60,6 +70,23 @@ func phpFloatInt(f float64) int64 {
 		return 0
 	}
 	return int64(f)
+}
+
+// plainDigits reads s when it is 1 to 18 ASCII digits, which no int64
+// overflows.
+func plainDigits(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var n int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }
 
 // phpIntval is PHP's intval of a value json_decode gave: numbers truncated,

@@ -165,6 +165,30 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 	}
 }
 
+// TestSecurityHeadersAreNotChangedByAResponse: the security headers'
+// values are shared by every response; a handler that adds to one or sets
+// it changes its own response only.
+func TestSecurityHeadersAreNotChangedByAResponse(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.Handle("GET /changes-headers", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("X-Frame-Options", "SAMEORIGIN")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Values("X-Content-Type-Options")[0] = "changed in place"
+	}))
+	before, _ := f.do(t, "GET", "/healthz", nil)
+	changed, _ := f.do(t, "GET", "/changes-headers", nil)
+	if got := changed.Header.Values("X-Frame-Options"); len(got) != 2 || changed.Header.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("the handler's own changes are lost: %v", changed.Header)
+	}
+	after, _ := f.do(t, "GET", "/healthz", nil)
+	for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy",
+		"Cross-Origin-Opener-Policy", "Permissions-Policy"} {
+		if b, a := before.Header.Values(name), after.Header.Values(name); len(a) != 1 || len(b) != 1 || a[0] != b[0] {
+			t.Errorf("%s: %q before, %q after a response changed it", name, b, a)
+		}
+	}
+}
+
 func TestRequestIDIsKeptWhenValid(t *testing.T) {
 	f := newFixture(t, nil)
 	res, _ := f.do(t, "GET", "/healthz", map[string]string{web.RequestIDHeader: "proxy-123"})
