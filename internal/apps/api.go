@@ -26,6 +26,8 @@ type API struct {
 	// clientKey names a request's client address, for failures
 	// (web.Server.ClientKey, set by Mount).
 	clientKey func(*http.Request) string
+	// groupKeys keeps group names' collation keys for sortGroups.
+	groupKeys nameKeys
 	// The ESI operations' (esi.go, proxy.go).
 	esi       ESIRelay
 	tokens    AccessTokens

@@ -261,14 +261,15 @@ func (n *nullableGroup) visibleTo(app *App) (Group, bool) {
 }
 
 // sortGroups puts groups in Neucore's order, by name as its database
-// orders names (sortByName, as the characters' lists).
-func sortGroups(gs []Group) {
+// orders names (sortByName, as the characters' lists), with the names'
+// keys from k.
+func (k *nameKeys) sortGroups(gs []Group) {
 	if len(gs) < 2 {
 		return
 	}
 	keys := make([][]byte, len(gs))
 	for i, g := range gs {
-		keys[i] = groupNameKeys.of(g.Name)
+		keys[i] = k.of(g.Name)
 	}
 	sort.Sort(groupsByKey{gs, keys})
 }
@@ -291,18 +292,17 @@ func (s groupsByKey) Swap(i, j int) {
 	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
 }
 
-// groupNameKeys keeps the collation key of each group name met. A key is
-// a function of the name alone, so it is never stale (a renamed group's new
-// name has its own key), and a site's group names are a few dozen, while
-// making the keys was a tenth of the groups endpoint's own CPU
-// (docs/performance.md). Character names, hundreds of thousands, are
-// keyed afresh by sortByName.
-var groupNameKeys = nameKeys{m: map[string][]byte{}}
 
 // maxNameKeys bounds the names kept: a site whose group names keep
 // changing starts over when it is reached.
 const maxNameKeys = 4096
 
+// nameKeys keeps the collation key of each group name met (the API's
+// groupKeys). A key is a function of the name alone, so it is never stale
+// (a renamed group's new name has its own key), and a site's group names
+// are a few dozen, while making the keys was a tenth of the groups
+// endpoint's own CPU (docs/performance.md). Character names, hundreds of
+// thousands, are keyed afresh by sortByName.
 type nameKeys struct {
 	mu sync.RWMutex
 	m  map[string][]byte
@@ -321,8 +321,8 @@ func (k *nameKeys) of(name string) []byte {
 	key = bytes.Clone(col.KeyFromString(&buf, name))
 	collators.Put(col)
 	k.mu.Lock()
-	if len(k.m) >= maxNameKeys {
-		clear(k.m)
+	if k.m == nil || len(k.m) >= maxNameKeys {
+		k.m = map[string][]byte{}
 	}
 	k.m[name] = key
 	k.mu.Unlock()
@@ -386,7 +386,7 @@ func (api *API) groupsOfCharacter(ctx context.Context, app *App, characterID int
 	if err := rows.Err(); err != nil {
 		return nil, false, 0, fmt.Errorf("apps: groups of character %d: %w", characterID, err)
 	}
-	sortGroups(groups)
+	api.groupKeys.sortGroups(groups)
 	return groups, found, version, nil
 }
 
@@ -485,7 +485,7 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 				c.Groups = append(c.Groups, g)
 			}
 		}
-		sortGroups(c.Groups)
+		api.groupKeys.sortGroups(c.Groups)
 		out = append(out, *c)
 	}
 	return out, nil
@@ -590,7 +590,7 @@ func (api *API) entitiesGroups(ctx context.Context, app *App, k entityKind, ids 
 	out := []EntityGroups{}
 	for _, id := range ids {
 		if e := byID[id]; e != nil {
-			sortGroups(e.Groups)
+			api.groupKeys.sortGroups(e.Groups)
 			out = append(out, *e)
 		}
 	}

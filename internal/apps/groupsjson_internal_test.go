@@ -80,6 +80,7 @@ func TestPlainDigitsReadAsPHP(t *testing.T) {
 // come in sortByName's order, also once the table has started over.
 func TestGroupNameKeysAreSortByNames(t *testing.T) {
 	names := []string{"b", "B", "a", "Å", "é", "e", "Zed", "zed", "10", "9", "", "Ärger", "alpha beta", "alpha-beta"}
+	var keys nameKeys
 	for round := range 2 {
 		var gs []Group
 		for i, n := range names {
@@ -87,7 +88,7 @@ func TestGroupNameKeysAreSortByNames(t *testing.T) {
 		}
 		want := append([]Group(nil), gs...)
 		sortByName(want, func(g Group) (string, int64) { return g.Name, g.ID })
-		sortGroups(gs)
+		keys.sortGroups(gs)
 		for i := range gs {
 			if gs[i].ID != want[i].ID {
 				t.Fatalf("round %d: %v, want %v", round, gs, want)
@@ -95,7 +96,7 @@ func TestGroupNameKeysAreSortByNames(t *testing.T) {
 		}
 		// Full: the next round keys every name afresh.
 		for i := range maxNameKeys {
-			groupNameKeys.of("filler " + string(rune('a'+i%26)) + strings.Repeat("x", i/26))
+			keys.of("filler " + string(rune('a'+i%26)) + strings.Repeat("x", i/26))
 		}
 	}
 }
