@@ -292,7 +292,6 @@ func (s groupsByKey) Swap(i, j int) {
 	s.keys[i], s.keys[j] = s.keys[j], s.keys[i]
 }
 
-
 // maxNameKeys bounds the names kept: a site whose group names keep
 // changing starts over when it is reached.
 const maxNameKeys = 4096
