@@ -31,6 +31,9 @@ const (
 // per page (which on SQLite would queue every page behind the writer).
 const TouchEvery = 5 * time.Minute
 
+// unavailable is the answer when the session store cannot be reached.
+const unavailable = "Service unavailable: the session store cannot be reached. Please try again."
+
 // ErrNoSession means the request was not served through Manager.Handler:
 // its route has no session (the APIs, the operational endpoints).
 var ErrNoSession = errors.New("sessions: the request has no session")
@@ -133,7 +136,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 				// would otherwise clear the new one.
 			case err != nil:
 				m.o.Logger.ErrorContext(ctx, "session store", "error", err)
-				http.Error(w, "Service unavailable: the session store cannot be reached. Please try again.", http.StatusServiceUnavailable)
+				http.Error(w, unavailable, http.StatusServiceUnavailable)
 				return
 			default:
 				if err := json.Unmarshal(row.Data, &s.data); err != nil {
@@ -249,13 +252,8 @@ func (m *Manager) commit(r *http.Request, h http.Header, s *session) error {
 		}
 		row := Row{Data: b, CharacterID: s.data.CharacterID, Created: now, LastSeen: now,
 			Expiry: now.Add(m.o.Lifetime), Address: address, Agent: agent}
-		if err := m.st.Insert(ctx, token, row); err != nil {
+		if err := m.st.Renew(ctx, s.token, token, row); err != nil {
 			return err
-		}
-		if s.token != "" {
-			if err := m.st.Delete(ctx, s.token); err != nil {
-				return err
-			}
 		}
 		s.token, s.row = token, row
 		addCookie(h, m.cookie(token, int(m.o.Lifetime.Seconds())))
@@ -314,7 +312,7 @@ func (w *writer) begin() bool {
 		w.failed = true
 		w.m.o.Logger.ErrorContext(w.r.Context(), "session store", "error", err)
 		w.ResponseWriter.Header().Del("Location")
-		http.Error(w.ResponseWriter, "Service unavailable: the session store cannot be reached. Please try again.", http.StatusServiceUnavailable)
+		http.Error(w.ResponseWriter, unavailable, http.StatusServiceUnavailable)
 		return false
 	}
 	return true

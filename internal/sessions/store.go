@@ -94,11 +94,28 @@ func nullCharacter(id int32) any {
 
 // Insert saves a new session under token; r.TokenHash is ignored.
 func (s *Store) Insert(ctx context.Context, token string, r Row) error {
+	return s.Renew(ctx, "", token, r)
+}
+
+// Renew saves a new session under token and deletes the one under old (""
+// for none), in one transaction: a login's new token never stands beside
+// the token it replaces, nor does a failure leave the member with neither.
+// r.TokenHash is ignored.
+func (s *Store) Renew(ctx context.Context, old, token string, r Row) error {
 	if r.Data == nil {
 		r.Data = []byte{} // data is NOT NULL
 	}
-	_, err := s.db.Exec(ctx, `INSERT INTO sessions (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		tokenHash(token), r.Data, nullCharacter(r.CharacterID), r.Created, r.LastSeen, r.Expiry, r.Address, r.Agent)
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (`+columns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			tokenHash(token), r.Data, nullCharacter(r.CharacterID), r.Created, r.LastSeen, r.Expiry, r.Address, r.Agent); err != nil {
+			return err
+		}
+		if old == "" {
+			return nil
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash(old))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("sessions: insert: %w", err)
 	}
