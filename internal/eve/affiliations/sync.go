@@ -127,20 +127,11 @@ func (d *Directory) syncChunk(ctx context.Context, apply Applier, s *settled, ro
 	if err != nil {
 		return fmt.Errorf("affiliations: %w", err)
 	}
-	if err := d.settle(ctx, s, affs); err != nil {
+	if err := d.applyKnown(ctx, apply, s, affs, res); err != nil {
 		return err
 	}
-	removed, err := apply.ApplyAffiliations(ctx, affs)
-	if err != nil {
+	if err := d.recordUnknown(ctx, unknown, now, res); err != nil {
 		return err
-	}
-	res.Removed += len(removed)
-	if len(unknown) > 0 {
-		if err := d.markUnknown(ctx, unknown, now); err != nil {
-			return err
-		}
-		res.Unknown += len(unknown)
-		res.UnknownIDs = append(res.UnknownIDs, unknown[:min(len(unknown), maxUnknownIDs-len(res.UnknownIDs))]...)
 	}
 	var due []int32
 	for _, r := range rows {
@@ -149,6 +140,34 @@ func (d *Directory) syncChunk(ctx context.Context, apply Applier, s *settled, ro
 		}
 	}
 	return d.checkNames(ctx, apply, due, now, res)
+}
+
+// applyKnown settles the corporations and alliances of affs and applies
+// them to the characters.
+func (d *Directory) applyKnown(ctx context.Context, apply Applier, s *settled, affs []esi.Affiliation, res *SyncResult) error {
+	if err := d.settle(ctx, s, affs); err != nil {
+		return err
+	}
+	removed, err := apply.ApplyAffiliations(ctx, affs)
+	if err != nil {
+		return err
+	}
+	res.Removed += len(removed)
+	return nil
+}
+
+// recordUnknown records the ids ESI refused as no character, and counts
+// them in res.
+func (d *Directory) recordUnknown(ctx context.Context, unknown []int32, now time.Time, res *SyncResult) error {
+	if len(unknown) == 0 {
+		return nil
+	}
+	if err := d.markUnknown(ctx, unknown, now); err != nil {
+		return err
+	}
+	res.Unknown += len(unknown)
+	res.UnknownIDs = append(res.UnknownIDs, unknown[:min(len(unknown), maxUnknownIDs-len(res.UnknownIDs))]...)
+	return nil
 }
 
 // characterRow is a character as a sync sees it.

@@ -81,23 +81,14 @@ func (d *Directory) recheckUnknown(ctx context.Context, apply Applier, s *settle
 			return fmt.Errorf("affiliations: %w", err)
 		}
 		if len(unknown) > 0 {
-			if err := d.markUnknown(ctx, unknown, now); err != nil {
+			if err := d.recordUnknown(ctx, unknown, now, res); err != nil {
 				return err
-			}
-			res.Unknown++
-			if len(res.UnknownIDs) < maxUnknownIDs {
-				res.UnknownIDs = append(res.UnknownIDs, id)
 			}
 			continue
 		}
-		if err := d.settle(ctx, s, affs); err != nil {
+		if err := d.applyKnown(ctx, apply, s, affs, res); err != nil {
 			return err
 		}
-		removed, err := apply.ApplyAffiliations(ctx, affs)
-		if err != nil {
-			return err
-		}
-		res.Removed += len(removed)
 		if _, err := d.db.Exec(ctx, `UPDATE characters SET esi_unknown_since = NULL, esi_unknown_checked_at = NULL WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("affiliations: clear unknown character %d: %w", id, err)
 		}
