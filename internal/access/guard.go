@@ -18,16 +18,16 @@ const (
 // Guards lists the guards, for pages that build a message id from one.
 var Guards = []Guard{GuardRestricted, GuardGrants, GuardRole}
 
-// GuardOf gives the guard of a group with these options: restricted, the
-// permissions it grants and the roles that require it. The restricted flag
-// is named first, then permissions, then roles.
-func GuardOf(restricted bool, permissions, roles []string) Guard {
+// GuardOf gives the guard of a group: restricted, granting permissions,
+// required by a role. The restricted flag is named first, then
+// permissions, then roles.
+func GuardOf(restricted, grants, roleRequired bool) Guard {
 	switch {
 	case restricted:
 		return GuardRestricted
-	case len(permissions) > 0:
+	case grants:
 		return GuardGrants
-	case len(roles) > 0:
+	case roleRequired:
 		return GuardRole
 	}
 	return Unguarded
@@ -43,11 +43,7 @@ func (c *Config) Guard(id int64) Guard {
 	if g == nil {
 		return Unguarded
 	}
-	var roles []string
-	if c.roleRequired[id] {
-		roles = []string{""}
-	}
-	return GuardOf(g.Restricted, g.Permissions, roles)
+	return GuardOf(g.Restricted, len(g.Permissions) > 0, c.roleRequired[id])
 }
 
 // Refusal is the refusal of a guard: why a member may not join.

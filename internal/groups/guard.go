@@ -40,7 +40,9 @@ func GuardOf(err error) access.Guard {
 
 // Guard says why only superusers change the group; Unguarded when group
 // admins and managers may.
-func (g Group) Guard() access.Guard { return access.GuardOf(g.Restricted, g.Permissions, g.Roles) }
+func (g Group) Guard() access.Guard {
+	return access.GuardOf(g.Restricted, len(g.Permissions) > 0, len(g.Roles) > 0)
+}
 
 // guard refuses an actor who is no superuser a change of a guarded group,
 // reading the group in the change's transaction (and locking its row on
@@ -68,14 +70,7 @@ func (s *Store) guard(ctx context.Context, tx *store.Tx, a Actor, groupID int64)
 		EXISTS (SELECT 1 FROM role_requirements WHERE group_id = $1)`, groupID).Scan(&grants, &required); err != nil {
 		return fmt.Errorf("groups: guard of %d: %w", groupID, err)
 	}
-	var perms, roles []string
-	if grants {
-		perms = []string{""}
-	}
-	if required {
-		roles = []string{""}
-	}
-	if g := access.GuardOf(restricted, perms, roles); g != access.Unguarded {
+	if g := access.GuardOf(restricted, grants, required); g != access.Unguarded {
 		return &LockedError{Group: name, Guard: g}
 	}
 	return nil
@@ -84,7 +79,7 @@ func (s *Store) guard(ctx context.Context, tx *store.Tx, a Actor, groupID int64)
 // guardInput refuses an actor who is no superuser a group made or
 // changed into a guarded one: restricted, or granting permissions.
 func guardInput(a Actor, in Input) error {
-	if g := access.GuardOf(in.Restricted, in.Permissions, nil); !a.Superuser && g != access.Unguarded {
+	if g := access.GuardOf(in.Restricted, len(in.Permissions) > 0, false); !a.Superuser && g != access.Unguarded {
 		return &LockedError{Group: in.Name, Guard: g}
 	}
 	return nil

@@ -76,7 +76,7 @@ func (s *Store) Pending(ctx context.Context, a Actor) ([]Request, error) {
 		if err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At, &restricted, &grants, &required); err != nil {
 			return nil, fmt.Errorf("groups: pending: %w", err)
 		}
-		r.Guard = access.GuardOf(restricted, marks(grants), marks(required))
+		r.Guard = access.GuardOf(restricted, grants, required)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -147,15 +147,6 @@ func (s *Store) Decide(ctx context.Context, a Actor, requestID int64, accept boo
 		return err
 	}
 	return s.after(ctx, accountID)
-}
-
-// marks gives a list that is empty or not, for access.GuardOf from an
-// EXISTS.
-func marks(some bool) []string {
-	if some {
-		return []string{""}
-	}
-	return nil
 }
 
 // mayChange checks an actor may change a group's members: a manager, and
