@@ -230,7 +230,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		// id the answer gives; /readyz is public.
 		s.deps.Logger.WarnContext(ctx, "not ready", "error", err)
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready: database unavailable; request id", RequestID(r))
+		fmt.Fprintln(w, "not ready: the reason is in the log; request id", RequestID(r))
 		return
 	}
 	fmt.Fprintln(w, "ready")

@@ -132,7 +132,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	f.ready = errors.New("postgres://keepstar@10.1.2.3:5432/keepstar: schema at version 0, this Keepstar needs 1")
 	res, body := f.do(t, "GET", "/readyz", nil)
 	id := res.Header.Get(web.RequestIDHeader)
-	if res.StatusCode != 503 || body != "not ready: database unavailable; request id "+id+"\n" {
+	if res.StatusCode != 503 || body != "not ready: the reason is in the log; request id "+id+"\n" {
 		t.Errorf("readyz when not ready: %d %q", res.StatusCode, body)
 	}
 	if logs := f.logs.String(); !strings.Contains(logs, "version 0") || !strings.Contains(logs, "request_id="+id) {
