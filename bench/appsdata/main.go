@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/access"
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
@@ -106,8 +106,8 @@ func run(ctx context.Context, accounts int) error {
 	}
 	// The app's secret is hashed under the site's key: the one bench/apps.sh
 	// exports for the site it serves.
-	as := apps.NewStore(db, []byte(os.Getenv("KEEPSTAR_SECRET_KEY")), nil)
-	app, err := as.Create(ctx, apps.Input{Name: "Benchmark", Roles: []string{apps.RoleApp, apps.RoleGroups}, Groups: seen})
+	as := appapi.NewStore(db, []byte(os.Getenv("KEEPSTAR_SECRET_KEY")), nil)
+	app, err := as.Create(ctx, appapi.Input{Name: "Benchmark", Roles: []string{appapi.RoleApp, appapi.RoleGroups}, Groups: seen})
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "modernc.org/sqlite"
 
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
 )
 
@@ -129,13 +129,13 @@ func main() {
 	log.Fatal(http.ListenAndServe(*listen, mux))
 }
 
-func read(ctx context.Context, query func(context.Context, int64) (rows, error), character int64) ([]apps.Group, bool, error) {
+func read(ctx context.Context, query func(context.Context, int64) (rows, error), character int64) ([]appapi.Group, bool, error) {
 	rs, err := query(ctx, character)
 	if err != nil {
 		return nil, false, err
 	}
 	defer rs.Close()
-	groups, found := []apps.Group{}, false
+	groups, found := []appapi.Group{}, false
 	for rs.Next() {
 		found = true
 		var id *int64
@@ -147,7 +147,7 @@ func read(ctx context.Context, query func(context.Context, int64) (rows, error),
 		if id == nil {
 			continue
 		}
-		g := apps.Group{ID: *id, Name: *name, Visibility: apps.Visibility(*hidden, *internal), AutoAccept: *open, IsDefault: *isDefault}
+		g := appapi.Group{ID: *id, Name: *name, Visibility: appapi.Visibility(*hidden, *internal), AutoAccept: *open, IsDefault: *isDefault}
 		if *description != "" {
 			g.Description = description
 		}

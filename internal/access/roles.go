@@ -61,7 +61,7 @@ func RolesOf(ctx context.Context, q store.Querier, accountID int64) ([]string, e
 
 // Followed lists the roles that follow a relation another feature keeps,
 // which nobody gives or takes by hand: app-manager follows the managers of
-// apps (internal/apps, SyncRole), as Neucore keeps it.
+// apps (internal/appapi, SyncRole), as Neucore keeps it.
 var Followed = []string{RoleAppManager}
 
 // SetRoles makes an account's roles exactly roles, but for the Followed

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 )
 
 // appsPagesRows are the access matrix rows of the pages that manage apps.
@@ -14,20 +14,20 @@ import (
 // superusers. The managers' page is for members who manage an app: the
 // member is made manager of one here (and gets the app-manager role with
 // it); the superuser manages none, so is refused both the page and the
-// app's secret. internal/apps proves app admins and managers of other apps.
+// app's secret. internal/appapi proves app admins and managers of other apps.
 func appsPagesRows(t *testing.T, e *matrixEnv) map[string][]check {
 	ctx := context.Background()
-	st := apps.NewStore(e.site.DB, e.site.Config.SecretKey, nil)
-	newApp := func(in apps.Input) string {
+	st := appapi.NewStore(e.site.DB, e.site.Config.SecretKey, nil)
+	newApp := func(in appapi.Input) string {
 		a, err := st.Create(ctx, in)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return strconv.FormatInt(a.ID, 10)
 	}
-	managed := newApp(apps.Input{Name: "Matrix managed", Roles: []string{apps.RoleApp}, Managers: []int64{e.accounts[member]}})
-	edited := newApp(apps.Input{Name: "Matrix edited"})
-	deleted := newApp(apps.Input{Name: "Matrix deleted"})
+	managed := newApp(appapi.Input{Name: "Matrix managed", Roles: []string{appapi.RoleApp}, Managers: []int64{e.accounts[member]}})
+	edited := newApp(appapi.Input{Name: "Matrix edited"})
+	deleted := newApp(appapi.Input{Name: "Matrix deleted"})
 
 	admins := func(status int) [visitors]int { return [visitors]int{login, 403, 403, 403, 403, status} }
 	managers := func(status int) [visitors]int { return [visitors]int{login, status, 403, 403, 403, 403} }
@@ -42,7 +42,7 @@ func appsPagesRows(t *testing.T, e *matrixEnv) map[string][]check {
 			{"GET", "/admin/apps/999999", nil, admins(404)},
 		},
 		"POST /admin/apps/{id}": {
-			{"POST", "/admin/apps/" + edited, url.Values{"name": {"Matrix edited"}, "roles": {apps.RoleApp}}, admins(200)},
+			{"POST", "/admin/apps/" + edited, url.Values{"name": {"Matrix edited"}, "roles": {appapi.RoleApp}}, admins(200)},
 			{"POST", "/admin/apps/" + edited, url.Values{"name": {"Matrix edited"}, "groups": {"999999"}}, admins(422)},
 		},
 		"POST /admin/apps/{id}/delete": {

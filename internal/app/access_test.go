@@ -58,7 +58,7 @@ func TestEveryRouteAllowsAndRefusesAsItStates(t *testing.T) {
 			t.Parallel()
 			// Every visitor calls every API route without an app's secret,
 			// from one address: more 401s than the failed authentications
-			// allowed, which internal/apps tests on their own.
+			// allowed, which internal/appapi tests on their own.
 			testAccessMatrix(t, sitetest.Start(t, sitetest.Options{Dialect: d,
 				Env: map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"}}))
 		})

@@ -13,11 +13,11 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/keepstar/keepstar/internal/access"
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
-	"github.com/keepstar/keepstar/internal/eve/tokencheck"
+	"github.com/keepstar/keepstar/internal/tokencheck"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
@@ -239,7 +239,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		statsDone = make(chan struct{})
 		go func() {
 			defer close(statsDone)
-			p.appRequests.Run(runCtx, apps.FlushEvery, logger)
+			p.appRequests.Run(runCtx, appapi.FlushEvery, logger)
 		}()
 		jobsUI, err := queue.UIHandler(operations.UIPath, logger)
 		if err != nil {

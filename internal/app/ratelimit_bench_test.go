@@ -14,7 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/keepstar/keepstar/internal/accounts"
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
@@ -38,10 +38,10 @@ type limitsCase struct {
 }
 
 var limitsCases = []limitsCase{
-	{name: "off", mode: apps.RateLimitOff},
-	{name: "app", mode: apps.RateLimitActive},
-	{name: "app+ip", mode: apps.RateLimitActive, ip: true},
-	{name: "app-in-database", mode: apps.RateLimitActive, shared: true},
+	{name: "off", mode: appapi.RateLimitOff},
+	{name: "app", mode: appapi.RateLimitActive},
+	{name: "app+ip", mode: appapi.RateLimitActive, ip: true},
+	{name: "app-in-database", mode: appapi.RateLimitActive, shared: true},
 }
 
 // newGroupsAPIServer is a web server over a database with one account in
@@ -71,8 +71,8 @@ func newGroupsAPIServer(tb testing.TB, d config.Dialect, lc limitsCase) (*web.Se
 	if lc.shared {
 		p.appRateLimits = ratelimit.NewShared(db)
 	}
-	if err := p.settings.Set(ctx, map[string]string{apps.SettingRateLimitMode.Name: lc.mode,
-		apps.SettingRateLimitMax.Name: "1000000000", apps.SettingRateLimitWindow.Name: "3600"}); err != nil {
+	if err := p.settings.Set(ctx, map[string]string{appapi.SettingRateLimitMode.Name: lc.mode,
+		appapi.SettingRateLimitMax.Name: "1000000000", appapi.SettingRateLimitWindow.Name: "3600"}); err != nil {
 		tb.Fatal(err)
 	}
 	p.registry = jobs.NewRegistry()
@@ -105,7 +105,7 @@ func newGroupsAPIServer(tb testing.TB, d config.Dialect, lc limitsCase) (*web.Se
 			tb.Fatal(err)
 		}
 	}
-	a, err := p.apps.Create(ctx, apps.Input{Name: "Bench", Roles: []string{apps.RoleApp, apps.RoleGroups}, Groups: ids})
+	a, err := p.apps.Create(ctx, appapi.Input{Name: "Bench", Roles: []string{appapi.RoleApp, appapi.RoleGroups}, Groups: ids})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func BenchmarkGroupsAPIRateLimits(b *testing.B) {
 				req.Header.Set("Authorization", auth)
 				rec := httptest.NewRecorder()
 				srv.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK || (lc.mode == apps.RateLimitActive) != (rec.Header().Get(ratelimit.HeaderRemain) != "") {
+				if rec.Code != http.StatusOK || (lc.mode == appapi.RateLimitActive) != (rec.Header().Get(ratelimit.HeaderRemain) != "") {
 					b.Fatalf("%d, remain %q: %s", rec.Code, rec.Header().Get(ratelimit.HeaderRemain), rec.Body)
 				}
 				b.ReportAllocs()

@@ -15,13 +15,13 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
-	"github.com/keepstar/keepstar/internal/eve/tokencheck"
+	"github.com/keepstar/keepstar/internal/tokencheck"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
@@ -56,7 +56,7 @@ type parts struct {
 	// appRequests counts the Application API's requests per app and hour;
 	// appRateLimits counts for the per-app rate limit, rateLimited the
 	// requests over a limit.
-	appRequests   *apps.RequestCounts
+	appRequests   *appapi.RequestCounts
 	appRateLimits ratelimit.Counter
 	rateLimited   *ratelimit.Metrics
 	sso           *sso.Client    // nil without an EVE application
@@ -66,7 +66,7 @@ type parts struct {
 	recomputer    *access.Recomputer
 	groups        *groups.Store
 	states        *states.Store
-	apps          *apps.Store
+	apps          *appapi.Store
 	// queue takes the jobs features insert; it is set once the queue is
 	// built, which needs the workers, which need the parts.
 	queue *queueRef
@@ -89,7 +89,7 @@ func (r *queueRef) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArg
 // build makes the parts over an open, migrated database.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser bool) (*parts, error) {
 	p := &parts{db: db, queue: &queueRef{}, esiMetrics: esi.NewMetrics()}
-	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings, tokencheck.Settings, apps.RateLimitSettings)
+	reg := settings.NewRegistry(web.SiteSettings(cfg.SiteName), accounts.Settings, notifications.Settings, groups.Settings, access.Settings, tokencheck.Settings, appapi.RateLimitSettings)
 	p.settings = settings.NewStore(db, reg, nil, 0)
 	p.sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
 		IdleTimeout: cfg.SessionIdleTimeout, Secure: cfg.SecureCookies(), Logger: logger})
@@ -137,11 +137,11 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, firstSuperuser
 	p.permissions = access.NewCatalogue(access.Permissions)
 	p.recomputer = access.NewRecomputer(db, p.settings, nil)
 	access.WatchSettings(p.settings, p.queue)
-	p.apps = apps.NewStore(db, cfg.SecretKey, nil)
+	p.apps = appapi.NewStore(db, cfg.SecretKey, nil)
 	p.groups = groups.New(db, groups.Options{Recomputer: p.recomputer, Queue: p.queue, Catalogue: p.permissions,
 		Notifier: p.notifications, Settings: p.settings, Checks: []groups.Check{p.apps.CheckGroup}})
 	p.states = states.New(db, p.queue, p.permissions, nil)
-	p.appRequests, p.appRateLimits, p.rateLimited = apps.NewRequestCounts(db, nil), ratelimit.ForDatabase(db), ratelimit.NewMetrics()
+	p.appRequests, p.appRateLimits, p.rateLimited = appapi.NewRequestCounts(db, nil), ratelimit.ForDatabase(db), ratelimit.NewMetrics()
 	p.accounts = accounts.New(db, accounts.Options{
 		Tokens: p.tokens, Notifier: p.notifications,
 		Mergers:        []accounts.Merger{access.MergeAccounts, p.notifications.MergeAccounts, p.groups.MergeAccounts, p.apps.MergeAccounts},
@@ -219,17 +219,17 @@ func (p *parts) webServer(cfg *config.Config, logger *slog.Logger, metrics *prom
 	if err := access.MountAdmin(srv, access.AdminDeps{DB: p.db, Catalogue: p.permissions, Queue: p.queue}); err != nil {
 		return nil, fmt.Errorf("permissions: %w", err)
 	}
-	appsDeps := apps.APIDeps{DB: p.db, Apps: p.apps, Logger: logger, Requests: p.appRequests, Settings: p.settings,
+	appsDeps := appapi.APIDeps{DB: p.db, Apps: p.apps, Logger: logger, Requests: p.appRequests, Settings: p.settings,
 		RateLimits: p.appRateLimits, RateLimited: p.rateLimited, ESI: p.esi, TokenRows: p.tokens,
 		AuthFailures: ratelimit.Limit{Max: int64(cfg.AppAuthFailuresMax), Window: cfg.AppAuthFailuresWindow}}
 	if p.tokenSource != nil {
 		appsDeps.Tokens = p.tokenSource
 	}
-	apps.NewAPI(appsDeps).Mount(srv)
+	appapi.NewAPI(appsDeps).Mount(srv)
 	if err := apidocs.Mount(srv); err != nil {
 		return nil, fmt.Errorf("API documents: %w", err)
 	}
-	if err := p.apps.MountPages(srv, apps.PageDeps{DB: p.db, Characters: p.accounts, BaseURL: cfg.BaseURL.String()}); err != nil {
+	if err := p.apps.MountPages(srv, appapi.PageDeps{DB: p.db, Characters: p.accounts, BaseURL: cfg.BaseURL.String()}); err != nil {
 		return nil, fmt.Errorf("apps: %w", err)
 	}
 	if err := operations.Mount(srv, operations.Deps{DB: p.db, Schedules: p.registry, Runner: p.queue.q, JobsUI: p.jobsUI,

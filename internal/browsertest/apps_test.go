@@ -17,7 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/keepstar/keepstar/internal/access"
-	"github.com/keepstar/keepstar/internal/apps"
+	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/sitetest"
 )
@@ -74,7 +74,7 @@ func testApps(t *testing.T, exe string, vp viewport) {
 		t.Fatal(err)
 	}
 	site.RunJob(t, access.RecomputeArgs{Force: true})
-	store := apps.NewStore(site.DB, site.Config.SecretKey, nil)
+	store := appapi.NewStore(site.DB, site.Config.SecretKey, nil)
 	myApps := `#site-nav a.nav-link[href="/apps"]`
 
 	// 1. The admin creates Killboard from the administration menu.
@@ -121,7 +121,7 @@ func testApps(t *testing.T, exe string, vp viewport) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(saved.Roles, []string{apps.RoleApp, apps.RoleGroups}) || !slices.Equal(saved.Groups, []int64{fleet.ID}) ||
+	if !slices.Equal(saved.Roles, []string{appapi.RoleApp, appapi.RoleGroups}) || !slices.Equal(saved.Groups, []int64{fleet.ID}) ||
 		!slices.Equal(saved.Managers, []int64{acc.AccountID}) || saved.HasSecret {
 		t.Fatalf("saved: %+v", saved)
 	}

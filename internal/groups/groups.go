@@ -155,7 +155,7 @@ type Options struct {
 	// Checks are other features' rules for a change of a group, asked in
 	// its transaction before it is written: the Application API refuses a
 	// name its clients cannot read for a group apps see
-	// (apps.Store.CheckGroup).
+	// (appapi.Store.CheckGroup).
 	Checks []Check
 }
 

@@ -9,5 +9,5 @@
 // which every process serving the site counts into with one upsert per
 // request. ForDatabase picks the one a limit that must hold across the site
 // needs. The users are internal/web (per client address, always in memory)
-// and internal/apps (per application).
+// and internal/appapi (per application).
 package ratelimit

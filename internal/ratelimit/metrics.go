@@ -4,10 +4,10 @@ import "github.com/prometheus/client_golang/prometheus"
 
 // Kinds of limits, the kind label of the metrics.
 const (
-	KindApp = "app" // per application (internal/apps)
+	KindApp = "app" // per application (internal/appapi)
 	KindIP  = "ip"  // per client address (internal/web)
 	// KindAuth is the failed authentications of the Application API per
-	// client address (internal/apps).
+	// client address (internal/appapi).
 	KindAuth = "auth"
 )
 

@@ -31,7 +31,7 @@
 //
 // Source.Check forces a refresh through the same lease and compare-and-swap
 // path, unless the token was checked since a given instant: the scheduled
-// token check (internal/eve/tokencheck) uses it to learn whether EVE still
+// token check (internal/tokencheck) uses it to learn whether EVE still
 // honours every token once per period, and Store.Due lists the tokens whose
 // turn it is.
 //

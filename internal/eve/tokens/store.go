@@ -119,7 +119,7 @@ func joinScopes(scopes []string) string {
 // Save stores the token of a login, valid, replacing any token of the same
 // character and login, except that a token without scopes never replaces a
 // valid stored token with scopes (the result says Kept). A token saved
-// again stops the lost-access clock (internal/eve/tokencheck): its notices
+// again stops the lost-access clock (internal/tokencheck): its notices
 // and deadline are cleared with its invalidity. It runs on q, so a
 // login can save its token in the transaction that records the character.
 func (s *Store) Save(ctx context.Context, q store.Querier, tok sso.Token, login string) (SaveResult, error) {

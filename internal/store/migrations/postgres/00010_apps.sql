@@ -1,4 +1,4 @@
--- Applications using the Application API (internal/apps), as Neucore has
+-- Applications using the Application API (internal/appapi), as Neucore has
 -- them: roles, the groups they may see, the EVE logins whose tokens they may
 -- use, their managers. The secret is stored only as an argon2id hash;
 -- version grows with every change, so every process notices a change (a new

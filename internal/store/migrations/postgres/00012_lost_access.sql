@@ -1,4 +1,4 @@
--- Lost access (internal/eve/tokencheck): for a character whose core.default
+-- Lost access (internal/tokencheck): for a character whose core.default
 -- token EVE refused, how many notices its account was sent (0 none, 1 the
 -- first, 2 the last before removal) and the removal deadline the last one
 -- announced, which is never brought forward. Saving the token again (a login)

@@ -1,0 +1,447 @@
+package appapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Fields of the app form, as the form names them; each may carry problems.
+const (
+	fieldName      = "name"
+	fieldRoles     = "roles"
+	fieldGroups    = "groups"
+	fieldEveLogins = "eve_logins"
+	fieldManagers  = "managers"
+	// fieldOther carries what the store refused after the form's own checks
+	// passed (a group deleted meanwhile).
+	fieldOther = ""
+)
+
+// requestDays is how many days of requests an app's page shows.
+const requestDays = 7
+
+// adminForm is an app as typed into its form, with the problems of each
+// field.
+type adminForm struct {
+	Input
+	ManagersText string
+	Problems     map[string][]string
+}
+
+func (f *adminForm) problem(field, msg string) {
+	if f.Problems == nil {
+		f.Problems = map[string][]string{}
+	}
+	f.Problems[field] = append(f.Problems[field], msg)
+}
+
+// ProblemsOf gives the problems of a field, for the template.
+func (f adminForm) ProblemsOf(field string) []string { return f.Problems[field] }
+
+// HasRole, HasGroup and HasLogin tell the template which boxes are ticked.
+func (f adminForm) HasRole(role string) bool   { return slices.Contains(f.Roles, role) }
+func (f adminForm) HasGroup(id int64) bool     { return slices.Contains(f.Groups, id) }
+func (f adminForm) HasLogin(login string) bool { return slices.Contains(f.EveLogins, login) }
+func (f adminForm) invalid() bool              { return len(f.Problems) > 0 }
+
+// adminRow is an app of the list, with its managers named.
+type adminRow struct {
+	App
+	Managers []manager
+}
+
+type adminListPage struct {
+	Apps       []adminRow
+	GroupNames map[int64]string
+	// Name and Problems are of the form of a new app.
+	Name     string
+	Problems []string
+}
+
+func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, page adminListPage) {
+	ctx := r.Context()
+	all, err := p.st.List(ctx)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	if page.GroupNames, err = p.groupNames(ctx); err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	for _, a := range all {
+		ms, err := p.managerNames(ctx, a.Managers)
+		if err != nil {
+			p.srv.Internal(w, r, err)
+			return
+		}
+		page.Apps = append(page.Apps, adminRow{App: a, Managers: ms})
+	}
+	p.srv.Render(w, r, p.pages, "admin_apps.html", status, "apps.admin.title", page)
+}
+
+func (p *pages) list(w http.ResponseWriter, r *http.Request) {
+	p.renderList(w, r, http.StatusOK, adminListPage{})
+}
+
+// nameProblem says what is wrong with an app's name, as typed (trimmed),
+// or "".
+func (p *pages) nameProblem(r *http.Request, name string) string {
+	switch {
+	case name == "":
+		return p.srv.T(r, "apps.admin.error.name_required")
+	case utf8.RuneCountInString(name) > MaxName:
+		return p.srv.T(r, "apps.admin.error.name_long", "Max", MaxName)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		return p.srv.T(r, "apps.admin.error.name_control")
+	}
+	return ""
+}
+
+// create makes an app with a name and the role app, as Neucore does; the
+// admin then chooses the rest on the app's page.
+func (p *pages) create(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	name := strings.TrimSpace(r.PostForm.Get("name"))
+	if msg := p.nameProblem(r, name); msg != "" {
+		p.renderList(w, r, http.StatusUnprocessableEntity, adminListPage{Name: name, Problems: []string{msg}})
+		return
+	}
+	a, err := p.st.Create(r.Context(), Input{Name: name, Roles: []string{RoleApp}})
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	p.srv.AddFlash(r, "success", "apps.admin.created", "Name", a.Name)
+	web.SeeOther(w, r, "/admin/apps/"+strconv.FormatInt(a.ID, 10))
+}
+
+// load reads the app of the path, answering 404 itself.
+func (p *pages) load(w http.ResponseWriter, r *http.Request) (App, bool) {
+	id, ok := appID(r)
+	if !ok {
+		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		return App{}, false
+	}
+	a, err := p.st.Get(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		return App{}, false
+	case err != nil:
+		p.srv.Internal(w, r, err)
+		return App{}, false
+	}
+	return a, true
+}
+
+// adminAppPage is an app's page: its form, with every group, EVE login and
+// role to choose from, and what the app did lately.
+type adminAppPage struct {
+	App    App
+	Form   adminForm
+	Roles  []string
+	Groups []option
+	Logins []loginOption
+	// Managers are the app's managers as stored, named.
+	Managers      []manager
+	Requests      requestStats
+	DeleteProblem string
+}
+
+func (p *pages) renderApp(w http.ResponseWriter, r *http.Request, status int, a App, f adminForm, deleteProblem string) {
+	ctx := r.Context()
+	page := adminAppPage{App: a, Form: f, Roles: Roles, DeleteProblem: deleteProblem}
+	var err error
+	if page.Groups, err = p.groupOptions(ctx); err == nil {
+		if page.Logins, err = p.loginOptions(ctx); err == nil {
+			if page.Managers, err = p.managerNames(ctx, a.Managers); err == nil {
+				page.Requests, err = p.st.requests(ctx, a.ID, requestDays)
+			}
+		}
+	}
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	p.srv.Render(w, r, p.pages, "admin_app.html", status, "apps.admin.edit_title", page)
+}
+
+// formOf gives a stored app's form.
+func (p *pages) formOf(ctx context.Context, a App) (adminForm, error) {
+	f := adminForm{Input: Input{Name: a.Name, Roles: a.Roles, Groups: a.Groups, EveLogins: a.EveLogins, Managers: a.Managers}}
+	ms, err := p.managerNames(ctx, a.Managers)
+	if err != nil {
+		return f, err
+	}
+	entries := make([]string, len(ms))
+	for i, m := range ms {
+		entries[i] = m.Entry()
+	}
+	f.ManagersText = strings.Join(entries, "\n")
+	return f, nil
+}
+
+func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	f, err := p.formOf(r.Context(), a)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	p.renderApp(w, r, http.StatusOK, a, f, "")
+}
+
+// read reads the form of app a and checks every field, reporting every
+// problem at once in the visitor's language.
+func (p *pages) read(r *http.Request, a App) (adminForm, error) {
+	ctx := r.Context()
+	pf := r.PostForm
+	f := adminForm{Input: Input{Name: strings.TrimSpace(pf.Get(fieldName))}, ManagersText: pf.Get(fieldManagers)}
+	if msg := p.nameProblem(r, f.Name); msg != "" {
+		f.problem(fieldName, msg)
+	}
+
+	for _, role := range pf[fieldRoles] {
+		if !slices.Contains(Roles, role) {
+			f.problem(fieldRoles, p.srv.T(r, "apps.admin.error.role", "Role", role))
+			continue
+		}
+		f.Roles = append(f.Roles, role)
+	}
+
+	groups, err := p.groupOptions(ctx)
+	if err != nil {
+		return f, err
+	}
+	for _, v := range pf[fieldGroups] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		i := slices.IndexFunc(groups, func(o option) bool { return o.ID == id })
+		switch {
+		case err != nil || i < 0:
+			f.problem(fieldGroups, p.srv.T(r, "apps.admin.error.group", "ID", v))
+			continue
+		case unfitForAPI(groups[i].Name, "") != "":
+			// Kept ticked, to be seen beside the problem.
+			f.problem(fieldGroups, p.srv.T(r, "apps.admin.error.group_name", "Name", groups[i].Name))
+		}
+		f.Groups = append(f.Groups, id)
+	}
+
+	logins, err := p.loginOptions(ctx)
+	if err != nil {
+		return f, err
+	}
+	for _, name := range pf[fieldEveLogins] {
+		if !slices.ContainsFunc(logins, func(o loginOption) bool { return o.Name == name }) {
+			f.problem(fieldEveLogins, p.srv.T(r, "apps.admin.error.eve_login", "Name", name))
+			continue
+		}
+		f.EveLogins = append(f.EveLogins, name)
+	}
+
+	for _, entry := range strings.FieldsFunc(f.ManagersText, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		id, err := p.managerAccount(ctx, entry)
+		switch {
+		case errors.Is(err, accounts.ErrNotFound):
+			f.problem(fieldManagers, p.srv.T(r, "apps.admin.error.manager", "Entry", entry))
+			continue
+		case err != nil:
+			return f, err
+		case slices.Contains(f.Managers, id):
+			continue
+		}
+		if !slices.Contains(a.Managers, id) {
+			// A new manager must be allowed the role that opens the
+			// managers' page (Neucore refuses such a manager too).
+			may, err := p.st.MayManage(ctx, id)
+			if err != nil {
+				return f, err
+			}
+			if !may {
+				f.problem(fieldManagers, p.srv.T(r, "apps.admin.error.manager_role", "Entry", entry, "Role", access.RoleAppManager))
+				continue
+			}
+		}
+		f.Managers = append(f.Managers, id)
+	}
+	return f, nil
+}
+
+// managerAccount finds the account a managers entry names: #id names an
+// account; otherwise a character's id or name names its account.
+func (p *pages) managerAccount(ctx context.Context, entry string) (int64, error) {
+	if rest, ok := strings.CutPrefix(entry, "#"); ok {
+		id, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
+		if err != nil || id <= 0 {
+			return 0, fmt.Errorf("%w: %q", accounts.ErrNotFound, entry)
+		}
+		var exists bool
+		if err := p.deps.DB.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, id).Scan(&exists); err != nil {
+			return 0, fmt.Errorf("apps: account %d: %w", id, err)
+		}
+		if !exists {
+			return 0, fmt.Errorf("%w: account %d", accounts.ErrNotFound, id)
+		}
+		return id, nil
+	}
+	if id, err := strconv.ParseInt(entry, 10, 32); err == nil {
+		c, err := p.deps.Characters.Character(ctx, int32(id))
+		if !errors.Is(err, accounts.ErrNotFound) {
+			return c.AccountID, err
+		}
+	}
+	c, err := p.deps.Characters.CharacterByName(ctx, entry)
+	return c.AccountID, err
+}
+
+func (p *pages) update(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	f, err := p.read(r, a)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	if f.invalid() {
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
+		return
+	}
+	saved, err := p.st.Update(r.Context(), a.ID, f.Input)
+	switch {
+	case errors.Is(err, ErrInvalid):
+		// What the form's checks could not see (a group deleted
+		// meanwhile): the store's words.
+		f.problem(fieldOther, storeWords(err))
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
+	case errors.Is(err, ErrNotFound):
+		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+	case err != nil:
+		p.srv.Internal(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "apps.admin.saved", "Name", saved.Name)
+		web.SeeOther(w, r, "/admin/apps/"+strconv.FormatInt(a.ID, 10))
+	}
+}
+
+// storeWords gives what the store said of input it refused: the words
+// after "apps: invalid: ".
+func storeWords(err error) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ErrInvalid.Error()+": "); i >= 0 {
+		return msg[i+len(ErrInvalid.Error())+2:]
+	}
+	return msg
+}
+
+// delete removes an app once the admin ticked the box saying they know its
+// secret stops working.
+func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
+	a, ok := p.load(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		return
+	}
+	if r.PostForm.Get("confirm") != "yes" {
+		f, err := p.formOf(r.Context(), a)
+		if err != nil {
+			p.srv.Internal(w, r, err)
+			return
+		}
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, p.srv.T(r, "apps.admin.error.confirm_delete"))
+		return
+	}
+	switch err := p.st.Delete(r.Context(), a.ID); {
+	case errors.Is(err, ErrNotFound):
+		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+	case err != nil:
+		p.srv.Internal(w, r, err)
+	default:
+		p.srv.AddFlash(r, "success", "apps.admin.deleted", "Name", a.Name)
+		web.SeeOther(w, r, "/admin/apps")
+	}
+}
+
+// requestStats are an app's requests of the last days (the table
+// app_requests, counted by the API per app and hour), by day, newest first.
+type requestStats struct {
+	Days  int
+	Total int64
+	ByDay []dayRequests
+}
+
+type dayRequests struct {
+	Day   string // 2006-01-02, EVE time
+	Total int64
+	Peak  hourRequests
+	Hours []hourRequests // newest first
+}
+
+type hourRequests struct {
+	Hour     string // 15:04, EVE time
+	Requests int64
+}
+
+// requests reads an app's requests of the last days.
+func (s *Store) requests(ctx context.Context, appID int64, days int) (requestStats, error) {
+	out := requestStats{Days: days}
+	now := s.now().UTC()
+	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1-days)
+	rows, err := s.db.Query(ctx, `SELECT hour, requests FROM app_requests WHERE app_id = $1 AND hour >= $2 ORDER BY hour DESC`, appID, since)
+	if err != nil {
+		return out, fmt.Errorf("apps: requests of %d: %w", appID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var hour time.Time
+		var n int64
+		if err := rows.Scan(&hour, &n); err != nil {
+			return out, fmt.Errorf("apps: requests of %d: %w", appID, err)
+		}
+		hour = hour.UTC()
+		day := hour.Format(time.DateOnly)
+		if len(out.ByDay) == 0 || out.ByDay[len(out.ByDay)-1].Day != day {
+			out.ByDay = append(out.ByDay, dayRequests{Day: day})
+		}
+		d := &out.ByDay[len(out.ByDay)-1]
+		h := hourRequests{Hour: hour.Format("15:04"), Requests: n}
+		d.Hours = append(d.Hours, h)
+		d.Total += n
+		if n > d.Peak.Requests {
+			d.Peak = h
+		}
+		out.Total += n
+	}
+	return out, rows.Err()
+}
