@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keepstar/keepstar/internal/tokencheck"
 	"github.com/keepstar/keepstar/internal/store/storetest"
+	"github.com/keepstar/keepstar/internal/tokencheck"
 )
 
 // benchTokens is the size of the benchmark: KEEPSTAR_BENCH_TOKENS tokens,

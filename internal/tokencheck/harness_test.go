@@ -21,7 +21,6 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/sso"
-	"github.com/keepstar/keepstar/internal/tokencheck"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/evesim"
 	simsso "github.com/keepstar/keepstar/internal/evesim/sso"
@@ -29,6 +28,7 @@ import (
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
+	"github.com/keepstar/keepstar/internal/tokencheck"
 )
 
 // harness is a Checker as the application builds one, over a fresh
