@@ -47,8 +47,6 @@ func MountAdmin(srv *web.Server, deps AdminDeps) error {
 	// are the groups they require.
 	srv.Handle("GET /admin/roles", web.Superusers, http.HandlerFunc(p.roles))
 	srv.Handle("POST /admin/roles", web.Superusers, http.HandlerFunc(p.saveRoles))
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 40, Label: "nav.admin.permissions", Path: "/admin/permissions", Access: AuditAccess})
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 41, Label: "nav.admin.roles", Path: "/admin/roles", Access: web.Superusers})
 	return nil
 }
 

@@ -4,19 +4,15 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/keepstar/keepstar/internal/feature"
 	"slices"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/store"
 )
 
-// Permission is a named right a feature declares (Alliance Auth's
-// permissions): "groups.request", "services.discord.access"... Label is the
-// message id of what it allows.
-type Permission struct {
-	Name  string
-	Label string
-}
+// Permission is a named right a feature declares (feature.Permission).
+type Permission = feature.Permission
 
 // The permissions of access itself and of groups.
 var (
@@ -39,15 +35,22 @@ type Catalogue struct {
 func NewCatalogue(groups ...[]Permission) *Catalogue {
 	c := &Catalogue{}
 	for _, g := range groups {
-		for _, p := range g {
-			if c.Has(p.Name) {
-				panic("access: permission " + p.Name + " declared twice")
-			}
-			c.list = append(c.list, p)
+		c.Add(g...)
+	}
+	return c
+}
+
+// Add declares more permissions. The composition root adds every
+// feature's before the process serves or works; a name given twice is a
+// programming error.
+func (c *Catalogue) Add(ps ...Permission) {
+	for _, p := range ps {
+		if c.Has(p.Name) {
+			panic("access: permission " + p.Name + " declared twice")
 		}
+		c.list = append(c.list, p)
 	}
 	slices.SortFunc(c.list, func(a, b Permission) int { return cmp.Compare(a.Name, b.Name) })
-	return c
 }
 
 // All lists the permissions by name.

@@ -36,7 +36,6 @@ type PageDeps struct {
 	Tokens   TokenStatuses
 	Logins   LoginList
 	Settings *settings.Store
-	I18n     *i18n.Catalogue
 	// Permissions lists the permissions superusers give accounts.
 	Permissions *access.Catalogue
 }
@@ -77,11 +76,6 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 	srv.Handle("POST /admin/accounts/{id}/permissions", web.Superusers, http.HandlerFunc(p.adminSetPermissions))
 	srv.Handle("GET /api/admin/accounts/{id}", AdminAccess, http.HandlerFunc(p.adminAccountJSON))
 
-	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 10, Label: "nav.dashboard", Path: "/dashboard", Access: web.LoggedIn})
-	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 20, Label: "nav.characters", Path: "/characters", Access: web.LoggedIn})
-	srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 10, Label: "nav.profile", Path: "/profile", Access: web.LoggedIn})
-	srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 20, Label: "nav.tokens", Path: "/tokens", Access: web.LoggedIn})
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 10, Label: "nav.admin.accounts", Path: "/admin/accounts", Access: AdminAccess})
 	return nil
 }
 
@@ -301,7 +295,7 @@ type profilePage struct {
 func (p *pages) profile(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(r.Context())
 	p.srv.Render(w, r, p.pages, "profile.html", http.StatusOK, "profile.title", profilePage{
-		Language: v.Language, Theme: v.Theme, Languages: p.deps.I18n.Languages(), Themes: web.Themes,
+		Language: v.Language, Theme: v.Theme, Languages: p.srv.Languages(), Themes: web.Themes,
 	})
 }
 
@@ -313,7 +307,7 @@ func (p *pages) saveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang, theme := r.PostForm.Get("language"), r.PostForm.Get("theme")
-	if lang != "" && !slices.ContainsFunc(p.deps.I18n.Languages(), func(l i18n.Language) bool { return l.Tag == lang }) {
+	if lang != "" && !slices.ContainsFunc(p.srv.Languages(), func(l i18n.Language) bool { return l.Tag == lang }) {
 		p.srv.Fail(w, r, http.StatusBadRequest, "profile.error.language", "Value", lang)
 		return
 	}

@@ -112,7 +112,6 @@ func Mount(srv *web.Server) error {
 	srv.Handle("GET "+PagePath, web.Public, p)
 	// Neucore's /api leads to its documentation; so does Keepstar's.
 	srv.HandleAPI("GET /api", web.Public, http.RedirectHandler(PagePath, http.StatusFound))
-	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 55, Label: "nav.api", Path: PagePath, Access: menuAccess})
 	return nil
 }
 

@@ -10,19 +10,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/riverqueue/river"
 
-	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
-	"github.com/keepstar/keepstar/internal/eve/affiliations"
-	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/jobs"
-	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
-	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/store"
-	"github.com/keepstar/keepstar/internal/tokencheck"
 	"github.com/keepstar/keepstar/internal/version"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -75,6 +68,9 @@ type Options struct {
 	// RunMetrics, when set, counts this process's job runs instead of
 	// counters of its own (tests of several processes tell which did what).
 	RunMetrics *jobs.RunMetrics
+	// Features are built after every other feature, as the plugins are
+	// (tests add a feature of their own this way).
+	Features []Constructor
 	// ScheduleTick, when set, is how often the leader looks for scheduled
 	// jobs that are due, instead of every minute: tests run schedules
 	// shorter than the configuration allows.
@@ -151,13 +147,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 
-	p, err := build(cfg, db, logger, opts.FirstSuperuser)
+	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features})
 	if err != nil {
-		return err
-	}
-	reg := jobs.NewRegistry()
-	registerJobs(reg, p, logger)
-	if err := reg.Override(cfg.JobSchedules); err != nil {
 		return err
 	}
 	workers := 0
@@ -168,14 +159,14 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if runMetrics == nil {
 		runMetrics = jobs.NewRunMetrics()
 	}
-	queue, err := jobs.New(ctx, db, reg, jobs.Options{
+	queue, err := jobs.New(ctx, db, p.jobs, jobs.Options{
 		Workers: workers, JobTimeout: cfg.JobTimeout, RescueAfter: cfg.JobRescueAfter, Retention: cfg.JobRetention,
 		ScheduleTick: opts.ScheduleTick, Metrics: runMetrics, Logger: logger,
 	})
 	if err != nil {
 		return err
 	}
-	p.queue.q, p.registry = queue, reg
+	p.Queue.Q = queue
 	if opts.OnQueue != nil {
 		opts.OnQueue(queue)
 	}
@@ -223,9 +214,10 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if ln != nil || metricsLn != nil {
 		metrics = metricsRegistry(db, logger)
 		metrics.MustRegister(runMetrics.Collectors()...)
-		metrics.MustRegister(p.esiMetrics.Collectors()...)
 		metrics.MustRegister(p.rateLimited.Collectors()...)
-		metrics.MustRegister(p.appRequests.Collectors()...)
+		for _, f := range p.features.All() {
+			metrics.MustRegister(f.Metrics...)
+		}
 	}
 	var metricsDone chan error
 	if metricsLn != nil {
@@ -250,8 +242,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		if err := jobsUI.Start(runCtx); err != nil {
 			return fmt.Errorf("River UI: %w", err)
 		}
-		p.jobsUI = jobsUI
-		srv, err := p.webServer(cfg, logger, metrics, func(ctx context.Context) error {
+		p.jobsUI.h = jobsUI
+		srv, err := p.webServer(metrics, func(ctx context.Context) error {
 			if p := Problems(ctx, db); len(p) > 0 {
 				return errors.New(p[0])
 			}
@@ -317,54 +309,18 @@ func addr(ln net.Listener) string {
 	return ln.Addr().String()
 }
 
-// metricsRegistry gathers the process, Go runtime, job queue and ESI limit
-// metrics; the web server adds its own.
+// metricsRegistry gathers the process, Go runtime and job queue metrics;
+// the features and the web server add their own.
 func metricsRegistry(db *store.DB, logger *slog.Logger) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		jobs.NewCollector(db, logger),
-		esi.NewBudgetCollector(db, logger),
-		affiliations.NewCollector(db, logger),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "keepstar_build_info", Help: "Always 1; the labels tell the version and database engine.",
 			ConstLabels: prometheus.Labels{"version": version.String(), "database": string(db.Dialect())},
 		}, func() float64 { return 1 }),
 	)
 	return reg
-}
-
-// registerJobs adds every feature's workers and schedules. Later features add
-// their own lines here.
-func registerJobs(reg *jobs.Registry, p *parts, logger *slog.Logger) {
-	sessions.Register(reg, p.sessions)
-	notifications.Register(reg, p.notifications, logger)
-	esi.RegisterCacheCleanup(reg, esi.NewCache(p.db, 0), nil, logger)
-	access.Register(reg, p.recomputer, logger)
-	affiliations.Register(reg, p.directory, p.accounts, time.Hour, logger)
-	tokencheck.Register(reg, p.tokenCheck, logger)
-	// Time alone changes some access (a deactivation delay running out):
-	// every account is recomputed hourly, whatever changed.
-	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return access.RecomputeArgs{Force: true} }, Every: time.Hour,
-		Priority: 1, Update: 30, Summary: "Recompute every account's state, groups, roles and permissions."})
-	if p.db.Dialect() == config.SQLite {
-		jobs.Add(reg, &optimizeWorker{db: p.db})
-		reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return optimizeArgs{} }, Every: 6 * time.Hour, Priority: 4,
-			Summary: "Let SQLite refresh its query planner's statistics."})
-	}
-}
-
-// optimizeArgs is the periodic SQLite upkeep job.
-type optimizeArgs struct{}
-
-func (optimizeArgs) Kind() string { return "sqlite_optimize" }
-
-type optimizeWorker struct {
-	river.WorkerDefaults[optimizeArgs]
-	db *store.DB
-}
-
-func (w *optimizeWorker) Work(ctx context.Context, job *river.Job[optimizeArgs]) error {
-	return w.db.Optimize(ctx)
 }

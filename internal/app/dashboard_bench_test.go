@@ -43,18 +43,17 @@ func newDashboardSite(tb testing.TB, d config.Dialect, n int) *dashboardSite {
 		tb.Fatal(err)
 	}
 	logger := slog.New(slog.DiscardHandler)
-	p, err := build(cfg, db, logger, false)
+	p, err := build(cfg, db, logger, buildOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p.registry = jobs.NewRegistry()
-	if p.queue.q, err = jobs.New(ctx, db, p.registry, jobs.Options{}); err != nil {
+	if p.Queue.Q, err = jobs.New(ctx, db, p.jobs, jobs.Options{}); err != nil {
 		tb.Fatal(err)
 	}
-	if p.jobsUI, err = p.queue.q.UIHandler(operations.UIPath, logger); err != nil {
+	if p.jobsUI.h, err = p.Queue.Q.UIHandler(operations.UIPath, logger); err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := p.webServer(cfg, logger, prometheus.NewRegistry(), func(context.Context) error { return nil })
+	srv, err := p.webServer(prometheus.NewRegistry(), func(context.Context) error { return nil })
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -63,14 +62,14 @@ func newDashboardSite(tb testing.TB, d config.Dialect, n int) *dashboardSite {
 			Claims: sso.Claims{CharacterID: id, Name: fmt.Sprintf("Pilot %d", id), Owner: "owner-hash", Scopes: []string{"publicData"}}}
 	}
 	const first = 90000001
-	res, err := p.accounts.Login(ctx, accounts.LoginRequest{Token: token(first), TokenLogin: logins.Default, AllowAltLogin: true})
+	res, err := p.Accounts.Login(ctx, accounts.LoginRequest{Token: token(first), TokenLogin: logins.Default, AllowAltLogin: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
 	affs := []esi.Affiliation{{CharacterID: first, CorporationID: 98000000, AllianceID: 99000000}}
 	for i := 1; i < n; i++ {
 		id := int32(first + i)
-		if _, err := p.accounts.AddCharacter(ctx, res.AccountID, token(id), logins.Default); err != nil {
+		if _, err := p.Accounts.AddCharacter(ctx, res.AccountID, token(id), logins.Default); err != nil {
 			tb.Fatal(err)
 		}
 		affs = append(affs, esi.Affiliation{CharacterID: id, CorporationID: int32(98000000 + i%10), AllianceID: int32(99000000 + i%3)})
@@ -93,7 +92,7 @@ func newDashboardSite(tb testing.TB, d config.Dialect, n int) *dashboardSite {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if _, err := p.accounts.ApplyAffiliations(ctx, affs); err != nil {
+	if _, err := p.Accounts.ApplyAffiliations(ctx, affs); err != nil {
 		tb.Fatal(err)
 	}
 	// A session logged in with the main, as the login flow leaves it.

@@ -34,17 +34,12 @@ func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work
 		db.Close()
 		return nil, errors.New(problems[0])
 	}
-	p, err := build(cfg, db, logger, false)
+	p, err := build(cfg, db, logger, buildOptions{})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	reg := jobs.NewRegistry()
-	registerJobs(reg, p, logger)
-	if err := reg.Override(cfg.JobSchedules); err != nil {
-		db.Close()
-		return nil, err
-	}
+	reg := p.jobs
 	workers := 0
 	if work {
 		workers = cfg.JobWorkers
@@ -55,7 +50,7 @@ func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work
 		db.Close()
 		return nil, err
 	}
-	p.queue.q = queue
+	p.Queue.Q = queue
 	if work {
 		if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 			db.Close()

@@ -64,30 +64,30 @@ func newGroupsAPIServer(tb testing.TB, d config.Dialect, lc limitsCase) (*web.Se
 	if err := Migrate(ctx, db, logger); err != nil {
 		tb.Fatal(err)
 	}
-	p, err := build(cfg, db, logger, false)
+	var counter ratelimit.Counter
+	if lc.shared {
+		counter = ratelimit.NewShared(db)
+	}
+	p, err := build(cfg, db, logger, buildOptions{appRateLimits: counter})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	if lc.shared {
-		p.appRateLimits = ratelimit.NewShared(db)
-	}
-	if err := p.settings.Set(ctx, map[string]string{appapi.SettingRateLimitMode.Name: lc.mode,
+	if err := p.Settings.Set(ctx, map[string]string{appapi.SettingRateLimitMode.Name: lc.mode,
 		appapi.SettingRateLimitMax.Name: "1000000000", appapi.SettingRateLimitWindow.Name: "3600"}); err != nil {
 		tb.Fatal(err)
 	}
-	p.registry = jobs.NewRegistry()
-	if p.queue.q, err = jobs.New(ctx, db, p.registry, jobs.Options{}); err != nil {
+	if p.Queue.Q, err = jobs.New(ctx, db, p.jobs, jobs.Options{}); err != nil {
 		tb.Fatal(err)
 	}
-	if p.jobsUI, err = p.queue.q.UIHandler(operations.UIPath, logger); err != nil {
+	if p.jobsUI.h, err = p.Queue.Q.UIHandler(operations.UIPath, logger); err != nil {
 		tb.Fatal(err)
 	}
-	srv, err := p.webServer(cfg, logger, prometheus.NewRegistry(), func(context.Context) error { return nil })
+	srv, err := p.webServer(prometheus.NewRegistry(), func(context.Context) error { return nil })
 	if err != nil {
 		tb.Fatal(err)
 	}
 	const character = 90000001
-	res, err := p.accounts.Login(ctx, accounts.LoginRequest{TokenLogin: logins.Default, AllowAltLogin: true,
+	res, err := p.Accounts.Login(ctx, accounts.LoginRequest{TokenLogin: logins.Default, AllowAltLogin: true,
 		Token: sso.Token{AccessToken: "access", RefreshToken: "refresh", Expiry: time.Now().Add(20 * time.Minute),
 			Claims: sso.Claims{CharacterID: character, Name: "Pilot", Owner: "owner-hash", Scopes: []string{"publicData"}}}})
 	if err != nil {
@@ -95,7 +95,7 @@ func newGroupsAPIServer(tb testing.TB, d config.Dialect, lc limitsCase) (*web.Se
 	}
 	var ids []int64
 	for i := range 3 {
-		g, err := p.groups.Create(ctx, groups.Input{Name: fmt.Sprintf("group-%d", i), Open: true})
+		g, err := p.Groups.Create(ctx, groups.Input{Name: fmt.Sprintf("group-%d", i), Open: true})
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -105,11 +105,12 @@ func newGroupsAPIServer(tb testing.TB, d config.Dialect, lc limitsCase) (*web.Se
 			tb.Fatal(err)
 		}
 	}
-	a, err := p.apps.Create(ctx, appapi.Input{Name: "Bench", Roles: []string{appapi.RoleApp, appapi.RoleGroups}, Groups: ids})
+	apps := appapi.NewStore(db, cfg.SecretKey, nil)
+	a, err := apps.Create(ctx, appapi.Input{Name: "Bench", Roles: []string{appapi.RoleApp, appapi.RoleGroups}, Groups: ids})
 	if err != nil {
 		tb.Fatal(err)
 	}
-	secret, err := p.apps.NewSecret(ctx, a.ID)
+	secret, err := apps.NewSecret(ctx, a.ID)
 	if err != nil {
 		tb.Fatal(err)
 	}

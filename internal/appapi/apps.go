@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keepstar/keepstar/internal/feature"
 	"regexp"
 	"slices"
 	"strings"
@@ -403,7 +404,8 @@ func unfitForAPI(name, description string) string {
 
 // CheckGroup is the groups.Check of the Application API: a group that apps
 // see keeps a name and a description its clients can read.
-func (s *Store) CheckGroup(ctx context.Context, q store.Querier, id int64, in groups.Input) error {
+func (s *Store) CheckGroup(ctx context.Context, q store.Querier, in feature.GroupChange) error {
+	id := in.ID
 	if id == 0 {
 		return nil
 	}

@@ -71,8 +71,6 @@ func (s *Store) MountPages(srv *web.Server, deps PageDeps) error {
 	srv.Handle("POST /admin/apps/{id}/delete", AdminAccess, http.HandlerFunc(p.delete))
 	srv.Handle("GET /apps", ManagerAccess, http.HandlerFunc(p.managed))
 	srv.Handle("POST /apps/{id}/secret", ManagerAccess, http.HandlerFunc(p.newSecret))
-	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 50, Label: "nav.apps", Path: "/apps", Access: ManagerAccess})
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 50, Label: "nav.admin.apps", Path: "/admin/apps", Access: AdminAccess})
 	return nil
 }
 

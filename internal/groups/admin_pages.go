@@ -73,9 +73,6 @@ func (s *Store) MountAdmin(srv *web.Server, deps AdminDeps) error {
 	srv.Handle("GET /admin/reserved-names", AdminAccess, http.HandlerFunc(a.reserved))
 	srv.Handle("POST /admin/reserved-names", AdminAccess, http.HandlerFunc(a.reserve))
 	srv.Handle("POST /admin/reserved-names/{name}/delete", AdminAccess, http.HandlerFunc(a.unreserve))
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 20, Label: "nav.admin.groups", Path: "/admin/groups", Access: AdminAccess})
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 21, Label: "nav.admin.autogroups", Path: "/admin/autogroups", Access: AdminAccess})
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 22, Label: "nav.admin.reserved_names", Path: "/admin/reserved-names", Access: AdminAccess})
 	return nil
 }
 

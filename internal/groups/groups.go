@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/keepstar/keepstar/internal/feature"
 	"regexp"
 	"slices"
 	"strings"
@@ -159,9 +160,9 @@ type Options struct {
 	Checks []Check
 }
 
-// Check refuses a change of group id (0 for a new group) to in by
-// returning an error that wraps ErrInvalid.
-type Check func(ctx context.Context, q store.Querier, id int64, in Input) error
+// Check refuses a change of a group by returning an error that wraps
+// ErrInvalid (feature.Hooks.CheckGroup).
+type Check func(ctx context.Context, q store.Querier, change feature.GroupChange) error
 
 // New makes a Store.
 func New(db *store.DB, o Options) *Store {
@@ -354,7 +355,7 @@ func (s *Store) UpdateAs(ctx context.Context, a Actor, id int64, in Input) (Grou
 			return err
 		}
 		for _, check := range s.checks {
-			if err := check(ctx, tx, id, in); err != nil {
+			if err := check(ctx, tx, feature.GroupChange{ID: id, Name: in.Name, Description: in.Description}); err != nil {
 				return err
 			}
 		}

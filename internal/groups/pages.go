@@ -66,8 +66,6 @@ func (s *Store) Mount(srv *web.Server, deps PageDeps) error {
 	srv.Handle("POST /groups/{id}/members/{account}/remove", web.LoggedIn, http.HandlerFunc(p.removeMember))
 	srv.Handle("GET /groups/{id}/log", web.LoggedIn, http.HandlerFunc(p.log))
 
-	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 30, Label: "nav.groups", Path: "/groups", Access: web.LoggedIn})
-	srv.AddMenu(web.MenuItem{Section: web.MenuMain, Order: 40, Label: "nav.groups_manage", Path: "/groups/manage", Access: manageMenuAccess})
 	return nil
 }
 

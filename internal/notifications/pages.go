@@ -36,9 +36,6 @@ func (s *Store) Mount(srv *web.Server) error {
 	srv.Handle("POST /notifications/read-all", web.LoggedIn, http.HandlerFunc(p.readAll))
 	srv.Handle("POST /notifications/delete-read", web.LoggedIn, http.HandlerFunc(p.deleteRead))
 	srv.Handle("GET /api/me/notifications", web.LoggedIn, http.HandlerFunc(p.listJSON))
-	srv.AddMenu(web.MenuItem{Section: web.MenuIcon, Order: 10, Label: "nav.notifications", Icon: "bell",
-		Path: "/notifications", Badge: "/notifications/unread", Access: web.LoggedIn})
-	srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 30, Label: "nav.notifications", Path: "/notifications", Access: web.LoggedIn})
 	return nil
 }
 

@@ -79,7 +79,6 @@ func Mount(srv *web.Server, deps Deps) error {
 	// Its single-page app inserts <style> elements, which the site's
 	// policy refuses: inline styles are allowed under UIPath alone.
 	srv.Handle(UIPath+"/", web.Superusers, srv.InlineStyles(deps.JobsUI))
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 95, Label: "nav.admin.operations", Path: Path, Access: web.Superusers})
 	return nil
 }
 

@@ -172,18 +172,25 @@ type Registry struct {
 func NewRegistry(groups ...[]Definition) *Registry {
 	r := &Registry{index: map[string]int{}}
 	for _, g := range groups {
-		for _, d := range g {
-			if _, dup := r.index[d.Name]; dup {
-				panic("settings: " + d.Name + " defined twice")
-			}
-			if _, err := d.Check(d.Default); err != nil {
-				panic("settings: default of " + d.Name + ": " + err.Error())
-			}
-			r.index[d.Name] = len(r.defs)
-			r.defs = append(r.defs, d)
-		}
+		r.Add(g...)
 	}
 	return r
+}
+
+// Add defines more settings, after those there. The composition root adds
+// every feature's before the process serves or works; a name given twice
+// is a programming error.
+func (r *Registry) Add(defs ...Definition) {
+	for _, d := range defs {
+		if _, dup := r.index[d.Name]; dup {
+			panic("settings: " + d.Name + " defined twice")
+		}
+		if _, err := d.Check(d.Default); err != nil {
+			panic("settings: default of " + d.Name + ": " + err.Error())
+		}
+		r.index[d.Name] = len(r.defs)
+		r.defs = append(r.defs, d)
+	}
 }
 
 // Definitions lists the settings in order.

@@ -22,7 +22,6 @@ func (s *Signin) mountSessions() {
 	s.srv.Handle("POST /sessions/{id}/logout", web.LoggedIn, http.HandlerFunc(s.endSession))
 	s.srv.Handle("POST /sessions/logout-others", web.LoggedIn, http.HandlerFunc(s.endOtherSessions))
 	s.srv.Handle("POST /sessions/logout-all", web.LoggedIn, http.HandlerFunc(s.endAllSessions))
-	s.srv.AddMenu(web.MenuItem{Section: web.MenuUser, Order: 25, Label: "nav.sessions", Path: "/sessions", Access: web.LoggedIn})
 }
 
 // owners gives the viewer's characters with their owners, and their names.

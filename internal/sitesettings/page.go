@@ -35,7 +35,6 @@ func Mount(srv *web.Server, st *settings.Store) error {
 	srv.Handle("POST /admin/settings", Access, http.HandlerFunc(p.save))
 	srv.Handle("POST /admin/settings/image/{name}", Access, http.HandlerFunc(p.upload))
 	srv.Handle("POST /admin/settings/image/{name}/clear", Access, http.HandlerFunc(p.clear))
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 90, Label: "nav.admin.settings", Path: "/admin/settings", Access: Access})
 	return nil
 }
 

@@ -38,7 +38,6 @@ func (s *Store) Mount(srv *web.Server) error {
 	srv.Handle("GET /admin/states/{id}", AdminAccess, http.HandlerFunc(p.edit))
 	srv.Handle("POST /admin/states/{id}", AdminAccess, http.HandlerFunc(p.update))
 	srv.Handle("POST /admin/states/{id}/delete", AdminAccess, http.HandlerFunc(p.delete))
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 30, Label: "nav.admin.states", Path: "/admin/states", Access: AdminAccess})
 	return nil
 }
 

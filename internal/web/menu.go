@@ -1,18 +1,24 @@
 package web
 
 import (
-	"cmp"
 	"net/http"
-	"slices"
 	"strings"
 )
 
-// MenuSection is where a menu entry shows.
+// MenuSection is where a menu entry shows. Within a section, entries show
+// in the order they were added: the order the composition root lists the
+// features in, then each feature's own order.
 type MenuSection string
 
 const (
 	// MenuMain entries are the top bar's links.
 	MenuMain MenuSection = "main"
+	// MenuServices entries are in the top bar's Services menu: the
+	// external services members link their accounts to.
+	MenuServices MenuSection = "services"
+	// MenuApps entries are in the top bar's Apps menu: the apps members
+	// work with (timers, fleets, ship replacement...).
+	MenuApps MenuSection = "apps"
 	// MenuAdmin entries are in the top bar's Administration menu.
 	MenuAdmin MenuSection = "admin"
 	// MenuUser entries are in the member's own menu, beside the logout.
@@ -26,7 +32,6 @@ const (
 // its Access admits.
 type MenuItem struct {
 	Section MenuSection
-	Order   int
 	// Label is a message id; Icon names an icon the layout draws ("bell"),
 	// for MenuIcon entries.
 	Label string
@@ -38,14 +43,18 @@ type MenuItem struct {
 	Access Access
 }
 
-// AddMenu adds an entry to the menu. Features call it when they mount their
-// routes, so the menu is built from what is there.
+// AddMenu adds an entry at the end of its section. The composition root
+// adds every feature's entries, in the order of the features.
 func (s *Server) AddMenu(item MenuItem) {
 	if item.Access.allow == nil {
 		panic("web: menu entry " + item.Label + " has no access rule")
 	}
+	switch item.Section {
+	case MenuMain, MenuServices, MenuApps, MenuAdmin, MenuUser, MenuIcon:
+	default:
+		panic("web: menu entry " + item.Label + " has no known section")
+	}
 	s.menu = append(s.menu, item)
-	slices.SortStableFunc(s.menu, func(a, b MenuItem) int { return cmp.Compare(a.Order, b.Order) })
 }
 
 // MenuEntry is a menu item as a page shows it.
@@ -59,7 +68,7 @@ type MenuEntry struct {
 
 // Menu is the menu of one page, by section.
 type Menu struct {
-	Main, Admin, User, Icon []MenuEntry
+	Main, Services, Apps, Admin, User, Icon []MenuEntry
 }
 
 func (s *Server) menuFor(r *http.Request, t func(string, ...any) string) Menu {
@@ -73,6 +82,10 @@ func (s *Server) menuFor(r *http.Request, t func(string, ...any) string) Menu {
 		switch item.Section {
 		case MenuMain:
 			m.Main = append(m.Main, e)
+		case MenuServices:
+			m.Services = append(m.Services, e)
+		case MenuApps:
+			m.Apps = append(m.Apps, e)
 		case MenuAdmin:
 			m.Admin = append(m.Admin, e)
 		case MenuUser:

@@ -293,3 +293,7 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Lo
 	}
 	return nil
 }
+
+// Languages lists the languages the site is translated into, for pages
+// where members choose theirs.
+func (s *Server) Languages() []i18n.Language { return s.deps.I18n.Languages() }

@@ -35,7 +35,6 @@ func (s *Store) Mount(srv *web.Server) error {
 	srv.Handle("GET /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.edit))
 	srv.Handle("POST /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.update))
 	srv.Handle("POST /admin/eve-logins/{name}/delete", AdminAccess, http.HandlerFunc(p.delete))
-	srv.AddMenu(web.MenuItem{Section: web.MenuAdmin, Order: 80, Label: "nav.admin.eve_logins", Path: "/admin/eve-logins", Access: AdminAccess})
 	return nil
 }
 

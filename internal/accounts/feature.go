@@ -1,0 +1,24 @@
+package accounts
+
+import (
+	"github.com/keepstar/keepstar/internal/feature"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Feature is the accounts feature: the member's own pages (dashboard,
+// characters, profile, tokens), the user administration and the account
+// settings.
+func (a *Accounts) Feature(deps PageDeps) feature.Feature {
+	return feature.Feature{
+		Name:     "accounts",
+		Settings: Settings,
+		Routes:   func(srv *web.Server) error { return a.Mount(srv, deps) },
+		Menu: []web.MenuItem{
+			{Section: web.MenuMain, Label: "nav.dashboard", Path: "/dashboard", Access: web.LoggedIn},
+			{Section: web.MenuMain, Label: "nav.characters", Path: "/characters", Access: web.LoggedIn},
+			{Section: web.MenuUser, Label: "nav.profile", Path: "/profile", Access: web.LoggedIn},
+			{Section: web.MenuUser, Label: "nav.tokens", Path: "/tokens", Access: web.LoggedIn},
+			{Section: web.MenuAdmin, Label: "nav.admin.accounts", Path: "/admin/accounts", Access: AdminAccess},
+		},
+	}
+}

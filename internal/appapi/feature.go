@@ -1,0 +1,28 @@
+package appapi
+
+import (
+	"github.com/keepstar/keepstar/internal/feature"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Feature is Neucore's Application API: the API operations and the ESI
+// proxy, the pages of app administrators and app managers, the rate limit
+// settings, the request counts, and what merges and group changes mean for
+// apps.
+func (s *Store) Feature(api APIDeps, pages PageDeps) feature.Feature {
+	var metrics = api.Requests.Collectors()
+	return feature.Feature{
+		Name:     "appapi",
+		Settings: RateLimitSettings,
+		Routes: func(srv *web.Server) error {
+			NewAPI(api).Mount(srv)
+			return s.MountPages(srv, pages)
+		},
+		Menu: []web.MenuItem{
+			{Section: web.MenuMain, Label: "nav.apps", Path: "/apps", Access: ManagerAccess},
+			{Section: web.MenuAdmin, Label: "nav.admin.apps", Path: "/admin/apps", Access: AdminAccess},
+		},
+		Metrics: metrics,
+		Hooks:   feature.Hooks{MergeAccounts: s.MergeAccounts, CheckGroup: s.CheckGroup},
+	}
+}

@@ -1,0 +1,15 @@
+package logins
+
+import (
+	"github.com/keepstar/keepstar/internal/feature"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Feature is the EVE logins feature: their administration pages.
+func (s *Store) Feature() feature.Feature {
+	return feature.Feature{
+		Name:   "eve_logins",
+		Routes: s.Mount,
+		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "nav.admin.eve_logins", Path: "/admin/eve-logins", Access: AdminAccess}},
+	}
+}

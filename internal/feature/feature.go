@@ -1,0 +1,138 @@
+package feature
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Feature is what one feature brings. Only Name is required; a feature
+// leaves out what it does not have.
+type Feature struct {
+	// Name says which feature this is, in logs and errors ("groups",
+	// "services.discord"); each name is used once.
+	Name string
+	// Settings are the run-time settings the feature reads; they show on
+	// the settings page in the order the features are listed.
+	Settings []settings.Definition
+	// Permissions are the rights the feature declares, grantable to
+	// states, groups and accounts.
+	Permissions []Permission
+	// Locales holds the feature's message catalogues, one <lang>.toml per
+	// language, merged with every other feature's at load.
+	Locales fs.FS
+	// Routes mounts the feature's pages and API routes, each with its
+	// access rule.
+	Routes func(srv *web.Server) error
+	// Menu are the feature's menu entries. Each names its section; within
+	// a section entries show in the order the features are listed, then
+	// in the order given here.
+	Menu []web.MenuItem
+	// Jobs adds the feature's job workers and schedules.
+	Jobs func(reg *jobs.Registry)
+	// Metrics are the feature's Prometheus collectors, served on /metrics.
+	Metrics []prometheus.Collector
+	// Hooks are what the feature asks to be told or to decide about
+	// other features' changes.
+	Hooks Hooks
+}
+
+// Permission is a named right a feature declares (Alliance Auth's
+// permissions): "groups.request", "services.discord.access"... Label is the
+// message id of what it allows.
+type Permission struct {
+	Name  string
+	Label string
+}
+
+// Hooks are called inside the transaction of the change they concern, so a
+// hook that fails undoes the change. A nil hook is skipped.
+type Hooks struct {
+	// MergeAccounts moves what the feature keeps for loser onto winner
+	// when two accounts merge, after the characters moved.
+	MergeAccounts func(ctx context.Context, q store.Querier, winner, loser int64) error
+	// AccountStatusChanged follows an account's deactivation or
+	// reactivation (its groups are cleared, its services lost).
+	AccountStatusChanged func(ctx context.Context, q store.Querier, accountID int64) error
+	// CheckGroup may refuse a change of a group (ID 0 for a new group) by
+	// returning an error wrapping groups.ErrInvalid.
+	CheckGroup func(ctx context.Context, q store.Querier, change GroupChange) error
+}
+
+// GroupChange is the part of a group's new definition other features may
+// judge.
+type GroupChange struct {
+	ID          int64
+	Name        string
+	Description string
+}
+
+// Set is the features of one process, in the order they were added. It
+// answers the hooks for the packages that call them, so those packages
+// learn of features added after they were built.
+type Set struct {
+	list []Feature
+}
+
+// Add appends features; a name used twice is a programming error.
+func (s *Set) Add(fs ...Feature) {
+	for _, f := range fs {
+		if f.Name == "" {
+			panic("feature: a feature without a name")
+		}
+		for _, g := range s.list {
+			if g.Name == f.Name {
+				panic("feature: " + f.Name + " added twice")
+			}
+		}
+		s.list = append(s.list, f)
+	}
+}
+
+// All lists the features in order.
+func (s *Set) All() []Feature { return append([]Feature(nil), s.list...) }
+
+// MergeAccounts runs every feature's merge hook in order.
+func (s *Set) MergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) error {
+	for _, f := range s.list {
+		if h := f.Hooks.MergeAccounts; h != nil {
+			if err := h(ctx, q, winner, loser); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// AccountStatusChanged runs every feature's status hook in order.
+func (s *Set) AccountStatusChanged(ctx context.Context, q store.Querier, accountID int64) error {
+	for _, f := range s.list {
+		if h := f.Hooks.AccountStatusChanged; h != nil {
+			if err := h(ctx, q, accountID); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// CheckGroup asks every feature's group check; the first refusal wins.
+// A refusal is returned as the feature gave it, since its message is
+// shown to the admin as it is.
+func (s *Set) CheckGroup(ctx context.Context, q store.Querier, change GroupChange) error {
+	for _, f := range s.list {
+		if h := f.Hooks.CheckGroup; h != nil {
+			if err := h(ctx, q, change); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

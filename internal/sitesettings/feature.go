@@ -1,0 +1,16 @@
+package sitesettings
+
+import (
+	"github.com/keepstar/keepstar/internal/feature"
+	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Feature is the settings page, where every feature's settings show.
+func Feature(st *settings.Store) feature.Feature {
+	return feature.Feature{
+		Name:   "sitesettings",
+		Routes: func(srv *web.Server) error { return Mount(srv, st) },
+		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "nav.admin.settings", Path: "/admin/settings", Access: Access}},
+	}
+}
