@@ -333,15 +333,6 @@ func loadFacts(ctx context.Context, q *store.DB, ids []int64, tokens bool) (map[
 	return facts, was, nil
 }
 
-// event is one row of access_events.
-type event struct {
-	account int64
-	kind    string
-	group   int64
-	state   int64
-	detail  string
-}
-
 // logEntry is one row of group_log, for a removal the engine made. What
 // the engine gives is not logged: nobody asked for it, and a first
 // recomputation would write a line per member of every mapped group; what
@@ -362,29 +353,29 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 	added := map[int64][]int64{}   // group: accounts
 	removed := map[int64][]int64{} // group: accounts
 	lostRoles := map[string][]int64{}
-	var events []event
+	var events []Event
 	var log []logEntry
 	for _, id := range ids {
 		f, res, old := facts[id], results[id], was[id]
 		if res.StateID != 0 && res.StateID != old.state {
 			byState[res.StateID] = append(byState[res.StateID], id)
-			events = append(events, event{account: id, kind: "state-changed", state: res.StateID})
+			events = append(events, Event{AccountID: id, Kind: EventStateChanged, StateID: res.StateID, At: now})
 		}
 		if res.Deactivated != old.deactivated {
 			byDeactivation[res.Deactivated] = append(byDeactivation[res.Deactivated], id)
-			events = append(events, event{account: id, kind: "deactivation-changed", detail: string(res.Deactivated)})
+			events = append(events, Event{AccountID: id, Kind: EventDeactivationChanged, Detail: string(res.Deactivated), At: now})
 		}
 		before, after := set(f.Groups), set(res.Groups)
 		for _, g := range res.Groups {
 			if !before[g] {
 				added[g] = append(added[g], id)
-				events = append(events, event{account: id, kind: "group-added", group: g})
+				events = append(events, Event{AccountID: id, Kind: EventGroupAdded, GroupID: g, At: now})
 			}
 		}
 		for _, g := range slices.Sorted(maps.Keys(before)) {
 			if !after[g] {
 				removed[g] = append(removed[g], id)
-				events = append(events, event{account: id, kind: "group-removed", group: g})
+				events = append(events, Event{AccountID: id, Kind: EventGroupRemoved, GroupID: g, At: now})
 				log = append(log, logEntry{group: g, account: id, request: "removed"})
 			}
 		}
@@ -430,12 +421,7 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 			return s, err
 		}
 	}
-	rows = rows[:0]
-	for _, e := range events {
-		rows = append(rows, []any{e.account, e.kind, nullInt(e.group), nullInt(e.state), e.detail, now})
-	}
-	if err := insertRows(ctx, tx, bulk{table: "access_events", columns: "account_id, kind, group_id, state_id, detail, at",
-		types: []string{"bigint", "text", "bigint", "bigint", "text", "timestamptz"}}, rows); err != nil {
+	if err := WriteEvents(ctx, tx, events...); err != nil {
 		return s, err
 	}
 	rows = rows[:0]

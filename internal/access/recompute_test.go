@@ -58,24 +58,24 @@ func readStored(t *testing.T, db *store.DB) storedAccess {
 	return s
 }
 
-// events counts the access events by kind.
-func events(t *testing.T, db *store.DB) map[string]int {
+// events counts the access events by kind, read as a consumer does, a
+// page at a time.
+func events(t *testing.T, db *store.DB) map[access.EventKind]int {
 	t.Helper()
-	out := map[string]int{}
-	rows, err := db.Query(context.Background(), `SELECT kind, count(*) FROM access_events GROUP BY kind`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind string
-		var n int
-		if err := rows.Scan(&kind, &n); err != nil {
+	out := map[access.EventKind]int{}
+	for pos := int64(0); ; {
+		page, err := access.ReadEvents(context.Background(), db, pos, 1000)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out[kind] = n
+		if len(page) == 0 {
+			return out
+		}
+		for _, e := range page {
+			out[e.Kind]++
+		}
+		pos = page[len(page)-1].ID
 	}
-	return out
 }
 
 func changes(s access.Stats) int { return s.StateChanges + s.GroupsAdded + s.GroupsRemoved }
@@ -125,7 +125,7 @@ func TestRecomputeStoresWhatTheEngineDecides(t *testing.T) {
 			t.Errorf("stats say %d added, %d removed; the tables %d and %d", stats.GroupsAdded, stats.GroupsRemoved, added, removed)
 		}
 		ev := events(t, db)
-		if ev["group-added"] != added || ev["group-removed"] != removed || ev["state-changed"] != testAccounts {
+		if ev[access.EventGroupAdded] != added || ev[access.EventGroupRemoved] != removed || ev[access.EventStateChanged] != testAccounts {
 			t.Errorf("events %v; want %d group-added, %d group-removed, %d state-changed", ev, added, removed, testAccounts)
 		}
 

@@ -185,8 +185,9 @@ func testGroups(t *testing.T, exe string, vp viewport) {
 		if n := count(`SELECT count(*) FROM group_members WHERE account_id = $1 AND group_id = $2`, mAcc, g.ID); n != 1 {
 			t.Errorf("M's account is in %s %d times, want once", g.Name, n)
 		}
-		if n := count(`SELECT count(*) FROM access_events WHERE account_id = $1 AND group_id = $2 AND kind = 'group-added'`, mAcc, g.ID); n != 1 {
-			t.Errorf("%d group-added events of %s for M's account, want 1", n, g.Name)
+		if n := count(`SELECT count(*) FROM access_events WHERE account_id = $1 AND group_id = $2 AND kind = $3`, mAcc, g.ID,
+			string(access.EventGroupAdded)); n != 1 {
+			t.Errorf("%d %s events of %s for M's account, want 1", n, access.EventGroupAdded, g.Name)
 		}
 	}
 	if n := count(`SELECT count(*) FROM group_members WHERE account_id = $1`, lAcc); n != 0 {

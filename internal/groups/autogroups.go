@@ -147,9 +147,8 @@ func (s *Store) autogroupStates(ctx context.Context, tx *store.Tx, id int64, sta
 // turning a configuration off deletes its groups).
 func (s *Store) DeleteAutogroups(ctx context.Context, id int64) error {
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO access_events (account_id, kind, group_id, detail, at)
-			SELECT m.account_id, 'group-removed', m.group_id, 'autogroups deleted', $2 FROM group_members m
-			JOIN groups g ON g.id = m.group_id WHERE g.autogroup_config = $1`, id, s.now()); err != nil {
+		if err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "autogroups deleted", s.now(),
+			`m.group_id IN (SELECT id FROM groups WHERE autogroup_config = $1)`, id); err != nil {
 			return fmt.Errorf("groups: delete autogroups: %w", err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE autogroup_config = $1)`, id); err != nil {

@@ -473,8 +473,7 @@ func (s *Store) DeleteAs(ctx context.Context, a Actor, id int64) error {
 			return err
 		}
 		// The members' access changes: tell the connectors.
-		if _, err := tx.Exec(ctx, `INSERT INTO access_events (account_id, kind, group_id, state_id, detail, at)
-			SELECT account_id, 'group-removed', group_id, NULL, 'group deleted', $2 FROM group_members WHERE group_id = $1`, id, s.now()); err != nil {
+		if err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "group deleted", s.now(), `m.group_id = $1`, id); err != nil {
 			return fmt.Errorf("groups: delete %d: %w", id, err)
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id = $1`, id); err != nil {

@@ -305,12 +305,13 @@ func (s *Store) MergeAccounts(ctx context.Context, q store.Querier, winner, lose
 // back what applies.
 func (s *Store) ClearAccount(ctx context.Context, q store.Querier, accountID int64) error {
 	now := s.now()
+	if err := access.WriteMemberEvents(ctx, q, access.EventGroupRemoved, "status changed", now, `m.account_id = $1`, accountID); err != nil {
+		return fmt.Errorf("groups: clear account %d: %w", accountID, err)
+	}
 	for _, st := range []struct {
 		sql  string
 		args []any
 	}{
-		{`INSERT INTO access_events (account_id, kind, group_id, detail, at) SELECT account_id, 'group-removed', group_id, 'status changed', $2
-			FROM group_members WHERE account_id = $1`, []any{accountID, now}},
 		{`INSERT INTO group_log (group_id, group_name, account_id, main_name, request, action, actor_name, at)
 			SELECT g.id, g.name, a.id, a.name, 'removed', 'auto', '', $2 FROM group_members m JOIN groups g ON g.id = m.group_id
 			JOIN accounts a ON a.id = m.account_id WHERE m.account_id = $1`, []any{accountID, now}},

@@ -194,7 +194,7 @@ func (s *Store) join(ctx context.Context, tx *store.Tx, actor Actor, accountID, 
 	if n == 0 {
 		return ErrMember
 	}
-	if err := s.event(ctx, tx, accountID, groupID, "group-added"); err != nil {
+	if err := s.event(ctx, tx, accountID, groupID, access.EventGroupAdded); err != nil {
 		return err
 	}
 	return s.log(ctx, tx, groupID, accountID, request, action, actor)
@@ -210,15 +210,14 @@ func (s *Store) leave(ctx context.Context, tx *store.Tx, actor Actor, accountID,
 	if n == 0 {
 		return ErrNotMember
 	}
-	if err := s.event(ctx, tx, accountID, groupID, "group-removed"); err != nil {
+	if err := s.event(ctx, tx, accountID, groupID, access.EventGroupRemoved); err != nil {
 		return err
 	}
 	return s.log(ctx, tx, groupID, accountID, request, action, actor)
 }
 
-func (s *Store) event(ctx context.Context, tx *store.Tx, accountID, groupID int64, kind string) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO access_events (account_id, kind, group_id, detail, at) VALUES ($1, $2, $3, '', $4)`,
-		accountID, kind, groupID, s.now()); err != nil {
+func (s *Store) event(ctx context.Context, tx *store.Tx, accountID, groupID int64, kind access.EventKind) error {
+	if err := access.WriteEvents(ctx, tx, access.Event{AccountID: accountID, Kind: kind, GroupID: groupID, At: s.now()}); err != nil {
 		return fmt.Errorf("groups: event: %w", err)
 	}
 	return nil

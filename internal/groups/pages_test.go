@@ -86,9 +86,9 @@ func TestJoinAndLeaveAnOpenGroup(t *testing.T) {
 			t.Errorf("%d log lines by the member, want 3 (join, leave, join)", n)
 		}
 		// Each change of membership is announced once, for the connectors.
-		for kind, want := range map[string]int{"group-added": 2, "group-removed": 1} {
+		for kind, want := range map[access.EventKind]int{access.EventGroupAdded: 2, access.EventGroupRemoved: 1} {
 			if n := e.count(`SELECT count(*) FROM access_events WHERE account_id = $1 AND group_id = $2 AND kind = $3`,
-				m.account, open.ID, kind); n != want {
+				m.account, open.ID, string(kind)); n != want {
 				t.Errorf("%d %s events, want %d", n, kind, want)
 			}
 		}
