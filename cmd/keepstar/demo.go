@@ -52,6 +52,7 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		Mode:           app.All,
 		Listener:       site.Listener,
 		FirstSuperuser: true,
+		Features:       c.features,
 		OnReady: func(url string) {
 			kept := "kept in " + site.Dir
 			if site.Temp {

@@ -16,6 +16,7 @@ import (
 	"sort"
 	"syscall"
 
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/telemetry"
 	"github.com/keepstar/keepstar/internal/version"
@@ -32,6 +33,9 @@ const (
 type cli struct {
 	stdout, stderr io.Writer
 	env            func(string) (string, bool)
+	// features are added to the composition root's (tests register the
+	// guide's example feature this way).
+	features []app.Constructor
 }
 
 type command struct {

@@ -28,7 +28,7 @@ func (c *cli) serve(ctx context.Context, args []string) int {
 	if !ok {
 		return exitUsage
 	}
-	if err := app.Run(ctx, cfg, logger, app.Options{Mode: m}); err != nil {
+	if err := app.Run(ctx, cfg, logger, app.Options{Mode: m, Features: c.features}); err != nil {
 		logger.Error("keepstar stopped on an error", "error", err)
 		return exitFailure
 	}

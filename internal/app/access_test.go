@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/app"
+	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -59,8 +61,11 @@ func TestEveryRouteAllowsAndRefusesAsItStates(t *testing.T) {
 			// Every visitor calls every API route without an app's secret,
 			// from one address: more 401s than the failed authentications
 			// allowed, which internal/appapi tests on their own.
+			// The guide's example feature is plugged in as any feature
+			// is: its route must have its row too.
 			testAccessMatrix(t, sitetest.Start(t, sitetest.Options{Dialect: d,
-				Env: map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"}}))
+				Env:      map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
+				Features: []app.Constructor{example.New}}))
 		})
 	}
 }

@@ -22,10 +22,10 @@ type Jobs struct {
 }
 
 // OpenJobs opens cfg's database, which must be migrated already, and
-// builds every feature's jobs. With work, this process also works queued
-// jobs (whoever queued them) until Close, but runs no schedules: a server
-// may be running them.
-func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work bool) (*Jobs, error) {
+// builds every feature's jobs, those of the extra features too. With work,
+// this process also works queued jobs (whoever queued them) until Close,
+// but runs no schedules: a server may be running them.
+func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work bool, features ...Constructor) (*Jobs, error) {
 	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
 	if err != nil {
 		return nil, err
@@ -34,7 +34,7 @@ func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work
 		db.Close()
 		return nil, errors.New(problems[0])
 	}
-	p, err := build(cfg, db, logger, buildOptions{})
+	p, err := build(cfg, db, logger, buildOptions{features: features})
 	if err != nil {
 		db.Close()
 		return nil, err

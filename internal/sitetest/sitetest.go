@@ -63,6 +63,9 @@ type Options struct {
 	// text lines), for tests of what is logged; it must be safe for
 	// concurrent writes.
 	Log io.Writer
+	// Features are added to the site's own, as a plugin is (the guide's
+	// example feature).
+	Features []app.Constructor
 }
 
 // Site is a running Keepstar with its simulated EVE.
@@ -78,17 +81,18 @@ type Site struct {
 	// site's database and simulator.
 	Env map[string]string
 
-	t       testing.TB
-	dbc     config.Database
-	mode    app.Mode
-	log     io.Writer
-	ln      net.Listener
-	routes  []web.Route
-	queue   *jobs.Queue
-	cancel  context.CancelFunc
-	done    chan error
-	ssoDown atomic.Bool
-	esiDown atomic.Bool
+	t        testing.TB
+	dbc      config.Database
+	mode     app.Mode
+	log      io.Writer
+	features []app.Constructor
+	ln       net.Listener
+	routes   []web.Route
+	queue    *jobs.Queue
+	cancel   context.CancelFunc
+	done     chan error
+	ssoDown  atomic.Bool
+	esiDown  atomic.Bool
 }
 
 var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -111,7 +115,7 @@ func Start(t testing.TB, opts Options) *Site {
 	if opts.Mode == "" {
 		opts.Mode = app.All
 	}
-	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, Env: map[string]string{}}
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, Env: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -209,7 +213,7 @@ func (s *Site) run() {
 		if s.log != nil {
 			log = slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
-		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln,
+		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln, Features: s.features,
 			OnReady: func(string) { close(ready) },
 			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
 			OnQueue: func(q *jobs.Queue) { s.queue = q }})
