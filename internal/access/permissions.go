@@ -212,9 +212,12 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 	return out, nil
 }
 
-// RightsOf gives an account's roles, its effective permissions, and
-// whether it manages any group, in one query: every page asks.
-func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, managesGroups bool, err error) {
+// RightsOf gives an account's roles and its effective permissions, in one
+// query: every page asks. The roles include group-manager when the account
+// manages a group, itself or through a group it is in: the role follows the
+// relation (Followed), and is the one way a page asks "does this account
+// manage something", as app-manager is for apps.
+func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, err error) {
 	err = each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
 		UNION SELECT 'p', permission FROM account_permissions WHERE account_id = $1
 		UNION SELECT 'p', sp.permission FROM state_permissions sp JOIN accounts a ON a.state_id = sp.state_id WHERE a.id = $1
@@ -232,11 +235,14 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 		case "p":
 			permissions = append(permissions, name)
 		default:
-			managesGroups = true
+			if !slices.Contains(roles, RoleGroupManager) {
+				roles = append(roles, RoleGroupManager)
+				slices.Sort(roles)
+			}
 		}
 		return nil
 	}, accountID)
-	return roles, permissions, managesGroups, err
+	return roles, permissions, err
 }
 
 // NamedGroup is a group as a member's pages list it.

@@ -60,9 +60,12 @@ func RolesOf(ctx context.Context, q store.Querier, accountID int64) ([]string, e
 }
 
 // Followed lists the roles that follow a relation another feature keeps,
-// which nobody gives or takes by hand: app-manager follows the managers of
-// apps (internal/appapi, SyncRole), as Neucore keeps it.
-var Followed = []string{RoleAppManager}
+// which nobody gives or takes by hand, as Neucore keeps them: app-manager
+// follows the managers of apps (internal/appapi, SyncRole, stored),
+// group-manager the managers of groups, directly or through a manager group
+// (read with the account's rights, RightsOf, never stored: a membership
+// change would otherwise have to sync it).
+var Followed = []string{RoleAppManager, RoleGroupManager}
 
 // SetRoles makes an account's roles exactly roles, but for the Followed
 // roles, which it leaves as they are (a followed role in roles is ignored).

@@ -107,7 +107,7 @@ func (a *Accounts) Viewer(ctx context.Context, characterID int32, ownerHash stri
 	if err != nil {
 		return nil, fmt.Errorf("accounts: viewer of character %d: %w", characterID, err)
 	}
-	if v.Roles, v.Permissions, v.ManagesGroups, err = access.RightsOf(ctx, a.db, v.AccountID); err != nil {
+	if v.Roles, v.Permissions, err = access.RightsOf(ctx, a.db, v.AccountID); err != nil {
 		return nil, err
 	}
 	return v, nil

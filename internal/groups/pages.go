@@ -76,7 +76,7 @@ func actorOf(v *web.Viewer) Actor {
 
 // isManager reports whether the viewer manages any group.
 func isManager(v *web.Viewer) bool {
-	return v.Superuser || v.ManagesGroups || v.Has(access.PermissionManageGroups.Name)
+	return v.HasRole(access.RoleGroupManager) || v.Has(access.PermissionManageGroups.Name)
 }
 
 // pathID reads a numeric path value; ok is false (and a 404 written) when

@@ -24,9 +24,6 @@ type Viewer struct {
 	Permissions []string
 	// State names the account's state ("" until first computed).
 	State string
-	// ManagesGroups: the account manages a group, or is in a group that
-	// manages one.
-	ManagesGroups bool
 	// Language and Theme are the member's choices; empty follows the
 	// browser and the site.
 	Language string
