@@ -3,10 +3,9 @@ package groups
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -60,54 +59,26 @@ func (a *adminPages) autogroups(w http.ResponseWriter, r *http.Request) {
 }
 
 // readAutogroups reads a configuration's form (only its states and kinds
-// when full is false) and checks it.
+// when full is false) and checks it with ValidateAutogroups.
 func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig, []string, error) {
 	pf := r.PostForm
 	c := AutogroupConfig{CorporationGroups: pf.Get("corporation_groups") != "", AllianceGroups: pf.Get("alliance_groups") != ""}
-	var problems []string
-	problem := func(msg string) { problems = append(problems, msg) }
-	states, _, err := a.options(r.Context())
-	if err != nil {
-		return c, nil, err
-	}
+	var ps i18n.Problems
 	var bad []string
 	c.States, bad = adminIDs(pf["states"])
-	for _, id := range c.States {
-		if !slices.ContainsFunc(states, func(o adminOption) bool { return o.ID == id }) {
-			bad = append(bad, strconv.FormatInt(id, 10))
-		}
-	}
 	for _, b := range bad {
-		problem(a.srv.T(r, "admin.autogroups.error.state", "ID", b))
-	}
-	if !c.CorporationGroups && !c.AllianceGroups {
-		problem(a.srv.T(r, "admin.autogroups.error.kinds"))
+		ps.Add("states", "admin.autogroups.error.state", "ID", b)
 	}
 	if full {
 		// Prefixes are kept as typed: "Corp " ends with its space.
 		c.CorporationPrefix, c.AlliancePrefix = pf.Get("corporation_prefix"), pf.Get("alliance_prefix")
 		c.NameSource, c.ReplaceSpaces, c.ReplaceWith = pf.Get("name_source"), pf.Get("replace_spaces") != "", pf.Get("replace_with")
-		if c.NameSource != "name" && c.NameSource != "ticker" {
-			problem(a.srv.T(r, "admin.autogroups.error.name_source"))
-		}
-		if len(c.CorporationPrefix) > 32 || len(c.AlliancePrefix) > 32 || controlChars.MatchString(c.CorporationPrefix+c.AlliancePrefix) {
-			problem(a.srv.T(r, "admin.autogroups.error.prefix"))
-		}
-		if len(c.ReplaceWith) > 8 || controlChars.MatchString(c.ReplaceWith) {
-			problem(a.srv.T(r, "admin.autogroups.error.replace_with"))
-		}
 	}
-	return c, problems, nil
-}
-
-// autogroupProblems gives the words of a configuration the store refused
-// after the form's checks passed (a state deleted meanwhile).
-func autogroupProblems(err error) []string {
-	var out []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		out = append(out, strings.TrimPrefix(line, ErrAutogroupInvalid.Error()+": "))
+	more, err := a.st.ValidateAutogroups(r.Context(), a.st.db, c, full)
+	if err != nil {
+		return c, nil, err
 	}
-	return out
+	return c, a.srv.Localizer(r).Problems(append(ps, more...)), nil
 }
 
 func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
@@ -119,7 +90,7 @@ func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(problems) == 0 {
 		_, err = a.st.CreateAutogroups(r.Context(), c)
 		if errors.Is(err, ErrAutogroupInvalid) {
-			problems, err = autogroupProblems(err), nil
+			problems, err = a.problemsOf(r, err, ErrAutogroupInvalid), nil
 		}
 	}
 	switch {
@@ -157,7 +128,7 @@ func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(problems) == 0 {
 		err = a.st.UpdateAutogroups(r.Context(), id, c.States, c.CorporationGroups, c.AllianceGroups)
 		if errors.Is(err, ErrAutogroupInvalid) {
-			problems, err = autogroupProblems(err), nil
+			problems, err = a.problemsOf(r, err, ErrAutogroupInvalid), nil
 		}
 	}
 	switch {

@@ -1,7 +1,6 @@
 package groups
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,10 +8,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -129,124 +128,77 @@ func (a *adminPages) formOf(ctx context.Context, g Group) (adminGroupForm, error
 	return f, nil
 }
 
-// read reads the form of group g (ID 0: a new one) and checks it,
-// reporting every problem at once in the visitor's language. Admins who
-// are not superusers keep the group's restricted flag and permissions; an
-// autogroup keeps everything but its description.
+// read reads the form of group g (ID 0: a new one) and checks it with
+// Validate, reporting every problem at once in the visitor's language.
+// What only a form can get wrong (an id that is no number, a manager that
+// names nobody) is found here. Admins who are not superusers keep the
+// group's restricted flag and permissions; an autogroup keeps everything
+// but its description.
 func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 	ctx := r.Context()
 	pf := r.PostForm
+	var ps i18n.Problems
+	var f adminGroupForm
 	if g.Autogroup != nil {
-		f, err := a.formOf(ctx, g)
-		f.Description = strings.TrimSpace(pf.Get("description"))
-		if utf8.RuneCountInString(f.Description) > 4000 {
-			f.Problems = append(f.Problems, a.srv.T(r, "admin.groups.error.description"))
+		var err error
+		if f, err = a.formOf(ctx, g); err != nil {
+			return f, err
 		}
-		return f, err
+		f.Description = strings.TrimSpace(pf.Get("description"))
+	} else {
+		f = adminGroupForm{Input: Input{Name: strings.TrimSpace(pf.Get("name")), Description: strings.TrimSpace(pf.Get("description")),
+			Permissions: pf["permissions"]},
+			CorporationsText: pf.Get("corporations"), AlliancesText: pf.Get("alliances"), ManagersText: pf.Get("managers")}
+		for _, name := range adminFlags {
+			*f.adminFlag(name) = pf.Get(name) != ""
+		}
+		var bad []string
+		f.AllowedStates, bad = adminIDs(pf["states"])
+		for _, b := range bad {
+			ps.Add("states", "admin.groups.error.state", "ID", b)
+		}
+		for _, list := range []struct {
+			field string
+			out   *[]int64
+		}{{"required", &f.Required}, {"forbidden", &f.Forbidden}, {"manager_groups", &f.ManagerGroups}} {
+			*list.out, bad = adminIDs(pf[list.field])
+			for _, b := range bad {
+				ps.Add(list.field, "admin.groups.error.group", "ID", b)
+			}
+		}
+		for _, list := range []struct {
+			field, text string
+			out         *[]int32
+		}{{"corporations", f.CorporationsText, &f.Corporations}, {"alliances", f.AlliancesText, &f.Alliances}} {
+			*list.out, bad = access.ParseIDs(list.text)
+			for _, b := range bad {
+				ps.Add(list.field, "admin.groups.error.id", "Value", b, "Field", i18n.M("admin.groups.field."+list.field))
+			}
+		}
+		for _, entry := range strings.FieldsFunc(f.ManagersText, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
+			entry = strings.TrimSpace(entry)
+			if entry == "" {
+				continue
+			}
+			c, err := a.character(ctx, entry)
+			switch {
+			case errors.Is(err, accounts.ErrNotFound):
+				ps.Add("managers", "admin.groups.error.manager", "Name", entry)
+			case err != nil:
+				return f, err
+			case !slices.Contains(f.Managers, c.AccountID):
+				f.Managers = append(f.Managers, c.AccountID)
+			}
+		}
+		if !web.ViewerFrom(ctx).Superuser {
+			f.Restricted, f.Permissions = g.Restricted, g.Permissions
+		}
 	}
-	f := adminGroupForm{Input: Input{Name: strings.TrimSpace(pf.Get("name")), Description: strings.TrimSpace(pf.Get("description")),
-		Permissions: pf["permissions"]},
-		CorporationsText: pf.Get("corporations"), AlliancesText: pf.Get("alliances"), ManagersText: pf.Get("managers")}
-	for _, name := range adminFlags {
-		*f.adminFlag(name) = pf.Get(name) != ""
-	}
-	problem := func(msg string) { f.Problems = append(f.Problems, msg) }
-	switch {
-	case f.Name == "":
-		problem(a.srv.T(r, "admin.groups.error.name_required"))
-	case utf8.RuneCountInString(f.Name) > MaxName:
-		problem(a.srv.T(r, "admin.groups.error.name_long", "Max", MaxName))
-	case controlChars.MatchString(f.Name):
-		problem(a.srv.T(r, "admin.groups.error.name_control"))
-	}
-	if utf8.RuneCountInString(f.Description) > 4000 {
-		problem(a.srv.T(r, "admin.groups.error.description"))
-	}
-
-	states, groups, err := a.options(ctx)
+	more, err := a.st.Validate(ctx, a.st.db, g.ID, f.Input)
 	if err != nil {
 		return f, err
 	}
-	known := func(opts []adminOption, id int64) (string, bool) {
-		i := slices.IndexFunc(opts, func(o adminOption) bool { return o.ID == id })
-		if i < 0 {
-			return "", false
-		}
-		return opts[i].Name, true
-	}
-	var bad []string
-	f.AllowedStates, bad = adminIDs(pf["states"])
-	for _, id := range f.AllowedStates {
-		if _, ok := known(states, id); !ok {
-			bad = append(bad, strconv.FormatInt(id, 10))
-		}
-	}
-	for _, b := range bad {
-		problem(a.srv.T(r, "admin.groups.error.state", "ID", b))
-	}
-	self := false
-	for _, list := range []struct {
-		field string
-		out   *[]int64
-	}{{"required", &f.Required}, {"forbidden", &f.Forbidden}, {"manager_groups", &f.ManagerGroups}} {
-		*list.out, bad = adminIDs(pf[list.field])
-		for _, id := range *list.out {
-			switch _, ok := known(groups, id); {
-			case g.ID != 0 && id == g.ID:
-				self = true
-			case !ok:
-				bad = append(bad, strconv.FormatInt(id, 10))
-			}
-		}
-		for _, b := range bad {
-			problem(a.srv.T(r, "admin.groups.error.group", "ID", b))
-		}
-	}
-	if self {
-		problem(a.srv.T(r, "admin.groups.error.self"))
-	}
-	for _, id := range f.Required {
-		if slices.Contains(f.Forbidden, id) {
-			name, _ := known(groups, id)
-			problem(a.srv.T(r, "admin.groups.error.required_forbidden", "Group", cmp.Or(name, strconv.FormatInt(id, 10))))
-		}
-	}
-
-	for _, list := range []struct {
-		field, text string
-		out         *[]int32
-	}{{"corporations", f.CorporationsText, &f.Corporations}, {"alliances", f.AlliancesText, &f.Alliances}} {
-		*list.out, bad = access.ParseIDs(list.text)
-		for _, b := range bad {
-			problem(a.srv.T(r, "admin.groups.error.id", "Value", b, "Field", a.srv.T(r, "admin.groups.field."+list.field)))
-		}
-	}
-
-	for _, entry := range strings.FieldsFunc(f.ManagersText, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
-			continue
-		}
-		c, err := a.character(ctx, entry)
-		switch {
-		case errors.Is(err, accounts.ErrNotFound):
-			problem(a.srv.T(r, "admin.groups.error.manager", "Name", entry))
-		case err != nil:
-			return f, err
-		case !slices.Contains(f.Managers, c.AccountID):
-			f.Managers = append(f.Managers, c.AccountID)
-		}
-	}
-
-	if web.ViewerFrom(ctx).Superuser {
-		for _, p := range f.Permissions {
-			if a.st.catalogue != nil && !a.st.catalogue.Has(p) {
-				problem(a.srv.T(r, "admin.groups.error.permission", "Name", p))
-			}
-		}
-	} else {
-		f.Restricted, f.Permissions = g.Restricted, g.Permissions
-	}
+	f.Problems = a.srv.Localizer(r).Problems(append(ps, more...))
 	return f, nil
 }
 

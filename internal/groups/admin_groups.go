@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -87,12 +88,9 @@ func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f ad
 		f.Problems = []string{a.srv.T(r, "admin.groups.error.reserved", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrInvalid):
-		// What the form's own checks missed (a group deleted meanwhile):
-		// the store's words.
-		f.Problems = nil
-		for _, line := range strings.Split(err.Error(), "\n") {
-			f.Problems = append(f.Problems, strings.TrimPrefix(line, ErrInvalid.Error()+": "))
-		}
+		// What the form's own checks could not see: another feature's
+		// check (Options.Checks).
+		f.Problems = a.problemsOf(r, err, ErrInvalid)
 		a.renderGroup(w, r, http.StatusUnprocessableEntity, g, f)
 	case errors.Is(err, ErrNotFound):
 		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
@@ -105,6 +103,21 @@ func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f ad
 		a.srv.AddFlash(r, "success", message, "Name", f.Name)
 		web.SeeOther(w, r, "/admin/groups")
 	}
+}
+
+// problemsOf gives the words of an input the store refused with sentinel:
+// Validate's problems in the visitor's language or, for a refusal that has
+// none, the store's own words after the sentinel's, a line each.
+func (a *adminPages) problemsOf(r *http.Request, err, sentinel error) []string {
+	var invalid *i18n.InvalidError
+	if errors.As(err, &invalid) {
+		return a.srv.Localizer(r).Problems(invalid.Problems)
+	}
+	var out []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		out = append(out, strings.TrimPrefix(line, sentinel.Error()+": "))
+	}
+	return out
 }
 
 func (a *adminPages) create(w http.ResponseWriter, r *http.Request) {

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -22,9 +21,6 @@ type adminReservedPage struct {
 	Name, Reason string
 	Problems     []string
 }
-
-// maxReason bounds the reason of a reserved name.
-const maxReason = 1000
 
 func (a *adminPages) renderReserved(w http.ResponseWriter, r *http.Request, status int, page adminReservedPage) {
 	names, err := a.st.ReservedNames(r.Context())
@@ -48,21 +44,17 @@ func (a *adminPages) reserve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := adminReservedPage{Name: strings.TrimSpace(r.PostForm.Get("name")), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
-	problem := func(status int, msg string) {
-		page.Problems = append(page.Problems, msg)
+	problem := func(status int, msg ...string) {
+		page.Problems = append(page.Problems, msg...)
 		a.renderReserved(w, r, status, page)
 	}
-	if page.Name == "" || utf8.RuneCountInString(page.Name) > MaxName || controlChars.MatchString(page.Name) {
-		problem(http.StatusUnprocessableEntity, a.srv.T(r, "admin.reserved.error.name", "Max", MaxName))
-		return
-	}
-	if utf8.RuneCountInString(page.Reason) > maxReason {
-		problem(http.StatusUnprocessableEntity, a.srv.T(r, "admin.reserved.error.reason", "Max", maxReason))
+	if ps := ValidateReserved(page.Name, page.Reason); len(ps) > 0 {
+		problem(http.StatusUnprocessableEntity, a.srv.Localizer(r).Problems(ps)...)
 		return
 	}
 	switch err := a.st.Reserve(r.Context(), page.Name, page.Reason, web.ViewerFrom(r.Context()).AccountID); {
 	case errors.Is(err, ErrInvalid):
-		problem(http.StatusUnprocessableEntity, a.srv.T(r, "admin.reserved.error.name", "Max", MaxName))
+		problem(http.StatusUnprocessableEntity, a.problemsOf(r, err, ErrInvalid)...)
 	case errors.Is(err, ErrNameTaken):
 		problem(http.StatusConflict, a.srv.T(r, "admin.reserved.error.group_exists", "Name", page.Name))
 	case errors.Is(err, ErrReservedExists):
