@@ -133,21 +133,7 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 
 // load reads the app of the path, answering 404 itself.
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (App, bool) {
-	id, ok := appID(r)
-	if !ok {
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
-		return App{}, false
-	}
-	a, err := p.st.Get(r.Context(), id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
-		return App{}, false
-	case err != nil:
-		p.srv.Internal(w, r, err)
-		return App{}, false
-	}
-	return a, true
+	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "apps.error.not_found")
 }
 
 // adminAppPage is an app's page: its form, with every group, EVE login and

@@ -3,7 +3,6 @@ package groups
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
@@ -104,19 +103,8 @@ func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// autogroupsID reads the configuration id of the path, answering 404
-// itself.
-func (a *adminPages) autogroupsID(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.autogroups.error.not_found")
-		return 0, false
-	}
-	return id, true
-}
-
 func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.autogroupsID(w, r)
+	id, ok := a.srv.PathID(w, r, "id", "admin.autogroups.error.not_found")
 	if !ok {
 		return
 	}
@@ -145,7 +133,7 @@ func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *adminPages) deleteAutogroups(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.autogroupsID(w, r)
+	id, ok := a.srv.PathID(w, r, "id", "admin.autogroups.error.not_found")
 	if !ok {
 		return
 	}

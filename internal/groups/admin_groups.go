@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -148,24 +147,12 @@ func (a *adminPages) refuse(w http.ResponseWriter, r *http.Request, name string,
 // guarded group (restricted, granting permissions, required by a role) is
 // asked for by an admin who is not a superuser.
 func (a *adminPages) load(w http.ResponseWriter, r *http.Request) (Group, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
-		return Group{}, false
-	}
-	g, err := a.st.Get(r.Context(), id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
-		return Group{}, false
-	case err != nil:
-		a.srv.Internal(w, r, err)
-		return Group{}, false
-	case g.Guard() != access.Unguarded && !web.ViewerFrom(r.Context()).Superuser:
+	g, ok := web.Load(a.srv, w, r, "id", a.st.Get, ErrNotFound, "admin.groups.error.not_found")
+	if ok && g.Guard() != access.Unguarded && !web.ViewerFrom(r.Context()).Superuser {
 		a.refuse(w, r, g.Name, g.Guard())
 		return Group{}, false
 	}
-	return g, true
+	return g, ok
 }
 
 func (a *adminPages) edit(w http.ResponseWriter, r *http.Request) {

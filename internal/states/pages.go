@@ -209,20 +209,7 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 
 // load reads the state of the path, answering 404 itself.
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (State, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var st State
-	if err == nil {
-		st, err = p.st.Get(r.Context(), id)
-	}
-	switch {
-	case err == nil:
-		return st, true
-	case errors.Is(err, ErrNotFound), errors.Is(err, strconv.ErrSyntax), errors.Is(err, strconv.ErrRange):
-		p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
-	default:
-		p.srv.Internal(w, r, err)
-	}
-	return State{}, false
+	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "admin.states.error.not_found")
 }
 
 func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
