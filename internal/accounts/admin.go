@@ -70,20 +70,7 @@ type adminAccountPage struct {
 
 // account reads the account of the path, answering 404 itself.
 func (p *pages) account(w http.ResponseWriter, r *http.Request) (Account, bool) {
-	id, ok := p.pathID(w, r, "id")
-	if !ok {
-		return Account{}, false
-	}
-	acc, err := p.a.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		p.srv.Fail(w, r, http.StatusNotFound, "admin.accounts.error.not_found")
-		return Account{}, false
-	}
-	if err != nil {
-		p.srv.Internal(w, r, err)
-		return Account{}, false
-	}
-	return acc, true
+	return web.Load(p.srv, w, r, "id", p.a.Get, ErrNotFound, "admin.accounts.error.not_found")
 }
 
 func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
@@ -203,7 +190,7 @@ func (p *pages) adminDeleteCharacter(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cid, ok := p.pathID(w, r, "cid")
+	cid, ok := p.srv.PathID(w, r, "cid", "error.not_found")
 	if !ok {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/eve/logins"
@@ -140,19 +139,8 @@ func (p *pages) characters(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// pathID reads a numeric path value; ok is false (and a 404 written) when it
-// is not one.
-func (p *pages) pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		p.srv.Fail(w, r, http.StatusNotFound, "error.not_found")
-		return 0, false
-	}
-	return id, true
-}
-
 func (p *pages) setMain(w http.ResponseWriter, r *http.Request) {
-	id, ok := p.pathID(w, r, "id")
+	id, ok := p.srv.PathID(w, r, "id", "error.not_found")
 	if !ok {
 		return
 	}
@@ -170,7 +158,7 @@ func (p *pages) setMain(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) deleteCharacter(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := p.pathID(w, r, "id")
+	id, ok := p.srv.PathID(w, r, "id", "error.not_found")
 	if !ok {
 		return
 	}

@@ -16,12 +16,13 @@ import (
 
 // Message ids as the code writes them: in templates {{.T "id"}} and
 // {{$.T "id"}}; in Go the first string argument of the translating calls
-// and the message fields of settings, menu entries and notices.
+// and of a validator's Problems.Add, and the message fields of settings,
+// menu entries and notices.
 var (
 	templateIDs = regexp.MustCompile(`\.T "([a-z0-9_.-]+)"`)
 	// goLines are the Go lines that name message ids; on them, every
 	// dotted string is one, but a setting's or login's Name.
-	goLines   = regexp.MustCompile(`\.Fail\(|\.FailDetail\(|\.AddFlash\(|\.T\(|\.Render\(|Label:|Help:|Section:|TitleKey:|MessageKey:`)
+	goLines   = regexp.MustCompile(`\.Fail\(|\.FailDetail\(|\.AddFlash\(|\.T\(|\.Add\(|i18n\.M\(|\.Render\(|Label:|Help:|Section:|TitleKey:|MessageKey:`)
 	goStrings = regexp.MustCompile(`(Name: )?"([a-z_]+\.[a-z0-9_.-]+)"`)
 )
 

@@ -9,11 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -45,6 +44,13 @@ func (f *adminForm) problem(field, msg string) {
 		f.Problems = map[string][]string{}
 	}
 	f.Problems[field] = append(f.Problems[field], msg)
+}
+
+// say adds a validator's problems, each to its field, in loc's language.
+func (f *adminForm) say(loc *i18n.Localizer, ps i18n.Problems) {
+	for _, p := range ps {
+		f.problem(p.Field, loc.Say(p.Message))
+	}
 }
 
 // ProblemsOf gives the problems of a field, for the template.
@@ -96,20 +102,6 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 	p.renderList(w, r, http.StatusOK, adminListPage{})
 }
 
-// nameProblem says what is wrong with an app's name, as typed (trimmed),
-// or "".
-func (p *pages) nameProblem(r *http.Request, name string) string {
-	switch {
-	case name == "":
-		return p.srv.T(r, "apps.admin.error.name_required")
-	case utf8.RuneCountInString(name) > MaxName:
-		return p.srv.T(r, "apps.admin.error.name_long", "Max", MaxName)
-	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		return p.srv.T(r, "apps.admin.error.name_control")
-	}
-	return ""
-}
-
 // create makes an app with a name and the role app, as Neucore does; the
 // admin then chooses the rest on the app's page.
 func (p *pages) create(w http.ResponseWriter, r *http.Request) {
@@ -117,12 +109,12 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
 		return
 	}
-	name := strings.TrimSpace(r.PostForm.Get("name"))
-	if msg := p.nameProblem(r, name); msg != "" {
-		p.renderList(w, r, http.StatusUnprocessableEntity, adminListPage{Name: name, Problems: []string{msg}})
+	in := Input{Name: strings.TrimSpace(r.PostForm.Get("name")), Roles: []string{RoleApp}}
+	if ps := in.Validate(); len(ps) > 0 {
+		p.renderList(w, r, http.StatusUnprocessableEntity, adminListPage{Name: in.Name, Problems: p.srv.Localizer(r).Problems(ps)})
 		return
 	}
-	a, err := p.st.Create(r.Context(), Input{Name: name, Roles: []string{RoleApp}})
+	a, err := p.st.Create(r.Context(), in)
 	if err != nil {
 		p.srv.Internal(w, r, err)
 		return
@@ -133,21 +125,7 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 
 // load reads the app of the path, answering 404 itself.
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (App, bool) {
-	id, ok := appID(r)
-	if !ok {
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
-		return App{}, false
-	}
-	a, err := p.st.Get(r.Context(), id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
-		return App{}, false
-	case err != nil:
-		p.srv.Internal(w, r, err)
-		return App{}, false
-	}
-	return a, true
+	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "apps.error.not_found")
 }
 
 // adminAppPage is an app's page: its form, with every group, EVE login and
@@ -210,23 +188,16 @@ func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 	p.renderApp(w, r, http.StatusOK, a, f, "")
 }
 
-// read reads the form of app a and checks every field, reporting every
-// problem at once in the visitor's language.
+// read reads the form of app a and checks every field (the name and
+// roles with Validate), reporting every problem at once in the visitor's
+// language.
 func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 	ctx := r.Context()
 	pf := r.PostForm
-	f := adminForm{Input: Input{Name: strings.TrimSpace(pf.Get(fieldName))}, ManagersText: pf.Get(fieldManagers)}
-	if msg := p.nameProblem(r, f.Name); msg != "" {
-		f.problem(fieldName, msg)
-	}
-
-	for _, role := range pf[fieldRoles] {
-		if !slices.Contains(Roles, role) {
-			f.problem(fieldRoles, p.srv.T(r, "apps.admin.error.role", "Role", role))
-			continue
-		}
-		f.Roles = append(f.Roles, role)
-	}
+	f := adminForm{Input: Input{Name: strings.TrimSpace(pf.Get(fieldName)), Roles: pf[fieldRoles]}, ManagersText: pf.Get(fieldManagers)}
+	f.say(p.srv.Localizer(r), f.Validate())
+	// A role that is none is not shown ticked.
+	f.Roles = slices.DeleteFunc(slices.Clone(f.Roles), func(role string) bool { return !slices.Contains(Roles, role) })
 
 	groups, err := p.groupOptions(ctx)
 	if err != nil {
@@ -336,7 +307,11 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	saved, err := p.st.Update(r.Context(), a.ID, f.Input)
+	var invalid *i18n.InvalidError
 	switch {
+	case errors.As(err, &invalid):
+		f.say(p.srv.Localizer(r), invalid.Problems)
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
 	case errors.Is(err, ErrInvalid):
 		// What the form's checks could not see (a group deleted
 		// meanwhile): the store's words.

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -110,21 +111,34 @@ type Input struct {
 	Managers  []int64
 }
 
-func (in *Input) check() error {
-	in.Name = strings.TrimSpace(in.Name)
-	switch {
-	case in.Name == "":
-		return fmt.Errorf("%w: the name is empty", ErrInvalid)
-	case utf8.RuneCountInString(in.Name) > MaxName:
-		return fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, MaxName)
-	case strings.IndexFunc(in.Name, unicode.IsControl) >= 0:
-		return fmt.Errorf("%w: the name holds a control character", ErrInvalid)
+// Validate checks an app's name and roles, every problem at once, each
+// about a field of the admin form: the form's check and the store's, which
+// refuses with the same problems (ErrInvalid). The groups, EVE logins and
+// managers an app names are the store's to check, in its transaction
+// (writeRelations).
+func (in Input) Validate() i18n.Problems {
+	var ps i18n.Problems
+	switch name := strings.TrimSpace(in.Name); {
+	case name == "":
+		ps.Add(fieldName, "apps.admin.error.name_required")
+	case utf8.RuneCountInString(name) > MaxName:
+		ps.Add(fieldName, "apps.admin.error.name_long", "Max", MaxName)
+	case strings.IndexFunc(name, unicode.IsControl) >= 0:
+		ps.Add(fieldName, "apps.admin.error.name_control")
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(Roles, r) {
-			return fmt.Errorf("%w: no app role is called %q", ErrInvalid, r)
+			ps.Add(fieldRoles, "apps.admin.error.role", "Role", r)
 		}
 	}
+	return ps
+}
+
+func (in *Input) check() error {
+	if err := in.Validate().Err(ErrInvalid); err != nil {
+		return err
+	}
+	in.Name = strings.TrimSpace(in.Name)
 	in.Roles = slices.Compact(slices.Sorted(slices.Values(in.Roles)))
 	in.Groups = slices.Compact(slices.Sorted(slices.Values(in.Groups)))
 	in.EveLogins = slices.Compact(slices.Sorted(slices.Values(in.EveLogins)))

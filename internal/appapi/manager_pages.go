@@ -70,9 +70,8 @@ func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 	// The role opened the route; the app's own managers decide, before
 	// the app is read: to anyone else an app they do not manage is one
 	// that does not exist, so its name or existence is not learnt here.
-	id, ok := appID(r)
+	id, ok := p.srv.PathID(w, r, "id", "apps.error.not_found")
 	if !ok {
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
 		return
 	}
 	manages, err := p.st.IsManager(ctx, id, web.ViewerFrom(ctx).AccountID)

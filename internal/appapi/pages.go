@@ -164,9 +164,3 @@ func (p *pages) managerNames(ctx context.Context, ids []int64) ([]manager, error
 	}
 	return out, nil
 }
-
-// appID reads the app id of the path; ok is false when it is no number.
-func appID(r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	return id, err == nil && id > 0
-}

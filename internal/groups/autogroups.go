@@ -30,19 +30,6 @@ type AutogroupConfig struct {
 // ErrAutogroupInvalid wraps a refused configuration.
 var ErrAutogroupInvalid = errors.New("groups: invalid autogroup configuration")
 
-func (c AutogroupConfig) check() error {
-	if c.NameSource != "name" && c.NameSource != "ticker" {
-		return fmt.Errorf("%w: the name source is name or ticker", ErrAutogroupInvalid)
-	}
-	if !c.CorporationGroups && !c.AllianceGroups {
-		return fmt.Errorf("%w: make corporation groups, alliance groups, or both", ErrAutogroupInvalid)
-	}
-	if len(c.CorporationPrefix) > 32 || len(c.AlliancePrefix) > 32 || len(c.ReplaceWith) > 8 {
-		return fmt.Errorf("%w: prefixes have at most 32 characters, the replacement at most 8", ErrAutogroupInvalid)
-	}
-	return nil
-}
-
 // AutogroupConfigs lists the configurations.
 func (s *Store) AutogroupConfigs(ctx context.Context) ([]AutogroupConfig, error) {
 	rows, err := s.db.Query(ctx, `SELECT c.id, c.corporation_groups, c.alliance_groups, c.corporation_prefix, c.alliance_prefix,
@@ -89,11 +76,15 @@ func (s *Store) AutogroupConfigs(ctx context.Context) ([]AutogroupConfig, error)
 // CreateAutogroups adds a configuration; its groups come with the next
 // recomputation, queued here.
 func (s *Store) CreateAutogroups(ctx context.Context, c AutogroupConfig) (int64, error) {
-	if err := c.check(); err != nil {
-		return 0, err
-	}
 	var id int64
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		ps, err := s.ValidateAutogroups(ctx, tx, c, true)
+		if err != nil {
+			return err
+		}
+		if err := ps.Err(ErrAutogroupInvalid); err != nil {
+			return err
+		}
 		now := s.now()
 		if err := tx.QueryRow(ctx, `INSERT INTO autogroup_configs (corporation_groups, alliance_groups, corporation_prefix, alliance_prefix,
 				name_source, replace_spaces, replace_with, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
@@ -112,10 +103,15 @@ func (s *Store) CreateAutogroups(ctx context.Context, c AutogroupConfig) (int64,
 // prefixes, name source and spaces stay as created (Alliance Auth's rule:
 // its groups are named by them).
 func (s *Store) UpdateAutogroups(ctx context.Context, id int64, states []int64, corporations, alliances bool) error {
-	if !corporations && !alliances {
-		return fmt.Errorf("%w: make corporation groups, alliance groups, or both", ErrAutogroupInvalid)
-	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		c := AutogroupConfig{States: states, CorporationGroups: corporations, AllianceGroups: alliances}
+		ps, err := s.ValidateAutogroups(ctx, tx, c, false)
+		if err != nil {
+			return err
+		}
+		if err := ps.Err(ErrAutogroupInvalid); err != nil {
+			return err
+		}
 		n, err := tx.Exec(ctx, `UPDATE autogroup_configs SET corporation_groups = $2, alliance_groups = $3, updated_at = $4 WHERE id = $1`,
 			id, corporations, alliances, s.now())
 		if err != nil {

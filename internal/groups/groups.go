@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/keepstar/keepstar/internal/feature"
-	"regexp"
 	"slices"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -78,51 +75,6 @@ func (g Group) Input() Input {
 		Public: g.Public, Restricted: g.Restricted, Default: g.Default, AllowedStates: g.AllowedStates,
 		Required: g.Required, Forbidden: g.Forbidden, Corporations: g.Corporations, Alliances: g.Alliances,
 		Managers: g.Managers, ManagerGroups: g.ManagerGroups, Permissions: g.Permissions}
-}
-
-var controlChars = regexp.MustCompile(`[\x00-\x1f\x7f]`)
-
-// check validates an input against itself (every problem at once); id is
-// the group being changed, 0 for a new one.
-func (in *Input) check(id int64, catalogue *access.Catalogue) error {
-	in.Name = strings.TrimSpace(in.Name)
-	in.Description = strings.TrimSpace(in.Description)
-	var problems []error
-	switch {
-	case in.Name == "":
-		problems = append(problems, fmt.Errorf("%w: a name is required", ErrInvalid))
-	case utf8.RuneCountInString(in.Name) > MaxName:
-		problems = append(problems, fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, MaxName))
-	case controlChars.MatchString(in.Name):
-		problems = append(problems, fmt.Errorf("%w: the name has control characters", ErrInvalid))
-	}
-	if utf8.RuneCountInString(in.Description) > 4000 {
-		problems = append(problems, fmt.Errorf("%w: the description is longer than 4000 characters", ErrInvalid))
-	}
-	if id != 0 && (slices.Contains(in.Required, id) || slices.Contains(in.Forbidden, id) || slices.Contains(in.ManagerGroups, id)) {
-		problems = append(problems, fmt.Errorf("%w: a group cannot require, forbid or manage itself", ErrInvalid))
-	}
-	for _, r := range in.Required {
-		if slices.Contains(in.Forbidden, r) {
-			problems = append(problems, fmt.Errorf("%w: group %d is both required and forbidden", ErrInvalid, r))
-		}
-	}
-	for _, ids := range [][]int32{in.Corporations, in.Alliances} {
-		for _, e := range ids {
-			if e <= 0 {
-				problems = append(problems, fmt.Errorf("%w: %d is not an EVE id", ErrInvalid, e))
-			}
-		}
-	}
-	if catalogue != nil {
-		if err := catalogue.Check(in.Permissions); err != nil {
-			problems = append(problems, fmt.Errorf("%w: %w", ErrInvalid, err))
-		}
-	}
-	in.AllowedStates, in.Required, in.Forbidden = uniq(in.AllowedStates), uniq(in.Required), uniq(in.Forbidden)
-	in.Managers, in.ManagerGroups = uniq(in.Managers), uniq(in.ManagerGroups)
-	in.Corporations, in.Alliances, in.Permissions = uniq(in.Corporations), uniq(in.Alliances), uniq(in.Permissions)
-	return errors.Join(problems...)
 }
 
 func uniq[T int64 | int32 | string](xs []T) []T {
@@ -304,14 +256,15 @@ func (s *Store) Create(ctx context.Context, in Input) (Group, error) {
 // default or mapped group has members at once). Only a superuser makes a
 // restricted group or one that grants permissions.
 func (s *Store) CreateAs(ctx context.Context, a Actor, in Input) (Group, error) {
-	if err := in.check(0, s.catalogue); err != nil {
-		return Group{}, err
-	}
-	if err := guardInput(a, in); err != nil {
-		return Group{}, err
-	}
+	in = in.normal()
 	var id int64
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.refuse(ctx, tx, 0, in); err != nil {
+			return err
+		}
+		if err := guardInput(a, in); err != nil {
+			return err
+		}
 		if err := s.nameFree(ctx, tx, in.Name, 0); err != nil {
 			return err
 		}
@@ -341,13 +294,14 @@ func (s *Store) Update(ctx context.Context, id int64, in Input) (Group, error) {
 // recomputation of every account. Only a superuser changes a guarded group
 // (Group.Guard), or makes one restricted or granting permissions.
 func (s *Store) UpdateAs(ctx context.Context, a Actor, id int64, in Input) (Group, error) {
-	if err := in.check(id, s.catalogue); err != nil {
-		return Group{}, err
-	}
-	if err := guardInput(a, in); err != nil {
-		return Group{}, err
-	}
+	in = in.normal()
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.refuse(ctx, tx, id, in); err != nil {
+			return err
+		}
+		if err := guardInput(a, in); err != nil {
+			return err
+		}
 		if err := s.guard(ctx, tx, a, id); err != nil {
 			return err
 		}
@@ -402,29 +356,9 @@ func (s *Store) nameFree(ctx context.Context, q store.Querier, name string, id i
 	return nil
 }
 
-// writeRelations stores a group's relations, after checking that the
-// groups, states and accounts they name exist (a form names them by id).
+// writeRelations stores a group's relations, which Validate found to exist
+// in the same transaction.
 func (s *Store) writeRelations(ctx context.Context, tx *store.Tx, id int64, in Input) error {
-	var problems []error
-	for _, c := range []struct {
-		table string
-		ids   []int64
-		what  string
-	}{{"states", in.AllowedStates, "state"}, {"groups", uniq(slices.Concat(in.Required, in.Forbidden, in.ManagerGroups)), "group"},
-		{"accounts", in.Managers, "account"}} {
-		for _, x := range c.ids {
-			var ok bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM `+c.table+` WHERE id = $1)`, x).Scan(&ok); err != nil {
-				return fmt.Errorf("groups: relations: %w", err)
-			}
-			if !ok {
-				problems = append(problems, fmt.Errorf("%w: there is no %s %d", ErrInvalid, c.what, x))
-			}
-		}
-	}
-	if len(problems) > 0 {
-		return errors.Join(problems...)
-	}
 	type row struct {
 		query string
 		args  []any

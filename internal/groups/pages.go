@@ -79,17 +79,6 @@ func isManager(v *web.Viewer) bool {
 	return v.HasRole(access.RoleGroupManager) || v.Has(access.PermissionManageGroups.Name)
 }
 
-// pathID reads a numeric path value; ok is false (and a 404 written) when
-// it is not one.
-func (p *pages) pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		p.srv.Fail(w, r, http.StatusNotFound, "error.not_found")
-		return 0, false
-	}
-	return id, true
-}
-
 // item is what the group-item partial sees: the page (for its
 // translations), one group as the member sees it, and where its forms
 // come back to.
@@ -139,7 +128,7 @@ type groupPage struct {
 
 // group shows one group, by its link: the only way to a hidden group.
 func (p *pages) group(w http.ResponseWriter, r *http.Request) {
-	id, ok := p.pathID(w, r, "id")
+	id, ok := p.srv.PathID(w, r, "id", "error.not_found")
 	if !ok {
 		return
 	}
@@ -158,21 +147,12 @@ func (p *pages) group(w http.ResponseWriter, r *http.Request) {
 // memberForm reads the group of the path and the posted form of a
 // member's action; ok is false when an answer was written.
 func (p *pages) memberForm(w http.ResponseWriter, r *http.Request) (Group, bool) {
-	id, ok := p.pathID(w, r, "id")
+	g, ok := web.Load(p.srv, w, r, "id", p.s.Get, ErrNotFound, "groups.error.not_found")
 	if !ok {
 		return Group{}, false
 	}
 	if err := r.ParseForm(); err != nil {
 		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
-		return Group{}, false
-	}
-	g, err := p.s.Get(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		p.srv.Fail(w, r, http.StatusNotFound, "groups.error.not_found")
-		return Group{}, false
-	}
-	if err != nil {
-		p.srv.Internal(w, r, err)
 		return Group{}, false
 	}
 	return g, true
@@ -324,7 +304,7 @@ func (p *pages) decide(accept bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		id, ok := p.pathID(w, r, "id")
+		id, ok := p.srv.PathID(w, r, "id", "error.not_found")
 		if !ok {
 			return
 		}
@@ -377,21 +357,11 @@ func (p *pages) managed(w http.ResponseWriter, r *http.Request) (Group, Actor, b
 	if !ok {
 		return Group{}, Actor{}, false
 	}
-	id, ok := p.pathID(w, r, "id")
+	g, ok := web.Load(p.srv, w, r, "id", p.s.Get, ErrNotFound, "groups.error.not_found")
 	if !ok {
 		return Group{}, Actor{}, false
 	}
-	ctx := r.Context()
-	g, err := p.s.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		p.srv.Fail(w, r, http.StatusNotFound, "groups.error.not_found")
-		return Group{}, Actor{}, false
-	}
-	if err != nil {
-		p.srv.Internal(w, r, err)
-		return Group{}, Actor{}, false
-	}
-	yes, err := p.s.CanManage(ctx, a, id)
+	yes, err := p.s.CanManage(r.Context(), a, g.ID)
 	if err != nil {
 		p.srv.Internal(w, r, err)
 		return Group{}, Actor{}, false
@@ -513,7 +483,7 @@ func (p *pages) removeMember(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	accountID, ok := p.pathID(w, r, "account")
+	accountID, ok := p.srv.PathID(w, r, "account", "error.not_found")
 	if !ok {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -25,9 +24,9 @@ var ErrReservedExists = errors.New("groups: the name is reserved already")
 
 // Reserve adds a reserved name; a group having it already is an error.
 func (s *Store) Reserve(ctx context.Context, name, reason string, by int64) error {
-	name = strings.ToLower(strings.TrimSpace(name))
-	if name == "" || utf8.RuneCountInString(name) > MaxName {
-		return fmt.Errorf("%w: a reserved name has 1 to %d characters", ErrInvalid, MaxName)
+	name, reason = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(reason)
+	if err := ValidateReserved(name, reason).Err(ErrInvalid); err != nil {
+		return err
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		var exists bool
@@ -38,7 +37,7 @@ func (s *Store) Reserve(ctx context.Context, name, reason string, by int64) erro
 			return fmt.Errorf("%w: %q", ErrNameTaken, name)
 		}
 		n, err := tx.Exec(ctx, `INSERT INTO reserved_group_names (name, reason, created_by, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (name) DO NOTHING`, name, strings.TrimSpace(reason), nullID(by), s.now())
+			ON CONFLICT (name) DO NOTHING`, name, reason, nullID(by), s.now())
 		if err != nil {
 			return fmt.Errorf("groups: reserve: %w", err)
 		}

@@ -128,15 +128,6 @@ func (p *pages) unread(w http.ResponseWriter, r *http.Request) {
 		html.EscapeString(label) + `"` + trigger + `>` + strconv.Itoa(n) + `</span>`))
 }
 
-func (p *pages) id(w http.ResponseWriter, r *http.Request) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		p.srv.Fail(w, r, http.StatusNotFound, "error.not_found")
-		return 0, false
-	}
-	return id, true
-}
-
 // done answers an action: back to the list.
 func (p *pages) done(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
@@ -150,13 +141,13 @@ func (p *pages) done(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (p *pages) markRead(w http.ResponseWriter, r *http.Request) {
-	if id, ok := p.id(w, r); ok {
+	if id, ok := p.srv.PathID(w, r, "id", "error.not_found"); ok {
 		p.done(w, r, p.st.MarkRead(r.Context(), web.ViewerFrom(r.Context()).AccountID, id))
 	}
 }
 
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
-	if id, ok := p.id(w, r); ok {
+	if id, ok := p.srv.PathID(w, r, "id", "error.not_found"); ok {
 		p.done(w, r, p.st.Delete(r.Context(), web.ViewerFrom(r.Context()).AccountID, id))
 	}
 }

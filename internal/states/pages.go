@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -114,18 +114,18 @@ func (p *pages) newForm(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, State{}, formOf(State{}))
 }
 
-// input reads the form; the problems are translated, every one at once.
+// input reads the form and checks it with Validate; the problems are
+// translated, every one at once. What only a form gets wrong (a priority
+// or an id that is no number) is found here.
 func (p *pages) input(r *http.Request) (Input, form, []string) {
 	f := form{Name: r.PostForm.Get("name"), Priority: strings.TrimSpace(r.PostForm.Get("priority")),
 		Public: r.PostForm.Get("public") != "", Permissions: r.PostForm["permissions"]}
 	in := Input{Name: strings.TrimSpace(f.Name), Public: f.Public, Permissions: f.Permissions}
-	var problems []string
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > 64 {
-		problems = append(problems, p.srv.T(r, "admin.states.error.name"))
-	}
+	var ps i18n.Problems
 	n, err := strconv.Atoi(f.Priority)
-	if err != nil || n < 0 || n > 1_000_000 {
-		problems = append(problems, p.srv.T(r, "admin.states.error.priority"))
+	if err != nil {
+		ps.Add("priority", "admin.states.error.priority")
+		n = 0 // said once, not again as out of range
 	}
 	in.Priority = n
 	lists := []*[]int32{&in.Characters, &in.Corporations, &in.Alliances, &in.Factions}
@@ -135,20 +135,16 @@ func (p *pages) input(r *http.Request) (Input, form, []string) {
 		ids, bad := access.ParseIDs(text)
 		*lists[i] = ids
 		for _, b := range bad {
-			problems = append(problems, p.srv.T(r, "admin.states.error.id", "Value", b, "Field", p.srv.T(r, "admin.states."+kind+"s")))
+			ps.Add(kind+"s", "admin.states.error.id", "Value", b, "Field", i18n.M("admin.states."+kind+"s"))
 		}
 	}
-	for _, perm := range in.Permissions {
-		if p.st.catalogue != nil && !p.st.catalogue.Has(perm) {
-			problems = append(problems, p.srv.T(r, "admin.states.error.permission", "Name", perm))
-		}
-	}
-	return in, f, problems
+	return in, f, p.srv.Localizer(r).Problems(append(ps, p.st.Validate(in)...))
 }
 
 // storeProblems turns a refusal of the store into the form's problems;
 // ok is false for an unexpected error.
 func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (status int, problems []string, ok bool) {
+	var invalid *i18n.InvalidError
 	switch {
 	case errors.Is(err, ErrTaken):
 		all, lerr := p.st.List(r.Context())
@@ -172,11 +168,8 @@ func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (s
 		return http.StatusConflict, problems, true
 	case errors.Is(err, ErrGuest):
 		return http.StatusConflict, []string{p.srv.T(r, "admin.states.error.guest_rename")}, true
-	case errors.Is(err, ErrInvalid):
-		for _, line := range strings.Split(err.Error(), "\n") {
-			problems = append(problems, strings.TrimPrefix(line, ErrInvalid.Error()+": "))
-		}
-		return http.StatusUnprocessableEntity, problems, true
+	case errors.As(err, &invalid):
+		return http.StatusUnprocessableEntity, p.srv.Localizer(r).Problems(invalid.Problems), true
 	}
 	return 0, nil, false
 }
@@ -208,20 +201,7 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 
 // load reads the state of the path, answering 404 itself.
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (State, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	var st State
-	if err == nil {
-		st, err = p.st.Get(r.Context(), id)
-	}
-	switch {
-	case err == nil:
-		return st, true
-	case errors.Is(err, ErrNotFound), errors.Is(err, strconv.ErrSyntax), errors.Is(err, strconv.ErrRange):
-		p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
-	default:
-		p.srv.Internal(w, r, err)
-	}
-	return State{}, false
+	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "admin.states.error.not_found")
 }
 
 func (p *pages) edit(w http.ResponseWriter, r *http.Request) {

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -61,34 +63,46 @@ func New(db *store.DB, queue access.Inserter, catalogue *access.Catalogue, now f
 	return &Store{db: db, queue: queue, catalogue: catalogue, now: now}
 }
 
-func (in *Input) check(catalogue *access.Catalogue) error {
-	in.Name = strings.TrimSpace(in.Name)
-	var problems []error
-	if in.Name == "" || utf8.RuneCountInString(in.Name) > 64 {
-		problems = append(problems, fmt.Errorf("%w: the name has 1 to 64 characters", ErrInvalid))
+// Validate checks a state's input, every problem at once, each about a
+// field of the admin form: the one check of the form and of the store,
+// which refuses with the same problems (ErrInvalid).
+func (s *Store) Validate(in Input) i18n.Problems {
+	var ps i18n.Problems
+	if name := strings.TrimSpace(in.Name); name == "" || utf8.RuneCountInString(name) > 64 {
+		ps.Add("name", "admin.states.error.name")
 	}
 	if in.Priority < 0 || in.Priority > 1_000_000 {
-		problems = append(problems, fmt.Errorf("%w: the priority is 0 to 1000000", ErrInvalid))
+		ps.Add("priority", "admin.states.error.priority")
 	}
-	for _, ids := range [][]int32{in.Characters, in.Corporations, in.Alliances, in.Factions} {
+	for i, ids := range [][]int32{in.Characters, in.Corporations, in.Alliances, in.Factions} {
 		for _, id := range ids {
 			if id <= 0 {
-				problems = append(problems, fmt.Errorf("%w: %d is not an EVE id", ErrInvalid, id))
+				ps.Add(members[i]+"s", "admin.states.error.id", "Value", strconv.Itoa(int(id)), "Field", i18n.M("admin.states."+members[i]+"s"))
 			}
 		}
 	}
-	if catalogue != nil {
-		if err := catalogue.Check(in.Permissions); err != nil {
-			problems = append(problems, fmt.Errorf("%w: %w", ErrInvalid, err))
+	for _, perm := range in.Permissions {
+		if s.catalogue != nil && !s.catalogue.Has(perm) {
+			ps.Add("permissions", "admin.states.error.permission", "Name", perm)
 		}
 	}
+	return ps
+}
+
+// check refuses an input Validate finds problems with, and gives it as it
+// is stored: its name trimmed, its lists sorted and without repeats.
+func (s *Store) check(in *Input) error {
+	if err := s.Validate(*in).Err(ErrInvalid); err != nil {
+		return err
+	}
+	in.Name = strings.TrimSpace(in.Name)
 	for _, p := range []*[]int32{&in.Characters, &in.Corporations, &in.Alliances, &in.Factions} {
 		slices.Sort(*p)
 		*p = slices.Compact(*p)
 	}
 	slices.Sort(in.Permissions)
 	in.Permissions = slices.Compact(in.Permissions)
-	return errors.Join(problems...)
+	return nil
 }
 
 // List gives every state, highest priority first.
@@ -177,7 +191,7 @@ func (s *Store) Get(ctx context.Context, id int64) (State, error) {
 
 // Create adds a state and queues the recomputation of every account.
 func (s *Store) Create(ctx context.Context, in Input) (int64, error) {
-	if err := in.check(s.catalogue); err != nil {
+	if err := s.check(&in); err != nil {
 		return 0, err
 	}
 	var id int64
@@ -200,7 +214,7 @@ func (s *Store) Create(ctx context.Context, in Input) (int64, error) {
 
 // Update changes a state; the guest state keeps its name.
 func (s *Store) Update(ctx context.Context, id int64, in Input) error {
-	if err := in.check(s.catalogue); err != nil {
+	if err := s.check(&in); err != nil {
 		return err
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
