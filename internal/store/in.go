@@ -20,7 +20,10 @@ const InChunk = 500
 // before, come first: the inside of the list's ( ), as $N placeholders
 // numbered after before's, and the statement's arguments, before then
 // values. Values must not be empty (PostgreSQL refuses IN ()); a list that
-// may grow to thousands goes through InChunks.
+// may grow to thousands goes through InChunks. Statements where SQLite's
+// cost of $N counts (the recomputation's bulk writes, the Application
+// API's lists of a thousand ids) use Marks with Args instead: the same
+// arguments, "?" placeholders on SQLite.
 func In[T any](values []T, before ...any) (string, []any) {
 	return Placeholders(len(before)+1, len(values)), Args(values, before...)
 }
