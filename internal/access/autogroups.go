@@ -35,7 +35,7 @@ func (r *Recomputer) makeAutogroups(ctx context.Context, keys []AutogroupKey) (i
 	made := 0
 	err := r.db.InTx(ctx, func(tx *store.Tx) error {
 		configs := map[int64]autogroupConfig{}
-		err := each(ctx, tx, `SELECT id, corporation_prefix, alliance_prefix, name_source, replace_spaces, replace_with FROM autogroup_configs`,
+		err := store.Each(ctx, tx, `SELECT id, corporation_prefix, alliance_prefix, name_source, replace_spaces, replace_with FROM autogroup_configs`,
 			func(rows store.Rows) error {
 				var id int64
 				var c autogroupConfig
@@ -48,7 +48,7 @@ func (r *Recomputer) makeAutogroups(ctx context.Context, keys []AutogroupKey) (i
 				return nil
 			})
 		if err != nil {
-			return err
+			return fmt.Errorf("access: %w", err)
 		}
 		now := r.now()
 		for _, k := range keys {

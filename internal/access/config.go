@@ -79,22 +79,18 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 	c := &Config{RequestPermission: RequestPermission, Now: now, RoleRequirements: map[string][]int64{}}
 	n := names{groups: map[int64]string{}}
 	states := map[int64]*State{}
-	err := each(ctx, q, `SELECT id, priority, public, guest FROM states`, func(r store.Rows) error {
-		var s State
-		if err := r.Scan(&s.ID, &s.Priority, &s.Public, &s.Guest); err != nil {
-			return err
-		}
+	var err error
+	c.States, err = store.Collect(ctx, q, `SELECT id, priority, public, guest FROM states`, func(r store.Rows, s *State) error {
 		s.Characters, s.Corporations, s.Alliances, s.Factions = map[int32]bool{}, map[int32]bool{}, map[int32]bool{}, map[int32]bool{}
-		c.States = append(c.States, s)
-		return nil
+		return r.Scan(&s.ID, &s.Priority, &s.Public, &s.Guest)
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
 	for i := range c.States {
 		states[c.States[i].ID] = &c.States[i]
 	}
-	err = each(ctx, q, `SELECT state_id, kind, entity_id FROM state_members`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT state_id, kind, entity_id FROM state_members`, func(r store.Rows) error {
 		var id int64
 		var kind string
 		var entity int32
@@ -116,9 +112,9 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
-	err = each(ctx, q, `SELECT state_id, permission FROM state_permissions`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT state_id, permission FROM state_permissions`, func(r store.Rows) error {
 		var id int64
 		var p string
 		if err := r.Scan(&id, &p); err != nil {
@@ -130,10 +126,10 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
 
-	err = each(ctx, q, `SELECT id, name, internal, hidden, open, public, restricted, is_default, autogroup_config, autogroup_kind, autogroup_entity FROM groups`,
+	err = store.Each(ctx, q, `SELECT id, name, internal, hidden, open, public, restricted, is_default, autogroup_config, autogroup_kind, autogroup_entity FROM groups`,
 		func(r store.Rows) error {
 			var g Group
 			var name string
@@ -151,13 +147,13 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 			return nil
 		})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
 	groups := map[int64]*Group{}
 	for i := range c.Groups {
 		groups[c.Groups[i].ID] = &c.Groups[i]
 	}
-	err = each(ctx, q, `SELECT group_id, state_id FROM group_states`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT group_id, state_id FROM group_states`, func(r store.Rows) error {
 		var g, s int64
 		if err := r.Scan(&g, &s); err != nil {
 			return err
@@ -171,9 +167,9 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
-	err = each(ctx, q, `SELECT group_id, kind, other_id FROM group_rules`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT group_id, kind, other_id FROM group_rules`, func(r store.Rows) error {
 		var g, o int64
 		var kind string
 		if err := r.Scan(&g, &kind, &o); err != nil {
@@ -189,9 +185,9 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
-	err = each(ctx, q, `SELECT group_id, kind, entity_id FROM group_mappings`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT group_id, kind, entity_id FROM group_mappings`, func(r store.Rows) error {
 		var g int64
 		var kind string
 		var e int32
@@ -211,9 +207,9 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
-	err = each(ctx, q, `SELECT group_id, permission FROM group_permissions`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT group_id, permission FROM group_permissions`, func(r store.Rows) error {
 		var g int64
 		var p string
 		if err := r.Scan(&g, &p); err != nil {
@@ -225,26 +221,21 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
 
 	autogroups := map[int64]*Autogroups{}
-	err = each(ctx, q, `SELECT id, corporation_groups, alliance_groups FROM autogroup_configs`, func(r store.Rows) error {
-		var a Autogroups
-		if err := r.Scan(&a.ID, &a.Corporations, &a.Alliances); err != nil {
-			return err
-		}
+	c.Autogroups, err = store.Collect(ctx, q, `SELECT id, corporation_groups, alliance_groups FROM autogroup_configs`, func(r store.Rows, a *Autogroups) error {
 		a.States = map[int64]bool{}
-		c.Autogroups = append(c.Autogroups, a)
-		return nil
+		return r.Scan(&a.ID, &a.Corporations, &a.Alliances)
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
 	for i := range c.Autogroups {
 		autogroups[c.Autogroups[i].ID] = &c.Autogroups[i]
 	}
-	err = each(ctx, q, `SELECT config_id, state_id FROM autogroup_config_states`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT config_id, state_id FROM autogroup_config_states`, func(r store.Rows) error {
 		var a, s int64
 		if err := r.Scan(&a, &s); err != nil {
 			return err
@@ -255,9 +246,9 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
-	err = each(ctx, q, `SELECT role, group_id FROM role_requirements`, func(r store.Rows) error {
+	err = store.Each(ctx, q, `SELECT role, group_id FROM role_requirements`, func(r store.Rows) error {
 		var role string
 		var g int64
 		if err := r.Scan(&role, &g); err != nil {
@@ -267,7 +258,7 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 		return nil
 	})
 	if err != nil {
-		return nil, n, err
+		return nil, n, fmt.Errorf("access: %w", err)
 	}
 
 	c.Deactivation.Enabled = values.Bool(SettingDeactivation)
@@ -296,22 +287,4 @@ func loadConfig(ctx context.Context, q store.Querier, values settings.Values, no
 	}
 	c.Compile()
 	return c, n, nil
-}
-
-// each runs a query and calls fn for every row.
-func each(ctx context.Context, q store.Querier, query string, fn func(store.Rows) error, args ...any) error {
-	rows, err := q.Query(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("access: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return fmt.Errorf("access: %w", err)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("access: %w", err)
-	}
-	return nil
 }

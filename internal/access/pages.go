@@ -92,6 +92,8 @@ type grantor struct {
 	Name string
 }
 
+func scanGrantor(rows store.Rows, g *grantor) error { return rows.Scan(&g.ID, &g.Name) }
+
 // through is one way a holder has a permission: Kind "account", "state"
 // or "group", Name the state's or group's.
 type through struct {
@@ -142,16 +144,9 @@ func (p *adminPages) audit(w http.ResponseWriter, r *http.Request) {
 		{`SELECT g.id, g.name FROM group_permissions p JOIN groups g ON g.id = p.group_id WHERE p.permission = $1 ORDER BY lower(g.name), g.id`, &page.Groups},
 		{`SELECT s.id, s.name FROM state_permissions p JOIN states s ON s.id = p.state_id WHERE p.permission = $1 ORDER BY s.priority DESC`, &page.States},
 	} {
-		err := each(ctx, p.DB, g.sql, func(rows store.Rows) error {
-			var x grantor
-			if err := rows.Scan(&x.ID, &x.Name); err != nil {
-				return err
-			}
-			*g.out = append(*g.out, x)
-			return nil
-		}, name)
-		if err != nil {
-			p.srv.Internal(w, r, err)
+		var err error
+		if *g.out, err = store.Collect(ctx, p.DB, g.sql, scanGrantor, name); err != nil {
+			p.srv.Internal(w, r, fmt.Errorf("access: %w", err))
 			return
 		}
 	}
@@ -173,7 +168,7 @@ type rolesPage struct {
 // roleRequirements reads the groups every role requires.
 func roleRequirements(ctx context.Context, q store.Querier) (map[string][]int64, error) {
 	out := map[string][]int64{}
-	err := each(ctx, q, `SELECT role, group_id FROM role_requirements ORDER BY role, group_id`, func(rows store.Rows) error {
+	err := store.Each(ctx, q, `SELECT role, group_id FROM role_requirements ORDER BY role, group_id`, func(rows store.Rows) error {
 		var role string
 		var g int64
 		if err := rows.Scan(&role, &g); err != nil {
@@ -182,21 +177,16 @@ func roleRequirements(ctx context.Context, q store.Querier) (map[string][]int64,
 		out[role] = append(out[role], g)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	return out, nil
 }
 
 func (p *adminPages) renderRoles(w http.ResponseWriter, r *http.Request, status int, required map[string][]int64, problems []string) {
-	var groups []grantor
-	err := each(r.Context(), p.DB, `SELECT id, name FROM groups ORDER BY lower(name), id`, func(rows store.Rows) error {
-		var g grantor
-		if err := rows.Scan(&g.ID, &g.Name); err != nil {
-			return err
-		}
-		groups = append(groups, g)
-		return nil
-	})
+	groups, err := store.Collect(r.Context(), p.DB, `SELECT id, name FROM groups ORDER BY lower(name), id`, scanGrantor)
 	if err != nil {
-		p.srv.Internal(w, r, err)
+		p.srv.Internal(w, r, fmt.Errorf("access: %w", err))
 		return
 	}
 	page := rolesPage{Groups: groups, Problems: problems}
@@ -243,13 +233,13 @@ func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 	err := p.DB.InTx(ctx, func(tx *store.Tx) error {
 		// Groups deleted since the page was shown.
 		known := map[int64]bool{}
-		if err := each(ctx, tx, `SELECT id FROM groups`, func(rows store.Rows) error {
+		if err := store.Each(ctx, tx, `SELECT id FROM groups`, func(rows store.Rows) error {
 			var id int64
 			err := rows.Scan(&id)
 			known[id] = true
 			return err
 		}); err != nil {
-			return err
+			return fmt.Errorf("access: %w", err)
 		}
 		for _, id := range asked {
 			if !known[id] {
@@ -352,12 +342,8 @@ func NameIDs(ctx context.Context, q store.Querier, kind string, ids []int32) ([]
 	}
 	names := map[int32]string{}
 	// A few hundred at a time: a form may list thousands.
-	for chunk := range slices.Chunk(ids, 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		err := each(ctx, q, table+` WHERE id IN (`+store.Placeholders(1, len(chunk))+`)`, func(rows store.Rows) error {
+	for list, args := range store.InChunks(ids) {
+		err := store.Each(ctx, q, table+` WHERE id IN (`+list+`)`, func(rows store.Rows) error {
 			var id int32
 			var name string
 			if err := rows.Scan(&id, &name); err != nil {
@@ -367,7 +353,7 @@ func NameIDs(ctx context.Context, q store.Querier, kind string, ids []int32) ([]
 			return nil
 		}, args...)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("access: %w", err)
 		}
 	}
 	for i := range out {

@@ -77,19 +77,14 @@ var ErrUnknownPermission = fmt.Errorf("access: unknown permission")
 // PermissionsOf gives an account's effective permissions: its own, its
 // state's and its groups', in one query.
 func PermissionsOf(ctx context.Context, q store.Querier, accountID int64) ([]string, error) {
-	var out []string
-	err := each(ctx, q, `SELECT permission FROM account_permissions WHERE account_id = $1
+	out, err := store.Column[string](ctx, q, `SELECT permission FROM account_permissions WHERE account_id = $1
 		UNION SELECT sp.permission FROM state_permissions sp JOIN accounts a ON a.state_id = sp.state_id WHERE a.id = $1
 		UNION SELECT gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
-		ORDER BY 1`, func(rows store.Rows) error {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return err
-		}
-		out = append(out, p)
-		return nil
-	}, accountID)
-	return out, err
+		ORDER BY 1`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
+	return out, nil
 }
 
 // SetAccountPermissions gives an account exactly these permissions of its
@@ -130,7 +125,7 @@ func Audit(ctx context.Context, q store.Querier, permission string) ([]Holder, e
 		}
 		h.Through = append(h.Through, through)
 	}
-	err := each(ctx, q, `SELECT a.id, a.name, 'account' FROM account_permissions p JOIN accounts a ON a.id = p.account_id WHERE p.permission = $1
+	err := store.Each(ctx, q, `SELECT a.id, a.name, 'account' FROM account_permissions p JOIN accounts a ON a.id = p.account_id WHERE p.permission = $1
 		UNION ALL SELECT a.id, a.name, 'state:' || s.name FROM state_permissions p JOIN states s ON s.id = p.state_id
 			JOIN accounts a ON a.state_id = s.id WHERE p.permission = $1
 		UNION ALL SELECT a.id, a.name, 'group:' || g.name FROM group_permissions p JOIN groups g ON g.id = p.group_id
@@ -145,7 +140,7 @@ func Audit(ctx context.Context, q store.Querier, permission string) ([]Holder, e
 			return nil
 		}, permission)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("access: %w", err)
 	}
 	out := make([]Holder, 0, len(order))
 	for _, id := range order {
@@ -196,7 +191,7 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 			func(c *Count, n int) { c.DistinctHolder = n }},
 	}
 	for _, qq := range queries {
-		err := each(ctx, q, qq.sql, func(rows store.Rows) error {
+		err := store.Each(ctx, q, qq.sql, func(rows store.Rows) error {
 			var p string
 			var n int
 			if err := rows.Scan(&p, &n); err != nil {
@@ -206,7 +201,7 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("access: %w", err)
 		}
 	}
 	return out, nil
@@ -218,7 +213,7 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 // relation (Followed), and is the one way a page asks "does this account
 // manage something", as app-manager is for apps.
 func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, err error) {
-	err = each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
+	err = store.Each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
 		UNION SELECT 'p', permission FROM account_permissions WHERE account_id = $1
 		UNION SELECT 'p', sp.permission FROM state_permissions sp JOIN accounts a ON a.state_id = sp.state_id WHERE a.id = $1
 		UNION SELECT 'p', gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
@@ -242,7 +237,10 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 		}
 		return nil
 	}, accountID)
-	return roles, permissions, err
+	if err != nil {
+		return nil, nil, fmt.Errorf("access: %w", err)
+	}
+	return roles, permissions, nil
 }
 
 // NamedGroup is a group as a member's pages list it.
@@ -256,7 +254,7 @@ type NamedGroup struct {
 func GroupsOf(ctx context.Context, q store.Querier, accountID int64) ([]NamedGroup, Deactivated, error) {
 	var out []NamedGroup
 	deactivated := NotDeactivated
-	err := each(ctx, q, `SELECT a.groups_deactivated, COALESCE(g.id, 0), COALESCE(g.name, '') FROM accounts a
+	err := store.Each(ctx, q, `SELECT a.groups_deactivated, COALESCE(g.id, 0), COALESCE(g.name, '') FROM accounts a
 		LEFT JOIN group_members m ON m.account_id = a.id LEFT JOIN groups g ON g.id = m.group_id
 		WHERE a.id = $1 ORDER BY lower(g.name)`, func(rows store.Rows) error {
 		var g NamedGroup
@@ -270,5 +268,8 @@ func GroupsOf(ctx context.Context, q store.Querier, accountID int64) ([]NamedGro
 		}
 		return nil
 	}, accountID)
-	return out, deactivated, err
+	if err != nil {
+		return nil, "", fmt.Errorf("access: %w", err)
+	}
+	return out, deactivated, nil
 }

@@ -104,22 +104,12 @@ func Affected(ctx context.Context, q *store.DB, corporations, alliances []int32)
 		ids    []int32
 	}{{"corporation_id", corporations}, {"alliance_id", alliances}} {
 		for part := range slices.Chunk(list.ids, chunk) {
-			args := make([]any, len(part))
-			for i, id := range part {
-				args[i] = id
-			}
-			err := each(ctx, q, `SELECT DISTINCT account_id FROM characters WHERE `+list.column+` IN (`+store.Marks(q.Dialect(), 1, len(args))+`)`,
-				func(rows store.Rows) error {
-					var id int64
-					if err := rows.Scan(&id); err != nil {
-						return err
-					}
-					out = append(out, id)
-					return nil
-				}, args...)
+			accounts, err := store.Column[int64](ctx, q, `SELECT DISTINCT account_id FROM characters WHERE `+list.column+` IN (`+store.Marks(q.Dialect(), 1, len(part))+`)`,
+				store.Args(part)...)
 			if err != nil {
-				return nil, err
+				return nil, fmt.Errorf("access: %w", err)
 			}
+			out = append(out, accounts...)
 		}
 	}
 	return slices.Compact(slices.Sorted(slices.Values(out))), nil
@@ -211,22 +201,21 @@ func loadFacts(ctx context.Context, q *store.DB, ids []int64, tokens bool) (map[
 	// chunk.
 	scoped := func(query, column string, fn func(store.Rows) error) error {
 		if ids == nil {
-			return each(ctx, q, query, fn)
+			if err := store.Each(ctx, q, query, fn); err != nil {
+				return fmt.Errorf("access: %w", err)
+			}
+			return nil
 		}
 		for part := range slices.Chunk(ids, chunk) {
-			args := make([]any, len(part))
-			for i, id := range part {
-				args[i] = id
-			}
-			cond := column + ` IN (` + store.Marks(d, 1, len(args)) + `)`
+			cond := column + ` IN (` + store.Marks(d, 1, len(part)) + `)`
 			qq := query
 			if strings.Contains(qq, " WHERE ") {
 				qq += " AND " + cond
 			} else {
 				qq += " WHERE " + cond
 			}
-			if err := each(ctx, q, qq, fn, args...); err != nil {
-				return err
+			if err := store.Each(ctx, q, qq, fn, store.Args(part)...); err != nil {
+				return fmt.Errorf("access: %w", err)
 			}
 		}
 		return nil
@@ -439,11 +428,7 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 // ids in chunks.
 func inChunks(ctx context.Context, q *store.Tx, query string, args []any, ids []int64) error {
 	for part := range slices.Chunk(ids, chunk) {
-		all := slices.Clone(args)
-		for _, id := range part {
-			all = append(all, id)
-		}
-		if _, err := q.Exec(ctx, fmt.Sprintf(query, store.Marks(q.Dialect(), len(args)+1, len(part))), all...); err != nil {
+		if _, err := q.Exec(ctx, fmt.Sprintf(query, store.Marks(q.Dialect(), len(args)+1, len(part))), store.Args(part, args...)...); err != nil {
 			return fmt.Errorf("access: %w", err)
 		}
 	}

@@ -43,20 +43,11 @@ var ErrUnknownRole = errors.New("access: unknown role")
 
 // RolesOf lists the roles given to an account, sorted.
 func RolesOf(ctx context.Context, q store.Querier, accountID int64) ([]string, error) {
-	rows, err := q.Query(ctx, `SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role`, accountID)
+	roles, err := store.Column[string](ctx, q, `SELECT role FROM account_roles WHERE account_id = $1 ORDER BY role`, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("access: roles of account %d: %w", accountID, err)
 	}
-	defer rows.Close()
-	var roles []string
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, fmt.Errorf("access: roles of account %d: %w", accountID, err)
-		}
-		roles = append(roles, r)
-	}
-	return roles, rows.Err()
+	return roles, nil
 }
 
 // Followed lists the roles that follow a relation another feature keeps,
@@ -75,12 +66,8 @@ func SetRoles(ctx context.Context, q store.Querier, accountID int64, roles []str
 			return fmt.Errorf("%w: %q", ErrUnknownRole, r)
 		}
 	}
-	args := []any{accountID}
-	for _, r := range Followed {
-		args = append(args, r)
-	}
-	if _, err := q.Exec(ctx, `DELETE FROM account_roles WHERE account_id = $1 AND role NOT IN (`+
-		store.Placeholders(2, len(Followed))+`)`, args...); err != nil {
+	followed, args := store.In(Followed, accountID)
+	if _, err := q.Exec(ctx, `DELETE FROM account_roles WHERE account_id = $1 AND role NOT IN (`+followed+`)`, args...); err != nil {
 		return fmt.Errorf("access: set roles of account %d: %w", accountID, err)
 	}
 	for _, r := range roles {

@@ -256,27 +256,16 @@ func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation
 	for _, af := range affs {
 		ids = append(ids, af.CharacterID)
 	}
-	for part := range slices.Chunk(ids, 500) {
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := a.db.Query(ctx, `SELECT id, COALESCE(corporation_id, 0), COALESCE(alliance_id, 0), COALESCE(faction_id, 0)
-			FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("accounts: affiliations: %w", err)
-		}
-		for rows.Next() {
+	for list, args := range store.InChunks(ids) {
+		err := store.Each(ctx, a.db, `SELECT id, COALESCE(corporation_id, 0), COALESCE(alliance_id, 0), COALESCE(faction_id, 0)
+			FROM characters WHERE id IN (`+list+`)`, func(rows store.Rows) error {
 			var id int32
 			var k key
-			if err := rows.Scan(&id, &k.corp, &k.alliance, &k.faction); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("accounts: affiliations: %w", err)
-			}
+			err := rows.Scan(&id, &k.corp, &k.alliance, &k.faction)
 			known[id] = k
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return err
+		}, args...)
+		if err != nil {
 			return nil, fmt.Errorf("accounts: affiliations: %w", err)
 		}
 	}
@@ -301,35 +290,19 @@ func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation
 	var touched []int64
 	err := a.db.InTx(ctx, func(tx *store.Tx) error {
 		for k, ids := range groups {
-			for part := range slices.Chunk(ids, 500) {
-				args := []any{nullID32(k.corp), nullID32(k.alliance), nullID32(k.faction)}
-				for _, id := range part {
-					args = append(args, id)
-				}
+			for list, args := range store.InChunks(ids, nullID32(k.corp), nullID32(k.alliance), nullID32(k.faction)) {
 				if _, err := tx.Exec(ctx, `UPDATE characters SET corporation_id = $1, alliance_id = $2, faction_id = $3
-					WHERE id IN (`+store.Placeholders(4, len(part))+`)`, args...); err != nil {
+					WHERE id IN (`+list+`)`, args...); err != nil {
 					return fmt.Errorf("accounts: affiliations: %w", err)
 				}
 			}
 		}
-		for part := range slices.Chunk(changedChars, 500) {
-			args := make([]any, len(part))
-			for i, id := range part {
-				args[i] = id
-			}
-			rows, err := tx.Query(ctx, `SELECT DISTINCT account_id FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
+		for list, args := range store.InChunks(changedChars) {
+			accounts, err := store.Column[int64](ctx, tx, `SELECT DISTINCT account_id FROM characters WHERE id IN (`+list+`)`, args...)
 			if err != nil {
 				return fmt.Errorf("accounts: affiliations: %w", err)
 			}
-			for rows.Next() {
-				var acc int64
-				if err := rows.Scan(&acc); err != nil {
-					rows.Close()
-					return fmt.Errorf("accounts: affiliations: %w", err)
-				}
-				touched = append(touched, acc)
-			}
-			rows.Close()
+			touched = append(touched, accounts...)
 		}
 		for _, id := range biomassed {
 			c, found, err := lockCharacter(ctx, tx, id)
@@ -383,28 +356,19 @@ func (a *Accounts) ApplyNames(ctx context.Context, names map[int32]string) (int,
 		main    bool
 	}
 	changed := map[int32]stored{}
-	for part := range slices.Chunk(ids, 500) {
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := a.db.Query(ctx, `SELECT id, name, account_id, main FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
-		if err != nil {
-			return 0, fmt.Errorf("accounts: names: %w", err)
-		}
-		for rows.Next() {
+	for list, args := range store.InChunks(ids) {
+		err := store.Each(ctx, a.db, `SELECT id, name, account_id, main FROM characters WHERE id IN (`+list+`)`, func(rows store.Rows) error {
 			var id int32
 			var s stored
 			if err := rows.Scan(&id, &s.name, &s.account, &s.main); err != nil {
-				rows.Close()
-				return 0, fmt.Errorf("accounts: names: %w", err)
+				return err
 			}
 			if names[id] != s.name {
 				changed[id] = s
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		}, args...)
+		if err != nil {
 			return 0, fmt.Errorf("accounts: names: %w", err)
 		}
 	}

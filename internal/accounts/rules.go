@@ -339,25 +339,14 @@ func (a *Accounts) move(ctx context.Context, tx *store.Tx, c lockedCharacter, to
 // features keep of them. An account deactivated by an admin stays so: if
 // either was, the merged one is.
 func (a *Accounts) merge(ctx context.Context, tx *store.Tx, winner, loser int64, now time.Time) error {
-	rows, err := tx.Query(ctx, `SELECT id, name FROM characters WHERE account_id = $1`, loser)
-	if err != nil {
-		return fmt.Errorf("accounts: merge: %w", err)
-	}
 	type moved struct {
 		id   int32
 		name string
 	}
-	var chars []moved
-	for rows.Next() {
-		var m moved
-		if err := rows.Scan(&m.id, &m.name); err != nil {
-			rows.Close()
-			return fmt.Errorf("accounts: merge: %w", err)
-		}
-		chars = append(chars, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	chars, err := store.Collect(ctx, tx, `SELECT id, name FROM characters WHERE account_id = $1`, func(rows store.Rows, m *moved) error {
+		return rows.Scan(&m.id, &m.name)
+	}, loser)
+	if err != nil {
 		return fmt.Errorf("accounts: merge: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE characters SET account_id = $1, main = FALSE WHERE account_id = $2`, winner, loser); err != nil {

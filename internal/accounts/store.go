@@ -218,20 +218,14 @@ func (a *Accounts) CharacterByName(ctx context.Context, name string) (Character,
 }
 
 func (a *Accounts) characters(ctx context.Context, q store.Querier, where string, args ...any) ([]Character, error) {
-	rows, err := q.Query(ctx, `SELECT `+characterColumns+characterJoins+` `+where, args...)
+	out, err := store.Collect(ctx, q, `SELECT `+characterColumns+characterJoins+` `+where, func(rows store.Rows, c *Character) (err error) {
+		*c, err = scanCharacter(rows)
+		return err
+	}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: characters: %w", err)
 	}
-	defer rows.Close()
-	var out []Character
-	for rows.Next() {
-		c, err := scanCharacter(rows)
-		if err != nil {
-			return nil, fmt.Errorf("accounts: characters: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Removals lists the characters that left the account or came to it from
@@ -246,24 +240,17 @@ func (a *Accounts) RemovalsOfCharacter(ctx context.Context, characterID int32) (
 }
 
 func (a *Accounts) removals(ctx context.Context, where string, arg any) ([]Removal, error) {
-	rows, err := a.db.Query(ctx, `SELECT r.id, r.account_id, acc.name, r.new_account_id, na.name, r.character_id,
+	out, err := store.Collect(ctx, a.db, `SELECT r.id, r.account_id, acc.name, r.new_account_id, na.name, r.character_id,
 			r.character_name, r.reason, r.removed_at, r.removed_by, rb.name
 		FROM character_removals r JOIN accounts acc ON acc.id = r.account_id
 		LEFT JOIN accounts na ON na.id = r.new_account_id
 		LEFT JOIN accounts rb ON rb.id = r.removed_by
-		`+where+` ORDER BY r.removed_at DESC, r.id DESC LIMIT 500`, arg)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: removals: %w", err)
-	}
-	defer rows.Close()
-	var out []Removal
-	for rows.Next() {
-		var r Removal
+		`+where+` ORDER BY r.removed_at DESC, r.id DESC LIMIT 500`, func(rows store.Rows, r *Removal) error {
 		var newID, by *int64
 		var newName, byName *string
 		if err := rows.Scan(&r.ID, &r.AccountID, &r.AccountName, &newID, &newName, &r.CharacterID, &r.CharacterName,
 			&r.Reason, &r.RemovedAt, &by, &byName); err != nil {
-			return nil, fmt.Errorf("accounts: removals: %w", err)
+			return err
 		}
 		if newID != nil {
 			r.NewAccountID = *newID
@@ -272,29 +259,25 @@ func (a *Accounts) removals(ctx context.Context, where string, arg any) ([]Remov
 			r.RemovedBy = *by
 		}
 		r.NewAccountName, r.RemovedByName = deref(newName), deref(byName)
-		out = append(out, r)
+		return nil
+	}, arg)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: removals: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Owners lists every owner seen of the account's characters, past and
 // present, newest first.
 func (a *Accounts) Owners(ctx context.Context, accountID int64) ([]Owner, error) {
-	rows, err := a.db.Query(ctx, `SELECT character_id, character_name, owner_hash, account_id, first_seen, last_seen
-		FROM character_owners WHERE account_id = $1 ORDER BY last_seen DESC, character_id LIMIT 500`, accountID)
+	out, err := store.Collect(ctx, a.db, `SELECT character_id, character_name, owner_hash, account_id, first_seen, last_seen
+		FROM character_owners WHERE account_id = $1 ORDER BY last_seen DESC, character_id LIMIT 500`, func(rows store.Rows, o *Owner) error {
+		return rows.Scan(&o.CharacterID, &o.CharacterName, &o.OwnerHash, &o.AccountID, &o.FirstSeen, &o.LastSeen)
+	}, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: owners: %w", err)
 	}
-	defer rows.Close()
-	var out []Owner
-	for rows.Next() {
-		var o Owner
-		if err := rows.Scan(&o.CharacterID, &o.CharacterName, &o.OwnerHash, &o.AccountID, &o.FirstSeen, &o.LastSeen); err != nil {
-			return nil, fmt.Errorf("accounts: owners: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SearchResult is an account found by the user administration's search.
@@ -322,50 +305,37 @@ func (a *Accounts) Search(ctx context.Context, text string, limit int) ([]Search
 	if n, err := strconv.ParseInt(strings.TrimPrefix(text, "#"), 10, 64); err == nil {
 		idArg = n
 	}
-	rows, err := a.db.Query(ctx, `SELECT acc.id, acc.name, COALESCE(m.id, 0), acc.active, acc.status,
+	out, err := store.Collect(ctx, a.db, `SELECT acc.id, acc.name, COALESCE(m.id, 0), acc.active, acc.status,
 			(SELECT count(*) FROM characters x WHERE x.account_id = acc.id),
 			COALESCE((SELECT min(f.name) FROM characters f WHERE f.account_id = acc.id AND lower(f.name) LIKE $1 ESCAPE '\'), '')
 		FROM accounts acc LEFT JOIN characters m ON m.account_id = acc.id AND m.main
 		WHERE acc.id = $2 OR acc.id = $3 OR EXISTS (SELECT 1 FROM characters f WHERE f.account_id = acc.id AND lower(f.name) LIKE $1 ESCAPE '\')
-		ORDER BY lower(acc.name), acc.id LIMIT $4`, pattern, idArg, characterAccount(ctx, a.db, idArg), limit)
-	if err != nil {
-		return nil, fmt.Errorf("accounts: search: %w", err)
-	}
-	defer rows.Close()
-	var out []SearchResult
-	for rows.Next() {
-		var r SearchResult
-		if err := rows.Scan(&r.AccountID, &r.Name, &r.MainID, &r.Active, &r.Status, &r.Characters, &r.Matched); err != nil {
-			return nil, fmt.Errorf("accounts: search: %w", err)
-		}
+		ORDER BY lower(acc.name), acc.id LIMIT $4`, func(rows store.Rows, r *SearchResult) error {
+		err := rows.Scan(&r.AccountID, &r.Name, &r.MainID, &r.Active, &r.Status, &r.Characters, &r.Matched)
 		if r.Matched == r.Name {
 			r.Matched = ""
 		}
-		out = append(out, r)
+		return err
+	}, pattern, idArg, characterAccount(ctx, a.db, idArg), limit)
+	if err != nil {
+		return nil, fmt.Errorf("accounts: search: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // newest lists the accounts created last, for the search page before a
 // search.
 func (a *Accounts) newest(ctx context.Context, limit int) ([]SearchResult, error) {
-	rows, err := a.db.Query(ctx, `SELECT acc.id, acc.name, COALESCE(m.id, 0), acc.active, acc.status,
+	out, err := store.Collect(ctx, a.db, `SELECT acc.id, acc.name, COALESCE(m.id, 0), acc.active, acc.status,
 			(SELECT count(*) FROM characters x WHERE x.account_id = acc.id)
 		FROM accounts acc LEFT JOIN characters m ON m.account_id = acc.id AND m.main
-		ORDER BY acc.id DESC LIMIT $1`, limit)
+		ORDER BY acc.id DESC LIMIT $1`, func(rows store.Rows, r *SearchResult) error {
+		return rows.Scan(&r.AccountID, &r.Name, &r.MainID, &r.Active, &r.Status, &r.Characters)
+	}, limit)
 	if err != nil {
 		return nil, fmt.Errorf("accounts: newest: %w", err)
 	}
-	defer rows.Close()
-	var out []SearchResult
-	for rows.Next() {
-		var r SearchResult
-		if err := rows.Scan(&r.AccountID, &r.Name, &r.MainID, &r.Active, &r.Status, &r.Characters); err != nil {
-			return nil, fmt.Errorf("accounts: newest: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // accessOf reads an account's state name, its own permissions and its
@@ -374,19 +344,7 @@ func (a *Accounts) accessOf(ctx context.Context, id int64) (state string, direct
 	if err = a.db.QueryRow(ctx, `SELECT COALESCE(s.name, '') FROM accounts acc LEFT JOIN states s ON s.id = acc.state_id WHERE acc.id = $1`, id).Scan(&state); err != nil {
 		return "", nil, nil, fmt.Errorf("accounts: state of %d: %w", id, err)
 	}
-	rows, err := a.db.Query(ctx, `SELECT permission FROM account_permissions WHERE account_id = $1 ORDER BY permission`, id)
-	if err != nil {
-		return "", nil, nil, fmt.Errorf("accounts: permissions of %d: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var p string
-		if err := rows.Scan(&p); err != nil {
-			return "", nil, nil, fmt.Errorf("accounts: permissions of %d: %w", id, err)
-		}
-		direct = append(direct, p)
-	}
-	if err := rows.Err(); err != nil {
+	if direct, err = store.Column[string](ctx, a.db, `SELECT permission FROM account_permissions WHERE account_id = $1 ORDER BY permission`, id); err != nil {
 		return "", nil, nil, fmt.Errorf("accounts: permissions of %d: %w", id, err)
 	}
 	effective, err = access.PermissionsOf(ctx, a.db, id)
@@ -423,27 +381,12 @@ func forUpdate(q *store.Tx) string {
 // removal's transaction.
 func (a *Accounts) AccountsOf(ctx context.Context, q store.Querier, characterIDs []int32) ([]int64, error) {
 	var out []int64
-	for part := range slices.Chunk(characterIDs, 500) {
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := q.Query(ctx, `SELECT DISTINCT account_id FROM characters WHERE id IN (`+store.Placeholders(1, len(args))+`)`, args...)
+	for list, args := range store.InChunks(characterIDs) {
+		ids, err := store.Column[int64](ctx, q, `SELECT DISTINCT account_id FROM characters WHERE id IN (`+list+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("accounts: accounts of characters: %w", err)
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("accounts: accounts of characters: %w", err)
-			}
-			out = append(out, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("accounts: accounts of characters: %w", err)
-		}
+		out = append(out, ids...)
 	}
 	return slices.Compact(slices.Sorted(slices.Values(out))), nil
 }

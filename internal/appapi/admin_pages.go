@@ -13,6 +13,7 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -393,16 +394,11 @@ func (s *Store) requests(ctx context.Context, appID int64, days int) (requestSta
 	out := requestStats{Days: days}
 	now := s.now().UTC()
 	since := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC).AddDate(0, 0, 1-days)
-	rows, err := s.db.Query(ctx, `SELECT hour, requests FROM app_requests WHERE app_id = $1 AND hour >= $2 ORDER BY hour DESC`, appID, since)
-	if err != nil {
-		return out, fmt.Errorf("apps: requests of %d: %w", appID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := store.Each(ctx, s.db, `SELECT hour, requests FROM app_requests WHERE app_id = $1 AND hour >= $2 ORDER BY hour DESC`, func(rows store.Rows) error {
 		var hour time.Time
 		var n int64
 		if err := rows.Scan(&hour, &n); err != nil {
-			return out, fmt.Errorf("apps: requests of %d: %w", appID, err)
+			return err
 		}
 		hour = hour.UTC()
 		day := hour.Format(time.DateOnly)
@@ -417,6 +413,10 @@ func (s *Store) requests(ctx context.Context, appID int64, days int) (requestSta
 			d.Peak = h
 		}
 		out.Total += n
+		return nil
+	}, appID, since)
+	if err != nil {
+		return out, fmt.Errorf("apps: requests of %d: %w", appID, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

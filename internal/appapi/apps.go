@@ -337,28 +337,21 @@ func (s *Store) Managed(ctx context.Context, accountID int64) ([]App, error) {
 }
 
 func (s *Store) list(ctx context.Context, q store.Querier, where string, args ...any) ([]App, error) {
-	rows, err := q.Query(ctx, `SELECT id, name, secret_hash, version, created_at, updated_at FROM apps `+where+` ORDER BY lower(name), id`, args...)
+	out, err := store.Collect(ctx, q, `SELECT id, name, secret_hash, version, created_at, updated_at FROM apps `+where+` ORDER BY lower(name), id`,
+		func(rows store.Rows, a *App) error {
+			err := rows.Scan(&a.ID, &a.Name, &a.secretHash, &a.Version, &a.CreatedAt, &a.UpdatedAt)
+			a.HasSecret = a.secretHash != ""
+			return err
+		}, args...)
 	if err != nil {
-		return nil, fmt.Errorf("apps: list: %w", err)
-	}
-	var out []App
-	byID := map[int64]int{}
-	for rows.Next() {
-		var a App
-		if err := rows.Scan(&a.ID, &a.Name, &a.secretHash, &a.Version, &a.CreatedAt, &a.UpdatedAt); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("apps: list: %w", err)
-		}
-		a.HasSecret = a.secretHash != ""
-		byID[a.ID] = len(out)
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("apps: list: %w", err)
 	}
 	if len(out) == 0 {
 		return out, nil
+	}
+	byID := make(map[int64]int, len(out))
+	for i, a := range out {
+		byID[a.ID] = i
 	}
 	// The relations of the apps listed, a query per relation.
 	for _, rel := range []struct {
@@ -370,23 +363,18 @@ func (s *Store) list(ctx context.Context, q store.Querier, where string, args ..
 		{`SELECT app_id, login, 0 FROM app_eve_logins ORDER BY login`, func(a *App, v string, _ int64) { a.EveLogins = append(a.EveLogins, v) }},
 		{`SELECT app_id, '', account_id FROM app_managers ORDER BY account_id`, func(a *App, _ string, n int64) { a.Managers = append(a.Managers, n) }},
 	} {
-		rows, err := q.Query(ctx, rel.query)
-		if err != nil {
-			return nil, fmt.Errorf("apps: list: %w", err)
-		}
-		for rows.Next() {
+		err := store.Each(ctx, q, rel.query, func(rows store.Rows) error {
 			var id, n int64
 			var v string
 			if err := rows.Scan(&id, &v, &n); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("apps: list: %w", err)
+				return err
 			}
 			if i, ok := byID[id]; ok {
 				rel.add(&out[i], v, n)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return nil
+		})
+		if err != nil {
 			return nil, fmt.Errorf("apps: list: %w", err)
 		}
 	}

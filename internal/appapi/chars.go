@@ -127,18 +127,17 @@ func (api *API) players(w http.ResponseWriter, r *http.Request, _ *App) {
 		return
 	}
 	out := []PlayerWithCharacterID{}
-	err := api.eachChunk(r.Context(), ids, `SELECT a.id, a.name, c.id FROM characters c JOIN accounts a ON a.id = c.account_id
-		WHERE c.id IN (%s)`, func(rows store.Rows) error {
-		var p PlayerWithCharacterID
-		if err := rows.Scan(&p.ID, &p.Name, &p.CharacterID); err != nil {
-			return err
+	for part := range slices.Chunk(ids, idsPerStatement) {
+		list, args := api.idList(1, part)
+		some, err := store.Collect(r.Context(), api.db, `SELECT a.id, a.name, c.id FROM characters c JOIN accounts a ON a.id = c.account_id
+			WHERE c.id IN (`+list+`)`, func(rows store.Rows, p *PlayerWithCharacterID) error {
+			return rows.Scan(&p.ID, &p.Name, &p.CharacterID)
+		}, args...)
+		if err != nil {
+			api.internal(w, r, fmt.Errorf("apps: players of characters: %w", err))
+			return
 		}
-		out = append(out, p)
-		return nil
-	})
-	if err != nil {
-		api.internal(w, r, fmt.Errorf("apps: players of characters: %w", err))
-		return
+		out = append(out, some...)
 	}
 	slices.SortFunc(out, func(a, b PlayerWithCharacterID) int {
 		if a.ID != b.ID {
@@ -175,18 +174,17 @@ func (api *API) charactersBulk(w http.ResponseWriter, r *http.Request, _ *App) {
 	}
 	type row struct{ account, character int64 }
 	var found []row
-	err := api.eachChunk(r.Context(), ids, `SELECT account_id, id FROM characters
-		WHERE account_id IN (SELECT account_id FROM characters WHERE id IN (%s))`, func(rows store.Rows) error {
-		var x row
-		if err := rows.Scan(&x.account, &x.character); err != nil {
-			return err
+	for part := range slices.Chunk(ids, idsPerStatement) {
+		list, args := api.idList(1, part)
+		some, err := store.Collect(r.Context(), api.db, `SELECT account_id, id FROM characters
+			WHERE account_id IN (SELECT account_id FROM characters WHERE id IN (`+list+`))`, func(rows store.Rows, x *row) error {
+			return rows.Scan(&x.account, &x.character)
+		}, args...)
+		if err != nil {
+			api.internal(w, r, fmt.Errorf("apps: characters of accounts: %w", err))
+			return
 		}
-		found = append(found, x)
-		return nil
-	})
-	if err != nil {
-		api.internal(w, r, fmt.Errorf("apps: characters of accounts: %w", err))
-		return
+		found = append(found, some...)
 	}
 	// Two chunks may name the same account: its characters come twice.
 	slices.SortFunc(found, func(a, b row) int {
@@ -284,22 +282,16 @@ func (api *API) removals(w http.ResponseWriter, r *http.Request, column string) 
 		api.internal(w, r, fmt.Errorf("apps: account of character %d: %w", characterID, err))
 		return
 	}
+	out := []RemovedCharacter{}
 	// column is one of two constants of mountChars.
-	rows, err := api.db.Query(ctx, `SELECT r.account_id, a.name, r.character_id, r.character_name, r.removed_at, r.reason,
+	err = store.Each(ctx, api.db, `SELECT r.account_id, a.name, r.character_id, r.character_name, r.removed_at, r.reason,
 			r.removed_by, rb.name, r.new_account_id, na.name
 		FROM character_removals r
 		JOIN accounts a ON a.id = r.account_id
 		LEFT JOIN accounts rb ON rb.id = r.removed_by
 		LEFT JOIN accounts na ON na.id = r.new_account_id
 		WHERE r.`+column+` = $1 AND r.reason <> 'deleted-by-admin'
-		ORDER BY r.removed_at, r.id`, account)
-	if err != nil {
-		api.internal(w, r, fmt.Errorf("apps: removals of account %d: %w", account, err))
-		return
-	}
-	defer rows.Close()
-	out := []RemovedCharacter{}
-	for rows.Next() {
+		ORDER BY r.removed_at, r.id`, func(rows store.Rows) error {
 		var rc RemovedCharacter
 		var player PlayerMinimum
 		var removedAt time.Time
@@ -307,16 +299,16 @@ func (api *API) removals(w http.ResponseWriter, r *http.Request, column string) 
 		var byName *string
 		if err := rows.Scan(&player.ID, &player.Name, &rc.CharacterID, &rc.CharacterName, &removedAt, &rc.Reason,
 			&byID, &byName, &rc.NewPlayerID, &rc.NewPlayerName); err != nil {
-			api.internal(w, r, fmt.Errorf("apps: removals of account %d: %w", account, err))
-			return
+			return err
 		}
 		rc.Player, rc.RemovedDate = &player, TimeOf(removedAt)
 		if byID != nil && byName != nil {
 			rc.DeletedBy = &PlayerMinimum{ID: *byID, Name: *byName}
 		}
 		out = append(out, rc)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, account)
+	if err != nil {
 		api.internal(w, r, fmt.Errorf("apps: removals of account %d: %w", account, err))
 		return
 	}
@@ -327,23 +319,15 @@ func (api *API) removals(w http.ResponseWriter, r *http.Request, column string) 
 // in the corporation, id and name, by name.
 func (api *API) corporationPlayers(w http.ResponseWriter, r *http.Request, _ *App) {
 	id := phpInt(r.PathValue("corporationId"))
-	rows, err := api.db.Query(r.Context(), `SELECT DISTINCT a.id, a.name FROM characters c JOIN accounts a ON a.id = c.account_id
-		WHERE c.corporation_id = $1`, id)
-	if err != nil {
-		api.internal(w, r, fmt.Errorf("apps: accounts in corporation %d: %w", id, err))
-		return
-	}
-	defer rows.Close()
 	out := []PlayerMinimum{}
-	for rows.Next() {
+	err := store.Each(r.Context(), api.db, `SELECT DISTINCT a.id, a.name FROM characters c JOIN accounts a ON a.id = c.account_id
+		WHERE c.corporation_id = $1`, func(rows store.Rows) error {
 		var p PlayerMinimum
-		if err := rows.Scan(&p.ID, &p.Name); err != nil {
-			api.internal(w, r, fmt.Errorf("apps: accounts in corporation %d: %w", id, err))
-			return
-		}
+		err := rows.Scan(&p.ID, &p.Name)
 		out = append(out, p)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}, id)
+	if err != nil {
 		api.internal(w, r, fmt.Errorf("apps: accounts in corporation %d: %w", id, err))
 		return
 	}
@@ -384,14 +368,7 @@ const characterColumns = `SELECT c.id, c.name, c.main, c.created_at, c.account_i
 
 // readCharacters reads the characters a where clause picks, in no order.
 func (api *API) readCharacters(ctx context.Context, where string, args ...any) ([]characterRow, error) {
-	rows, err := api.db.Query(ctx, characterColumns+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("apps: characters: %w", err)
-	}
-	defer rows.Close()
-	var out []characterRow
-	for rows.Next() {
-		var c characterRow
+	out, err := store.Collect(ctx, api.db, characterColumns+where, func(rows store.Rows, c *characterRow) error {
 		var created time.Time
 		var corpID, allianceID *int64
 		var corpName, corpTicker, allianceName, allianceTicker *string
@@ -399,7 +376,7 @@ func (api *API) readCharacters(ctx context.Context, where string, args ...any) (
 		if err := rows.Scan(&c.ID, &c.Name, &c.Main, &created, &c.accountID, &c.accountName,
 			&corpID, &corpName, &corpTicker, &allianceID, &allianceName, &allianceTicker,
 			&tok.validity, &tok.scopes, &tok.invalidSince, &tok.checkedAt, &tok.createdAt); err != nil {
-			return nil, fmt.Errorf("apps: characters: %w", err)
+			return err
 		}
 		c.Created = TimeOf(created)
 		// Neucore's lastUpdate is when ESI last updated the character;
@@ -412,9 +389,9 @@ func (api *API) readCharacters(ctx context.Context, where string, args ...any) (
 			}
 		}
 		c.ValidToken, c.ValidTokenTime, c.TokenLastChecked = tok.neucore()
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, args...)
+	if err != nil {
 		return nil, fmt.Errorf("apps: characters: %w", err)
 	}
 	return out, nil
@@ -515,17 +492,4 @@ func sortByName[T any](items []T, key func(T) (string, int64)) {
 	for i := range ks {
 		items[i] = ks[i].item
 	}
-}
-
-// eachChunk runs query for the ids a thousand at a time, handing each row
-// to scan. The query's %s is the list of ids, as a subquery or a list of
-// values: it goes inside IN ( ).
-func (api *API) eachChunk(ctx context.Context, ids []int64, query string, scan func(store.Rows) error) error {
-	for part := range slices.Chunk(ids, idsPerStatement) {
-		list, args := api.idList(1, part)
-		if err := api.queryEach(ctx, fmt.Sprintf(query, list), args, scan); err != nil {
-			return err
-		}
-	}
-	return nil
 }

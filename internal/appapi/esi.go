@@ -10,6 +10,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -93,22 +94,14 @@ func (api *API) eveLoginCharacters(w http.ResponseWriter, r *http.Request, app *
 	if !api.mayUseLogin(w, r, app, name) {
 		return
 	}
-	rows, err := api.db.Query(r.Context(), `SELECT character_id FROM eve_tokens WHERE login = $1 ORDER BY character_id`, name)
-	if err != nil {
-		api.internal(w, r, fmt.Errorf("apps: characters of EVE login %q: %w", name, err))
-		return
-	}
-	defer rows.Close()
 	ids := []int64{}
-	for rows.Next() {
+	err := store.Each(r.Context(), api.db, `SELECT character_id FROM eve_tokens WHERE login = $1 ORDER BY character_id`, func(rows store.Rows) error {
 		var id int64
-		if err := rows.Scan(&id); err != nil {
-			api.internal(w, r, fmt.Errorf("apps: characters of EVE login %q: %w", name, err))
-			return
-		}
+		err := rows.Scan(&id)
 		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}, name)
+	if err != nil {
 		api.internal(w, r, fmt.Errorf("apps: characters of EVE login %q: %w", name, err))
 		return
 	}
@@ -139,29 +132,23 @@ func (api *API) eveLoginTokenData(w http.ResponseWriter, r *http.Request, app *A
 	if !api.mayUseLogin(w, r, app, name) {
 		return
 	}
-	rows, err := api.db.Query(r.Context(), `SELECT t.checked_at, c.id, c.name, c.corporation_id, c.alliance_id
+	out := []EsiTokenData{}
+	err := store.Each(r.Context(), api.db, `SELECT t.checked_at, c.id, c.name, c.corporation_id, c.alliance_id
 		FROM eve_tokens t JOIN characters c ON c.id = t.character_id
 		WHERE t.login = $1 AND t.validity = 'valid' AND t.previous_owner_hash IS NULL
 			AND (t.has_roles IS NULL OR t.has_roles = $2)
-		ORDER BY c.id`, name, true)
-	if err != nil {
-		api.internal(w, r, fmt.Errorf("apps: token data of EVE login %q: %w", name, err))
-		return
-	}
-	defer rows.Close()
-	out := []EsiTokenData{}
-	for rows.Next() {
+		ORDER BY c.id`, func(rows store.Rows) error {
 		var d EsiTokenData
 		var checked time.Time
 		if err := rows.Scan(&checked, &d.CharacterID, &d.CharacterName, &d.CorporationID, &d.AllianceID); err != nil {
-			api.internal(w, r, fmt.Errorf("apps: token data of EVE login %q: %w", name, err))
-			return
+			return err
 		}
 		d.LastChecked = TimeOf(checked)
 		d.CorporationID, d.AllianceID = nonZero(d.CorporationID), nonZero(d.AllianceID)
 		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	}, name, true)
+	if err != nil {
 		api.internal(w, r, fmt.Errorf("apps: token data of EVE login %q: %w", name, err))
 		return
 	}

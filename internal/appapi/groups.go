@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"sync"
 
@@ -216,12 +217,12 @@ func (api *API) groupMembers(w http.ResponseWriter, r *http.Request, app *App) {
 		args = append(args, phpInt(q.Get("corporation")))
 	}
 	ids := []int64{}
-	err := api.queryEach(ctx, query+` ORDER BY c.id`, args, func(rows store.Rows) error {
+	err := store.Each(ctx, api.db, query+` ORDER BY c.id`, func(rows store.Rows) error {
 		var id int64
 		err := rows.Scan(&id)
 		ids = append(ids, id)
 		return err
-	})
+	}, args...)
 	if err != nil {
 		api.internal(w, r, fmt.Errorf("apps: members of group %d: %w", groupID, err))
 		return
@@ -402,17 +403,16 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 	byID := make(map[int64]*CharacterGroups, len(ids))
 	accountOf := make(map[int64]int64, len(ids))
 	groupsOf := map[int64][]int64{} // by account, the app's groups only
-	for start := 0; start < len(ids); start += idsPerStatement {
-		part := ids[start:min(start+idsPerStatement, len(ids))]
+	for part := range slices.Chunk(ids, idsPerStatement) {
 		var accounts []int64
 		inPart, args := api.oneOf("c.id", 1, part)
-		err := api.queryEach(ctx, `SELECT c.id, c.account_id, c.name, a.groups_deactivated,
+		err := store.Each(ctx, api.db, `SELECT c.id, c.account_id, c.name, a.groups_deactivated,
 				c.corporation_id, co.name, co.ticker, c.alliance_id, al.name, al.ticker
 			FROM characters c
 			JOIN accounts a ON a.id = c.account_id
 			LEFT JOIN eve_corporations co ON co.id = c.corporation_id
 			LEFT JOIN eve_alliances al ON al.id = c.alliance_id
-			WHERE `+inPart, args, func(rows store.Rows) error {
+			WHERE `+inPart, func(rows store.Rows) error {
 			c := CharacterGroups{Groups: []Group{}}
 			var account int64
 			var corpID, allianceID *int64
@@ -433,7 +433,7 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 				accounts = append(accounts, account)
 			}
 			return nil
-		})
+		}, args...)
 		if err != nil {
 			return nil, fmt.Errorf("apps: groups of characters: %w", err)
 		}
@@ -441,7 +441,7 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 			continue
 		}
 		inAccounts, args := api.oneOf("account_id", 1, accounts)
-		err = api.queryEach(ctx, `SELECT account_id, group_id FROM group_members WHERE `+inAccounts, args, func(rows store.Rows) error {
+		err = store.Each(ctx, api.db, `SELECT account_id, group_id FROM group_members WHERE `+inAccounts, func(rows store.Rows) error {
 			var account, group int64
 			if err := rows.Scan(&account, &group); err != nil {
 				return err
@@ -450,7 +450,7 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 				groupsOf[account] = append(groupsOf[account], group)
 			}
 			return nil
-		})
+		}, args...)
 		if err != nil {
 			return nil, fmt.Errorf("apps: groups of characters: %w", err)
 		}
@@ -458,7 +458,7 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 	groups := map[int64]Group{}
 	if len(app.Groups) > 0 {
 		inGroups, args := api.oneOf("g.id", 1, app.Groups)
-		err := api.queryEach(ctx, `SELECT `+appGroupColumns+` FROM groups g WHERE `+inGroups, args, func(rows store.Rows) error {
+		err := store.Each(ctx, api.db, `SELECT `+appGroupColumns+` FROM groups g WHERE `+inGroups, func(rows store.Rows) error {
 			var n nullableGroup
 			if err := rows.Scan(n.dest()...); err != nil {
 				return err
@@ -467,7 +467,7 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 				groups[g.ID] = g
 			}
 			return nil
-		})
+		}, args...)
 		if err != nil {
 			return nil, fmt.Errorf("apps: groups of characters: %w", err)
 		}
@@ -490,21 +490,6 @@ func (api *API) charactersGroups(ctx context.Context, app *App, ids []int64) ([]
 	return out, nil
 }
 
-// queryEach runs a query and gives each row to fn.
-func (api *API) queryEach(ctx context.Context, query string, args []any, fn func(store.Rows) error) error {
-	rows, err := api.db.Query(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := fn(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
 // oneOf gives the condition that column is one of ids, and its arguments
 // from $n.
 func (api *API) oneOf(column string, n int, ids []int64) (string, []any) {
@@ -525,11 +510,7 @@ func (api *API) idList(n int, ids []int64) (string, []any) {
 	if api.db.Dialect() == config.Postgres {
 		return fmt.Sprintf("SELECT unnest($%d::bigint[])", n), []any{ids}
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
-	return store.Marks(config.SQLite, n, len(ids)), args
+	return store.Marks(config.SQLite, n, len(ids)), store.Args(ids)
 }
 
 // entityKind is corporations or alliances, as the group operations name
@@ -553,19 +534,18 @@ var (
 // has until its update.
 func (api *API) entitiesGroups(ctx context.Context, app *App, k entityKind, ids []int64) ([]EntityGroups, error) {
 	byID := make(map[int64]*EntityGroups, len(ids))
-	for start := 0; start < len(ids); start += idsPerStatement {
-		part := ids[start:min(start+idsPerStatement, len(ids))]
+	for part := range slices.Chunk(ids, idsPerStatement) {
 		// The ids twice, each list numbered after the one before it; the
 		// kind is written in, one of two constants, so that no placeholder
 		// comes before the lists.
 		inTable, args := api.oneOf("id", 1, part)
 		inMappings, more := api.oneOf("entity_id", 1+len(args), part)
-		err := api.queryEach(ctx, `SELECT known.id, e.name, e.ticker, `+appGroupColumns+`
+		err := store.Each(ctx, api.db, `SELECT known.id, e.name, e.ticker, `+appGroupColumns+`
 			FROM (SELECT id FROM `+k.table+` WHERE `+inTable+`
 				UNION SELECT entity_id FROM group_mappings WHERE kind = '`+k.kind+`' AND `+inMappings+`) known
 			LEFT JOIN `+k.table+` e ON e.id = known.id
 			LEFT JOIN group_mappings gm ON gm.kind = '`+k.kind+`' AND gm.entity_id = known.id
-			LEFT JOIN groups g ON g.id = gm.group_id`, append(args, more...), func(rows store.Rows) error {
+			LEFT JOIN groups g ON g.id = gm.group_id`, func(rows store.Rows) error {
 			var e EntityGroups
 			var n nullableGroup
 			if err := rows.Scan(append([]any{&e.ID, &e.Name, &e.Ticker}, n.dest()...)...); err != nil {
@@ -581,7 +561,7 @@ func (api *API) entitiesGroups(ctx context.Context, app *App, k entityKind, ids 
 				seen.Groups = append(seen.Groups, g)
 			}
 			return nil
-		})
+		}, append(args, more...)...)
 		if err != nil {
 			return nil, fmt.Errorf("apps: groups of %s: %w", k.path, err)
 		}

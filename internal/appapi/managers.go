@@ -19,20 +19,11 @@ import (
 
 // managersOf lists the managers of an app.
 func managersOf(ctx context.Context, q store.Querier, appID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT account_id FROM app_managers WHERE app_id = $1 ORDER BY account_id`, appID)
+	out, err := store.Column[int64](ctx, q, `SELECT account_id FROM app_managers WHERE app_id = $1 ORDER BY account_id`, appID)
 	if err != nil {
 		return nil, fmt.Errorf("apps: managers of %d: %w", appID, err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("apps: managers of %d: %w", appID, err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // syncManagers follows a change of an app's managers from before to after

@@ -88,20 +88,13 @@ type loginOption struct {
 
 // groupOptions lists every group, by name.
 func (p *pages) groupOptions(ctx context.Context) ([]option, error) {
-	rows, err := p.deps.DB.Query(ctx, `SELECT id, name FROM groups ORDER BY lower(name), id`)
+	out, err := store.Collect(ctx, p.deps.DB, `SELECT id, name FROM groups ORDER BY lower(name), id`, func(rows store.Rows, o *option) error {
+		return rows.Scan(&o.ID, &o.Name)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("apps: groups: %w", err)
 	}
-	defer rows.Close()
-	var out []option
-	for rows.Next() {
-		var o option
-		if err := rows.Scan(&o.ID, &o.Name); err != nil {
-			return nil, fmt.Errorf("apps: groups: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // groupNames maps every group's id to its name.
@@ -119,20 +112,13 @@ func (p *pages) groupNames(ctx context.Context) (map[int64]string, error) {
 
 // loginOptions lists every EVE login, by name.
 func (p *pages) loginOptions(ctx context.Context) ([]loginOption, error) {
-	rows, err := p.deps.DB.Query(ctx, `SELECT name, description FROM eve_logins ORDER BY name`)
+	out, err := store.Collect(ctx, p.deps.DB, `SELECT name, description FROM eve_logins ORDER BY name`, func(rows store.Rows, o *loginOption) error {
+		return rows.Scan(&o.Name, &o.Description)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("apps: EVE logins: %w", err)
 	}
-	defer rows.Close()
-	var out []loginOption
-	for rows.Next() {
-		var o loginOption
-		if err := rows.Scan(&o.Name, &o.Description); err != nil {
-			return nil, fmt.Errorf("apps: EVE logins: %w", err)
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // manager is an account that manages an app, named by a character of its

@@ -35,19 +35,15 @@ func (api *API) groups(ctx context.Context, ids []int64) ([]Group, error) {
 		return out, nil
 	}
 	inIDs, args := api.oneOf("g.id", 1, ids)
-	rows, err := api.db.Query(ctx, `SELECT `+groupColumns+` FROM groups g WHERE `+inIDs+` ORDER BY lower(g.name)`, args...)
+	err := store.Each(ctx, api.db, `SELECT `+groupColumns+` FROM groups g WHERE `+inIDs+` ORDER BY lower(g.name)`, func(rows store.Rows) error {
+		g, err := scanGroup(rows)
+		out = append(out, g)
+		return err
+	}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("apps: groups: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, fmt.Errorf("apps: groups: %w", err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // eveLogins reads EVE logins by name.
@@ -56,27 +52,23 @@ func (api *API) eveLogins(ctx context.Context, names []string) ([]EveLogin, erro
 	if len(names) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
-	}
-	rows, err := api.db.Query(ctx, `SELECT id, name, description, scopes, eve_roles FROM eve_logins WHERE name IN (`+
-		store.Placeholders(1, len(names))+`) ORDER BY id`, args...)
+	list, args := store.In(names)
+	err := store.Each(ctx, api.db, `SELECT id, name, description, scopes, eve_roles FROM eve_logins WHERE name IN (`+list+`) ORDER BY id`,
+		func(rows store.Rows) error {
+			var l EveLogin
+			var roles string
+			if err := rows.Scan(&l.ID, &l.Name, &l.Description, &l.ESIScopes, &roles); err != nil {
+				return err
+			}
+			l.EveRoles = strings.Fields(roles)
+			if l.EveRoles == nil {
+				l.EveRoles = []string{}
+			}
+			out = append(out, l)
+			return nil
+		}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("apps: EVE logins: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var l EveLogin
-		var roles string
-		if err := rows.Scan(&l.ID, &l.Name, &l.Description, &l.ESIScopes, &roles); err != nil {
-			return nil, fmt.Errorf("apps: EVE logins: %w", err)
-		}
-		l.EveRoles = strings.Fields(roles)
-		if l.EveRoles == nil {
-			l.EveRoles = []string{}
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -135,22 +135,13 @@ type HourlyRequests struct {
 // Requests lists the stored statistics of an app from an hour on, oldest
 // first.
 func (c *RequestCounts) Requests(ctx context.Context, appID int64, from time.Time) ([]HourlyRequests, error) {
-	rows, err := c.db.Query(ctx, `SELECT app_id, hour, requests FROM app_requests WHERE app_id = $1 AND hour >= $2 ORDER BY hour`,
-		appID, from.UTC().Truncate(time.Hour))
+	out, err := store.Collect(ctx, c.db, `SELECT app_id, hour, requests FROM app_requests WHERE app_id = $1 AND hour >= $2 ORDER BY hour`,
+		func(rows store.Rows, h *HourlyRequests) error {
+			err := rows.Scan(&h.AppID, &h.Hour, &h.Requests)
+			h.Hour = h.Hour.UTC()
+			return err
+		}, appID, from.UTC().Truncate(time.Hour))
 	if err != nil {
-		return nil, fmt.Errorf("apps: request statistics: %w", err)
-	}
-	defer rows.Close()
-	var out []HourlyRequests
-	for rows.Next() {
-		var h HourlyRequests
-		if err := rows.Scan(&h.AppID, &h.Hour, &h.Requests); err != nil {
-			return nil, fmt.Errorf("apps: request statistics: %w", err)
-		}
-		h.Hour = h.Hour.UTC()
-		out = append(out, h)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("apps: request statistics: %w", err)
 	}
 	return out, nil

@@ -32,41 +32,18 @@ var ErrAutogroupInvalid = errors.New("groups: invalid autogroup configuration")
 
 // AutogroupConfigs lists the configurations.
 func (s *Store) AutogroupConfigs(ctx context.Context) ([]AutogroupConfig, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.corporation_groups, c.alliance_groups, c.corporation_prefix, c.alliance_prefix,
+	out, err := store.Collect(ctx, s.db, `SELECT c.id, c.corporation_groups, c.alliance_groups, c.corporation_prefix, c.alliance_prefix,
 		c.name_source, c.replace_spaces, c.replace_with, c.created_at,
-		(SELECT count(*) FROM groups g WHERE g.autogroup_config = c.id) FROM autogroup_configs c ORDER BY c.id`)
+		(SELECT count(*) FROM groups g WHERE g.autogroup_config = c.id) FROM autogroup_configs c ORDER BY c.id`, func(rows store.Rows, c *AutogroupConfig) error {
+		return rows.Scan(&c.ID, &c.CorporationGroups, &c.AllianceGroups, &c.CorporationPrefix, &c.AlliancePrefix, &c.NameSource,
+			&c.ReplaceSpaces, &c.ReplaceWith, &c.CreatedAt, &c.Groups)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("groups: autogroups: %w", err)
 	}
-	var out []AutogroupConfig
-	for rows.Next() {
-		var c AutogroupConfig
-		if err := rows.Scan(&c.ID, &c.CorporationGroups, &c.AllianceGroups, &c.CorporationPrefix, &c.AlliancePrefix, &c.NameSource,
-			&c.ReplaceSpaces, &c.ReplaceWith, &c.CreatedAt, &c.Groups); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("groups: autogroups: %w", err)
-		}
-		out = append(out, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("groups: autogroups: %w", err)
-	}
 	for i := range out {
-		srows, err := s.db.Query(ctx, `SELECT state_id FROM autogroup_config_states WHERE config_id = $1 ORDER BY state_id`, out[i].ID)
+		out[i].States, err = store.Column[int64](ctx, s.db, `SELECT state_id FROM autogroup_config_states WHERE config_id = $1 ORDER BY state_id`, out[i].ID)
 		if err != nil {
-			return nil, fmt.Errorf("groups: autogroups: %w", err)
-		}
-		for srows.Next() {
-			var id int64
-			if err := srows.Scan(&id); err != nil {
-				srows.Close()
-				return nil, fmt.Errorf("groups: autogroups: %w", err)
-			}
-			out[i].States = append(out[i].States, id)
-		}
-		srows.Close()
-		if err := srows.Err(); err != nil {
 			return nil, fmt.Errorf("groups: autogroups: %w", err)
 		}
 	}

@@ -147,21 +147,11 @@ func (s *Store) List(ctx context.Context) ([]Group, error) {
 }
 
 func (s *Store) list(ctx context.Context, q store.Querier, where string, args ...any) ([]Group, error) {
-	rows, err := q.Query(ctx, `SELECT `+groupColumns+` FROM groups g `+where+` ORDER BY lower(g.name), g.id`, args...)
+	out, err := store.Collect(ctx, q, `SELECT `+groupColumns+` FROM groups g `+where+` ORDER BY lower(g.name), g.id`, func(rows store.Rows, g *Group) (err error) {
+		*g, err = scanGroup(rows)
+		return err
+	}, args...)
 	if err != nil {
-		return nil, fmt.Errorf("groups: list: %w", err)
-	}
-	var out []Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("groups: list: %w", err)
-		}
-		out = append(out, g)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("groups: list: %w", err)
 	}
 	if err := s.relations(ctx, q, out); err != nil {
@@ -214,12 +204,7 @@ func (s *Store) relations(ctx context.Context, q store.Querier, gs []Group) erro
 // kind, that the value joins. Rows of groups not in byID are skipped.
 func relation[T any](ctx context.Context, q store.Querier, byID map[int64]*Group, query string, to func(g *Group, kind string) *[]T) func() error {
 	return func() error {
-		rows, err := q.Query(ctx, query)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		return store.Each(ctx, q, query, func(rows store.Rows) error {
 			var id int64
 			var kind string
 			var v T
@@ -230,8 +215,8 @@ func relation[T any](ctx context.Context, q store.Querier, byID map[int64]*Group
 				list := to(g, kind)
 				*list = append(*list, v)
 			}
-		}
-		return rows.Err()
+			return nil
+		})
 	}
 }
 

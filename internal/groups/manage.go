@@ -60,26 +60,20 @@ func (s *Store) Pending(ctx context.Context, a Actor) ([]Request, error) {
 			UNION SELECT mg.group_id FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)`
 		args = append(args, a.AccountID)
 	}
-	rows, err := s.db.Query(ctx, `SELECT r.id, r.group_id, g.name, r.account_id, acc.name, COALESCE(m.id, 0), r.kind, r.created_at, g.restricted,
+	out, err := store.Collect(ctx, s.db, `SELECT r.id, r.group_id, g.name, r.account_id, acc.name, COALESCE(m.id, 0), r.kind, r.created_at, g.restricted,
 			EXISTS (SELECT 1 FROM group_permissions p WHERE p.group_id = g.id), EXISTS (SELECT 1 FROM role_requirements rr WHERE rr.group_id = g.id)
 		FROM group_requests r JOIN groups g ON g.id = r.group_id JOIN accounts acc ON acc.id = r.account_id
 		LEFT JOIN characters m ON m.account_id = acc.id AND m.main
-		WHERE r.status = 'pending' `+where+` ORDER BY r.created_at, r.id`, args...)
+		WHERE r.status = 'pending' `+where+` ORDER BY r.created_at, r.id`, func(rows store.Rows, r *Request) error {
+		var restricted, grants, required bool
+		err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At, &restricted, &grants, &required)
+		r.Guard = access.GuardOf(restricted, grants, required)
+		return err
+	}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("groups: pending: %w", err)
 	}
-	defer rows.Close()
-	var out []Request
-	for rows.Next() {
-		var r Request
-		var restricted, grants, required bool
-		if err := rows.Scan(&r.ID, &r.GroupID, &r.GroupName, &r.AccountID, &r.Name, &r.MainID, &r.Kind, &r.At, &restricted, &grants, &required); err != nil {
-			return nil, fmt.Errorf("groups: pending: %w", err)
-		}
-		r.Guard = access.GuardOf(restricted, grants, required)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Decide accepts or rejects a pending request. Accepting a join checks
@@ -229,21 +223,14 @@ type Member struct {
 
 // Members lists a group's members by name.
 func (s *Store) Members(ctx context.Context, groupID int64) ([]Member, error) {
-	rows, err := s.db.Query(ctx, `SELECT a.id, a.name, COALESCE(c.id, 0), m.since FROM group_members m JOIN accounts a ON a.id = m.account_id
-		LEFT JOIN characters c ON c.account_id = a.id AND c.main WHERE m.group_id = $1 ORDER BY lower(a.name), a.id`, groupID)
+	out, err := store.Collect(ctx, s.db, `SELECT a.id, a.name, COALESCE(c.id, 0), m.since FROM group_members m JOIN accounts a ON a.id = m.account_id
+		LEFT JOIN characters c ON c.account_id = a.id AND c.main WHERE m.group_id = $1 ORDER BY lower(a.name), a.id`, func(rows store.Rows, m *Member) error {
+		return rows.Scan(&m.AccountID, &m.Name, &m.MainID, &m.Since)
+	}, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("groups: members: %w", err)
 	}
-	defer rows.Close()
-	var out []Member
-	for rows.Next() {
-		var m Member
-		if err := rows.Scan(&m.AccountID, &m.Name, &m.MainID, &m.Since); err != nil {
-			return nil, fmt.Errorf("groups: members: %w", err)
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // LogEntry is a line of a group's audit log.
@@ -259,21 +246,14 @@ type LogEntry struct {
 
 // Log gives a group's audit log, newest first, at most limit lines.
 func (s *Store) Log(ctx context.Context, groupID int64, limit int) ([]LogEntry, error) {
-	rows, err := s.db.Query(ctx, `SELECT at, account_id, main_name, request, action, COALESCE(actor_id, 0), actor_name
-		FROM group_log WHERE group_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, groupID, limit)
+	out, err := store.Collect(ctx, s.db, `SELECT at, account_id, main_name, request, action, COALESCE(actor_id, 0), actor_name
+		FROM group_log WHERE group_id = $1 ORDER BY at DESC, id DESC LIMIT $2`, func(rows store.Rows, e *LogEntry) error {
+		return rows.Scan(&e.At, &e.AccountID, &e.Main, &e.Request, &e.Action, &e.ActorID, &e.Actor)
+	}, groupID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("groups: log: %w", err)
 	}
-	defer rows.Close()
-	var out []LogEntry
-	for rows.Next() {
-		var e LogEntry
-		if err := rows.Scan(&e.At, &e.AccountID, &e.Main, &e.Request, &e.Action, &e.ActorID, &e.Actor); err != nil {
-			return nil, fmt.Errorf("groups: log: %w", err)
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // MergeAccounts gives a merged account's memberships, requests and managed

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/store"
 )
 
 // Offer is a group as a member sees it on the groups page.
@@ -82,19 +83,16 @@ func (s *Store) offer(cfg *access.Config, facts access.Facts, res access.Result,
 
 // pendingOf gives an account's pending requests, by group.
 func (s *Store) pendingOf(ctx context.Context, accountID int64) (map[int64]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT group_id, kind FROM group_requests WHERE account_id = $1 AND status = 'pending'`, accountID)
+	out := map[int64]string{}
+	err := store.Each(ctx, s.db, `SELECT group_id, kind FROM group_requests WHERE account_id = $1 AND status = 'pending'`, func(rows store.Rows) error {
+		var g int64
+		var kind string
+		err := rows.Scan(&g, &kind)
+		out[g] = kind
+		return err
+	}, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("groups: requests: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var g int64
-		var kind string
-		if err := rows.Scan(&g, &kind); err != nil {
-			return nil, fmt.Errorf("groups: requests: %w", err)
-		}
-		out[g] = kind
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -260,22 +260,13 @@ func (s *Store) isMember(ctx context.Context, q store.Querier, accountID, groupI
 // managersOf lists the accounts managing a group: its managers and the
 // members of its manager groups.
 func managersOf(ctx context.Context, q store.Querier, groupID int64) ([]int64, error) {
-	rows, err := q.Query(ctx, `SELECT account_id FROM group_managers WHERE group_id = $1
+	out, err := store.Column[int64](ctx, q, `SELECT account_id FROM group_managers WHERE group_id = $1
 		UNION SELECT m.account_id FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id
 		WHERE mg.group_id = $1 ORDER BY 1`, groupID)
 	if err != nil {
 		return nil, fmt.Errorf("groups: managers: %w", err)
 	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("groups: managers: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // notifyManagers tells a group's managers of a new request, when the

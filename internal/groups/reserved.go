@@ -62,19 +62,12 @@ func (s *Store) Unreserve(ctx context.Context, name string) error {
 
 // ReservedNames lists the reserved names.
 func (s *Store) ReservedNames(ctx context.Context) ([]Reserved, error) {
-	rows, err := s.db.Query(ctx, `SELECT r.name, r.reason, COALESCE(a.name, ''), r.created_at FROM reserved_group_names r
-		LEFT JOIN accounts a ON a.id = r.created_by ORDER BY r.name`)
+	out, err := store.Collect(ctx, s.db, `SELECT r.name, r.reason, COALESCE(a.name, ''), r.created_at FROM reserved_group_names r
+		LEFT JOIN accounts a ON a.id = r.created_by ORDER BY r.name`, func(rows store.Rows, r *Reserved) error {
+		return rows.Scan(&r.Name, &r.Reason, &r.CreatedBy, &r.CreatedAt)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("groups: reserved names: %w", err)
 	}
-	defer rows.Close()
-	var out []Reserved
-	for rows.Next() {
-		var r Reserved
-		if err := rows.Scan(&r.Name, &r.Reason, &r.CreatedBy, &r.CreatedAt); err != nil {
-			return nil, fmt.Errorf("groups: reserved names: %w", err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return out, nil
 }

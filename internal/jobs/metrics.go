@@ -84,18 +84,9 @@ type KindStateCount struct {
 
 // Counts gives the number of jobs per kind and state.
 func Counts(ctx context.Context, db store.Querier) ([]KindStateCount, error) {
-	rows, err := db.Query(ctx, "SELECT kind, state, count(*) FROM river_job GROUP BY kind, state ORDER BY kind, state")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []KindStateCount
-	for rows.Next() {
-		var k KindStateCount
-		if err := rows.Scan(&k.Kind, &k.State, &k.Count); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return store.Collect(ctx, db, "SELECT kind, state, count(*) FROM river_job GROUP BY kind, state ORDER BY kind, state", scanKindStateCount)
+}
+
+func scanKindStateCount(rows store.Rows, k *KindStateCount) error {
+	return rows.Scan(&k.Kind, &k.State, &k.Count)
 }

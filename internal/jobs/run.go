@@ -166,20 +166,13 @@ type RunProgress struct {
 
 // Progresses lists the progress of the jobs running now, by job id.
 func Progresses(ctx context.Context, q store.Querier) ([]RunProgress, error) {
-	rows, err := q.Query(ctx, `SELECT job_id, kind, done, total, updated_at FROM job_progress ORDER BY job_id`)
+	out, err := store.Collect(ctx, q, `SELECT job_id, kind, done, total, updated_at FROM job_progress ORDER BY job_id`, func(rows store.Rows, p *RunProgress) error {
+		return rows.Scan(&p.JobID, &p.Kind, &p.Done, &p.Total, &p.Updated)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: progress: %w", err)
 	}
-	defer rows.Close()
-	var out []RunProgress
-	for rows.Next() {
-		var p RunProgress
-		if err := rows.Scan(&p.JobID, &p.Kind, &p.Done, &p.Total, &p.Updated); err != nil {
-			return nil, fmt.Errorf("jobs: progress: %w", err)
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // KindStatus is what is known of one kind of job: its schedule and its
@@ -209,44 +202,30 @@ func (s KindStatus) Running() bool {
 
 // Statuses lists every kind of job Keepstar has recorded, by kind.
 func Statuses(ctx context.Context, q store.Querier) ([]KindStatus, error) {
-	rows, err := q.Query(ctx, `SELECT kind, every_ms, next_run_at, last_queued_at, COALESCE(last_job_id, 0), last_started_at,
+	out, err := store.Collect(ctx, q, `SELECT kind, every_ms, next_run_at, last_queued_at, COALESCE(last_job_id, 0), last_started_at,
 		last_finished_at, COALESCE(last_outcome, ''), last_error, COALESCE(last_duration_ms, 0), last_success_at
-		FROM job_kinds ORDER BY kind`)
+		FROM job_kinds ORDER BY kind`, func(rows store.Rows, s *KindStatus) error {
+		var every, took int64
+		err := rows.Scan(&s.Kind, &every, &s.NextRun, &s.LastQueued, &s.LastJobID, &s.LastStarted, &s.LastFinished,
+			&s.LastOutcome, &s.LastError, &took, &s.LastSuccess)
+		s.Every, s.LastDuration = time.Duration(every)*time.Millisecond, time.Duration(took)*time.Millisecond
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("jobs: statuses: %w", err)
 	}
-	defer rows.Close()
-	var out []KindStatus
-	for rows.Next() {
-		var s KindStatus
-		var every, took int64
-		if err := rows.Scan(&s.Kind, &every, &s.NextRun, &s.LastQueued, &s.LastJobID, &s.LastStarted, &s.LastFinished,
-			&s.LastOutcome, &s.LastError, &took, &s.LastSuccess); err != nil {
-			return nil, fmt.Errorf("jobs: statuses: %w", err)
-		}
-		s.Every, s.LastDuration = time.Duration(every)*time.Millisecond, time.Duration(took)*time.Millisecond
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Finished counts the jobs that ended since a time, by kind and final
 // state (completed, discarded: given up after its attempts, cancelled).
 func Finished(ctx context.Context, q store.Querier, since time.Time) ([]KindStateCount, error) {
-	rows, err := q.Query(ctx, `SELECT kind, state, count(*) FROM river_job WHERE finalized_at >= $1 GROUP BY kind, state ORDER BY kind, state`, since)
+	out, err := store.Collect(ctx, q, `SELECT kind, state, count(*) FROM river_job WHERE finalized_at >= $1 GROUP BY kind, state ORDER BY kind, state`,
+		scanKindStateCount, since)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: finished: %w", err)
 	}
-	defer rows.Close()
-	var out []KindStateCount
-	for rows.Next() {
-		var k KindStateCount
-		if err := rows.Scan(&k.Kind, &k.State, &k.Count); err != nil {
-			return nil, fmt.Errorf("jobs: finished: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Wait waits until a job has ended (completed, given up or cancelled) and

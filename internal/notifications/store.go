@@ -143,27 +143,23 @@ func trim(ctx context.Context, q store.Querier, accountID int64, keep int) error
 
 // List gives an account's notifications, newest first.
 func (s *Store) List(ctx context.Context, accountID int64) ([]Notification, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, account_id, level, title, message, title_key, message_key, args, created_at, read_at, security, coalesce_key, sent_count
-		FROM notifications WHERE account_id = $1 ORDER BY created_at DESC, id DESC`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("notifications: list: %w", err)
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
+	out, err := store.Collect(ctx, s.db, `SELECT id, account_id, level, title, message, title_key, message_key, args, created_at, read_at, security, coalesce_key, sent_count
+		FROM notifications WHERE account_id = $1 ORDER BY created_at DESC, id DESC`, func(rows store.Rows, n *Notification) error {
 		var args string
 		var read *time.Time
 		if err := rows.Scan(&n.ID, &n.AccountID, &n.Level, &n.Title, &n.Message, &n.TitleKey, &n.MessageKey, &args, &n.CreatedAt, &read, &n.Security, &n.Coalesce, &n.Count); err != nil {
-			return nil, fmt.Errorf("notifications: list: %w", err)
+			return err
 		}
 		if err := json.Unmarshal([]byte(args), &n.Args); err != nil {
-			return nil, fmt.Errorf("notifications: list: arguments of %d: %w", n.ID, err)
+			return fmt.Errorf("arguments of %d: %w", n.ID, err)
 		}
 		n.Read = read != nil
-		out = append(out, n)
+		return nil
+	}, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: list: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Unread counts an account's unread notifications.

@@ -162,12 +162,8 @@ func (s *Store) Delete(ctx context.Context, token string) error {
 
 // DeleteHashes removes the sessions of these row keys (from ForCharacters).
 func (s *Store) DeleteHashes(ctx context.Context, hashes []string) error {
-	for part := range chunks(hashes) {
-		args := make([]any, len(part))
-		for i, h := range part {
-			args[i] = h
-		}
-		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash IN (`+store.Placeholders(1, len(args))+`)`, args...); err != nil {
+	for list, args := range store.InChunks(hashes) {
+		if _, err := s.db.Exec(ctx, `DELETE FROM sessions WHERE token_hash IN (`+list+`)`, args...); err != nil {
 			return fmt.Errorf("sessions: delete: %w", err)
 		}
 	}
@@ -178,45 +174,18 @@ func (s *Store) DeleteHashes(ctx context.Context, hashes []string) error {
 // characters, the oldest first.
 func (s *Store) ForCharacters(ctx context.Context, ids []int32, now, idleCutoff time.Time) ([]Row, error) {
 	var out []Row
-	for part := range chunks(ids) {
-		args := []any{now, idleCutoff}
-		for _, id := range part {
-			args = append(args, int64(id))
-		}
-		rows, err := s.db.Query(ctx, `SELECT `+columns+` FROM sessions WHERE `+live+` AND character_id IN (`+
-			store.Placeholders(3, len(part))+`) ORDER BY created_at, token_hash`, args...)
+	for list, args := range store.InChunks(ids, now, idleCutoff) {
+		found, err := store.Collect(ctx, s.db, `SELECT `+columns+` FROM sessions WHERE `+live+` AND character_id IN (`+list+`) ORDER BY created_at, token_hash`,
+			func(rows store.Rows, r *Row) (err error) {
+				*r, err = scanRow(rows)
+				return err
+			}, args...)
 		if err != nil {
 			return nil, fmt.Errorf("sessions: list: %w", err)
 		}
-		for rows.Next() {
-			r, err := scanRow(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("sessions: list: %w", err)
-			}
-			out = append(out, r)
-		}
-		err = rows.Err()
-		rows.Close()
-		if err != nil {
-			return nil, fmt.Errorf("sessions: list: %w", err)
-		}
+		out = append(out, found...)
 	}
 	return out, nil
-}
-
-// chunks splits an IN list so no statement binds thousands of values.
-func chunks[T any](all []T) func(func([]T) bool) {
-	const size = 500
-	return func(yield func([]T) bool) {
-		for len(all) > 0 {
-			n := min(size, len(all))
-			if !yield(all[:n]) {
-				return
-			}
-			all = all[n:]
-		}
-	}
 }
 
 // DeleteEnded removes the sessions that have ended at now, the very ones

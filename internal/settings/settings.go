@@ -295,16 +295,11 @@ func (s *Store) Values(ctx context.Context) (Values, error) {
 // holds, and renews the cache: for work that must see a change another
 // process saved a moment ago (the recomputation a change queues).
 func (s *Store) Current(ctx context.Context) (Values, error) {
-	rows, err := s.db.Query(ctx, `SELECT name, value FROM settings`)
-	if err != nil {
-		return Values{}, fmt.Errorf("settings: read: %w", err)
-	}
-	defer rows.Close()
 	m, bad := map[string]string{}, map[string]stored{}
-	for rows.Next() {
+	err := store.Each(ctx, s.db, `SELECT name, value FROM settings`, func(rows store.Rows) error {
 		var name, value string
 		if err := rows.Scan(&name, &value); err != nil {
-			return Values{}, fmt.Errorf("settings: read: %w", err)
+			return err
 		}
 		if d, ok := s.reg.Lookup(name); ok {
 			// A value stored by an older version that no longer passes
@@ -316,8 +311,9 @@ func (s *Store) Current(ctx context.Context) (Values, error) {
 				bad[name] = stored{value: value, err: err}
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return Values{}, fmt.Errorf("settings: read: %w", err)
 	}
 	v := Values{reg: s.reg, m: m, bad: bad}

@@ -107,39 +107,23 @@ func (s *Store) check(in *Input) error {
 
 // List gives every state, highest priority first.
 func (s *Store) List(ctx context.Context) ([]State, error) {
-	rows, err := s.db.Query(ctx, `SELECT s.id, s.name, s.priority, s.public, s.guest,
-		(SELECT count(*) FROM accounts a WHERE a.state_id = s.id) FROM states s ORDER BY s.priority DESC`)
+	out, err := store.Collect(ctx, s.db, `SELECT s.id, s.name, s.priority, s.public, s.guest,
+		(SELECT count(*) FROM accounts a WHERE a.state_id = s.id) FROM states s ORDER BY s.priority DESC`, func(rows store.Rows, st *State) error {
+		return rows.Scan(&st.ID, &st.Name, &st.Priority, &st.Public, &st.Guest, &st.Accounts)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("states: list: %w", err)
-	}
-	var out []State
-	for rows.Next() {
-		var st State
-		if err := rows.Scan(&st.ID, &st.Name, &st.Priority, &st.Public, &st.Guest, &st.Accounts); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("states: list: %w", err)
-		}
-		out = append(out, st)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("states: list: %w", err)
 	}
 	byID := map[int64]*State{}
 	for i := range out {
 		byID[out[i].ID] = &out[i]
 	}
-	mrows, err := s.db.Query(ctx, `SELECT state_id, kind, entity_id FROM state_members ORDER BY entity_id`)
-	if err != nil {
-		return nil, fmt.Errorf("states: list: %w", err)
-	}
-	for mrows.Next() {
+	err = store.Each(ctx, s.db, `SELECT state_id, kind, entity_id FROM state_members ORDER BY entity_id`, func(rows store.Rows) error {
 		var id int64
 		var kind string
 		var e int32
-		if err := mrows.Scan(&id, &kind, &e); err != nil {
-			mrows.Close()
-			return nil, fmt.Errorf("states: list: %w", err)
+		if err := rows.Scan(&id, &kind, &e); err != nil {
+			return err
 		}
 		if st := byID[id]; st != nil {
 			switch kind {
@@ -153,27 +137,26 @@ func (s *Store) List(ctx context.Context) ([]State, error) {
 				st.Factions = append(st.Factions, e)
 			}
 		}
-	}
-	mrows.Close()
-	if err := mrows.Err(); err != nil {
-		return nil, fmt.Errorf("states: list: %w", err)
-	}
-	prows, err := s.db.Query(ctx, `SELECT state_id, permission FROM state_permissions ORDER BY permission`)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("states: list: %w", err)
 	}
-	defer prows.Close()
-	for prows.Next() {
+	err = store.Each(ctx, s.db, `SELECT state_id, permission FROM state_permissions ORDER BY permission`, func(rows store.Rows) error {
 		var id int64
 		var p string
-		if err := prows.Scan(&id, &p); err != nil {
-			return nil, fmt.Errorf("states: list: %w", err)
+		if err := rows.Scan(&id, &p); err != nil {
+			return err
 		}
 		if st := byID[id]; st != nil {
 			st.Permissions = append(st.Permissions, p)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("states: list: %w", err)
 	}
-	return out, prows.Err()
+	return out, nil
 }
 
 // Get reads one state.
@@ -306,19 +289,16 @@ func (s *Store) write(ctx context.Context, tx *store.Tx, id int64, in Input) err
 
 // Names gives every state's name by id.
 func (s *Store) Names(ctx context.Context) (map[int64]string, error) {
-	rows, err := s.db.Query(ctx, `SELECT id, name FROM states`)
+	out := map[int64]string{}
+	err := store.Each(ctx, s.db, `SELECT id, name FROM states`, func(rows store.Rows) error {
+		var id int64
+		var name string
+		err := rows.Scan(&id, &name)
+		out[id] = name
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("states: names: %w", err)
 	}
-	defer rows.Close()
-	out := map[int64]string{}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("states: names: %w", err)
-		}
-		out[id] = name
-	}
-	return out, rows.Err()
+	return out, nil
 }

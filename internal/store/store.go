@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -356,33 +354,4 @@ func (db *DB) Optimize(ctx context.Context) error {
 func Retryable(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
-}
-
-// Placeholders gives "$from, $from+1, ..." for n values, for an IN list of a
-// length known only at run time (both engines bind $N; SQLite has no
-// arrays). Callers bound n: an IN list of thousands is better chunked.
-func Placeholders(from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(from + i))
-	}
-	return b.String()
-}
-
-// Marks gives the placeholders of n values numbered from from, as
-// Placeholders does, for long lists (bulk inserts, IN lists of hundreds).
-// On SQLite they are plain "?": SQLite numbers each after the largest
-// number used before it, so from must follow the statement's earlier
-// placeholders $1..$from-1. SQLite resolves "$N" as a name, by a linear
-// search for every placeholder, which makes a statement of hundreds of
-// them cost seconds; "?" costs nothing.
-func Marks(d config.Dialect, from, n int) string {
-	if d != config.SQLite {
-		return Placeholders(from, n)
-	}
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

@@ -243,14 +243,3 @@ func TestReadsDuringWriteTransaction(t *testing.T) {
 		}
 	})
 }
-
-func TestPlaceholders(t *testing.T) {
-	for _, tc := range []struct {
-		from, n int
-		want    string
-	}{{1, 0, ""}, {1, 1, "$1"}, {4, 3, "$4, $5, $6"}} {
-		if got := store.Placeholders(tc.from, tc.n); got != tc.want {
-			t.Errorf("Placeholders(%d, %d) = %q, want %q", tc.from, tc.n, got, tc.want)
-		}
-	}
-}

@@ -143,7 +143,7 @@ func (c *Checker) lostAccess(ctx context.Context, r *Report, removals bool) erro
 // told, those due a reminder, those due their removal; the oldest invalid
 // first.
 func (c *Checker) lapses(ctx context.Context, now time.Time, period time.Duration) ([]lapse, error) {
-	rows, err := c.d.DB.Query(ctx, `SELECT t.character_id, c.account_id, c.name, t.version, t.invalid_since,
+	out, err := store.Collect(ctx, c.d.DB, `SELECT t.character_id, c.account_id, c.name, t.version, t.invalid_since,
 			t.lost_access_notices, t.lost_access_deadline
 		FROM eve_tokens t JOIN characters c ON c.id = t.character_id
 		WHERE t.login = $1 AND t.validity = 'invalid' AND t.invalid_since IS NOT NULL
@@ -152,25 +152,15 @@ func (c *Checker) lapses(ctx context.Context, now time.Time, period time.Duratio
 				OR (t.invalid_since <= $4 AND t.lost_access_deadline <= $5))
 			AND NOT EXISTS (SELECT 1 FROM eve_tokens v WHERE v.character_id = t.character_id
 				AND v.validity = 'valid' AND v.checked_at > t.invalid_since)
-		ORDER BY t.invalid_since, t.character_id LIMIT $6`,
-		logins.Default, now.Add(-period+noticeLead), now.Add(noticeLead), now.Add(-period), now, maxLostAccessPerRun)
-	if err != nil {
-		return nil, fmt.Errorf("tokencheck: characters with invalid tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []lapse
-	for rows.Next() {
-		var l lapse
+		ORDER BY t.invalid_since, t.character_id LIMIT $6`, func(rows store.Rows, l *lapse) error {
 		var deadline *time.Time
-		if err := rows.Scan(&l.characterID, &l.accountID, &l.name, &l.version, &l.invalidSince, &l.notices, &deadline); err != nil {
-			return nil, fmt.Errorf("tokencheck: characters with invalid tokens: %w", err)
-		}
+		err := rows.Scan(&l.characterID, &l.accountID, &l.name, &l.version, &l.invalidSince, &l.notices, &deadline)
 		if deadline != nil {
 			l.deadline = *deadline
 		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}, logins.Default, now.Add(-period+noticeLead), now.Add(noticeLead), now.Add(-period), now, maxLostAccessPerRun)
+	if err != nil {
 		return nil, fmt.Errorf("tokencheck: characters with invalid tokens: %w", err)
 	}
 	return out, nil

@@ -220,27 +220,16 @@ func (d *Directory) stored(ctx context.Context, table string, ids []int32) (map[
 	if table == "eve_corporations" {
 		alliance = "COALESCE(alliance_id, 0)"
 	}
-	for part := range slices.Chunk(ids, 500) {
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		rows, err := d.db.Query(ctx, `SELECT id, `+alliance+`, updated_at, expires_at FROM `+table+`
-			WHERE id IN (`+store.Placeholders(1, len(part))+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("affiliations: %s: %w", table, err)
-		}
-		for rows.Next() {
+	for list, args := range store.InChunks(ids) {
+		err := store.Each(ctx, d.db, `SELECT id, `+alliance+`, updated_at, expires_at FROM `+table+`
+			WHERE id IN (`+list+`)`, func(rows store.Rows) error {
 			var id int32
 			var e entry
-			if err := rows.Scan(&id, &e.alliance, &e.updated, &e.expires); err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("affiliations: %s: %w", table, err)
-			}
+			err := rows.Scan(&id, &e.alliance, &e.updated, &e.expires)
 			out[id] = e
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return err
+		}, args...)
+		if err != nil {
 			return nil, fmt.Errorf("affiliations: %s: %w", table, err)
 		}
 	}

@@ -3,7 +3,6 @@ package affiliations
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/store"
@@ -57,13 +56,8 @@ func (d *Directory) checkNames(ctx context.Context, apply Applier, due []int32, 
 	if err != nil {
 		return err
 	}
-	for part := range slices.Chunk(due, 500) {
-		args := []any{now}
-		for _, id := range part {
-			args = append(args, id)
-		}
-		if _, err := d.db.Exec(ctx, `UPDATE characters SET name_checked_at = $1 WHERE id IN (`+store.Placeholders(2, len(part))+`)`,
-			args...); err != nil {
+	for list, args := range store.InChunks(due, now) {
+		if _, err := d.db.Exec(ctx, `UPDATE characters SET name_checked_at = $1 WHERE id IN (`+list+`)`, args...); err != nil {
 			return fmt.Errorf("affiliations: record names checked: %w", err)
 		}
 	}

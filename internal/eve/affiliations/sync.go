@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/eve/esi"
+	"github.com/keepstar/keepstar/internal/store"
 )
 
 // Applier records what ESI says of characters (*accounts.Accounts): their
@@ -179,20 +180,9 @@ type characterRow struct {
 
 // characters gives up to n characters after the id given, in order.
 func (d *Directory) characters(ctx context.Context, after int32, n int) ([]characterRow, error) {
-	rows, err := d.db.Query(ctx, `SELECT id, esi_unknown_since, name_checked_at FROM characters WHERE id > $1 ORDER BY id LIMIT $2`, after, n)
+	out, err := store.Collect(ctx, d.db, `SELECT id, esi_unknown_since, name_checked_at FROM characters WHERE id > $1 ORDER BY id LIMIT $2`,
+		func(rows store.Rows, r *characterRow) error { return rows.Scan(&r.id, &r.unknownSince, &r.nameChecked) }, after, n)
 	if err != nil {
-		return nil, fmt.Errorf("affiliations: characters: %w", err)
-	}
-	defer rows.Close()
-	out := make([]characterRow, 0, n)
-	for rows.Next() {
-		var r characterRow
-		if err := rows.Scan(&r.id, &r.unknownSince, &r.nameChecked); err != nil {
-			return nil, fmt.Errorf("affiliations: characters: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("affiliations: characters: %w", err)
 	}
 	return out, nil

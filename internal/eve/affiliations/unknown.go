@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,13 +37,9 @@ const recheckPerSync = 10
 
 // markUnknown records characters ESI refused.
 func (d *Directory) markUnknown(ctx context.Context, ids []int32, now time.Time) error {
-	for part := range slices.Chunk(ids, 500) {
-		args := []any{now}
-		for _, id := range part {
-			args = append(args, id)
-		}
+	for list, args := range store.InChunks(ids, now) {
 		if _, err := d.db.Exec(ctx, `UPDATE characters SET esi_unknown_since = COALESCE(esi_unknown_since, $1), esi_unknown_checked_at = $1
-			WHERE id IN (`+store.Placeholders(2, len(part))+`)`, args...); err != nil {
+			WHERE id IN (`+list+`)`, args...); err != nil {
 			return fmt.Errorf("affiliations: record unknown characters: %w", err)
 		}
 	}
@@ -56,23 +51,10 @@ func (d *Directory) markUnknown(ctx context.Context, ids []int32, now time.Time)
 // no longer recorded.
 func (d *Directory) recheckUnknown(ctx context.Context, apply Applier, s *settled, res *SyncResult) error {
 	now := d.now()
-	var ids []int32
-	rows, err := d.db.Query(ctx, `SELECT id FROM characters WHERE esi_unknown_since IS NOT NULL
+	ids, err := store.Column[int32](ctx, d.db, `SELECT id FROM characters WHERE esi_unknown_since IS NOT NULL
 		AND (esi_unknown_checked_at IS NULL OR esi_unknown_checked_at <= $1) ORDER BY esi_unknown_checked_at, id LIMIT $2`,
 		now.Add(-recheckAfter), recheckPerSync)
 	if err != nil {
-		return fmt.Errorf("affiliations: unknown characters: %w", err)
-	}
-	for rows.Next() {
-		var id int32
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("affiliations: unknown characters: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("affiliations: unknown characters: %w", err)
 	}
 	for _, id := range ids {
@@ -113,26 +95,17 @@ func Unknown(ctx context.Context, db *store.DB, limit int) ([]UnknownCharacter, 
 	if err := db.QueryRow(ctx, `SELECT count(*) FROM characters WHERE esi_unknown_since IS NOT NULL`).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("affiliations: count unknown characters: %w", err)
 	}
-	rows, err := db.Query(ctx, `SELECT id, name, account_id, esi_unknown_since, esi_unknown_checked_at
-		FROM characters WHERE esi_unknown_since IS NOT NULL ORDER BY esi_unknown_since, id LIMIT $1`, limit)
-	if err != nil {
-		return nil, 0, fmt.Errorf("affiliations: unknown characters: %w", err)
-	}
-	defer rows.Close()
-	var out []UnknownCharacter
-	for rows.Next() {
-		var c UnknownCharacter
+	out, err := store.Collect(ctx, db, `SELECT id, name, account_id, esi_unknown_since, esi_unknown_checked_at
+		FROM characters WHERE esi_unknown_since IS NOT NULL ORDER BY esi_unknown_since, id LIMIT $1`, func(rows store.Rows, c *UnknownCharacter) error {
 		var checked *time.Time
-		if err := rows.Scan(&c.ID, &c.Name, &c.AccountID, &c.Since, &checked); err != nil {
-			return nil, 0, fmt.Errorf("affiliations: unknown characters: %w", err)
-		}
+		err := rows.Scan(&c.ID, &c.Name, &c.AccountID, &c.Since, &checked)
 		c.Checked = c.Since
 		if checked != nil {
 			c.Checked = *checked
 		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
+		return err
+	}, limit)
+	if err != nil {
 		return nil, 0, fmt.Errorf("affiliations: unknown characters: %w", err)
 	}
 	return out, total, nil

@@ -62,18 +62,13 @@ type BucketGroup struct {
 
 // ReadBudget reads the limits as they stand at now.
 func ReadBudget(ctx context.Context, q store.Querier, now time.Time) (Budget, error) {
-	rows, err := q.Query(ctx, `SELECT key, remaining, max_tokens, window_seconds, reset_at, blocked_until, updated FROM esi_limits`)
-	if err != nil {
-		return Budget{}, fmt.Errorf("esi: read budget: %w", err)
-	}
-	defer rows.Close()
 	var b Budget
 	groups := map[string]*BucketGroup{}
-	for rows.Next() {
+	err := store.Each(ctx, q, `SELECT key, remaining, max_tokens, window_seconds, reset_at, blocked_until, updated FROM esi_limits`, func(rows store.Rows) error {
 		var key string
 		var r limitRow
 		if err := rows.Scan(&key, &r.remaining, &r.maxTokens, &r.windowSeconds, &r.resetAt, &r.blockedUntil, &r.updated); err != nil {
-			return Budget{}, fmt.Errorf("esi: read budget: %w", err)
+			return err
 		}
 		switch {
 		case key == errorsKey:
@@ -108,8 +103,9 @@ func ReadBudget(ctx context.Context, q store.Querier, now time.Time) (Budget, er
 				g.BlockedUntil = later(g.BlockedUntil, r.blockedUntil)
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return Budget{}, fmt.Errorf("esi: read budget: %w", err)
 	}
 	for _, g := range groups {

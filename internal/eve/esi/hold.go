@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/keepstar/keepstar/internal/store"
 )
 
 // Margins say how close to ESI's limits Gate.Check lets a call go. The zero
@@ -81,23 +83,16 @@ func (g *Gate) Check(ctx context.Context, route, tokenKey string, m Margins) (Ho
 		group = v.(string)
 		bucket = bucketKey(group, tokenKey)
 	}
-	rows, err := g.db.Query(ctx, `SELECT key, remaining, max_tokens, window_seconds, reset_at, blocked_until, updated
-		FROM esi_limits WHERE key IN ($1, $2, $3)`, errorsKey, routeKey(route), bucket)
-	if err != nil {
-		return Hold{}, fmt.Errorf("esi: check limits of %s: %w", route, err)
-	}
 	found := map[string]limitRow{}
-	for rows.Next() {
+	err := store.Each(ctx, g.db, `SELECT key, remaining, max_tokens, window_seconds, reset_at, blocked_until, updated
+		FROM esi_limits WHERE key IN ($1, $2, $3)`, func(rows store.Rows) error {
 		var key string
 		var r limitRow
-		if err := rows.Scan(&key, &r.remaining, &r.maxTokens, &r.windowSeconds, &r.resetAt, &r.blockedUntil, &r.updated); err != nil {
-			rows.Close()
-			return Hold{}, fmt.Errorf("esi: check limits of %s: %w", route, err)
-		}
+		err := rows.Scan(&key, &r.remaining, &r.maxTokens, &r.windowSeconds, &r.resetAt, &r.blockedUntil, &r.updated)
 		found[key] = r
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}, errorsKey, routeKey(route), bucket)
+	if err != nil {
 		return Hold{}, fmt.Errorf("esi: check limits of %s: %w", route, err)
 	}
 

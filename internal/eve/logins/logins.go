@@ -147,18 +147,13 @@ func NewStore(db *store.DB, now func() time.Time) *Store {
 
 // List gives every login, built-in first, then by name.
 func (s *Store) List(ctx context.Context) ([]Login, error) {
-	rows, err := s.db.Query(ctx, `SELECT name, description, scopes, eve_roles, created_at, updated_at FROM eve_logins ORDER BY name`)
+	out, err := store.Collect(ctx, s.db, `SELECT name, description, scopes, eve_roles, created_at, updated_at FROM eve_logins ORDER BY name`,
+		func(rows store.Rows, l *Login) (err error) {
+			*l, err = scan(rows)
+			return err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("logins: list: %w", err)
-	}
-	defer rows.Close()
-	var out []Login
-	for rows.Next() {
-		l, err := scan(rows)
-		if err != nil {
-			return nil, fmt.Errorf("logins: list: %w", err)
-		}
-		out = append(out, l)
 	}
 	slices.SortStableFunc(out, func(a, b Login) int {
 		ai, bi := slices.Index(BuiltIn, a.Name), slices.Index(BuiltIn, b.Name)
@@ -172,7 +167,7 @@ func (s *Store) List(ctx context.Context) ([]Login, error) {
 		}
 		return strings.Compare(a.Name, b.Name)
 	})
-	return out, rows.Err()
+	return out, nil
 }
 
 // Get reads a login; ErrNotFound when there is none.

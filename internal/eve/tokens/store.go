@@ -316,32 +316,23 @@ func (s *Store) Statuses(ctx context.Context, q store.Querier, characterIDs []in
 	if len(characterIDs) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(characterIDs))
-	for i, id := range characterIDs {
-		args[i] = id
-	}
-	rows, err := q.Query(ctx, `SELECT character_id, login, scopes, validity, has_roles, checked_at, invalid_since
-		FROM eve_tokens WHERE character_id IN (`+store.Placeholders(1, len(args))+`) ORDER BY character_id, login`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("tokens: statuses: %w", err)
-	}
-	defer rows.Close()
-	var out []Status
-	for rows.Next() {
-		var st Status
+	list, args := store.In(characterIDs)
+	out, err := store.Collect(ctx, q, `SELECT character_id, login, scopes, validity, has_roles, checked_at, invalid_since
+		FROM eve_tokens WHERE character_id IN (`+list+`) ORDER BY character_id, login`, func(rows store.Rows, st *Status) error {
 		var scopes, validity string
 		var invalid *time.Time
-		if err := rows.Scan(&st.CharacterID, &st.Login, &scopes, &validity, &st.HasRoles, &st.CheckedAt, &invalid); err != nil {
-			return nil, fmt.Errorf("tokens: statuses: %w", err)
-		}
+		err := rows.Scan(&st.CharacterID, &st.Login, &scopes, &validity, &st.HasRoles, &st.CheckedAt, &invalid)
 		st.Scopes = strings.Fields(scopes)
 		st.Valid = validity == "valid"
 		if invalid != nil {
 			st.InvalidSince = *invalid
 		}
-		out = append(out, st)
+		return err
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tokens: statuses: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetHasRoles records whether the character held the login's in-game roles.
@@ -370,20 +361,11 @@ func (s *Store) Due(ctx context.Context, before time.Time, limit int) ([]Key, er
 		q += ` LIMIT $2`
 		args = append(args, limit)
 	}
-	rows, err := s.db.Query(ctx, q, args...)
+	out, err := store.Collect(ctx, s.db, q, func(rows store.Rows, k *Key) error { return rows.Scan(&k.CharacterID, &k.Login) }, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tokens: due for a check: %w", err)
 	}
-	defer rows.Close()
-	var out []Key
-	for rows.Next() {
-		var k Key
-		if err := rows.Scan(&k.CharacterID, &k.Login); err != nil {
-			return nil, fmt.Errorf("tokens: due for a check: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CountValid counts the valid tokens of every login.
