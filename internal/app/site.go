@@ -20,7 +20,6 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/groups"
-	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/ratelimit"
@@ -150,9 +149,6 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 			}
 		},
 	})
-	if p.i18n, err = i18n.Load(); err != nil {
-		return nil, err
-	}
 	fs, err := p.featureList(opts.features)
 	if err != nil {
 		return nil, err
@@ -166,6 +162,16 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		}
 	}
 	if err := p.jobs.Override(cfg.JobSchedules); err != nil {
+		return nil, err
+	}
+	// The core's catalogues, then those the plugins bring.
+	catalogues := locales()
+	for _, f := range fs {
+		if f.Locales != nil {
+			catalogues = append(catalogues, f.Locales)
+		}
+	}
+	if p.i18n, err = i18n.Load(catalogues...); err != nil {
 		return nil, err
 	}
 	return p, nil

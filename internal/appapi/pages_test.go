@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/groups"
-	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -545,7 +545,7 @@ func TestManagerRoleFollowsMerges(t *testing.T) {
 }
 
 func TestAppRoleMessagesExist(t *testing.T) {
-	c, err := i18n.Load()
+	c, err := app.Catalogue()
 	if err != nil {
 		t.Fatal(err)
 	}

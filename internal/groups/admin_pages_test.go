@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/groups"
-	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -122,7 +122,7 @@ func (s *adminSite) newGroup(v adminVisitor, form url.Values) groups.Group {
 }
 
 func TestAdminMessagesBuiltFromListsExist(t *testing.T) {
-	c, err := i18n.Load()
+	c, err := app.Catalogue()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,14 +6,14 @@ import (
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/groups"
-	"github.com/keepstar/keepstar/internal/i18n"
 )
 
 // Every message the pages build from a list is in the catalogue (the
 // app's message test sees only ids written whole).
 func TestBuiltMessageIDsExist(t *testing.T) {
-	c, err := i18n.Load()
+	c, err := app.Catalogue()
 	if err != nil {
 		t.Fatal(err)
 	}

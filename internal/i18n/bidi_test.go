@@ -42,11 +42,7 @@ func TestBalanceAndIsolateBidi(t *testing.T) {
 // A message's arguments are isolated: a name cannot reorder the words
 // after it.
 func TestTIsolatesArguments(t *testing.T) {
-	c, err := Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	en := c.Localizer("en")
+	en := testdata(t).Localizer("en")
 	if got, want := en.T("test.greeting", "Name", "Evil\u202Eolleh"), "Hello \u2068Evil\u202Eolleh\u202C\u2069"; got != want {
 		t.Errorf("T = %+q, want %+q", got, want)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"maps"
+	"path"
 	"slices"
 	"strings"
 	"text/template"
@@ -20,10 +21,14 @@ import (
 // catalogue, and every other catalogue falls back to it.
 const Source = "en"
 
-// nameID is the message each catalogue must have: the language's name in
-// itself, for the language menu.
+// nameID is the message each language must have, in i18n's own catalogue:
+// the language's name in itself, for the language menu.
 const nameID = "language.name"
 
+// locales is i18n's own catalogue: the name of each supported language in
+// itself. A language is supported when it is here; the features' catalogues
+// translate into it.
+//
 //go:embed locales/*.toml
 var locales embed.FS
 
@@ -37,10 +42,10 @@ type Language struct {
 // Catalogue holds every message of every supported language. It is built once
 // at start-up and is safe for concurrent use.
 type Catalogue struct {
-	languages  []Language            // Source first, then by tag, as LoadFS reads the files
+	languages  []Language            // Source first, then by tag, as load merges the files
 	localizers map[string]*Localizer // by tag, one per supported language
 	english    *Localizer
-	own        map[string]map[string]bool // ids each catalogue's file itself has, by tag
+	own        map[string]map[string]bool // ids each language's files themselves have, by tag
 	fields     map[string]map[string]bool // template fields of each English message, by id
 
 	// matcher picks the supported language that best fits an Accept-Language
@@ -50,102 +55,137 @@ type Catalogue struct {
 	matched matchCache
 }
 
-// Load builds the catalogue from the files embedded in the binary.
-func Load() (*Catalogue, error) {
-	sub, err := fs.Sub(locales, "locales")
-	if err != nil {
-		return nil, fmt.Errorf("i18n: %w", err)
-	}
-	return LoadFS(sub)
+// Load builds the catalogue from i18n's own (the languages' names) and the
+// catalogues given: each the messages of one package, a file system with one
+// locales/<tag>.toml per language, as the package embeds them
+// (//go:embed locales/*.toml). The catalogues are merged; see load for what
+// makes them refused. Errors name a catalogue by its place in the list,
+// counted from 1 (0 is i18n's own).
+func Load(catalogues ...fs.FS) (*Catalogue, error) {
+	return load(append([]fs.FS{locales}, catalogues...))
 }
 
-// LoadFS builds the catalogue from the *.toml files at the root of fsys, one
-// per language, named by the language's canonical BCP 47 tag ("de.toml",
-// "zh-Hans.toml"). en.toml is required. Every file must parse, and every
-// problem found is reported at once: a message without an "other" form, an
-// English message without a description, a message in another language whose
-// id English does not have (a typo would otherwise go unnoticed), a template
-// that does not parse or that uses a field the English message does not, a
-// catalogue without language.name.
-func LoadFS(fsys fs.FS) (*Catalogue, error) {
-	names, err := fs.Glob(fsys, "*.toml")
-	if err != nil {
-		return nil, fmt.Errorf("i18n: %w", err)
-	}
-	// English first, as the other files are checked against it; then by
-	// tag, which is the order of Languages.
-	slices.SortFunc(names, func(a, b string) int {
-		a, b = strings.TrimSuffix(a, ".toml"), strings.TrimSuffix(b, ".toml")
-		if (a == Source) != (b == Source) {
-			if a == Source {
-				return -1
-			}
-			return 1
+// file is one language's messages in one catalogue.
+type file struct {
+	cat  int    // the catalogue's index in load's list
+	name string // locales/de.toml
+	tag  language.Tag
+	msgs []*goi18n.Message
+}
+
+func (f file) String() string { return fmt.Sprintf("catalogue %d: %s", f.cat, f.name) }
+
+// load merges catalogues, each a file system holding locales/<tag>.toml
+// files named by the language's canonical BCP 47 tag ("de.toml",
+// "zh-Hans.toml"). Every file must parse, and every problem found is reported
+// at once: a message id in two catalogues, a message without an "other" form,
+// an English message without a description, a translation whose id the
+// en.toml beside it does not have (a typo would otherwise go unnoticed), a
+// template that does not parse or that uses a field the English message does
+// not, a language without language.name.
+func load(catalogues []fs.FS) (*Catalogue, error) {
+	var (
+		problems []error
+		english  []file
+		others   []file
+		owner    = make(map[string]int) // the catalogue of each English id
+	)
+	for i, fsys := range catalogues {
+		names, err := fs.Glob(fsys, "locales/*.toml")
+		if err != nil {
+			problems = append(problems, fmt.Errorf("catalogue %d: %w", i, err))
+			continue
 		}
-		return strings.Compare(a, b)
-	})
-	if len(names) == 0 || names[0] != Source+".toml" {
+		for _, name := range names {
+			f := file{cat: i, name: name}
+			if f.tag, f.msgs, err = readFile(fsys, name); err != nil {
+				problems = append(problems, fmt.Errorf("catalogue %d: %w", i, err))
+				continue
+			}
+			if f.tag.String() != Source {
+				others = append(others, f)
+				continue
+			}
+			english = append(english, f)
+			for _, m := range f.msgs {
+				if j, ok := owner[m.ID]; ok {
+					problems = append(problems, fmt.Errorf("%s: message %q is also in catalogue %d; an id has one owner", f, m.ID, j))
+					continue
+				}
+				owner[m.ID] = i
+			}
+		}
+	}
+	if len(english) == 0 && len(problems) == 0 {
 		return nil, fmt.Errorf("i18n: no %s.toml, the catalogue of the source language", Source)
 	}
 
-	var (
-		bundle   = goi18n.NewBundle(language.English)
-		problems []error
-		files    = make(map[string][]*goi18n.Message) // by tag
-		fields   = make(map[string]map[string]bool)   // template fields of each English message, by id
-		tags     []language.Tag
-	)
-	for i, name := range names {
-		if i == 1 && len(problems) > 0 {
-			break // translations checked against a broken en.toml would only add noise
-		}
-		var source map[string]map[string]bool // nil while reading en.toml itself
-		if i > 0 {
-			source = fields
-		}
-		tag, msgs, err := readFile(fsys, name)
-		if err != nil {
-			problems = append(problems, err)
-			continue
-		}
-		var bad bool
-		for _, m := range msgs {
-			used, err := checkMessage(m, source)
+	// English first, as the translations are checked against it.
+	fields := make(map[string]map[string]bool) // template fields of each English message, by id
+	byTag := make(map[string][]*goi18n.Message)
+	for _, f := range english {
+		for _, m := range f.msgs {
+			used, err := checkMessage(m, nil)
 			if err != nil {
-				problems = append(problems, fmt.Errorf("%s: message %q: %w", name, m.ID, err))
-				bad = true
+				problems = append(problems, fmt.Errorf("%s: message %q: %w", f, m.ID, err))
 				continue
 			}
-			if source == nil {
-				fields[m.ID] = used
+			fields[m.ID] = used
+		}
+		byTag[Source] = append(byTag[Source], f.msgs...)
+	}
+	if len(problems) > 0 {
+		// Translations checked against a broken English would only add noise.
+		return nil, fmt.Errorf("i18n: the catalogue is not valid: %w", errors.Join(problems...))
+	}
+	tags := map[string]language.Tag{Source: language.English}
+	for _, f := range others {
+		tags[f.tag.String()] = f.tag
+		for _, m := range f.msgs {
+			if j, ok := owner[m.ID]; ok && j != f.cat {
+				// A translation lives beside its English, so that moving a
+				// package's messages moves them all.
+				problems = append(problems, fmt.Errorf("%s: message %q: its English is in catalogue %d", f, m.ID, j))
+				continue
+			}
+			if _, err := checkMessage(m, fields); err != nil {
+				problems = append(problems, fmt.Errorf("%s: message %q: %w", f, m.ID, err))
 			}
 		}
+		byTag[f.tag.String()] = append(byTag[f.tag.String()], f.msgs...)
+	}
+
+	// English, then by tag: the order of Languages. Each language must name
+	// itself.
+	order := slices.Sorted(maps.Keys(tags))
+	order = append([]string{Source}, slices.DeleteFunc(order, func(t string) bool { return t == Source })...)
+	bundle := goi18n.NewBundle(language.English)
+	var supported []language.Tag
+	for _, t := range order {
+		msgs := byTag[t]
+		slices.SortFunc(msgs, func(a, b *goi18n.Message) int { return strings.Compare(a.ID, b.ID) })
 		if !slices.ContainsFunc(msgs, func(m *goi18n.Message) bool { return m.ID == nameID }) {
-			problems = append(problems, fmt.Errorf("%s: no message %q, the language's name in itself", name, nameID))
-			bad = true
-		}
-		if bad {
+			problems = append(problems, fmt.Errorf("%s: no message %q, the language's name in itself", t, nameID))
 			continue
 		}
-		if err := bundle.AddMessages(tag, msgs...); err != nil {
-			problems = append(problems, fmt.Errorf("%s: %w", name, err))
+		if err := bundle.AddMessages(tags[t], msgs...); err != nil {
+			problems = append(problems, fmt.Errorf("%s: %w", t, err))
 			continue
 		}
-		files[tag.String()] = msgs
-		tags = append(tags, tag)
+		supported = append(supported, tags[t])
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("i18n: the catalogue is not valid: %w", errors.Join(problems...))
 	}
-	c := build(bundle, tags, files)
+	c := build(bundle, supported, byTag)
 	c.fields = fields
 	return c, nil
 }
 
 // readFile parses the catalogue file name, whose name gives its language, and
-// returns its messages sorted by id.
+// returns its messages.
 func readFile(fsys fs.FS, name string) (language.Tag, []*goi18n.Message, error) {
-	tagName := strings.TrimSuffix(name, ".toml")
+	tagName := strings.TrimSuffix(path.Base(name), ".toml")
 	tag, err := language.Parse(tagName)
 	if err != nil {
 		return language.Und, nil, fmt.Errorf("%s: the file name is not a language tag: %w", name, err)
@@ -163,9 +203,7 @@ func readFile(fsys fs.FS, name string) (language.Tag, []*goi18n.Message, error) 
 	if err != nil {
 		return language.Und, nil, fmt.Errorf("%s: %w", name, err)
 	}
-	msgs := file.Messages
-	slices.SortFunc(msgs, func(a, b *goi18n.Message) int { return strings.Compare(a.ID, b.ID) })
-	return tag, msgs, nil
+	return tag, file.Messages, nil
 }
 
 // checkMessage reports what is wrong with m: a message of en.toml when

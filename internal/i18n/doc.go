@@ -1,40 +1,55 @@
 // Package i18n is Keepstar's translation catalogue: every text a user sees,
 // in every language Keepstar speaks, and the choice of language for a page.
 //
-// English is the source language. locales/en.toml has every message; the
-// other files (de.toml, es.toml, zh-Hans.toml) translate some or all of
-// them and are embedded in the binary with it. The files are in go-i18n's
-// TOML format, one table per message, named by its id in area.name style:
+// Each package keeps the messages it uses beside its templates, in
+// locales/<tag>.toml, one file per language, embedded and exported as its
+// Locales (//go:embed locales/*.toml); internal/app gives the list of them
+// to Load, which merges them. A message id starts with the name of the
+// package that owns it: the package whose templates or code use it, or the
+// lowest one its users share, typically web for the layout and shared words
+// (web.save, web.cancel). The files are in go-i18n's TOML format, one table
+// per message, named by its id:
 //
-//	[nav.dashboard]
-//	description = "Menu entry of the dashboard page"
-//	other = "Dashboard"
+//	[groups.nav.groups]
+//	description = "Menu entry of the groups page"
+//	other = "Groups"
 //
 //	[test.characters]
 //	description = "Test of plural forms: a number of EVE characters"
 //	one = "{{.Count}} character"
 //	other = "{{.Count}} characters"
 //
-// Adding a message: add its table to en.toml, with a description that tells
-// the translators where it appears, and use it in a template as
-// {{$.T "nav.dashboard"}}, or with data as {{$.T "test.greeting" "Name" .Name}}.
-// A "Count" value chooses the plural form; give "one" and "other" in
-// English, and translators give the forms their language has (CLDR: German
-// and Spanish one/other, Chinese other only). An id cannot also be the start
-// of another id (nav.dashboard and nav.dashboard.title), which TOML cannot
-// express. Messages are plain text: html/template escapes them like any other
-// string.
+// English is the source language: a package's en.toml has every message of
+// the package; its other files (de.toml, es.toml, zh-Hans.toml) translate
+// some or all of them.
 //
-// Adding a language: add locales/TAG.toml, named by the language's canonical
-// BCP 47 tag, with at least language.name, the language's name in itself
-// ("Deutsch"). Nothing else changes: Load finds the file, Languages lists it,
-// Match offers it to browsers that ask for it.
+// Adding a message: add its table to the package's en.toml, with a
+// description that tells the translators where it appears, and use it in a
+// template as {{$.T "groups.nav.groups"}}, or with data as
+// {{$.T "test.greeting" "Name" .Name}}. A "Count" value chooses the plural
+// form; give "one" and "other" in English, and translators give the forms
+// their language has (CLDR: German and Spanish one/other, Chinese other
+// only). An id cannot also be the start of another id (web.save and
+// web.save.title), which TOML cannot express. Messages are plain text:
+// html/template escapes them like any other string. A package's first
+// messages: add locales/en.toml, embed it as Locales, and add the package's
+// Locales to the list in internal/app.
+//
+// Adding a language: add locales/TAG.toml to this package, named by the
+// language's canonical BCP 47 tag, with language.name, the language's name
+// in itself ("Deutsch"); then the packages' TAG.toml files, as they are
+// translated. Load finds the files, Languages lists the language, Match
+// offers it to browsers that ask for it.
 //
 // Load refuses a catalogue with any problem and reports them all: a file
-// that does not parse, a message without an "other" form, an English message
-// without a description, a translated id that en.toml does not have (a
-// typo), a template that does not parse or uses a field the English message
-// does not, a file without language.name.
+// that does not parse, a message id in two packages' catalogues, a message
+// without an "other" form, an English message without a description, a
+// translated id that the en.toml beside it does not have (a typo), a template
+// that does not parse or uses a field the English message does not, a
+// language without language.name. The tests of internal/app check that every
+// id the code uses is in the catalogue and every message formats in every
+// language; the test messages (test.characters, test.greeting) live in
+// testdata, not in the binary.
 //
 // Choosing the language (Catalogue.Match): the user's stored choice, if it
 // is still supported; else the best match for the browser's Accept-Language

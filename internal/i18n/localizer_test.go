@@ -7,11 +7,8 @@ import (
 )
 
 func TestT(t *testing.T) {
-	embedded, err := Load()
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
-	// de lacks common.cancel and test.greeting: they fall back to English.
+	embedded := testdata(t)
+	// de lacks form.cancel and test.greeting: they fall back to English.
 	small := loadTest(t, map[string]string{"en.toml": testEN, "de.toml": testDE})
 
 	for _, tc := range []struct {
@@ -21,10 +18,10 @@ func TestT(t *testing.T) {
 		args []any
 		want string
 	}{
-		{embedded, "en", "common.save", nil, "Save"},
-		{embedded, "de", "common.save", nil, "Speichern"},
-		{embedded, "es", "nav.logout", nil, "Cerrar sesión"},
-		{embedded, "zh-Hans", "common.delete", nil, "删除"},
+		{embedded, "en", "language.name", nil, "English"},
+		{embedded, "de", "language.name", nil, "Deutsch"},
+		{embedded, "es", "language.name", nil, "Español"},
+		{embedded, "zh-Hans", "language.name", nil, "简体中文"},
 		{embedded, "en", "test.greeting", []any{"Name", "Ann"}, "Hello Ann"},
 		{embedded, "de", "test.greeting", []any{"Name", "Ann"}, "Hallo Ann"},
 		{embedded, "zh-Hans", "test.greeting", []any{"Name", "Ann"}, "你好，Ann"},
@@ -37,14 +34,14 @@ func TestT(t *testing.T) {
 		{embedded, "de", "test.characters", []any{"Count", 2}, "2 Charaktere"},
 		{embedded, "es", "test.characters", []any{"Count", 1}, "1 personaje"},
 		{embedded, "zh-Hans", "test.characters", []any{"Count", 1}, "1 个角色"},
-		{embedded, "fr", "common.save", nil, "Save"}, // unsupported tag: English
-		{embedded, "", "common.save", nil, "Save"},
+		{embedded, "fr", "language.name", nil, "English"}, // unsupported tag: English
+		{embedded, "", "language.name", nil, "English"},
 		// Extra pairs are harmless: a plain message ignores them.
-		{embedded, "de", "common.save", []any{"Name", "Ann"}, "Speichern"},
+		{embedded, "de", "language.name", []any{"Name", "Ann"}, "Deutsch"},
 
 		// Fallback to English for what German lacks.
-		{small, "de", "common.save", nil, "Speichern"},
-		{small, "de", "common.cancel", nil, "Cancel"},
+		{small, "de", "form.save", nil, "Speichern"},
+		{small, "de", "form.cancel", nil, "Cancel"},
 		{small, "de", "test.greeting", []any{"Name", "Ann"}, "Hello Ann"},
 		{small, "de", "test.characters", []any{"Count", 1}, "1 Charakter"},
 
@@ -52,7 +49,7 @@ func TestT(t *testing.T) {
 		{embedded, "de", "nav.nowhere", nil, "nav.nowhere"},
 		{embedded, "de", "", nil, ""},
 		{embedded, "en", "test.greeting", []any{"Name"}, "test.greeting"},
-		{embedded, "en", "common.save", []any{"Name"}, "common.save"},
+		{embedded, "en", "language.name", []any{"Name"}, "language.name"},
 		{embedded, "en", "test.greeting", []any{1, "Ann"}, "test.greeting"},
 		{embedded, "en", "test.characters", []any{"Count", "many"}, "test.characters"},
 		{embedded, "en", "test.characters", []any{"Count", 1.5}, "test.characters"},
@@ -76,10 +73,7 @@ func TestLocalizerTag(t *testing.T) {
 
 // TestConcurrent runs under -race: a Catalogue serves every request at once.
 func TestConcurrent(t *testing.T) {
-	c, err := Load()
-	if err != nil {
-		t.Fatalf("Load: %v", err)
-	}
+	c := testdata(t)
 	headers := []string{"de-AT,de;q=0.9", "zh-CN", "es-419,es;q=0.9", "fr", "en-GB"}
 	var wg sync.WaitGroup
 	for g := range 16 {
@@ -91,8 +85,8 @@ func TestConcurrent(t *testing.T) {
 					t.Errorf("%s: T(test.characters, %d) failed", tag, i)
 					return
 				}
-				if got := l.T("common.save"); got == "common.save" {
-					t.Errorf("%s: T(common.save) failed", tag)
+				if got := l.T("language.name"); got == "language.name" {
+					t.Errorf("%s: T(language.name) failed", tag)
 					return
 				}
 			}
@@ -102,15 +96,12 @@ func TestConcurrent(t *testing.T) {
 }
 
 func BenchmarkT(b *testing.B) {
-	c, err := Load()
-	if err != nil {
-		b.Fatalf("Load: %v", err)
-	}
+	c := testdata(b)
 	l := c.Localizer("de")
 	b.Run("plain", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			l.T("nav.dashboard")
+			l.T("language.name")
 		}
 	})
 	b.Run("args", func(b *testing.B) {

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/access"
-	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/states"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -71,7 +71,7 @@ func find(t *testing.T, st *states.Store, name string) (states.State, bool) {
 }
 
 func TestMemberFieldMessagesExist(t *testing.T) {
-	c, err := i18n.Load()
+	c, err := app.Catalogue()
 	if err != nil {
 		t.Fatal(err)
 	}

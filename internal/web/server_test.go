@@ -74,7 +74,7 @@ func newFixture(t testing.TB, settings map[string]string) *fixture {
 		t.Fatal(err)
 	}
 	db := storetest.Open(t, config.SQLite)
-	catalogue, err := i18n.Load()
+	catalogue, err := i18n.Load(web.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"io/fs"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/apidocs"
+	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/notifications"
+	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/signin"
+	"github.com/keepstar/keepstar/internal/sitesettings"
+	"github.com/keepstar/keepstar/internal/states"
+	"github.com/keepstar/keepstar/internal/tokencheck"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// locales lists the message catalogues of the packages that have some: a
+// package with a locales/ folder is added here, once.
+func locales() []fs.FS {
+	return []fs.FS{
+		web.Locales,
+		access.Locales,
+		accounts.Locales,
+		signin.Locales,
+		logins.Locales,
+		groups.Locales,
+		states.Locales,
+		notifications.Locales,
+		tokencheck.Locales,
+		appapi.Locales,
+		apidocs.Locales,
+		operations.Locales,
+		sitesettings.Locales,
+	}
+}
+
+// Catalogue loads every package's messages, merged into one catalogue; the
+// tests of the packages load it to check the ids they build.
+func Catalogue() (*i18n.Catalogue, error) {
+	return i18n.Load(locales()...)
+}

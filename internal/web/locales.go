@@ -1,0 +1,9 @@
+package web
+
+import "embed"
+
+// Locales holds the package's messages, one locales/<tag>.toml per language;
+// internal/app gives it to i18n.Load with the other packages'.
+//
+//go:embed locales/*.toml
+var Locales embed.FS
