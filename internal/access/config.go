@@ -17,19 +17,19 @@ const RequestPermission = "groups.request"
 
 // Settings of Neucore's group deactivation for invalid tokens.
 var (
-	SettingDeactivation = settings.Definition{Name: "groups.deactivation", Section: "settings.section.groups",
-		Kind: settings.KindBool, Default: "false", Label: "settings.groups.deactivation", Help: "settings.groups.deactivation_help"}
-	SettingDeactivationDelay = settings.Definition{Name: "groups.deactivation_delay_hours", Section: "settings.section.groups",
+	SettingDeactivation = settings.Definition{Name: "groups.deactivation", Section: "access.settings.section.groups",
+		Kind: settings.KindBool, Default: "false", Label: "access.settings.groups.deactivation", Help: "access.settings.groups.deactivation_help"}
+	SettingDeactivationDelay = settings.Definition{Name: "groups.deactivation_delay_hours", Section: "access.settings.section.groups",
 		Kind: settings.KindInt, Default: "0", Min: 0, Max: 24 * 365,
-		Label: "settings.groups.deactivation_delay_hours", Help: "settings.groups.deactivation_delay_hours_help"}
+		Label: "access.settings.groups.deactivation_delay_hours", Help: "access.settings.groups.deactivation_delay_hours_help"}
 	// The lists are checked on save: a typo read as "no list" would
 	// deactivate every account with an invalid token.
-	SettingDeactivationAlliances = settings.Definition{Name: "groups.deactivation_alliances", Section: "settings.section.groups",
+	SettingDeactivationAlliances = settings.Definition{Name: "groups.deactivation_alliances", Section: "access.settings.section.groups",
 		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList,
-		Label: "settings.groups.deactivation_alliances", Help: "settings.groups.deactivation_alliances_help"}
-	SettingDeactivationCorporations = settings.Definition{Name: "groups.deactivation_corporations", Section: "settings.section.groups",
+		Label: "access.settings.groups.deactivation_alliances", Help: "access.settings.groups.deactivation_alliances_help"}
+	SettingDeactivationCorporations = settings.Definition{Name: "groups.deactivation_corporations", Section: "access.settings.section.groups",
 		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList,
-		Label: "settings.groups.deactivation_corporations", Help: "settings.groups.deactivation_corporations_help"}
+		Label: "access.settings.groups.deactivation_corporations", Help: "access.settings.groups.deactivation_corporations_help"}
 )
 
 func validIDList(s string) error {

@@ -21,8 +21,8 @@ func (r *Recomputer) Feature(deps AdminDeps, logger *slog.Logger) feature.Featur
 		Permissions: Permissions,
 		Routes:      func(srv *web.Server) error { return MountAdmin(srv, deps) },
 		Menu: []web.MenuItem{
-			{Section: web.MenuAdmin, Label: "nav.admin.permissions", Path: "/admin/permissions", Access: AuditAccess},
-			{Section: web.MenuAdmin, Label: "nav.admin.roles", Path: "/admin/roles", Access: web.Superusers},
+			{Section: web.MenuAdmin, Label: "access.nav.admin.permissions", Path: "/admin/permissions", Access: AuditAccess},
+			{Section: web.MenuAdmin, Label: "access.nav.admin.roles", Path: "/admin/roles", Access: web.Superusers},
 		},
 		Jobs: func(reg *jobs.Registry) {
 			Register(reg, r, logger)

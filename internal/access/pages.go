@@ -83,7 +83,7 @@ func (p *adminPages) overview(w http.ResponseWriter, r *http.Request) {
 	for _, name := range undeclared {
 		rows = append(rows, overviewRow{Permission: Permission{Name: name}, Count: *counts[name], Undeclared: true})
 	}
-	p.srv.Render(w, r, p.pages, "permissions.html", http.StatusOK, "admin.permissions.title", rows)
+	p.srv.Render(w, r, p.pages, "permissions.html", http.StatusOK, "access.admin.permissions.title", rows)
 }
 
 // grantor is a group or state granting a permission.
@@ -120,7 +120,7 @@ func (p *adminPages) audit(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	i := slices.IndexFunc(p.Catalogue.All(), func(perm Permission) bool { return perm.Name == name })
 	if i < 0 {
-		p.srv.Fail(w, r, http.StatusNotFound, "admin.permissions.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "access.admin.permissions.error.not_found")
 		return
 	}
 	page := auditPage{Permission: p.Catalogue.All()[i], LinkAccounts: web.ViewerFrom(ctx).HasRole(RoleUserAdmin)}
@@ -150,7 +150,7 @@ func (p *adminPages) audit(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	p.srv.Render(w, r, p.pages, "permission.html", http.StatusOK, "admin.permissions.audit_title", page)
+	p.srv.Render(w, r, p.pages, "permission.html", http.StatusOK, "access.admin.permissions.audit_title", page)
 }
 
 // roleRow is a role with the groups it requires.
@@ -193,7 +193,7 @@ func (p *adminPages) renderRoles(w http.ResponseWriter, r *http.Request, status 
 	for _, role := range Roles {
 		page.Roles = append(page.Roles, roleRow{Name: role, Required: required[role]})
 	}
-	p.srv.Render(w, r, p.pages, "roles.html", status, "admin.roles.title", page)
+	p.srv.Render(w, r, p.pages, "roles.html", status, "access.admin.roles.title", page)
 }
 
 func (p *adminPages) roles(w http.ResponseWriter, r *http.Request) {
@@ -211,7 +211,7 @@ func (p *adminPages) roles(w http.ResponseWriter, r *http.Request) {
 func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	required := map[string][]int64{}
@@ -221,7 +221,7 @@ func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 		for _, v := range r.PostForm["role."+role] {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
-				problems = append(problems, p.srv.T(r, "admin.roles.error.group", "Group", v))
+				problems = append(problems, p.srv.T(r, "access.admin.roles.error.group", "Group", v))
 				continue
 			}
 			if !slices.Contains(required[role], id) {
@@ -243,7 +243,7 @@ func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, id := range asked {
 			if !known[id] {
-				problems = append(problems, p.srv.T(r, "admin.roles.error.group", "Group", strconv.FormatInt(id, 10)))
+				problems = append(problems, p.srv.T(r, "access.admin.roles.error.group", "Group", strconv.FormatInt(id, 10)))
 			}
 		}
 		if len(problems) > 0 {
@@ -267,7 +267,7 @@ func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 	case len(problems) > 0:
 		p.renderRoles(w, r, http.StatusUnprocessableEntity, required, problems)
 	default:
-		p.srv.AddFlash(r, "success", "admin.roles.saved")
+		p.srv.AddFlash(r, "success", "access.admin.roles.saved")
 		web.SeeOther(w, r, "/admin/roles")
 	}
 }

@@ -16,9 +16,9 @@ type Permission = feature.Permission
 
 // The permissions of access itself and of groups.
 var (
-	PermissionRequestGroups = Permission{Name: RequestPermission, Label: "permission.groups.request"}
-	PermissionManageGroups  = Permission{Name: "groups.manage_all", Label: "permission.groups.manage_all"}
-	PermissionAudit         = Permission{Name: "access.audit", Label: "permission.access.audit"}
+	PermissionRequestGroups = Permission{Name: RequestPermission, Label: "access.permission.groups.request"}
+	PermissionManageGroups  = Permission{Name: "groups.manage_all", Label: "access.permission.groups.manage_all"}
+	PermissionAudit         = Permission{Name: "access.audit", Label: "access.permission.audit"}
 )
 
 // Permissions are the permissions this package declares.

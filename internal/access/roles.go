@@ -31,7 +31,7 @@ const (
 )
 
 // Roles lists the roles an account may be given, in the order pages show
-// them. Each has a description message "role.<name>".
+// them. Each has a description message "access.role.<name>".
 var Roles = []string{
 	RoleUserAdmin, RoleUserManager, RoleUserChars, RoleGroupAdmin, RoleGroupManager, RoleAppAdmin, RoleAppManager,
 	RoleESI, RoleSettings, RoleStatistics, RoleTracking, RoleTrackingAdmin, RoleWatchlist, RoleWatchlistManager,

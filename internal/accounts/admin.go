@@ -30,7 +30,7 @@ const searchLimit = 50
 func (p *pages) adminSearch(w http.ResponseWriter, r *http.Request) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
 	if len(q) > 100 {
-		p.srv.Fail(w, r, http.StatusBadRequest, "admin.accounts.error.query")
+		p.srv.Fail(w, r, http.StatusBadRequest, "accounts.admin.error.query")
 		return
 	}
 	results, err := p.a.Search(r.Context(), q, searchLimit+1)
@@ -42,7 +42,7 @@ func (p *pages) adminSearch(w http.ResponseWriter, r *http.Request) {
 	if len(results) > searchLimit {
 		page.Results, page.Limited = results[:searchLimit], true
 	}
-	p.srv.Render(w, r, p.pages, "admin_accounts.html", http.StatusOK, "admin.accounts.title", page)
+	p.srv.Render(w, r, p.pages, "admin_accounts.html", http.StatusOK, "accounts.admin.title", page)
 }
 
 type adminAccountPage struct {
@@ -70,7 +70,7 @@ type adminAccountPage struct {
 
 // account reads the account of the path, answering 404 itself.
 func (p *pages) account(w http.ResponseWriter, r *http.Request) (Account, bool) {
-	return web.Load(p.srv, w, r, "id", p.a.Get, ErrNotFound, "admin.accounts.error.not_found")
+	return web.Load(p.srv, w, r, "id", p.a.Get, ErrNotFound, "accounts.admin.error.not_found")
 }
 
 func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
@@ -114,7 +114,7 @@ func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
 	if p.deps.Permissions != nil {
 		page.Catalogue = p.deps.Permissions.All()
 	}
-	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "admin.account.title", page)
+	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "accounts.admin.account.title", page)
 }
 
 // mayChange reports whether an admin may act on an account: superusers'
@@ -128,11 +128,11 @@ func (p *pages) guarded(w http.ResponseWriter, r *http.Request) (Account, bool) 
 		return Account{}, false
 	}
 	if !mayChange(web.ViewerFrom(r.Context()), acc) {
-		p.srv.Fail(w, r, http.StatusForbidden, "admin.account.error.superuser")
+		p.srv.Fail(w, r, http.StatusForbidden, "accounts.admin.account.error.superuser")
 		return Account{}, false
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return Account{}, false
 	}
 	return acc, true
@@ -150,20 +150,20 @@ func (p *pages) adminSetActive(w http.ResponseWriter, r *http.Request) {
 		active = true
 	case "false":
 		if acc.ID == v.AccountID {
-			p.srv.Fail(w, r, http.StatusConflict, "admin.account.error.self")
+			p.srv.Fail(w, r, http.StatusConflict, "accounts.admin.account.error.self")
 			return
 		}
 	default:
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	if err := p.a.SetActive(r.Context(), acc.ID, active, v.AccountID); err != nil {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	msg := "admin.account.deactivated"
+	msg := "accounts.admin.account.deactivated"
 	if active {
-		msg = "admin.account.activated"
+		msg = "accounts.admin.account.activated"
 	}
 	p.srv.AddFlash(r, "success", msg)
 	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
@@ -176,11 +176,11 @@ func (p *pages) adminSetStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := p.a.SetStatus(r.Context(), acc.ID, Status(r.PostForm.Get("status"))); {
 	case errors.Is(err, ErrBadStatus):
-		p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.status")
+		p.srv.Fail(w, r, http.StatusBadRequest, "accounts.admin.account.error.status")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "admin.account.status_changed")
+		p.srv.AddFlash(r, "success", "accounts.admin.account.status_changed")
 		web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
 	}
 }
@@ -190,17 +190,17 @@ func (p *pages) adminDeleteCharacter(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	cid, ok := p.srv.PathID(w, r, "cid", "error.not_found")
+	cid, ok := p.srv.PathID(w, r, "cid", "web.error.not_found")
 	if !ok {
 		return
 	}
 	switch err := p.a.DeleteByAdmin(r.Context(), acc.ID, int32(cid), web.ViewerFrom(r.Context()).AccountID); {
 	case errors.Is(err, ErrNotOnAccount):
-		p.srv.Fail(w, r, http.StatusNotFound, "admin.account.error.not_on_account")
+		p.srv.Fail(w, r, http.StatusNotFound, "accounts.admin.account.error.not_on_account")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "admin.account.character_deleted")
+		p.srv.AddFlash(r, "success", "accounts.admin.account.character_deleted")
 		web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
 	}
 }
@@ -213,20 +213,20 @@ func (p *pages) adminSetRoles(w http.ResponseWriter, r *http.Request) {
 	roles := r.PostForm["role"]
 	for _, role := range roles {
 		if !slices.Contains(access.Roles, role) {
-			p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.role", "Role", role)
+			p.srv.Fail(w, r, http.StatusBadRequest, "accounts.admin.account.error.role", "Role", role)
 			return
 		}
 	}
 	superuser := r.PostForm.Get("superuser") == "on"
 	if acc.ID == web.ViewerFrom(r.Context()).AccountID && !superuser {
-		p.srv.Fail(w, r, http.StatusConflict, "admin.account.error.self_superuser")
+		p.srv.Fail(w, r, http.StatusConflict, "accounts.admin.account.error.self_superuser")
 		return
 	}
 	if err := p.a.SetRoles(r.Context(), acc.ID, roles, superuser); err != nil {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.AddFlash(r, "success", "admin.account.roles_changed")
+	p.srv.AddFlash(r, "success", "accounts.admin.account.roles_changed")
 	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
 }
 
@@ -238,7 +238,7 @@ func (p *pages) adminSetPermissions(w http.ResponseWriter, r *http.Request) {
 	perms := r.PostForm["permission"]
 	if p.deps.Permissions != nil {
 		if err := p.deps.Permissions.Check(perms); err != nil {
-			p.srv.Fail(w, r, http.StatusBadRequest, "admin.account.error.permission")
+			p.srv.Fail(w, r, http.StatusBadRequest, "accounts.admin.account.error.permission")
 			return
 		}
 	}
@@ -246,7 +246,7 @@ func (p *pages) adminSetPermissions(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.AddFlash(r, "success", "admin.account.permissions_changed")
+	p.srv.AddFlash(r, "success", "accounts.admin.account.permissions_changed")
 	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
 }
 

@@ -95,7 +95,7 @@ func (a *Accounts) remove(ctx context.Context, tx *store.Tx, accountID int64, ch
 		return nil // the member did it and knows
 	}
 	return a.notify(ctx, tx, accountID, notifications.Notice{Security: true, Level: notifications.Warning,
-		TitleKey: "notice.removed.title", MessageKey: "notice.removed." + string(reason),
+		TitleKey: "accounts.notice.removed.title", MessageKey: "accounts.notice.removed." + string(reason),
 		Args: map[string]string{"Character": c.name}})
 }
 

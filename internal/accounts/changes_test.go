@@ -171,7 +171,7 @@ func TestDeleteByAdmin(t *testing.T) {
 			t.Errorf("account %+v", acc)
 		}
 		ns := e.notices(id)
-		if len(ns) != 1 || ns[0].TitleKey != "notice.removed.title" || ns[0].MessageKey != "notice.removed.deleted-by-admin" || ns[0].Args["Character"] != amy.name ||
+		if len(ns) != 1 || ns[0].TitleKey != "accounts.notice.removed.title" || ns[0].MessageKey != "accounts.notice.removed.deleted-by-admin" || ns[0].Args["Character"] != amy.name ||
 			!ns[0].Security {
 			t.Errorf("notifications %+v", ns)
 		}
@@ -273,7 +273,7 @@ func TestRemoveForJobs(t *testing.T) {
 				if got := e.tokenOwners(amy.id); len(got) != 0 {
 					t.Errorf("tokens left %v", got)
 				}
-				if ns := e.notices(id); len(ns) != 1 || ns[0].MessageKey != "notice.removed."+string(reason) {
+				if ns := e.notices(id); len(ns) != 1 || ns[0].MessageKey != "accounts.notice.removed."+string(reason) {
 					t.Errorf("notifications %+v", ns)
 				}
 				e.mustInvariants()
@@ -332,7 +332,7 @@ func TestApplyAffiliations(t *testing.T) {
 		if acc := e.get(id); acc.MainID != ann.id {
 			t.Errorf("main %d, want %d", acc.MainID, ann.id)
 		}
-		if ns := e.notices(id); len(ns) != 1 || ns[0].MessageKey != "notice.removed.deleted-biomassed" {
+		if ns := e.notices(id); len(ns) != 1 || ns[0].MessageKey != "accounts.notice.removed.deleted-biomassed" {
 			t.Errorf("notifications %+v", ns)
 		}
 		if got := e.ids(other); !slices.Equal(got, []int32{bob.id, ben.id}) {

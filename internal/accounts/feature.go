@@ -14,11 +14,11 @@ func (a *Accounts) Feature(deps PageDeps) feature.Feature {
 		Settings: Settings,
 		Routes:   func(srv *web.Server) error { return a.Mount(srv, deps) },
 		Menu: []web.MenuItem{
-			{Section: web.MenuMain, Label: "nav.dashboard", Path: "/dashboard", Access: web.LoggedIn},
-			{Section: web.MenuMain, Label: "nav.characters", Path: "/characters", Access: web.LoggedIn},
-			{Section: web.MenuUser, Label: "nav.profile", Path: "/profile", Access: web.LoggedIn},
-			{Section: web.MenuUser, Label: "nav.tokens", Path: "/tokens", Access: web.LoggedIn},
-			{Section: web.MenuAdmin, Label: "nav.admin.accounts", Path: "/admin/accounts", Access: AdminAccess},
+			{Section: web.MenuMain, Label: "accounts.nav.dashboard", Path: "/dashboard", Access: web.LoggedIn},
+			{Section: web.MenuMain, Label: "accounts.nav.characters", Path: "/characters", Access: web.LoggedIn},
+			{Section: web.MenuUser, Label: "accounts.nav.profile", Path: "/profile", Access: web.LoggedIn},
+			{Section: web.MenuUser, Label: "accounts.nav.tokens", Path: "/tokens", Access: web.LoggedIn},
+			{Section: web.MenuAdmin, Label: "accounts.nav.admin", Path: "/admin/accounts", Access: AdminAccess},
 		},
 	}
 }

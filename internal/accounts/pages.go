@@ -102,7 +102,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.Render(w, r, p.pages, "dashboard.html", http.StatusOK, "dashboard.title", page)
+	p.srv.Render(w, r, p.pages, "dashboard.html", http.StatusOK, "accounts.dashboard.title", page)
 }
 
 // charactersPage is the data of characters.html.
@@ -133,32 +133,32 @@ func (p *pages) characters(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.Render(w, r, p.pages, "characters.html", http.StatusOK, "characters.title", charactersPage{
+	p.srv.Render(w, r, p.pages, "characters.html", http.StatusOK, "accounts.characters.title", charactersPage{
 		Characters: cs, LoggedIn: v.CharacterID, MayDelete: values.Bool(SettingAllowCharacterDeletion),
 		Removals: removals, AccountID: v.AccountID, AccountName: v.Name,
 	})
 }
 
 func (p *pages) setMain(w http.ResponseWriter, r *http.Request) {
-	id, ok := p.srv.PathID(w, r, "id", "error.not_found")
+	id, ok := p.srv.PathID(w, r, "id", "web.error.not_found")
 	if !ok {
 		return
 	}
 	v := web.ViewerFrom(r.Context())
 	switch err := p.a.SetMain(r.Context(), v.AccountID, int32(id)); {
 	case errors.Is(err, ErrNotOnAccount):
-		p.srv.Fail(w, r, http.StatusNotFound, "characters.error.not_yours")
+		p.srv.Fail(w, r, http.StatusNotFound, "accounts.characters.error.not_yours")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "characters.main_changed")
+		p.srv.AddFlash(r, "success", "accounts.characters.main_changed")
 		web.SeeOther(w, r, "/characters")
 	}
 }
 
 func (p *pages) deleteCharacter(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	id, ok := p.srv.PathID(w, r, "id", "error.not_found")
+	id, ok := p.srv.PathID(w, r, "id", "web.error.not_found")
 	if !ok {
 		return
 	}
@@ -170,15 +170,15 @@ func (p *pages) deleteCharacter(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := p.a.DeleteByMember(ctx, v.AccountID, int32(id), v.CharacterID, values.Bool(SettingAllowCharacterDeletion)); {
 	case errors.Is(err, ErrDeletionOff):
-		p.srv.Fail(w, r, http.StatusForbidden, "characters.error.deletion_off")
+		p.srv.Fail(w, r, http.StatusForbidden, "accounts.characters.error.deletion_off")
 	case errors.Is(err, ErrLoggedInCharacter):
-		p.srv.Fail(w, r, http.StatusConflict, "characters.error.logged_in")
+		p.srv.Fail(w, r, http.StatusConflict, "accounts.characters.error.logged_in")
 	case errors.Is(err, ErrNotOnAccount):
-		p.srv.Fail(w, r, http.StatusNotFound, "characters.error.not_yours")
+		p.srv.Fail(w, r, http.StatusNotFound, "accounts.characters.error.not_yours")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "characters.deleted")
+		p.srv.AddFlash(r, "success", "accounts.characters.deleted")
 		web.SeeOther(w, r, "/characters")
 	}
 }
@@ -270,7 +270,7 @@ func (p *pages) tokens(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.Render(w, r, p.pages, "tokens.html", http.StatusOK, "tokens.title", struct{ Tokens tokensPage }{page})
+	p.srv.Render(w, r, p.pages, "tokens.html", http.StatusOK, "accounts.tokens.title", struct{ Tokens tokensPage }{page})
 }
 
 type profilePage struct {
@@ -282,7 +282,7 @@ type profilePage struct {
 
 func (p *pages) profile(w http.ResponseWriter, r *http.Request) {
 	v := web.ViewerFrom(r.Context())
-	p.srv.Render(w, r, p.pages, "profile.html", http.StatusOK, "profile.title", profilePage{
+	p.srv.Render(w, r, p.pages, "profile.html", http.StatusOK, "accounts.profile.title", profilePage{
 		Language: v.Language, Theme: v.Theme, Languages: p.srv.Languages(), Themes: web.Themes,
 	})
 }
@@ -291,16 +291,16 @@ func (p *pages) saveProfile(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	v := web.ViewerFrom(ctx)
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	lang, theme := r.PostForm.Get("language"), r.PostForm.Get("theme")
 	if lang != "" && !slices.ContainsFunc(p.srv.Languages(), func(l i18n.Language) bool { return l.Tag == lang }) {
-		p.srv.Fail(w, r, http.StatusBadRequest, "profile.error.language", "Value", lang)
+		p.srv.Fail(w, r, http.StatusBadRequest, "accounts.profile.error.language", "Value", lang)
 		return
 	}
 	if theme != "" && !slices.Contains(web.ThemeIDs(), theme) {
-		p.srv.Fail(w, r, http.StatusBadRequest, "profile.error.theme", "Value", theme)
+		p.srv.Fail(w, r, http.StatusBadRequest, "accounts.profile.error.theme", "Value", theme)
 		return
 	}
 	if err := p.a.SetPreferences(ctx, v.AccountID, lang, theme); err != nil {
@@ -309,7 +309,7 @@ func (p *pages) saveProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	// The flash is in the new language: the member sees it on the next page.
 	v.Language = lang
-	p.srv.AddFlash(r.WithContext(web.WithViewer(ctx, v)), "success", "profile.saved")
+	p.srv.AddFlash(r.WithContext(web.WithViewer(ctx, v)), "success", "accounts.profile.saved")
 	web.SeeOther(w, r, "/profile")
 }
 

@@ -331,7 +331,7 @@ func (a *Accounts) move(ctx context.Context, tx *store.Tx, c lockedCharacter, to
 		return err
 	}
 	return a.notify(ctx, tx, c.accountID, notifications.Notice{Security: true, Level: notifications.Warning,
-		TitleKey: "notice.moved.title", MessageKey: "notice.moved." + string(reason),
+		TitleKey: "accounts.notice.moved.title", MessageKey: "accounts.notice.moved." + string(reason),
 		Args: map[string]string{"Character": c.name}})
 }
 
@@ -380,7 +380,7 @@ func (a *Accounts) merge(ctx context.Context, tx *store.Tx, winner, loser int64,
 		return err
 	}
 	return a.notify(ctx, tx, winner, notifications.Notice{Security: true, Level: notifications.Info,
-		TitleKey: "notice.merged.title", MessageKey: "notice.merged.message",
+		TitleKey: "accounts.notice.merged.title", MessageKey: "accounts.notice.merged.message",
 		Args: map[string]string{"Count": strconv.Itoa(len(chars))}})
 }
 

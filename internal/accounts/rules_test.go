@@ -227,7 +227,7 @@ func TestLoginNewOwnerMovesCharacterAlone(t *testing.T) {
 			t.Errorf("tokens of an alt left behind %v", got)
 		}
 		ns := e.notices(old)
-		if len(ns) != 1 || ns[0].TitleKey != "notice.moved.title" || ns[0].MessageKey != "notice.moved.moved-owner-changed" ||
+		if len(ns) != 1 || ns[0].TitleKey != "accounts.notice.moved.title" || ns[0].MessageKey != "accounts.notice.moved.moved-owner-changed" ||
 			ns[0].Args["Character"] != amy.name || !ns[0].Security {
 			t.Errorf("old account's notifications %+v", ns)
 		}
@@ -508,7 +508,7 @@ func TestAddMergesAccountsOfTheSameOwner(t *testing.T) {
 				if n := e.count(`SELECT count(*) FROM character_removals WHERE reason = 'moved'`); n != 1 {
 					t.Errorf("%d moved records, want one per moved character", n)
 				}
-				if titles := e.titles(older); !slices.Equal(titles, []string{"notice.moved.title", "notice.merged.title"}) {
+				if titles := e.titles(older); !slices.Equal(titles, []string{"accounts.notice.moved.title", "accounts.notice.merged.title"}) {
 					t.Errorf("winner's notifications %v, want the loser's and the merge's", titles)
 				}
 				for _, n := range e.notices(older) {
@@ -682,7 +682,7 @@ func TestAddCharacterOfAnotherOwnerMovesAlone(t *testing.T) {
 		if got := e.tokenOwners(amy.id); len(got) != 1 || got[logins.Default] != buyer {
 			t.Errorf("tokens %v", got)
 		}
-		if titles := e.titles(old); !slices.Equal(titles, []string{"notice.moved.title"}) {
+		if titles := e.titles(old); !slices.Equal(titles, []string{"accounts.notice.moved.title"}) {
 			t.Errorf("old account's notifications %v", titles)
 		}
 		if c, err := e.a.Character(e.ctx, amy.id); err != nil || c.OwnerHash != buyer || c.Main {

@@ -7,16 +7,16 @@ var (
 	// SettingDisableAltLogin refuses logins with characters that are not
 	// their account's main (Neucore's disable_alt_login; Alliance Auth
 	// always refuses them).
-	SettingDisableAltLogin = settings.Definition{Name: "accounts.disable_alt_login", Section: "settings.section.accounts",
-		Kind: settings.KindBool, Default: "false", Label: "settings.accounts.disable_alt_login", Help: "settings.accounts.disable_alt_login_help"}
+	SettingDisableAltLogin = settings.Definition{Name: "accounts.disable_alt_login", Section: "accounts.settings.section",
+		Kind: settings.KindBool, Default: "false", Label: "accounts.settings.disable_alt_login", Help: "accounts.settings.disable_alt_login_help"}
 	// SettingAllowNoScopes offers the core.no-scopes login (Neucore's
 	// allow_login_no_scopes).
-	SettingAllowNoScopes = settings.Definition{Name: "accounts.allow_login_no_scopes", Section: "settings.section.accounts",
-		Kind: settings.KindBool, Default: "false", Label: "settings.accounts.allow_login_no_scopes", Help: "settings.accounts.allow_login_no_scopes_help"}
+	SettingAllowNoScopes = settings.Definition{Name: "accounts.allow_login_no_scopes", Section: "accounts.settings.section",
+		Kind: settings.KindBool, Default: "false", Label: "accounts.settings.allow_login_no_scopes", Help: "accounts.settings.allow_login_no_scopes_help"}
 	// SettingAllowCharacterDeletion lets members delete their own
 	// characters (Neucore's allow_character_deletion).
-	SettingAllowCharacterDeletion = settings.Definition{Name: "accounts.allow_character_deletion", Section: "settings.section.accounts",
-		Kind: settings.KindBool, Default: "false", Label: "settings.accounts.allow_character_deletion", Help: "settings.accounts.allow_character_deletion_help"}
+	SettingAllowCharacterDeletion = settings.Definition{Name: "accounts.allow_character_deletion", Section: "accounts.settings.section",
+		Kind: settings.KindBool, Default: "false", Label: "accounts.settings.allow_character_deletion", Help: "accounts.settings.allow_character_deletion_help"}
 )
 
 // Settings are the definitions this package reads.

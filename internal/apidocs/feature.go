@@ -11,6 +11,6 @@ func Feature() feature.Feature {
 	return feature.Feature{
 		Name:   "apidocs",
 		Routes: Mount,
-		Menu:   []web.MenuItem{{Section: web.MenuMain, Label: "nav.api", Path: PagePath, Access: menuAccess}},
+		Menu:   []web.MenuItem{{Section: web.MenuMain, Label: "apidocs.nav.api", Path: PagePath, Access: menuAccess}},
 	}
 }

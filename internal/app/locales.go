@@ -19,8 +19,9 @@ import (
 	"github.com/keepstar/keepstar/internal/web"
 )
 
-// locales lists the message catalogues of the packages that have some: a
-// package with a locales/ folder is added here, once.
+// locales lists the message catalogues of the core's packages that have
+// some: a core package with a locales/ folder is added here, once. A
+// plugin's catalogue comes with its feature (feature.Feature.Locales).
 func locales() []fs.FS {
 	return []fs.FS{
 		web.Locales,
@@ -39,8 +40,9 @@ func locales() []fs.FS {
 	}
 }
 
-// Catalogue loads every package's messages, merged into one catalogue; the
-// tests of the packages load it to check the ids they build.
-func Catalogue() (*i18n.Catalogue, error) {
-	return i18n.Load(locales()...)
+// Catalogue loads every core package's messages and those of extra (the
+// plugins' Locales), merged into one catalogue; the tests of the packages
+// load it to check the ids they build.
+func Catalogue(extra ...fs.FS) (*i18n.Catalogue, error) {
+	return i18n.Load(append(locales(), extra...)...)
 }

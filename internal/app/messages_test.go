@@ -15,6 +15,7 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/app"
+	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/i18n"
 )
 
@@ -36,10 +37,10 @@ var (
 
 // TestEveryMessageIDExists reads every template and Go file of the
 // project and checks that each message id they use is in the English
-// catalogue, and so is each id made from a list (role.<role>,
-// removal.<reason>, ...). A page would otherwise show the bare id.
+// catalogue, and so is each id made from a list (access.role.<role>,
+// accounts.removal.<reason>, ...). A page would otherwise show the bare id.
 func TestEveryMessageIDExists(t *testing.T) {
-	c, err := app.Catalogue()
+	c, err := app.Catalogue(example.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,27 +93,27 @@ func TestEveryMessageIDExists(t *testing.T) {
 	}
 	// Each way of using an id is seen (a page title, a setting's label, an
 	// error page, a flash, a template).
-	for _, id := range []string{"dashboard.title", "settings.site.name", "signin.error.state", "signin.merged", "home.login"} {
+	for _, id := range []string{"accounts.dashboard.title", "web.settings.site.name", "signin.error.state", "signin.merged", "signin.home.login"} {
 		if _, ok := used[id]; !ok {
 			t.Errorf("%s not found in the code: the patterns no longer match it", id)
 		}
 	}
 	// Ids built from lists.
 	for _, r := range access.Roles {
-		used["role."+r] = "access.Roles"
+		used["access.role."+r] = "access.Roles"
 	}
 	for _, r := range accounts.Reasons {
-		used["removal."+string(r)] = "accounts.Reasons"
+		used["accounts.removal."+string(r)] = "accounts.Reasons"
 		if r != accounts.Moved && r != accounts.DeletedManually && !strings.HasPrefix(string(r), "moved") {
-			used["notice.removed."+string(r)] = "accounts.remove"
+			used["accounts.notice.removed."+string(r)] = "accounts.remove"
 		}
 	}
-	used["notice.moved."+string(accounts.MovedOwnerChanged)] = "accounts.move"
+	used["accounts.notice.moved."+string(accounts.MovedOwnerChanged)] = "accounts.move"
 	for _, s := range []accounts.Status{accounts.Standard, accounts.Managed} {
-		used["status."+string(s)] = "accounts.Status"
+		used["accounts.status."+string(s)] = "accounts.Status"
 	}
 	for _, code := range []string{"400", "401", "403", "404", "409", "422", "500", "502", "503"} {
-		used["error.title."+code] = "web.FailDetail"
+		used["web.error.title."+code] = "web.FailDetail"
 	}
 	var missing []string
 	for id, where := range used {
@@ -200,7 +201,7 @@ func catalogueFiles(t *testing.T) []catalogueFile {
 // each locales/ folder is in the list given to i18n.Load, and each of its
 // ids is named by its package.
 func TestCataloguesPerPackage(t *testing.T) {
-	c, err := app.Catalogue()
+	c, err := app.Catalogue(example.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestCataloguesPerPackage(t *testing.T) {
 // value for each field of its English message: a translation whose template
 // breaks is shown as its id.
 func TestEveryMessageFormats(t *testing.T) {
-	c, err := app.Catalogue()
+	c, err := app.Catalogue(example.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}

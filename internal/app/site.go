@@ -20,6 +20,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/ratelimit"

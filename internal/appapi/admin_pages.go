@@ -96,7 +96,7 @@ func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, p
 		}
 		page.Apps = append(page.Apps, adminRow{App: a, Managers: ms})
 	}
-	p.srv.Render(w, r, p.pages, "admin_apps.html", status, "apps.admin.title", page)
+	p.srv.Render(w, r, p.pages, "admin_apps.html", status, "appapi.admin.title", page)
 }
 
 func (p *pages) list(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +107,7 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 // admin then chooses the rest on the app's page.
 func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	in := Input{Name: strings.TrimSpace(r.PostForm.Get("name")), Roles: []string{RoleApp}}
@@ -120,13 +120,13 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.AddFlash(r, "success", "apps.admin.created", "Name", a.Name)
+	p.srv.AddFlash(r, "success", "appapi.admin.created", "Name", a.Name)
 	web.SeeOther(w, r, "/admin/apps/"+strconv.FormatInt(a.ID, 10))
 }
 
 // load reads the app of the path, answering 404 itself.
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (App, bool) {
-	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "apps.error.not_found")
+	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "appapi.error.not_found")
 }
 
 // adminAppPage is an app's page: its form, with every group, EVE login and
@@ -158,7 +158,7 @@ func (p *pages) renderApp(w http.ResponseWriter, r *http.Request, status int, a 
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.Render(w, r, p.pages, "admin_app.html", status, "apps.admin.edit_title", page)
+	p.srv.Render(w, r, p.pages, "admin_app.html", status, "appapi.admin.edit_title", page)
 }
 
 // formOf gives a stored app's form.
@@ -209,11 +209,11 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 		i := slices.IndexFunc(groups, func(o option) bool { return o.ID == id })
 		switch {
 		case err != nil || i < 0:
-			f.problem(fieldGroups, p.srv.T(r, "apps.admin.error.group", "ID", v))
+			f.problem(fieldGroups, p.srv.T(r, "appapi.admin.error.group", "ID", v))
 			continue
 		case unfitForAPI(groups[i].Name, "") != "":
 			// Kept ticked, to be seen beside the problem.
-			f.problem(fieldGroups, p.srv.T(r, "apps.admin.error.group_name", "Name", groups[i].Name))
+			f.problem(fieldGroups, p.srv.T(r, "appapi.admin.error.group_name", "Name", groups[i].Name))
 		}
 		f.Groups = append(f.Groups, id)
 	}
@@ -224,7 +224,7 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 	}
 	for _, name := range pf[fieldEveLogins] {
 		if !slices.ContainsFunc(logins, func(o loginOption) bool { return o.Name == name }) {
-			f.problem(fieldEveLogins, p.srv.T(r, "apps.admin.error.eve_login", "Name", name))
+			f.problem(fieldEveLogins, p.srv.T(r, "appapi.admin.error.eve_login", "Name", name))
 			continue
 		}
 		f.EveLogins = append(f.EveLogins, name)
@@ -238,7 +238,7 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 		id, err := p.managerAccount(ctx, entry)
 		switch {
 		case errors.Is(err, accounts.ErrNotFound):
-			f.problem(fieldManagers, p.srv.T(r, "apps.admin.error.manager", "Entry", entry))
+			f.problem(fieldManagers, p.srv.T(r, "appapi.admin.error.manager", "Entry", entry))
 			continue
 		case err != nil:
 			return f, err
@@ -253,7 +253,7 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 				return f, err
 			}
 			if !may {
-				f.problem(fieldManagers, p.srv.T(r, "apps.admin.error.manager_role", "Entry", entry, "Role", access.RoleAppManager))
+				f.problem(fieldManagers, p.srv.T(r, "appapi.admin.error.manager_role", "Entry", entry, "Role", access.RoleAppManager))
 				continue
 			}
 		}
@@ -295,7 +295,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	f, err := p.read(r, a)
@@ -319,11 +319,11 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		f.problem(fieldOther, storeWords(err))
 		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
 	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "appapi.error.not_found")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "apps.admin.saved", "Name", saved.Name)
+		p.srv.AddFlash(r, "success", "appapi.admin.saved", "Name", saved.Name)
 		web.SeeOther(w, r, "/admin/apps/"+strconv.FormatInt(a.ID, 10))
 	}
 }
@@ -346,7 +346,7 @@ func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	if r.PostForm.Get("confirm") != "yes" {
@@ -355,16 +355,16 @@ func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
 			p.srv.Internal(w, r, err)
 			return
 		}
-		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, p.srv.T(r, "apps.admin.error.confirm_delete"))
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, p.srv.T(r, "appapi.admin.error.confirm_delete"))
 		return
 	}
 	switch err := p.st.Delete(r.Context(), a.ID); {
 	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "appapi.error.not_found")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "apps.admin.deleted", "Name", a.Name)
+		p.srv.AddFlash(r, "success", "appapi.admin.deleted", "Name", a.Name)
 		web.SeeOther(w, r, "/admin/apps")
 	}
 }

@@ -120,15 +120,15 @@ func (in Input) Validate() i18n.Problems {
 	var ps i18n.Problems
 	switch name := strings.TrimSpace(in.Name); {
 	case name == "":
-		ps.Add(fieldName, "apps.admin.error.name_required")
+		ps.Add(fieldName, "appapi.admin.error.name_required")
 	case utf8.RuneCountInString(name) > MaxName:
-		ps.Add(fieldName, "apps.admin.error.name_long", "Max", MaxName)
+		ps.Add(fieldName, "appapi.admin.error.name_long", "Max", MaxName)
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
-		ps.Add(fieldName, "apps.admin.error.name_control")
+		ps.Add(fieldName, "appapi.admin.error.name_control")
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(Roles, r) {
-			ps.Add(fieldRoles, "apps.admin.error.role", "Role", r)
+			ps.Add(fieldRoles, "appapi.admin.error.role", "Role", r)
 		}
 	}
 	return ps

@@ -19,8 +19,8 @@ func (s *Store) Feature(api APIDeps, pages PageDeps) feature.Feature {
 			return s.MountPages(srv, pages)
 		},
 		Menu: []web.MenuItem{
-			{Section: web.MenuMain, Label: "nav.apps", Path: "/apps", Access: ManagerAccess},
-			{Section: web.MenuAdmin, Label: "nav.admin.apps", Path: "/admin/apps", Access: AdminAccess},
+			{Section: web.MenuMain, Label: "appapi.nav.apps", Path: "/apps", Access: ManagerAccess},
+			{Section: web.MenuAdmin, Label: "appapi.nav.admin", Path: "/admin/apps", Access: AdminAccess},
 		},
 		Metrics: metrics,
 		Hooks:   feature.Hooks{MergeAccounts: s.MergeAccounts, CheckGroup: s.CheckGroup},

@@ -42,7 +42,7 @@ func (p *pages) renderManaged(w http.ResponseWriter, r *http.Request, status int
 		}
 		page.Apps = append(page.Apps, m)
 	}
-	p.srv.Render(w, r, p.pages, "apps.html", status, "apps.managed.title", page)
+	p.srv.Render(w, r, p.pages, "apps.html", status, "appapi.managed.title", page)
 }
 
 // managed lists the apps the viewer manages.
@@ -70,7 +70,7 @@ func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 	// The role opened the route; the app's own managers decide, before
 	// the app is read: to anyone else an app they do not manage is one
 	// that does not exist, so its name or existence is not learnt here.
-	id, ok := p.srv.PathID(w, r, "id", "apps.error.not_found")
+	id, ok := p.srv.PathID(w, r, "id", "appapi.error.not_found")
 	if !ok {
 		return
 	}
@@ -80,7 +80,7 @@ func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !manages {
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "appapi.error.not_found")
 		return
 	}
 	a, ok := p.load(w, r)
@@ -88,18 +88,18 @@ func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	if a.HasSecret && r.PostForm.Get("confirm") != "yes" {
 		p.renderManaged(w, r, http.StatusUnprocessableEntity, managedPage{ProblemApp: a.ID,
-			Problem: p.srv.T(r, "apps.managed.error.confirm")})
+			Problem: p.srv.T(r, "appapi.managed.error.confirm")})
 		return
 	}
 	secret, err := p.st.NewSecret(ctx, a.ID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "apps.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "appapi.error.not_found")
 		return
 	case err != nil:
 		p.srv.Internal(w, r, err)
@@ -107,5 +107,5 @@ func (p *pages) newSecret(w http.ResponseWriter, r *http.Request) {
 	}
 	page := secretPage{App: a, Secret: secret, Replaced: a.HasSecret, BaseURL: p.deps.BaseURL,
 		Authorization: "Bearer " + base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(a.ID, 10)+":"+secret))}
-	p.srv.Render(w, r, p.pages, "app_secret.html", http.StatusOK, "apps.secret.title", page)
+	p.srv.Render(w, r, p.pages, "app_secret.html", http.StatusOK, "appapi.secret.title", page)
 }

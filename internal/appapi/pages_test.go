@@ -550,7 +550,7 @@ func TestAppRoleMessagesExist(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range appapi.Roles {
-		if id := "apps.role." + r; !c.Has(id) {
+		if id := "appapi.role." + r; !c.Has(id) {
 			t.Errorf("message %s is not in en.toml", id)
 		}
 	}

@@ -20,15 +20,15 @@ const (
 // Settings of the per-app rate limit, Neucore's rate_limit_app_* system
 // variables: one limit that each app has on its own.
 var (
-	SettingRateLimitMode = settings.Definition{Name: "api.rate_limit_mode", Section: "settings.section.api",
+	SettingRateLimitMode = settings.Definition{Name: "api.rate_limit_mode", Section: "appapi.settings.section.api",
 		Kind: settings.KindEnum, Default: RateLimitOff, Choices: []string{RateLimitOff, RateLimitLog, RateLimitActive},
-		Label: "settings.api.rate_limit_mode", Help: "settings.api.rate_limit_mode_help"}
-	SettingRateLimitMax = settings.Definition{Name: "api.rate_limit_max_requests", Section: "settings.section.api",
+		Label: "appapi.settings.api.rate_limit_mode", Help: "appapi.settings.api.rate_limit_mode_help"}
+	SettingRateLimitMax = settings.Definition{Name: "api.rate_limit_max_requests", Section: "appapi.settings.section.api",
 		Kind: settings.KindInt, Default: "600", Min: 1, Max: 1_000_000_000,
-		Label: "settings.api.rate_limit_max_requests", Help: "settings.api.rate_limit_max_requests_help"}
-	SettingRateLimitWindow = settings.Definition{Name: "api.rate_limit_window_seconds", Section: "settings.section.api",
+		Label: "appapi.settings.api.rate_limit_max_requests", Help: "appapi.settings.api.rate_limit_max_requests_help"}
+	SettingRateLimitWindow = settings.Definition{Name: "api.rate_limit_window_seconds", Section: "appapi.settings.section.api",
 		Kind: settings.KindInt, Default: "60", Min: 1, Max: 86400,
-		Label: "settings.api.rate_limit_window_seconds", Help: "settings.api.rate_limit_window_seconds_help"}
+		Label: "appapi.settings.api.rate_limit_window_seconds", Help: "appapi.settings.api.rate_limit_window_seconds_help"}
 )
 
 // RateLimitSettings are the rate limit's definitions, for the settings

@@ -25,8 +25,9 @@ type Feature struct {
 	// Permissions are the rights the feature declares, grantable to
 	// states, groups and accounts.
 	Permissions []Permission
-	// Locales holds the feature's message catalogues, one <lang>.toml per
-	// language, merged with every other feature's at load.
+	// Locales holds the feature's message catalogues, locales/<lang>.toml
+	// (an embed.FS of the package's locales folder), merged with every
+	// other feature's at load.
 	Locales fs.FS
 	// Routes mounts the feature's pages and API routes, each with its
 	// access rule.

@@ -50,7 +50,7 @@ func (a *adminPages) renderAutogroups(w http.ResponseWriter, r *http.Request, st
 		}
 		page.New = newAutogroups
 	}
-	a.srv.Render(w, r, a.pages, "admin_autogroups.html", status, "admin.autogroups.title", page)
+	a.srv.Render(w, r, a.pages, "admin_autogroups.html", status, "groups.admin.autogroups.title", page)
 }
 
 func (a *adminPages) autogroups(w http.ResponseWriter, r *http.Request) {
@@ -66,7 +66,7 @@ func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig
 	var bad []string
 	c.States, bad = adminIDs(pf["states"])
 	for _, b := range bad {
-		ps.Add("states", "admin.autogroups.error.state", "ID", b)
+		ps.Add("states", "groups.admin.autogroups.error.state", "ID", b)
 	}
 	if full {
 		// Prefixes are kept as typed: "Corp " ends with its space.
@@ -82,7 +82,7 @@ func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig
 
 func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		a.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		a.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	c, problems, err := a.readAutogroups(r, true)
@@ -98,18 +98,18 @@ func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
 	case len(problems) > 0:
 		a.renderAutogroups(w, r, http.StatusUnprocessableEntity, adminAutogroupsPage{New: c, Problems: problems})
 	default:
-		a.srv.AddFlash(r, "success", "admin.autogroups.created")
+		a.srv.AddFlash(r, "success", "groups.admin.autogroups.created")
 		web.SeeOther(w, r, "/admin/autogroups")
 	}
 }
 
 func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.srv.PathID(w, r, "id", "admin.autogroups.error.not_found")
+	id, ok := a.srv.PathID(w, r, "id", "groups.admin.autogroups.error.not_found")
 	if !ok {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		a.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		a.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	c, problems, err := a.readAutogroups(r, false)
@@ -121,29 +121,29 @@ func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.autogroups.error.not_found")
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.autogroups.error.not_found")
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	case len(problems) > 0:
 		a.renderAutogroups(w, r, http.StatusUnprocessableEntity, adminAutogroupsPage{New: c, Problems: problems, EditID: id})
 	default:
-		a.srv.AddFlash(r, "success", "admin.autogroups.saved", "ID", id)
+		a.srv.AddFlash(r, "success", "groups.admin.autogroups.saved", "ID", id)
 		web.SeeOther(w, r, "/admin/autogroups")
 	}
 }
 
 func (a *adminPages) deleteAutogroups(w http.ResponseWriter, r *http.Request) {
-	id, ok := a.srv.PathID(w, r, "id", "admin.autogroups.error.not_found")
+	id, ok := a.srv.PathID(w, r, "id", "groups.admin.autogroups.error.not_found")
 	if !ok {
 		return
 	}
 	switch err := a.st.DeleteAutogroups(r.Context(), id); {
 	case errors.Is(err, ErrNotFound):
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.autogroups.error.not_found")
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.autogroups.error.not_found")
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:
-		a.srv.AddFlash(r, "success", "admin.autogroups.deleted", "ID", id)
+		a.srv.AddFlash(r, "success", "groups.admin.autogroups.deleted", "ID", id)
 		web.SeeOther(w, r, "/admin/autogroups")
 	}
 }

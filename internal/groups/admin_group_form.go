@@ -89,9 +89,9 @@ func (a *adminPages) renderGroup(w http.ResponseWriter, r *http.Request, status 
 		a.srv.Internal(w, r, err)
 		return
 	}
-	title := "admin.groups.edit_title"
+	title := "groups.admin.edit_title"
 	if g.ID == 0 {
-		title = "admin.groups.new_title"
+		title = "groups.admin.new_title"
 	}
 	a.srv.Render(w, r, a.pages, "admin_group.html", status, title, page)
 }
@@ -155,7 +155,7 @@ func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 		var bad []string
 		f.AllowedStates, bad = adminIDs(pf["states"])
 		for _, b := range bad {
-			ps.Add("states", "admin.groups.error.state", "ID", b)
+			ps.Add("states", "groups.admin.error.state", "ID", b)
 		}
 		for _, list := range []struct {
 			field string
@@ -163,7 +163,7 @@ func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 		}{{"required", &f.Required}, {"forbidden", &f.Forbidden}, {"manager_groups", &f.ManagerGroups}} {
 			*list.out, bad = adminIDs(pf[list.field])
 			for _, b := range bad {
-				ps.Add(list.field, "admin.groups.error.group", "ID", b)
+				ps.Add(list.field, "groups.admin.error.group", "ID", b)
 			}
 		}
 		for _, list := range []struct {
@@ -172,7 +172,7 @@ func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 		}{{"corporations", f.CorporationsText, &f.Corporations}, {"alliances", f.AlliancesText, &f.Alliances}} {
 			*list.out, bad = access.ParseIDs(list.text)
 			for _, b := range bad {
-				ps.Add(list.field, "admin.groups.error.id", "Value", b, "Field", i18n.M("admin.groups.field."+list.field))
+				ps.Add(list.field, "groups.admin.error.id", "Value", b, "Field", i18n.M("groups.admin.field."+list.field))
 			}
 		}
 		for _, entry := range strings.FieldsFunc(f.ManagersText, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
@@ -183,7 +183,7 @@ func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 			c, err := a.character(ctx, entry)
 			switch {
 			case errors.Is(err, accounts.ErrNotFound):
-				ps.Add("managers", "admin.groups.error.manager", "Name", entry)
+				ps.Add("managers", "groups.admin.error.manager", "Name", entry)
 			case err != nil:
 				return f, err
 			case !slices.Contains(f.Managers, c.AccountID):

@@ -12,7 +12,7 @@ import (
 )
 
 // adminFlags are the group's flags in the order the pages show them; each has
-// the messages admin.groups.flag.<name> and admin.groups.flag_help.<name>.
+// the messages groups.admin.flag.<name> and groups.admin.flag_help.<name>.
 var adminFlags = []string{"internal", "hidden", "open", "public", "restricted", "default"}
 
 func (in *Input) adminFlag(name string) *bool {
@@ -70,7 +70,7 @@ func (a *adminPages) list(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Groups = append(page.Groups, row)
 	}
-	a.srv.Render(w, r, a.pages, "admin_groups.html", http.StatusOK, "admin.groups.title", page)
+	a.srv.Render(w, r, a.pages, "admin_groups.html", http.StatusOK, "groups.admin.title", page)
 }
 
 func (a *adminPages) newGroup(w http.ResponseWriter, r *http.Request) {
@@ -81,10 +81,10 @@ func (a *adminPages) newGroup(w http.ResponseWriter, r *http.Request) {
 func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f adminGroupForm, err error, message string) {
 	switch {
 	case errors.Is(err, ErrNameTaken):
-		f.Problems = []string{a.srv.T(r, "admin.groups.error.taken", "Name", f.Name)}
+		f.Problems = []string{a.srv.T(r, "groups.admin.error.taken", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrReserved):
-		f.Problems = []string{a.srv.T(r, "admin.groups.error.reserved", "Name", f.Name)}
+		f.Problems = []string{a.srv.T(r, "groups.admin.error.reserved", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrInvalid):
 		// What the form's own checks could not see: another feature's
@@ -92,7 +92,7 @@ func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f ad
 		f.Problems = a.problemsOf(r, err, ErrInvalid)
 		a.renderGroup(w, r, http.StatusUnprocessableEntity, g, f)
 	case errors.Is(err, ErrNotFound):
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.error.not_found")
 	case errors.Is(err, ErrSuperuserOnly):
 		// The group became guarded since the page was read.
 		a.refuse(w, r, cmp.Or(g.Name, f.Name), GuardOf(err))
@@ -121,7 +121,7 @@ func (a *adminPages) problemsOf(r *http.Request, err, sentinel error) []string {
 
 func (a *adminPages) create(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		a.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		a.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	f, err := a.read(r, Group{})
@@ -134,20 +134,20 @@ func (a *adminPages) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err = a.st.CreateAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), f.Input)
-	a.saved(w, r, Group{}, f, err, "admin.groups.created")
+	a.saved(w, r, Group{}, f, err, "groups.admin.created")
 }
 
 // refuse answers 403 to an admin who is no superuser asking to change a
-// guarded group, saying why: admin.groups.error.<guard>.
+// guarded group, saying why: groups.admin.error.<guard>.
 func (a *adminPages) refuse(w http.ResponseWriter, r *http.Request, name string, g access.Guard) {
-	a.srv.Fail(w, r, http.StatusForbidden, "admin.groups.error."+string(g), "Name", name)
+	a.srv.Fail(w, r, http.StatusForbidden, "groups.admin.error."+string(g), "Name", name)
 }
 
 // load reads the group of the path, answering 404 itself, and 403 when a
 // guarded group (restricted, granting permissions, required by a role) is
 // asked for by an admin who is not a superuser.
 func (a *adminPages) load(w http.ResponseWriter, r *http.Request) (Group, bool) {
-	g, ok := web.Load(a.srv, w, r, "id", a.st.Get, ErrNotFound, "admin.groups.error.not_found")
+	g, ok := web.Load(a.srv, w, r, "id", a.st.Get, ErrNotFound, "groups.admin.error.not_found")
 	if ok && g.Guard() != access.Unguarded && !web.ViewerFrom(r.Context()).Superuser {
 		a.refuse(w, r, g.Name, g.Guard())
 		return Group{}, false
@@ -174,7 +174,7 @@ func (a *adminPages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		a.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		a.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	f, err := a.read(r, g)
@@ -187,7 +187,7 @@ func (a *adminPages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err = a.st.UpdateAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), g.ID, f.Input)
-	a.saved(w, r, g, f, err, "admin.groups.saved")
+	a.saved(w, r, g, f, err, "groups.admin.saved")
 }
 
 func (a *adminPages) delete(w http.ResponseWriter, r *http.Request) {
@@ -197,18 +197,18 @@ func (a *adminPages) delete(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.Autogroup != nil {
 		// Its configuration would make it again: delete that instead.
-		a.srv.Fail(w, r, http.StatusConflict, "admin.groups.error.autogroup_delete", "Name", g.Name)
+		a.srv.Fail(w, r, http.StatusConflict, "groups.admin.error.autogroup_delete", "Name", g.Name)
 		return
 	}
 	switch err := a.st.DeleteAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), g.ID); {
 	case errors.Is(err, ErrNotFound):
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.groups.error.not_found")
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.error.not_found")
 	case errors.Is(err, ErrSuperuserOnly):
 		a.refuse(w, r, g.Name, GuardOf(err))
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:
-		a.srv.AddFlash(r, "success", "admin.groups.deleted", "Name", g.Name)
+		a.srv.AddFlash(r, "success", "groups.admin.deleted", "Name", g.Name)
 		web.SeeOther(w, r, "/admin/groups")
 	}
 }

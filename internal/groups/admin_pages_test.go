@@ -126,10 +126,10 @@ func TestAdminMessagesBuiltFromListsExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids := []string{"admin.groups.field.corporations", "admin.groups.field.alliances", "admin.autogroups.source.name",
-		"admin.autogroups.source.ticker", "admin.groups.new_title", "admin.groups.edit_title"}
+	ids := []string{"groups.admin.field.corporations", "groups.admin.field.alliances", "groups.admin.autogroups.source.name",
+		"groups.admin.autogroups.source.ticker", "groups.admin.new_title", "groups.admin.edit_title"}
 	for _, f := range []string{"internal", "hidden", "open", "public", "restricted", "default"} {
-		ids = append(ids, "admin.groups.flag."+f, "admin.groups.flag_help."+f)
+		ids = append(ids, "groups.admin.flag."+f, "groups.admin.flag_help."+f)
 	}
 	for _, id := range ids {
 		if !c.Has(id) {

@@ -31,7 +31,7 @@ func (a *adminPages) renderReserved(w http.ResponseWriter, r *http.Request, stat
 	for _, n := range names {
 		page.Names = append(page.Names, adminReserved{Reserved: n, Path: "/admin/reserved-names/" + url.PathEscape(n.Name) + "/delete"})
 	}
-	a.srv.Render(w, r, a.pages, "admin_reserved.html", status, "admin.reserved.title", page)
+	a.srv.Render(w, r, a.pages, "admin_reserved.html", status, "groups.admin.reserved.title", page)
 }
 
 func (a *adminPages) reserved(w http.ResponseWriter, r *http.Request) {
@@ -40,7 +40,7 @@ func (a *adminPages) reserved(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminPages) reserve(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		a.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		a.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	page := adminReservedPage{Name: strings.TrimSpace(r.PostForm.Get("name")), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
@@ -56,13 +56,13 @@ func (a *adminPages) reserve(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrInvalid):
 		problem(http.StatusUnprocessableEntity, a.problemsOf(r, err, ErrInvalid)...)
 	case errors.Is(err, ErrNameTaken):
-		problem(http.StatusConflict, a.srv.T(r, "admin.reserved.error.group_exists", "Name", page.Name))
+		problem(http.StatusConflict, a.srv.T(r, "groups.admin.reserved.error.group_exists", "Name", page.Name))
 	case errors.Is(err, ErrReservedExists):
-		problem(http.StatusConflict, a.srv.T(r, "admin.reserved.error.exists", "Name", page.Name))
+		problem(http.StatusConflict, a.srv.T(r, "groups.admin.reserved.error.exists", "Name", page.Name))
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:
-		a.srv.AddFlash(r, "success", "admin.reserved.added", "Name", strings.ToLower(page.Name))
+		a.srv.AddFlash(r, "success", "groups.admin.reserved.added", "Name", strings.ToLower(page.Name))
 		web.SeeOther(w, r, "/admin/reserved-names")
 	}
 }
@@ -71,11 +71,11 @@ func (a *adminPages) unreserve(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	switch err := a.st.Unreserve(r.Context(), name); {
 	case errors.Is(err, ErrNotFound):
-		a.srv.Fail(w, r, http.StatusNotFound, "admin.reserved.error.not_found")
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.reserved.error.not_found")
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:
-		a.srv.AddFlash(r, "success", "admin.reserved.removed", "Name", name)
+		a.srv.AddFlash(r, "success", "groups.admin.reserved.removed", "Name", name)
 		web.SeeOther(w, r, "/admin/reserved-names")
 	}
 }

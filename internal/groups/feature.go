@@ -19,11 +19,11 @@ func (s *Store) Feature(pages PageDeps, admin AdminDeps) feature.Feature {
 			return s.MountAdmin(srv, admin)
 		},
 		Menu: []web.MenuItem{
-			{Section: web.MenuMain, Label: "nav.groups", Path: "/groups", Access: web.LoggedIn},
-			{Section: web.MenuMain, Label: "nav.groups_manage", Path: "/groups/manage", Access: manageMenuAccess},
-			{Section: web.MenuAdmin, Label: "nav.admin.groups", Path: "/admin/groups", Access: AdminAccess},
-			{Section: web.MenuAdmin, Label: "nav.admin.autogroups", Path: "/admin/autogroups", Access: AdminAccess},
-			{Section: web.MenuAdmin, Label: "nav.admin.reserved_names", Path: "/admin/reserved-names", Access: AdminAccess},
+			{Section: web.MenuMain, Label: "groups.nav.groups", Path: "/groups", Access: web.LoggedIn},
+			{Section: web.MenuMain, Label: "groups.nav.groups_manage", Path: "/groups/manage", Access: manageMenuAccess},
+			{Section: web.MenuAdmin, Label: "groups.nav.admin.groups", Path: "/admin/groups", Access: AdminAccess},
+			{Section: web.MenuAdmin, Label: "groups.nav.admin.autogroups", Path: "/admin/autogroups", Access: AdminAccess},
+			{Section: web.MenuAdmin, Label: "groups.nav.admin.reserved_names", Path: "/admin/reserved-names", Access: AdminAccess},
 		},
 		Hooks: feature.Hooks{MergeAccounts: s.MergeAccounts, AccountStatusChanged: s.ClearAccount},
 	}

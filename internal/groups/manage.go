@@ -134,7 +134,7 @@ func (s *Store) Decide(ctx context.Context, a Actor, requestID int64, accept boo
 			return nil
 		}
 		return s.notifier.Send(ctx, tx, accountID, notifications.Notice{Level: notifications.Info,
-			TitleKey: "notice.group_decision.title", MessageKey: "notice.group_decision." + kind + "_" + action,
+			TitleKey: "groups.notice.group_decision.title", MessageKey: "groups.notice.group_decision." + kind + "_" + action,
 			Args: map[string]string{"Group": g.Name}})
 	})
 	if err != nil {

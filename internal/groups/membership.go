@@ -21,10 +21,10 @@ type Notifier interface {
 
 // Settings of group management (Alliance Auth's).
 var (
-	SettingAutoLeave = settings.Definition{Name: "groups.auto_leave", Section: "settings.section.groups", Kind: settings.KindBool,
-		Default: "false", Label: "settings.groups.auto_leave", Help: "settings.groups.auto_leave_help"}
-	SettingNotifyManagers = settings.Definition{Name: "groups.notify_managers", Section: "settings.section.groups", Kind: settings.KindBool,
-		Default: "false", Label: "settings.groups.notify_managers", Help: "settings.groups.notify_managers_help"}
+	SettingAutoLeave = settings.Definition{Name: "groups.auto_leave", Section: "access.settings.section.groups", Kind: settings.KindBool,
+		Default: "false", Label: "groups.settings.auto_leave", Help: "groups.settings.auto_leave_help"}
+	SettingNotifyManagers = settings.Definition{Name: "groups.notify_managers", Section: "access.settings.section.groups", Kind: settings.KindBool,
+		Default: "false", Label: "groups.settings.notify_managers", Help: "groups.settings.notify_managers_help"}
 )
 
 // Settings are the definitions this package reads.
@@ -291,7 +291,7 @@ func (s *Store) notifyManagers(ctx context.Context, tx *store.Tx, groupID int64,
 		// One unread notice per group and manager, however often
 		// members ask (or ask, withdraw and ask again).
 		if err := s.notifier.Send(ctx, tx, m, notifications.Notice{Level: notifications.Info,
-			TitleKey: "notice.group_request.title", MessageKey: "notice.group_request." + kind,
+			TitleKey: "groups.notice.group_request.title", MessageKey: "groups.notice.group_request." + kind,
 			Args: map[string]string{"Name": from.Name, "Group": name}, Coalesce: "group_request:" + strconv.FormatInt(groupID, 10)}); err != nil {
 			return err
 		}

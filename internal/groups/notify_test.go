@@ -41,7 +41,7 @@ func TestRequestsCannotFloodAManagersNotifications(t *testing.T) {
 		var requests []notifications.Notification
 		var others []string
 		for _, n := range list {
-			if n.TitleKey == "notice.group_request.title" {
+			if n.TitleKey == "groups.notice.group_request.title" {
 				requests = append(requests, n)
 			} else {
 				others = append(others, n.Title)

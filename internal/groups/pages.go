@@ -128,7 +128,7 @@ type groupPage struct {
 
 // group shows one group, by its link: the only way to a hidden group.
 func (p *pages) group(w http.ResponseWriter, r *http.Request) {
-	id, ok := p.srv.PathID(w, r, "id", "error.not_found")
+	id, ok := p.srv.PathID(w, r, "id", "web.error.not_found")
 	if !ok {
 		return
 	}
@@ -152,7 +152,7 @@ func (p *pages) memberForm(w http.ResponseWriter, r *http.Request) (Group, bool)
 		return Group{}, false
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return Group{}, false
 	}
 	return g, true
@@ -304,7 +304,7 @@ func (p *pages) decide(accept bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		id, ok := p.srv.PathID(w, r, "id", "error.not_found")
+		id, ok := p.srv.PathID(w, r, "id", "web.error.not_found")
 		if !ok {
 			return
 		}
@@ -432,7 +432,7 @@ func (p *pages) addMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	ctx := r.Context()
@@ -483,7 +483,7 @@ func (p *pages) removeMember(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	accountID, ok := p.srv.PathID(w, r, "account", "error.not_found")
+	accountID, ok := p.srv.PathID(w, r, "account", "web.error.not_found")
 	if !ok {
 		return
 	}

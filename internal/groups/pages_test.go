@@ -24,7 +24,7 @@ func TestBuiltMessageIDsExist(t *testing.T) {
 		ids = append(ids, "groups.refusal."+string(r))
 	}
 	for _, g := range access.Guards {
-		ids = append(ids, "groups.locked."+string(g), "admin.groups.locked."+string(g), "admin.groups.error."+string(g))
+		ids = append(ids, "groups.locked."+string(g), "groups.admin.locked."+string(g), "groups.admin.error."+string(g))
 	}
 	for _, k := range []string{"join", "leave", "removed"} {
 		ids = append(ids, "groups.kind."+k)

@@ -45,21 +45,21 @@ func (s *Store) Validate(ctx context.Context, q store.Querier, id int64, in Inpu
 	var ps i18n.Problems
 	switch {
 	case in.Name == "":
-		ps.Add("name", "admin.groups.error.name_required")
+		ps.Add("name", "groups.admin.error.name_required")
 	case utf8.RuneCountInString(in.Name) > MaxName:
-		ps.Add("name", "admin.groups.error.name_long", "Max", MaxName)
+		ps.Add("name", "groups.admin.error.name_long", "Max", MaxName)
 	case controlChars.MatchString(in.Name):
-		ps.Add("name", "admin.groups.error.name_control")
+		ps.Add("name", "groups.admin.error.name_control")
 	}
 	if utf8.RuneCountInString(in.Description) > maxDescription {
-		ps.Add("description", "admin.groups.error.description")
+		ps.Add("description", "groups.admin.error.description")
 	}
 
 	for _, st := range in.AllowedStates {
 		if _, ok, err := nameOf(ctx, q, "states", st); err != nil {
 			return nil, err
 		} else if !ok {
-			ps.Add("states", "admin.groups.error.state", "ID", strconv.FormatInt(st, 10))
+			ps.Add("states", "groups.admin.error.state", "ID", strconv.FormatInt(st, 10))
 		}
 	}
 	names := map[int64]string{}
@@ -78,18 +78,18 @@ func (s *Store) Validate(ctx context.Context, q store.Querier, id int64, in Inpu
 			case err != nil:
 				return nil, err
 			case !ok:
-				ps.Add(list.field, "admin.groups.error.group", "ID", strconv.FormatInt(g, 10))
+				ps.Add(list.field, "groups.admin.error.group", "ID", strconv.FormatInt(g, 10))
 			default:
 				names[g] = name
 			}
 		}
 	}
 	if self {
-		ps.Add("required", "admin.groups.error.self")
+		ps.Add("required", "groups.admin.error.self")
 	}
 	for _, g := range in.Required {
 		if slices.Contains(in.Forbidden, g) {
-			ps.Add("forbidden", "admin.groups.error.required_forbidden", "Group", cmp.Or(names[g], strconv.FormatInt(g, 10)))
+			ps.Add("forbidden", "groups.admin.error.required_forbidden", "Group", cmp.Or(names[g], strconv.FormatInt(g, 10)))
 		}
 	}
 
@@ -99,7 +99,7 @@ func (s *Store) Validate(ctx context.Context, q store.Querier, id int64, in Inpu
 	}{{"corporations", in.Corporations}, {"alliances", in.Alliances}} {
 		for _, e := range list.ids {
 			if e <= 0 {
-				ps.Add(list.field, "admin.groups.error.id", "Value", strconv.Itoa(int(e)), "Field", i18n.M("admin.groups.field."+list.field))
+				ps.Add(list.field, "groups.admin.error.id", "Value", strconv.Itoa(int(e)), "Field", i18n.M("groups.admin.field."+list.field))
 			}
 		}
 	}
@@ -109,12 +109,12 @@ func (s *Store) Validate(ctx context.Context, q store.Querier, id int64, in Inpu
 			return nil, fmt.Errorf("groups: validate: %w", err)
 		}
 		if !ok {
-			ps.Add("managers", "admin.groups.error.account", "ID", strconv.FormatInt(acc, 10))
+			ps.Add("managers", "groups.admin.error.account", "ID", strconv.FormatInt(acc, 10))
 		}
 	}
 	for _, p := range in.Permissions {
 		if s.catalogue != nil && !s.catalogue.Has(p) {
-			ps.Add("permissions", "admin.groups.error.permission", "Name", p)
+			ps.Add("permissions", "groups.admin.error.permission", "Name", p)
 		}
 	}
 	return ps, nil
@@ -151,23 +151,23 @@ func (s *Store) ValidateAutogroups(ctx context.Context, q store.Querier, c Autog
 		if _, ok, err := nameOf(ctx, q, "states", st); err != nil {
 			return nil, err
 		} else if !ok {
-			ps.Add("states", "admin.autogroups.error.state", "ID", strconv.FormatInt(st, 10))
+			ps.Add("states", "groups.admin.autogroups.error.state", "ID", strconv.FormatInt(st, 10))
 		}
 	}
 	if !c.CorporationGroups && !c.AllianceGroups {
-		ps.Add("corporation_groups", "admin.autogroups.error.kinds")
+		ps.Add("corporation_groups", "groups.admin.autogroups.error.kinds")
 	}
 	if !created {
 		return ps, nil
 	}
 	if c.NameSource != "name" && c.NameSource != "ticker" {
-		ps.Add("name_source", "admin.autogroups.error.name_source")
+		ps.Add("name_source", "groups.admin.autogroups.error.name_source")
 	}
 	if len(c.CorporationPrefix) > 32 || len(c.AlliancePrefix) > 32 || controlChars.MatchString(c.CorporationPrefix+c.AlliancePrefix) {
-		ps.Add("corporation_prefix", "admin.autogroups.error.prefix")
+		ps.Add("corporation_prefix", "groups.admin.autogroups.error.prefix")
 	}
 	if len(c.ReplaceWith) > 8 || controlChars.MatchString(c.ReplaceWith) {
-		ps.Add("replace_with", "admin.autogroups.error.replace_with")
+		ps.Add("replace_with", "groups.admin.autogroups.error.replace_with")
 	}
 	return ps, nil
 }
@@ -180,10 +180,10 @@ const maxReason = 1000
 func ValidateReserved(name, reason string) i18n.Problems {
 	var ps i18n.Problems
 	if name == "" || utf8.RuneCountInString(name) > MaxName || controlChars.MatchString(name) {
-		ps.Add("name", "admin.reserved.error.name", "Max", MaxName)
+		ps.Add("name", "groups.admin.reserved.error.name", "Max", MaxName)
 	}
 	if utf8.RuneCountInString(reason) > maxReason {
-		ps.Add("reason", "admin.reserved.error.reason", "Max", maxReason)
+		ps.Add("reason", "groups.admin.reserved.error.reason", "Max", maxReason)
 	}
 	return ps
 }

@@ -43,9 +43,9 @@ func TestStoreRefusesThroughTheFormsValidator(t *testing.T) {
 		bad := groups.Input{Name: "  ", Description: strings.Repeat("d", 4001), AllowedStates: []int64{999999},
 			Required: []int64{alpha.ID, 888888}, Forbidden: []int64{alpha.ID}, Corporations: []int32{-1},
 			Managers: []int64{777777}, Permissions: []string{"no.such"}}
-		want := []string{"admin.groups.error.name_required", "admin.groups.error.description", "admin.groups.error.state",
-			"admin.groups.error.group", "admin.groups.error.required_forbidden", "admin.groups.error.id",
-			"admin.groups.error.account", "admin.groups.error.permission"}
+		want := []string{"groups.admin.error.name_required", "groups.admin.error.description", "groups.admin.error.state",
+			"groups.admin.error.group", "groups.admin.error.required_forbidden", "groups.admin.error.id",
+			"groups.admin.error.account", "groups.admin.error.permission"}
 		_, err = st.Create(ctx, bad)
 		if got := ids(t, err, groups.ErrInvalid); !slices.Equal(got, want) {
 			t.Errorf("create refused with %q, want %q", got, want)
@@ -56,7 +56,7 @@ func TestStoreRefusesThroughTheFormsValidator(t *testing.T) {
 			t.Errorf("Validate: %+v %v", ps, err)
 		}
 		_, err = st.Update(ctx, alpha.ID, groups.Input{Name: "Alpha", Required: []int64{alpha.ID}, ManagerGroups: []int64{alpha.ID}})
-		if got := ids(t, err, groups.ErrInvalid); !slices.Equal(got, []string{"admin.groups.error.self"}) {
+		if got := ids(t, err, groups.ErrInvalid); !slices.Equal(got, []string{"groups.admin.error.self"}) {
 			t.Errorf("update refused with %q, want the self-reference only", got)
 		}
 		if all, err := st.List(ctx); err != nil || len(all) != 1 || len(all[0].Required) != 0 {
@@ -64,8 +64,8 @@ func TestStoreRefusesThroughTheFormsValidator(t *testing.T) {
 		}
 
 		_, err = st.CreateAutogroups(ctx, groups.AutogroupConfig{States: []int64{999999}, NameSource: "bogus", CorporationPrefix: "a\tb"})
-		want = []string{"admin.autogroups.error.state", "admin.autogroups.error.kinds", "admin.autogroups.error.name_source",
-			"admin.autogroups.error.prefix"}
+		want = []string{"groups.admin.autogroups.error.state", "groups.admin.autogroups.error.kinds", "groups.admin.autogroups.error.name_source",
+			"groups.admin.autogroups.error.prefix"}
 		if got := ids(t, err, groups.ErrAutogroupInvalid); !slices.Equal(got, want) {
 			t.Errorf("autogroups refused with %q, want %q", got, want)
 		}
@@ -75,7 +75,7 @@ func TestStoreRefusesThroughTheFormsValidator(t *testing.T) {
 		}
 
 		err = st.Reserve(ctx, "ops\x07", strings.Repeat("r", 1001), 0)
-		want = []string{"admin.reserved.error.name", "admin.reserved.error.reason"}
+		want = []string{"groups.admin.reserved.error.name", "groups.admin.reserved.error.reason"}
 		if got := ids(t, err, groups.ErrInvalid); !slices.Equal(got, want) {
 			t.Errorf("reserve refused with %q, want %q", got, want)
 		}

@@ -17,9 +17,9 @@ func (s *Store) Feature(logger *slog.Logger) feature.Feature {
 		Settings: Settings,
 		Routes:   s.Mount,
 		Menu: []web.MenuItem{
-			{Section: web.MenuIcon, Label: "nav.notifications", Icon: "bell", Path: "/notifications",
+			{Section: web.MenuIcon, Label: "notifications.nav", Icon: "bell", Path: "/notifications",
 				Badge: "/notifications/unread", Access: web.LoggedIn},
-			{Section: web.MenuUser, Label: "nav.notifications", Path: "/notifications", Access: web.LoggedIn},
+			{Section: web.MenuUser, Label: "notifications.nav", Path: "/notifications", Access: web.LoggedIn},
 		},
 		Jobs:  func(reg *jobs.Registry) { Register(reg, s, logger) },
 		Hooks: feature.Hooks{MergeAccounts: s.MergeAccounts},

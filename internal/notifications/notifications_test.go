@@ -118,7 +118,7 @@ func TestNotificationsPageAndUnreadCount(t *testing.T) {
 	st := settings.NewStore(site.DB, settings.NewRegistry(notifications.Settings), nil, 0)
 	ns := notifications.NewStore(site.DB, st, nil)
 	if err := ns.Send(ctx, site.DB, c.AccountID, notifications.Notice{Level: notifications.Warning,
-		TitleKey: "notice.removed.title", MessageKey: "notice.removed.deleted-biomassed", Args: map[string]string{"Character": "Ann <Alt>"}}); err != nil {
+		TitleKey: "accounts.notice.removed.title", MessageKey: "accounts.notice.removed.deleted-biomassed", Args: map[string]string{"Character": "Ann <Alt>"}}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ns.Send(ctx, site.DB, c.AccountID, notifications.Notice{Level: notifications.Info, Title: "Fleet at 20:00", Message: "Form up in Jita"}); err != nil {

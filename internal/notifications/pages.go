@@ -141,13 +141,13 @@ func (p *pages) done(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func (p *pages) markRead(w http.ResponseWriter, r *http.Request) {
-	if id, ok := p.srv.PathID(w, r, "id", "error.not_found"); ok {
+	if id, ok := p.srv.PathID(w, r, "id", "web.error.not_found"); ok {
 		p.done(w, r, p.st.MarkRead(r.Context(), web.ViewerFrom(r.Context()).AccountID, id))
 	}
 }
 
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
-	if id, ok := p.srv.PathID(w, r, "id", "error.not_found"); ok {
+	if id, ok := p.srv.PathID(w, r, "id", "web.error.not_found"); ok {
 		p.done(w, r, p.st.Delete(r.Context(), web.ViewerFrom(r.Context()).AccountID, id))
 	}
 }

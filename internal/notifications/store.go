@@ -65,15 +65,15 @@ type Notification struct {
 
 // Settings of notifications.
 var (
-	SettingMaxPerUser = settings.Definition{Name: "notifications.max_per_user", Section: "settings.section.notifications",
+	SettingMaxPerUser = settings.Definition{Name: "notifications.max_per_user", Section: "notifications.settings.section",
 		Kind: settings.KindInt, Default: "50", Min: 1, Max: 10000,
-		Label: "settings.notifications.max_per_user", Help: "settings.notifications.max_per_user_help"}
-	SettingRefreshSeconds = settings.Definition{Name: "notifications.refresh_seconds", Section: "settings.section.notifications",
+		Label: "notifications.settings.max_per_user", Help: "notifications.settings.max_per_user_help"}
+	SettingRefreshSeconds = settings.Definition{Name: "notifications.refresh_seconds", Section: "notifications.settings.section",
 		Kind: settings.KindInt, Default: "30", Min: 0, Max: 3600,
-		Label: "settings.notifications.refresh_seconds", Help: "settings.notifications.refresh_seconds_help"}
-	SettingMaxAgeDays = settings.Definition{Name: "notifications.max_age_days", Section: "settings.section.notifications",
+		Label: "notifications.settings.refresh_seconds", Help: "notifications.settings.refresh_seconds_help"}
+	SettingMaxAgeDays = settings.Definition{Name: "notifications.max_age_days", Section: "notifications.settings.section",
 		Kind: settings.KindInt, Default: "90", Min: 0, Max: 3650,
-		Label: "settings.notifications.max_age_days", Help: "settings.notifications.max_age_days_help"}
+		Label: "notifications.settings.max_age_days", Help: "notifications.settings.max_age_days_help"}
 )
 
 // Settings are the definitions this package reads.

@@ -10,6 +10,6 @@ func Feature(deps Deps) feature.Feature {
 	return feature.Feature{
 		Name:   "operations",
 		Routes: func(srv *web.Server) error { return Mount(srv, deps) },
-		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "nav.admin.operations", Path: Path, Access: web.Superusers}},
+		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "operations.nav.admin", Path: Path, Access: web.Superusers}},
 	}
 }

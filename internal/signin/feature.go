@@ -14,6 +14,6 @@ func Feature(deps Deps) feature.Feature {
 			_, err := Mount(srv, deps)
 			return err
 		},
-		Menu: []web.MenuItem{{Section: web.MenuUser, Label: "nav.sessions", Path: "/sessions", Access: web.LoggedIn}},
+		Menu: []web.MenuItem{{Section: web.MenuUser, Label: "signin.nav.sessions", Path: "/sessions", Access: web.LoggedIn}},
 	}
 }

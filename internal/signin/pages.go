@@ -71,7 +71,7 @@ func (s *Signin) home(w http.ResponseWriter, r *http.Request) {
 	if text := values.String(web.SettingHomeText); text != "" {
 		page.Text = s.srv.Markdown(text)
 	}
-	s.srv.Render(w, r, s.pages, "home.html", http.StatusOK, "home.title", page)
+	s.srv.Render(w, r, s.pages, "home.html", http.StatusOK, "signin.home.title", page)
 }
 
 // logout ends the session on the server. It takes a POST from the site's

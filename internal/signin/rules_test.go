@@ -120,7 +120,7 @@ func TestCharacterThatChangedHands(t *testing.T) {
 		if n := count(t, site, `SELECT count(*) FROM character_removals WHERE reason = 'moved-owner-changed' AND account_id = $1 AND new_account_id = $2`, home, bought); n != 1 {
 			t.Errorf("%d moved-owner-changed records", n)
 		}
-		if n := count(t, site, `SELECT count(*) FROM notifications WHERE account_id = $1 AND title_key = 'notice.moved.title'`, home); n != 1 {
+		if n := count(t, site, `SELECT count(*) FROM notifications WHERE account_id = $1 AND title_key = 'accounts.notice.moved.title'`, home); n != 1 {
 			t.Errorf("%d notifications to the seller", n)
 		}
 		if n := count(t, site, `SELECT count(*) FROM character_owners WHERE character_id = $1`, a[1]); n != 2 {

@@ -65,7 +65,7 @@ func (s *Signin) sessionsPage(w http.ResponseWriter, r *http.Request) {
 	for _, info := range list {
 		page.Sessions = append(page.Sessions, sessionRow{Info: info, Character: names[info.CharacterID]})
 	}
-	s.srv.Render(w, r, s.pages, "sessions.html", http.StatusOK, "sessions.title", page)
+	s.srv.Render(w, r, s.pages, "sessions.html", http.StatusOK, "signin.sessions.title", page)
 }
 
 func (s *Signin) endSession(w http.ResponseWriter, r *http.Request) {
@@ -79,11 +79,11 @@ func (s *Signin) endSession(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.srv.Internal(w, r, err)
 	case !found:
-		s.srv.Fail(w, r, http.StatusNotFound, "sessions.error.not_found")
+		s.srv.Fail(w, r, http.StatusNotFound, "signin.sessions.error.not_found")
 	case current:
 		web.SeeOther(w, r, "/")
 	default:
-		s.srv.AddFlash(r, "success", "sessions.ended")
+		s.srv.AddFlash(r, "success", "signin.sessions.ended")
 		web.SeeOther(w, r, "/sessions")
 	}
 }
@@ -99,7 +99,7 @@ func (s *Signin) endOtherSessions(w http.ResponseWriter, r *http.Request) {
 		s.srv.Internal(w, r, err)
 		return
 	}
-	s.srv.AddFlash(r, "success", "sessions.ended_others", "Count", n)
+	s.srv.AddFlash(r, "success", "signin.sessions.ended_others", "Count", n)
 	web.SeeOther(w, r, "/sessions")
 }
 

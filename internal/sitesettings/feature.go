@@ -11,6 +11,6 @@ func Feature(st *settings.Store) feature.Feature {
 	return feature.Feature{
 		Name:   "sitesettings",
 		Routes: func(srv *web.Server) error { return Mount(srv, st) },
-		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "nav.admin.settings", Path: "/admin/settings", Access: Access}},
+		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "sitesettings.nav.admin.settings", Path: "/admin/settings", Access: Access}},
 	}
 }

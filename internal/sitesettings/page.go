@@ -71,7 +71,7 @@ func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submit
 			// Shown as stored, to be corrected: the default the features
 			// use meanwhile may mean something else ("no list": all).
 			f.Value = stored
-			data.Problems = append(data.Problems, p.srv.T(r, "settings.error.stored_invalid", "Name", d.Name,
+			data.Problems = append(data.Problems, p.srv.T(r, "sitesettings.settings.error.stored_invalid", "Name", d.Name,
 				"Problem", strings.Join(problems(err), " ")))
 		}
 		if v, ok := submitted[d.Name]; ok {
@@ -86,7 +86,7 @@ func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submit
 		s := &data.Sections[len(data.Sections)-1]
 		s.Fields = append(s.Fields, f)
 	}
-	p.srv.Render(w, r, p.pages, "settings.html", status, "settings.title", data)
+	p.srv.Render(w, r, p.pages, "settings.html", status, "sitesettings.settings.title", data)
 }
 
 func (p *page) show(w http.ResponseWriter, r *http.Request) { p.render(w, r, http.StatusOK, nil, nil) }
@@ -95,7 +95,7 @@ func (p *page) show(w http.ResponseWriter, r *http.Request) { p.render(w, r, htt
 // problem the page comes back with what was typed and what is wrong.
 func (p *page) save(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	changes := map[string]string{}
@@ -114,7 +114,7 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusUnprocessableEntity, changes, problems(err))
 		return
 	}
-	p.srv.AddFlash(r, "success", "settings.saved")
+	p.srv.AddFlash(r, "success", "sitesettings.settings.saved")
 	web.SeeOther(w, r, "/admin/settings")
 }
 
@@ -130,7 +130,7 @@ func problems(err error) []string {
 func (p *page) image(w http.ResponseWriter, r *http.Request) (settings.Definition, bool) {
 	d, ok := p.st.Registry().Lookup(r.PathValue("name"))
 	if !ok || d.Kind != settings.KindImage {
-		p.srv.Fail(w, r, http.StatusNotFound, "error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "web.error.not_found")
 		return d, false
 	}
 	return d, true
@@ -143,13 +143,13 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		p.render(w, r, http.StatusBadRequest, nil, []string{p.srv.T(r, "settings.error.no_file")})
+		p.render(w, r, http.StatusBadRequest, nil, []string{p.srv.T(r, "sitesettings.settings.error.no_file")})
 		return
 	}
 	defer file.Close()
 	b, err := io.ReadAll(io.LimitReader(file, int64(d.MaxLen)+1))
 	if err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	v, err := d.EncodeImage(b)
@@ -164,7 +164,7 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.AddFlash(r, "success", "settings.saved")
+	p.srv.AddFlash(r, "success", "sitesettings.settings.saved")
 	web.SeeOther(w, r, "/admin/settings")
 }
 
@@ -177,6 +177,6 @@ func (p *page) clear(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.AddFlash(r, "success", "settings.saved")
+	p.srv.AddFlash(r, "success", "sitesettings.settings.saved")
 	web.SeeOther(w, r, "/admin/settings")
 }

@@ -10,6 +10,6 @@ func (s *Store) Feature() feature.Feature {
 	return feature.Feature{
 		Name:   "states",
 		Routes: s.Mount,
-		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "nav.admin.states", Path: "/admin/states", Access: AdminAccess}},
+		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "states.nav.admin", Path: "/admin/states", Access: AdminAccess}},
 	}
 }

@@ -47,7 +47,7 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.srv.Render(w, r, p.pages, "states.html", http.StatusOK, "admin.states.title", all)
+	p.srv.Render(w, r, p.pages, "states.html", http.StatusOK, "states.admin.title", all)
 }
 
 // members are the four member lists of a state, as the form names them.
@@ -88,9 +88,9 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, st St
 		}
 		f.Fields[i].Named = named
 	}
-	title := "admin.states.edit_title"
+	title := "states.admin.edit_title"
 	if st.ID == 0 {
-		title = "admin.states.new_title"
+		title = "states.admin.new_title"
 	}
 	p.srv.Render(w, r, p.pages, "state.html", status, title, formPage{State: st, Form: f, Permissions: p.catalogue()})
 }
@@ -124,7 +124,7 @@ func (p *pages) input(r *http.Request) (Input, form, []string) {
 	var ps i18n.Problems
 	n, err := strconv.Atoi(f.Priority)
 	if err != nil {
-		ps.Add("priority", "admin.states.error.priority")
+		ps.Add("priority", "states.admin.error.priority")
 		n = 0 // said once, not again as out of range
 	}
 	in.Priority = n
@@ -135,7 +135,7 @@ func (p *pages) input(r *http.Request) (Input, form, []string) {
 		ids, bad := access.ParseIDs(text)
 		*lists[i] = ids
 		for _, b := range bad {
-			ps.Add(kind+"s", "admin.states.error.id", "Value", b, "Field", i18n.M("admin.states."+kind+"s"))
+			ps.Add(kind+"s", "states.admin.error.id", "Value", b, "Field", i18n.M("states.admin."+kind+"s"))
 		}
 	}
 	return in, f, p.srv.Localizer(r).Problems(append(ps, p.st.Validate(in)...))
@@ -156,18 +156,18 @@ func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (s
 				continue
 			}
 			if strings.EqualFold(st.Name, in.Name) {
-				problems = append(problems, p.srv.T(r, "admin.states.error.name_taken", "Name", in.Name))
+				problems = append(problems, p.srv.T(r, "states.admin.error.name_taken", "Name", in.Name))
 			}
 			if st.Priority == in.Priority {
-				problems = append(problems, p.srv.T(r, "admin.states.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
+				problems = append(problems, p.srv.T(r, "states.admin.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
 			}
 		}
 		if len(problems) == 0 { // changed since
-			problems = append(problems, p.srv.T(r, "admin.states.error.taken"))
+			problems = append(problems, p.srv.T(r, "states.admin.error.taken"))
 		}
 		return http.StatusConflict, problems, true
 	case errors.Is(err, ErrGuest):
-		return http.StatusConflict, []string{p.srv.T(r, "admin.states.error.guest_rename")}, true
+		return http.StatusConflict, []string{p.srv.T(r, "states.admin.error.guest_rename")}, true
 	case errors.As(err, &invalid):
 		return http.StatusUnprocessableEntity, p.srv.Localizer(r).Problems(invalid.Problems), true
 	}
@@ -176,7 +176,7 @@ func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (s
 
 func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	in, f, problems := p.input(r)
@@ -195,13 +195,13 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, status, State{}, f)
 		return
 	}
-	p.srv.AddFlash(r, "success", "admin.states.created", "Name", in.Name)
+	p.srv.AddFlash(r, "success", "states.admin.created", "Name", in.Name)
 	web.SeeOther(w, r, "/admin/states")
 }
 
 // load reads the state of the path, answering 404 itself.
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (State, bool) {
-	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "admin.states.error.not_found")
+	return web.Load(p.srv, w, r, "id", p.st.Get, ErrNotFound, "states.admin.error.not_found")
 }
 
 func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +218,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	in, f, problems := p.input(r)
@@ -229,7 +229,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := p.st.Update(r.Context(), st.ID, in); err != nil {
 		if errors.Is(err, ErrNotFound) {
-			p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
+			p.srv.Fail(w, r, http.StatusNotFound, "states.admin.error.not_found")
 			return
 		}
 		status, problems, ok := p.storeProblems(r, err, in, st.ID)
@@ -241,7 +241,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, status, st, f)
 		return
 	}
-	p.srv.AddFlash(r, "success", "admin.states.saved", "Name", in.Name)
+	p.srv.AddFlash(r, "success", "states.admin.saved", "Name", in.Name)
 	web.SeeOther(w, r, "/admin/states")
 }
 
@@ -252,13 +252,13 @@ func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
 	}
 	switch err := p.st.Delete(r.Context(), st.ID); {
 	case errors.Is(err, ErrGuest):
-		p.srv.Fail(w, r, http.StatusConflict, "admin.states.error.guest_delete", "Name", st.Name)
+		p.srv.Fail(w, r, http.StatusConflict, "states.admin.error.guest_delete", "Name", st.Name)
 	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "admin.states.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "states.admin.error.not_found")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "admin.states.deleted", "Name", st.Name)
+		p.srv.AddFlash(r, "success", "states.admin.deleted", "Name", st.Name)
 		web.SeeOther(w, r, "/admin/states")
 	}
 }

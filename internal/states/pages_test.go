@@ -75,8 +75,8 @@ func TestMemberFieldMessagesExist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, id := range []string{"admin.states.characters", "admin.states.corporations", "admin.states.alliances", "admin.states.factions",
-		"admin.states.new_title", "admin.states.edit_title"} {
+	for _, id := range []string{"states.admin.characters", "states.admin.corporations", "states.admin.alliances", "states.admin.factions",
+		"states.admin.new_title", "states.admin.edit_title"} {
 		if !c.Has(id) {
 			t.Errorf("message %s is not in en.toml", id)
 		}

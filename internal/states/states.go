@@ -69,21 +69,21 @@ func New(db *store.DB, queue access.Inserter, catalogue *access.Catalogue, now f
 func (s *Store) Validate(in Input) i18n.Problems {
 	var ps i18n.Problems
 	if name := strings.TrimSpace(in.Name); name == "" || utf8.RuneCountInString(name) > 64 {
-		ps.Add("name", "admin.states.error.name")
+		ps.Add("name", "states.admin.error.name")
 	}
 	if in.Priority < 0 || in.Priority > 1_000_000 {
-		ps.Add("priority", "admin.states.error.priority")
+		ps.Add("priority", "states.admin.error.priority")
 	}
 	for i, ids := range [][]int32{in.Characters, in.Corporations, in.Alliances, in.Factions} {
 		for _, id := range ids {
 			if id <= 0 {
-				ps.Add(members[i]+"s", "admin.states.error.id", "Value", strconv.Itoa(int(id)), "Field", i18n.M("admin.states."+members[i]+"s"))
+				ps.Add(members[i]+"s", "states.admin.error.id", "Value", strconv.Itoa(int(id)), "Field", i18n.M("states.admin."+members[i]+"s"))
 			}
 		}
 	}
 	for _, perm := range in.Permissions {
 		if s.catalogue != nil && !s.catalogue.Has(perm) {
-			ps.Add("permissions", "admin.states.error.permission", "Name", perm)
+			ps.Add("permissions", "states.admin.error.permission", "Name", perm)
 		}
 	}
 	return ps

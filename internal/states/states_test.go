@@ -28,8 +28,8 @@ func TestStoreRefusesThroughTheFormsValidator(t *testing.T) {
 		for _, p := range invalid.Problems {
 			got = append(got, p.Field+" "+p.ID)
 		}
-		want := []string{"name admin.states.error.name", "priority admin.states.error.priority", "factions admin.states.error.id",
-			"permissions admin.states.error.permission"}
+		want := []string{"name states.admin.error.name", "priority states.admin.error.priority", "factions states.admin.error.id",
+			"permissions states.admin.error.permission"}
 		if !slices.Equal(got, want) {
 			t.Errorf("refused with %q, want %q", got, want)
 		}

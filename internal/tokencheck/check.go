@@ -21,9 +21,9 @@ import (
 )
 
 // SettingCheckHours is the period in which every token is checked once.
-var SettingCheckHours = settings.Definition{Name: "tokens.check_hours", Section: "settings.section.tokens",
+var SettingCheckHours = settings.Definition{Name: "tokens.check_hours", Section: "tokencheck.settings.section.tokens",
 	Kind: settings.KindInt, Default: "6", Min: 1, Max: 168,
-	Label: "settings.tokens.check_hours", Help: "settings.tokens.check_hours_help"}
+	Label: "tokencheck.settings.tokens.check_hours", Help: "tokencheck.settings.tokens.check_hours_help"}
 
 // Settings are the definitions this package reads.
 var Settings = []settings.Definition{SettingCheckHours, SettingLostAccessDays}

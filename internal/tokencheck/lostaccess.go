@@ -20,9 +20,9 @@ import (
 // refresh tokens when it is sold, so without it a sold character keeps
 // giving its seller's account whatever its corporation gives until the
 // buyer logs in, which may be never (decision record 0019).
-var SettingLostAccessDays = settings.Definition{Name: "tokens.lost_access_days", Section: "settings.section.tokens",
+var SettingLostAccessDays = settings.Definition{Name: "tokens.lost_access_days", Section: "tokencheck.settings.section.tokens",
 	Kind: settings.KindInt, Default: "7", Min: 0, Max: 365,
-	Label: "settings.tokens.lost_access_days", Help: "settings.tokens.lost_access_days_help"}
+	Label: "tokencheck.settings.tokens.lost_access_days", Help: "tokencheck.settings.tokens.lost_access_days_help"}
 
 // Notifier tells members that a character's token went invalid
 // (*notifications.Store), in the caller's transaction.
@@ -116,12 +116,12 @@ func (c *Checker) lostAccess(ctx context.Context, r *Report, removals bool) erro
 				notices = 2 // too little time for a reminder: this one is the last
 			}
 			var sent bool
-			if sent, err = c.noticeLapse(ctx, l, notices, deadline, "notice.lost_access.first"); sent {
+			if sent, err = c.noticeLapse(ctx, l, notices, deadline, "tokencheck.notice.lost_access.first"); sent {
 				r.LostAccessNoticed++
 			}
 		case l.notices == 1 && !now.Before(later(due, l.deadline).Add(-noticeLead)):
 			var sent bool
-			if sent, err = c.noticeLapse(ctx, l, 2, later(due, l.deadline, now.Add(noticeLead)), "notice.lost_access.last"); sent {
+			if sent, err = c.noticeLapse(ctx, l, 2, later(due, l.deadline, now.Add(noticeLead)), "tokencheck.notice.lost_access.last"); sent {
 				r.LostAccessReminded++
 			}
 		}
@@ -199,7 +199,7 @@ func (c *Checker) noticeLapse(ctx context.Context, l lapse, notices int, deadlin
 		// should see both the first warning and the last.
 		return c.d.Notifier.Send(ctx, tx, l.accountID, notifications.Notice{Level: notifications.Danger,
 			Security: true,
-			TitleKey: "notice.lost_access.title", MessageKey: message,
+			TitleKey: "tokencheck.notice.lost_access.title", MessageKey: message,
 			Args: map[string]string{"Character": l.name, "Deadline": deadline.UTC().Format(deadlineLayout)}})
 	})
 	if err != nil {

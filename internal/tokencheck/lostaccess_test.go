@@ -133,11 +133,11 @@ func TestSoldCharacterIsRemovedAfterTheNotices(t *testing.T) {
 		site.RunJob(t, tokencheck.Args{All: true})
 		since := invalidSince(t, site, sold)
 		ns := noticesOfAccount(t, site, seller.AccountID)
-		if got := keys(ns, seller.Name); len(got) != 1 || got[0] != "notice.lost_access.first" {
+		if got := keys(ns, seller.Name); len(got) != 1 || got[0] != "tokencheck.notice.lost_access.first" {
 			t.Fatalf("notices of the sold character after the check: %v, want the first notice", got)
 		}
 		for _, n := range ns {
-			if n.key == "notice.lost_access.first" && !n.security {
+			if n.key == "tokencheck.notice.lost_access.first" && !n.security {
 				t.Error("the first lost-access notice is not a security notice: other notices could push it out unread")
 			}
 		}
@@ -163,7 +163,7 @@ func TestSoldCharacterIsRemovedAfterTheNotices(t *testing.T) {
 		age(t, site, sold, day+time.Minute)
 		site.RunJob(t, tokencheck.Args{})
 		got := keys(noticesOfAccount(t, site, seller.AccountID), seller.Name)
-		if len(got) != 2 || got[1] != "notice.lost_access.last" {
+		if len(got) != 2 || got[1] != "tokencheck.notice.lost_access.last" {
 			t.Fatalf("notices a day before the deadline: %v, want the last notice", got)
 		}
 		if _, err := acc.Character(ctx, sold); err != nil {
@@ -184,7 +184,7 @@ func TestSoldCharacterIsRemovedAfterTheNotices(t *testing.T) {
 			t.Errorf("the sold character keeps %d tokens", n)
 		}
 		got = keys(noticesOfAccount(t, site, seller.AccountID), seller.Name)
-		if len(got) != 3 || got[2] != "notice.removed.deleted-lost-access" {
+		if len(got) != 3 || got[2] != "accounts.notice.removed.deleted-lost-access" {
 			t.Fatalf("notices after the removal: %v", got)
 		}
 		if m, err := acc.Character(ctx, main); err != nil || !m.Main || m.AccountID != seller.AccountID {
@@ -221,7 +221,7 @@ func TestLoggingInAgainStopsTheClock(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := keys(noticesOf(t, site, id), c.Name); len(got) != 1 || got[0] != "notice.lost_access.first" {
+		if got := keys(noticesOf(t, site, id), c.Name); len(got) != 1 || got[0] != "tokencheck.notice.lost_access.first" {
 			t.Fatalf("notices after the password change: %v", got)
 		}
 		age(t, site, id, 6*day+time.Hour)
@@ -246,7 +246,7 @@ func TestLoggingInAgainStopsTheClock(t *testing.T) {
 
 		control(t, site, fmt.Sprintf("characters/%d/invalidate-tokens", id), "")
 		site.RunJob(t, tokencheck.Args{All: true})
-		if got := keys(noticesOf(t, site, id), c.Name); len(got) != 2 || got[1] != "notice.lost_access.first" {
+		if got := keys(noticesOf(t, site, id), c.Name); len(got) != 2 || got[1] != "tokencheck.notice.lost_access.first" {
 			t.Fatalf("notices after the token died again: %v", got)
 		}
 	})
@@ -341,7 +341,7 @@ func TestLostAccessDeadlinesAreKept(t *testing.T) {
 		on := since.Add(400 * day)
 		set("30")
 		must(on)
-		if got := notices(); len(got) != 1 || got[0] != "notice.lost_access.first" || !deadlineOf(t, site, lapsed).Equal(on.Add(30*day)) {
+		if got := notices(); len(got) != 1 || got[0] != "tokencheck.notice.lost_access.first" || !deadlineOf(t, site, lapsed).Equal(on.Add(30*day)) {
 			t.Fatalf("turned on with 30 days: notices %v, deadline %s after", got, deadlineOf(t, site, lapsed).Sub(on))
 		}
 		set("7")
@@ -354,7 +354,7 @@ func TestLostAccessDeadlinesAreKept(t *testing.T) {
 			t.Fatalf("the last notice came early: %v", got)
 		}
 		must(on.Add(29*day + time.Minute))
-		if got := notices(); len(got) != 2 || got[1] != "notice.lost_access.last" {
+		if got := notices(); len(got) != 2 || got[1] != "tokencheck.notice.lost_access.last" {
 			t.Fatalf("a day before the deadline: notices %v", got)
 		}
 		last := deadlineOf(t, site, lapsed)
@@ -371,7 +371,7 @@ func TestLostAccessDeadlinesAreKept(t *testing.T) {
 		if !removed() {
 			t.Fatal("not removed after the deadline")
 		}
-		if got := notices(); len(got) != 3 || got[2] != "notice.removed.deleted-lost-access" {
+		if got := notices(); len(got) != 3 || got[2] != "accounts.notice.removed.deleted-lost-access" {
 			t.Fatalf("notices after the removal: %v", got)
 		}
 
@@ -388,14 +388,14 @@ func TestLostAccessDeadlinesAreKept(t *testing.T) {
 			t.Fatalf("deadline %s after the first notice, want a day", d)
 		}
 		must(start.Add(day - time.Minute))
-		if got := keys(noticesOf(t, site, short), sc.Name); len(got) != 1 || got[0] != "notice.lost_access.first" {
+		if got := keys(noticesOf(t, site, short), sc.Name); len(got) != 1 || got[0] != "tokencheck.notice.lost_access.first" {
 			t.Fatalf("a period of one day: notices %v", got)
 		}
 		must(start.Add(day + time.Minute))
 		if removals, err := site.Accounts().RemovalsOfCharacter(ctx, short); err != nil || len(removals) != 1 {
 			t.Fatalf("a period of one day: removals %+v, %v", removals, err)
 		}
-		if got := keys(noticesOf(t, site, a[0]), sc.Name); len(got) != 2 || got[1] != "notice.removed.deleted-lost-access" {
+		if got := keys(noticesOf(t, site, a[0]), sc.Name); len(got) != 2 || got[1] != "accounts.notice.removed.deleted-lost-access" {
 			t.Fatalf("a period of one day: notices %v, want the first and the removal", got)
 		}
 	})

@@ -27,7 +27,7 @@ func TestLoadAnswersWhatThePathDoesNotName(t *testing.T) {
 		return "", errors.New("database unavailable")
 	}
 	f.srv.Handle("GET /things/{id}", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if thing, ok := web.Load(f.srv, w, r, "id", get, errNotFound, "error.not_found"); ok {
+		if thing, ok := web.Load(f.srv, w, r, "id", get, errNotFound, "web.error.not_found"); ok {
 			w.Write([]byte(thing))
 		}
 	}))

@@ -253,7 +253,7 @@ func (s *Server) Fail(w http.ResponseWriter, r *http.Request, status int, messag
 // and the visitor is given that id to quote, never the error itself.
 func (s *Server) Internal(w http.ResponseWriter, r *http.Request, err error) {
 	s.deps.Logger.ErrorContext(r.Context(), "request failed", "route", r.Pattern, "error", err)
-	s.Fail(w, r, http.StatusInternalServerError, "error.internal", "RequestID", RequestID(r))
+	s.Fail(w, r, http.StatusInternalServerError, "web.error.internal", "RequestID", RequestID(r))
 }
 
 // FailDetail is Fail with a detail line that is not translated (an error
@@ -263,7 +263,7 @@ func (s *Server) FailDetail(w http.ResponseWriter, r *http.Request, status int, 
 		WriteJSON(w, status, map[string]string{"error": s.T(r, message, args...)})
 		return
 	}
-	s.Render(w, r, s.ownPages, "error.html", status, "error.title."+strconv.Itoa(status),
+	s.Render(w, r, s.ownPages, "error.html", status, "web.error.title."+strconv.Itoa(status),
 		errorPage{Status: status, Message: s.T(r, message, args...), Detail: detail})
 }
 

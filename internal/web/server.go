@@ -105,7 +105,7 @@ func New(deps Deps) (*Server, error) {
 	s.handleBare("GET /site/logo", Public, http.HandlerFunc(s.logo))
 	// A page that does not exist is a page too, in the visitor's language.
 	s.Handle("/", Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Fail(w, r, http.StatusNotFound, "error.not_found")
+		s.Fail(w, r, http.StatusNotFound, "web.error.not_found")
 	}))
 
 	cop := http.NewCrossOriginProtection()
@@ -175,9 +175,9 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, access Access) {
 			http.Redirect(w, r, "/?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
-		s.Fail(w, r, http.StatusUnauthorized, "error.login_required")
+		s.Fail(w, r, http.StatusUnauthorized, "web.error.login_required")
 	default:
-		s.Fail(w, r, http.StatusForbidden, "error.forbidden")
+		s.Fail(w, r, http.StatusForbidden, "web.error.forbidden")
 	}
 }
 

@@ -357,7 +357,7 @@ func TestSessionCookieName(t *testing.T) {
 	for base, want := range map[string]string{"http://127.0.0.1:8080": "keepstar_session", "https://auth.example.org": "__Host-keepstar_session"} {
 		f := newFixture(t, map[string]string{"KEEPSTAR_BASE_URL": base})
 		f.srv.Handle("POST /test/flash", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			f.srv.AddFlash(r, "info", "common.save")
+			f.srv.AddFlash(r, "info", "web.save")
 		}))
 		res, _ := f.do(t, "POST", "/test/flash", map[string]string{"Sec-Fetch-Site": "same-origin"})
 		cookies := res.Cookies()

@@ -17,16 +17,16 @@ import (
 
 // The site's own name, texts, logo and look, set on the settings page.
 var (
-	SettingSiteName = settings.Definition{Name: "site.name", Section: "settings.section.site", Kind: settings.KindText,
-		Default: "Keepstar", MaxLen: 100, Label: "settings.site.name", Help: "settings.site.name_help"}
-	SettingLogo = settings.Definition{Name: "site.logo", Section: "settings.section.site", Kind: settings.KindImage,
-		MaxLen: 512 << 10, Label: "settings.site.logo", Help: "settings.site.logo_help"}
-	SettingHomeText = settings.Definition{Name: "site.home_text", Section: "settings.section.site", Kind: settings.KindLong,
-		MaxLen: 20000, Label: "settings.site.home_text", Help: "settings.site.home_text_help"}
-	SettingFooterText = settings.Definition{Name: "site.footer_text", Section: "settings.section.site", Kind: settings.KindText,
-		MaxLen: 300, Label: "settings.site.footer_text", Help: "settings.site.footer_text_help"}
-	SettingDefaultTheme = settings.Definition{Name: "site.default_theme", Section: "settings.section.site", Kind: settings.KindEnum,
-		Default: "light", Choices: ThemeIDs(), Label: "settings.site.default_theme", Help: "settings.site.default_theme_help"}
+	SettingSiteName = settings.Definition{Name: "site.name", Section: "web.settings.section.site", Kind: settings.KindText,
+		Default: "Keepstar", MaxLen: 100, Label: "web.settings.site.name", Help: "web.settings.site.name_help"}
+	SettingLogo = settings.Definition{Name: "site.logo", Section: "web.settings.section.site", Kind: settings.KindImage,
+		MaxLen: 512 << 10, Label: "web.settings.site.logo", Help: "web.settings.site.logo_help"}
+	SettingHomeText = settings.Definition{Name: "site.home_text", Section: "web.settings.section.site", Kind: settings.KindLong,
+		MaxLen: 20000, Label: "web.settings.site.home_text", Help: "web.settings.site.home_text_help"}
+	SettingFooterText = settings.Definition{Name: "site.footer_text", Section: "web.settings.section.site", Kind: settings.KindText,
+		MaxLen: 300, Label: "web.settings.site.footer_text", Help: "web.settings.site.footer_text_help"}
+	SettingDefaultTheme = settings.Definition{Name: "site.default_theme", Section: "web.settings.section.site", Kind: settings.KindEnum,
+		Default: "light", Choices: ThemeIDs(), Label: "web.settings.site.default_theme", Help: "web.settings.site.default_theme_help"}
 )
 
 // SiteSettings are the definitions this package reads; siteName is the

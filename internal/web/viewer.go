@@ -108,7 +108,7 @@ func (s *Server) withViewer(next http.Handler) http.Handler {
 			}
 		case err != nil:
 			s.deps.Logger.ErrorContext(ctx, "load the session's member", "error", err)
-			s.Fail(w, r, http.StatusServiceUnavailable, "error.unavailable")
+			s.Fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
 			return
 		default:
 			r = r.WithContext(WithViewer(ctx, v))

@@ -10,6 +10,6 @@ func (s *Store) Feature() feature.Feature {
 	return feature.Feature{
 		Name:   "eve_logins",
 		Routes: s.Mount,
-		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "nav.admin.eve_logins", Path: "/admin/eve-logins", Access: AdminAccess}},
+		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "logins.nav.admin", Path: "/admin/eve-logins", Access: AdminAccess}},
 	}
 }

@@ -59,7 +59,7 @@ func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, f
 		return
 	}
 	f.New = true
-	p.srv.Render(w, r, p.pages, "eve_logins.html", status, "eve_logins.title", listPage{Logins: all, Form: f, AllRoles: InGameRoles})
+	p.srv.Render(w, r, p.pages, "eve_logins.html", status, "logins.title", listPage{Logins: all, Form: f, AllRoles: InGameRoles})
 }
 
 func (p *pages) list(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +89,7 @@ func problems(err error) []string {
 func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 	in, ok := input(r)
 	if !ok {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	l, err := p.st.Create(r.Context(), in)
@@ -97,11 +97,11 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrInvalid):
 		p.renderList(w, r, http.StatusUnprocessableEntity, form{Input: in, Problems: problems(err)})
 	case errors.Is(err, ErrExists):
-		p.renderList(w, r, http.StatusConflict, form{Input: in, Problems: []string{p.srv.T(r, "eve_logins.error.exists", "Name", in.Name)}})
+		p.renderList(w, r, http.StatusConflict, form{Input: in, Problems: []string{p.srv.T(r, "logins.error.exists", "Name", in.Name)}})
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "eve_logins.created", "Name", l.Name)
+		p.srv.AddFlash(r, "success", "logins.created", "Name", l.Name)
 		web.SeeOther(w, r, "/admin/eve-logins")
 	}
 }
@@ -114,13 +114,13 @@ type editPage struct {
 
 func (p *pages) renderEdit(w http.ResponseWriter, r *http.Request, status int, l Login, f form) {
 	f.BuiltIn = l.IsBuiltIn()
-	p.srv.Render(w, r, p.pages, "eve_login.html", status, "eve_logins.edit_title", editPage{Login: l, Form: f, AllRoles: InGameRoles})
+	p.srv.Render(w, r, p.pages, "eve_login.html", status, "logins.edit_title", editPage{Login: l, Form: f, AllRoles: InGameRoles})
 }
 
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (Login, bool) {
 	l, err := p.st.Get(r.Context(), r.PathValue("name"))
 	if errors.Is(err, ErrNotFound) {
-		p.srv.Fail(w, r, http.StatusNotFound, "eve_logins.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "logins.error.not_found")
 		return Login{}, false
 	}
 	if err != nil {
@@ -146,7 +146,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	}
 	in, ok := input(r)
 	if !ok {
-		p.srv.Fail(w, r, http.StatusBadRequest, "error.bad_form")
+		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
 	in.Name = l.Name
@@ -155,11 +155,11 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrInvalid):
 		p.renderEdit(w, r, http.StatusUnprocessableEntity, l, form{Input: in, Problems: problems(err)})
 	case errors.Is(err, ErrBuiltIn):
-		p.renderEdit(w, r, http.StatusConflict, l, form{Input: in, Problems: []string{p.srv.T(r, "eve_logins.error.built_in")}})
+		p.renderEdit(w, r, http.StatusConflict, l, form{Input: in, Problems: []string{p.srv.T(r, "logins.error.built_in")}})
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "eve_logins.saved", "Name", l.Name)
+		p.srv.AddFlash(r, "success", "logins.saved", "Name", l.Name)
 		web.SeeOther(w, r, "/admin/eve-logins")
 	}
 }
@@ -167,13 +167,13 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
 	switch err := p.st.Delete(r.Context(), r.PathValue("name")); {
 	case errors.Is(err, ErrBuiltIn):
-		p.srv.Fail(w, r, http.StatusConflict, "eve_logins.error.built_in")
+		p.srv.Fail(w, r, http.StatusConflict, "logins.error.built_in")
 	case errors.Is(err, ErrNotFound):
-		p.srv.Fail(w, r, http.StatusNotFound, "eve_logins.error.not_found")
+		p.srv.Fail(w, r, http.StatusNotFound, "logins.error.not_found")
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
-		p.srv.AddFlash(r, "success", "eve_logins.deleted", "Name", r.PathValue("name"))
+		p.srv.AddFlash(r, "success", "logins.deleted", "Name", r.PathValue("name"))
 		web.SeeOther(w, r, "/admin/eve-logins")
 	}
 }

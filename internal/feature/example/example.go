@@ -13,7 +13,6 @@ package example
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -37,8 +36,13 @@ var PermissionRead = feature.Permission{Name: "example.read", Label: "example.pe
 // readAccess admits holders of example.read (and superusers).
 var readAccess = web.Permission(PermissionRead.Name)
 
-//go:embed templates locales
-var files embed.FS
+//go:embed templates
+var templates embed.FS
+
+// Locales are the feature's translations, locales/<lang>.toml.
+//
+//go:embed locales/*.toml
+var Locales embed.FS
 
 // CountArgs is the job counting the accounts.
 type CountArgs struct{}
@@ -57,15 +61,11 @@ type Bulletin struct {
 func New(c *core.Core) (feature.Feature, error) {
 	b := &Bulletin{c: c}
 	b.counted.Store(-1)
-	locales, err := fs.Sub(files, "locales")
-	if err != nil {
-		return feature.Feature{}, err
-	}
 	return feature.Feature{
 		Name:        "example",
 		Settings:    []settings.Definition{SettingText},
 		Permissions: []feature.Permission{PermissionRead},
-		Locales:     locales,
+		Locales:     Locales,
 		Routes:      b.mount,
 		Menu:        []web.MenuItem{{Section: web.MenuApps, Label: "example.nav", Path: "/example", Access: readAccess}},
 		Jobs: func(reg *jobs.Registry) {
@@ -77,7 +77,7 @@ func New(c *core.Core) (feature.Feature, error) {
 }
 
 func (b *Bulletin) mount(srv *web.Server) error {
-	pages, err := srv.ParsePages(files, "templates/*.html")
+	pages, err := srv.ParsePages(templates, "templates/*.html")
 	if err != nil {
 		return err
 	}
