@@ -96,8 +96,8 @@ func WriteEvents(ctx context.Context, tx *store.Tx, events ...Event) error {
 // member of a group or every group of an account (a group deleted, a
 // status changed): the database copies the rows in one INSERT ... SELECT,
 // where reading them into Go first and writing them with WriteEvents
-// would cost a round trip and, on SQLite, a statement per 1,333 members. Call it before the change that takes
-// the memberships away.
+// would cost a round trip and, on SQLite, a statement per 1,333 members.
+// Call it before the change that takes the memberships away.
 func WriteMemberEvents(ctx context.Context, q store.Querier, kind EventKind, detail string, at time.Time, where string, args ...any) error {
 	if kind != EventGroupAdded && kind != EventGroupRemoved {
 		return fmt.Errorf("access: write member events: %q is not a membership's kind", kind)
@@ -119,21 +119,11 @@ func ReadEvents(ctx context.Context, q store.Querier, after int64, limit int) ([
 	if limit <= 0 {
 		return nil, fmt.Errorf("access: read events: limit %d", limit)
 	}
-	rows, err := q.Query(ctx, `SELECT id, account_id, kind, COALESCE(group_id, 0), COALESCE(state_id, 0), detail, at
-		FROM access_events WHERE id > $1 ORDER BY id LIMIT $2`, after, limit)
+	out, err := store.Collect(ctx, q, `SELECT id, account_id, kind, COALESCE(group_id, 0), COALESCE(state_id, 0), detail, at
+		FROM access_events WHERE id > $1 ORDER BY id LIMIT $2`, func(rows store.Rows, e *Event) error {
+		return rows.Scan(&e.ID, &e.AccountID, &e.Kind, &e.GroupID, &e.StateID, &e.Detail, &e.At)
+	}, after, limit)
 	if err != nil {
-		return nil, fmt.Errorf("access: read events: %w", err)
-	}
-	defer rows.Close()
-	out := make([]Event, 0, min(limit, 1000))
-	for rows.Next() {
-		var e Event
-		if err := rows.Scan(&e.ID, &e.AccountID, &e.Kind, &e.GroupID, &e.StateID, &e.Detail, &e.At); err != nil {
-			return nil, fmt.Errorf("access: read events: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("access: read events: %w", err)
 	}
 	return out, nil

@@ -40,7 +40,6 @@ type parts struct {
 	// features are every feature of the process, in order; the settings
 	// registry, permission catalogue and hooks were filled from them.
 	features *feature.Set
-	i18n     *i18n.Catalogue
 	// jobs holds every feature's workers and schedules.
 	jobs       *jobs.Registry
 	esiMetrics *esi.Metrics
@@ -165,26 +164,28 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 	if err := p.jobs.Override(cfg.JobSchedules); err != nil {
 		return nil, err
 	}
-	// The core's catalogues, then those the plugins bring.
-	catalogues := locales()
-	for _, f := range fs {
-		if f.Locales != nil {
-			catalogues = append(catalogues, f.Locales)
-		}
-	}
-	if p.i18n, err = i18n.Load(catalogues...); err != nil {
-		return nil, err
-	}
 	return p, nil
 }
 
 // webServer builds the web server with every feature's routes and menu
 // entries.
 func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Context) error) (*web.Server, error) {
+	// Only pages speak: a worker process loads no catalogue. The core's
+	// catalogues come first, then those the plugins bring.
+	catalogues := locales()
+	for _, f := range p.features.All() {
+		if f.Locales != nil {
+			catalogues = append(catalogues, f.Locales)
+		}
+	}
+	catalogue, err := i18n.Load(catalogues...)
+	if err != nil {
+		return nil, err
+	}
 	webDeps := web.Deps{
 		Config: p.Config, Logger: p.Logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
 		Sessions: p.Sessions,
-		Viewers:  p.Accounts, I18n: p.i18n, Settings: p.Settings, RateLimited: p.rateLimited,
+		Viewers:  p.Accounts, I18n: catalogue, Settings: p.Settings, RateLimited: p.rateLimited,
 	}
 	if p.DB.Dialect() == config.Postgres {
 		// Several processes may serve: the per-address limit counts

@@ -10,7 +10,6 @@ import (
 // settings, the request counts, and what merges and group changes mean for
 // apps.
 func (s *Store) Feature(api APIDeps, pages PageDeps) feature.Feature {
-	var metrics = api.Requests.Collectors()
 	return feature.Feature{
 		Name:     "appapi",
 		Settings: RateLimitSettings,
@@ -22,7 +21,7 @@ func (s *Store) Feature(api APIDeps, pages PageDeps) feature.Feature {
 			{Section: web.MenuMain, Label: "appapi.nav.apps", Path: "/apps", Access: ManagerAccess},
 			{Section: web.MenuAdmin, Label: "appapi.nav.admin", Path: "/admin/apps", Access: AdminAccess},
 		},
-		Metrics: metrics,
+		Metrics: api.Requests.Collectors(),
 		Hooks:   feature.Hooks{MergeAccounts: s.MergeAccounts, CheckGroup: s.CheckGroup},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -89,19 +90,12 @@ func (a *adminPages) options(ctx context.Context) (states, groups []adminOption,
 	slices.SortFunc(states, func(x, y adminOption) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(x.Name), strings.ToLower(y.Name)), cmp.Compare(x.ID, y.ID))
 	})
-	rows, err := a.st.db.Query(ctx, `SELECT id, name FROM groups ORDER BY lower(name), id`)
+	groups, err = store.Collect(ctx, a.st.db, `SELECT id, name FROM groups ORDER BY lower(name), id`,
+		func(rows store.Rows, o *adminOption) error { return rows.Scan(&o.ID, &o.Name) })
 	if err != nil {
 		return nil, nil, fmt.Errorf("groups: names: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var o adminOption
-		if err := rows.Scan(&o.ID, &o.Name); err != nil {
-			return nil, nil, fmt.Errorf("groups: names: %w", err)
-		}
-		groups = append(groups, o)
-	}
-	return states, groups, rows.Err()
+	return states, groups, nil
 }
 
 // adminIDs reads a list of ids of the form (checkboxes); bad lists what is not
