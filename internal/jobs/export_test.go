@@ -2,5 +2,5 @@ package jobs
 
 import "log/slog"
 
-// QuietCancellationForTest exposes the River log filter to the tests.
-func QuietCancellationForTest(h slog.Handler) slog.Handler { return quietCancellation{h} }
+// RiverLogForTest exposes the River log filter to the tests.
+func RiverLogForTest(h slog.Handler) slog.Handler { return riverLog{h} }

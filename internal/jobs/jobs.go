@@ -129,7 +129,7 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 		q.now = time.Now
 	}
 	rc := &river.Config{
-		Logger:               slog.New(quietCancellation{opts.Logger.Handler()}).With("component", "jobs"),
+		Logger:               slog.New(riverLog{opts.Logger.Handler()}).With("component", "jobs"),
 		JobTimeout:           opts.JobTimeout,
 		RescueStuckJobsAfter: opts.RescueAfter,
 		FetchPollInterval:    opts.PollInterval,
@@ -293,7 +293,7 @@ func withMigrator(ctx context.Context, db *store.DB, logger *slog.Logger, fn fun
 	if err != nil {
 		return nil, err
 	}
-	cfg := &rivermigrate.Config{Logger: logger.With("component", "jobs"), Schema: schema}
+	cfg := &rivermigrate.Config{Logger: slog.New(riverLog{logger.Handler()}).With("component", "jobs"), Schema: schema}
 	var m migrator
 	switch db.Dialect() {
 	case config.SQLite:

@@ -351,10 +351,35 @@ func TestShutdownCancellationIsNotAnError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := jobs.QuietCancellationForTest(logger.Handler())
+	h := jobs.RiverLogForTest(logger.Handler())
 	slog.New(h).Error("maintenance.PeriodicJobEnqueuer: Error starting transaction", "error", context.Canceled.Error())
 	slog.New(h).Error("real failure", "error", "disk full")
 	if strings.Contains(buf.String(), "Error starting transaction") || !strings.Contains(buf.String(), "disk full") {
 		t.Errorf("log:\n%s", buf.String())
+	}
+}
+
+// River's information is its internals: logged only when debug is asked
+// for; its warnings stay warnings.
+func TestRiverInformationAtDebug(t *testing.T) {
+	for _, level := range []string{"info", "debug"} {
+		var buf strings.Builder
+		logger, err := telemetry.NewLogger(&buf, "text", level)
+		if err != nil {
+			t.Fatal(err)
+		}
+		river := slog.New(jobs.RiverLogForTest(logger.Handler()))
+		river.Info("producer: Producer job counts")
+		river.Warn("elector: slow")
+		out := buf.String()
+		if got := strings.Contains(out, "Producer job counts"); got != (level == "debug") {
+			t.Errorf("at %s, River's info logged = %v:\n%s", level, got, out)
+		}
+		if level == "debug" && !strings.Contains(out, `level=DEBUG msg="producer: Producer job counts"`) {
+			t.Errorf("River's info not demoted to debug:\n%s", out)
+		}
+		if !strings.Contains(out, "level=WARN") {
+			t.Errorf("at %s, River's warning lost:\n%s", level, out)
+		}
 	}
 }

@@ -21,7 +21,7 @@ func (q *Queue) UIHandler(prefix string, logger *slog.Logger) (*riverui.Handler,
 	}
 	h, err := riverui.NewHandler(&riverui.HandlerOpts{
 		Endpoints: q.client.uiEndpoints(),
-		Logger:    slog.New(quietCancellation{logger.Handler()}).With("component", "riverui"),
+		Logger:    slog.New(riverLog{logger.Handler()}).With("component", "riverui"),
 		Prefix:    prefix,
 	})
 	if err != nil {

@@ -31,6 +31,8 @@ func (s *Store) Mount(srv *web.Server) error {
 	p := &pages{st: s, srv: srv, pages: ps}
 	srv.Handle("GET /notifications", web.LoggedIn, http.HandlerFunc(p.list))
 	srv.Handle("GET /notifications/unread", web.LoggedIn, http.HandlerFunc(p.unread))
+	// Every open page polls it.
+	srv.Quiet("GET /notifications/unread")
 	srv.Handle("POST /notifications/{id}/read", web.LoggedIn, http.HandlerFunc(p.markRead))
 	srv.Handle("POST /notifications/{id}/delete", web.LoggedIn, http.HandlerFunc(p.delete))
 	srv.Handle("POST /notifications/read-all", web.LoggedIn, http.HandlerFunc(p.readAll))

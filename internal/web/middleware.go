@@ -92,14 +92,10 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-// quietRoutes are polled by load balancers and Prometheus; their requests are
-// logged at debug level so they do not drown the log.
-var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
-
 // observe gives every request an id, then logs and measures it. The route
 // label is the ServeMux pattern that matched (never the raw path, which would
 // let any client create metrics at will).
-func observe(logger *slog.Logger, m *httpMetrics, next http.Handler) http.Handler {
+func observe(logger *slog.Logger, m *httpMetrics, quiet map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
@@ -132,7 +128,7 @@ func observe(logger *slog.Logger, m *httpMetrics, next http.Handler) http.Handle
 			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Inc()
 			m.duration.WithLabelValues(route, r.Method).Observe(elapsed.Seconds())
 			level := slog.LevelInfo
-			if quietRoutes[route] {
+			if quiet[route] {
 				level = slog.LevelDebug
 			}
 			if rec.status >= 500 {

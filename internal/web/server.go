@@ -66,6 +66,9 @@ type Server struct {
 	ownPages *Pages
 	markdown *markdown
 	handler  http.Handler
+	// quiet holds the routes whose requests are logged at debug level
+	// (see Quiet). Filled while routes are mounted, read while serving.
+	quiet map[string]bool
 }
 
 // maxRequestBody bounds what a request may send: forms, JSON and the logo
@@ -82,7 +85,7 @@ func New(deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: deps, mux: http.NewServeMux(), assets: a, markdown: newMarkdown()}
+	s := &Server{deps: deps, mux: http.NewServeMux(), assets: a, markdown: newMarkdown(), quiet: map[string]bool{}}
 	if err := s.parseLayout(); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
@@ -103,6 +106,10 @@ func New(deps Deps) (*Server, error) {
 	}
 	s.handleBare("GET /static/{file...}", Public, http.HandlerFunc(s.assets.serve))
 	s.handleBare("GET /site/logo", Public, http.HandlerFunc(s.logo))
+	// Load balancers and Prometheus poll these, and every page fetches the
+	// assets and the logo: an access log line for each would drown the ones
+	// an operator reads.
+	s.Quiet("GET /healthz", "GET /readyz", "GET /metrics", "GET /static/{file...}", "GET /site/logo")
 	// A page that does not exist is a page too, in the visitor's language.
 	s.Handle("/", Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, r, http.StatusNotFound, "web.error.not_found")
@@ -118,7 +125,7 @@ func New(deps Deps) (*Server, error) {
 		http.Error(w, "Forbidden: cross-origin request refused. Submit forms from this site's own pages.", http.StatusForbidden)
 	}))
 	csp := contentSecurityPolicy(deps.Config.EVEImagesURL, "'self'")
-	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer),
+	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer), s.quiet,
 		secureHeaders(csp, deps.Config.SecureCookies(), s.limitAddresses(cop.Handler(s.mux))))
 	return s, nil
 }
@@ -136,6 +143,16 @@ func (s *Server) Handle(pattern string, access Access, h http.Handler) {
 // read or written.
 func (s *Server) HandleAPI(pattern string, access Access, h http.Handler) {
 	s.mount(pattern, access, h, false)
+}
+
+// Quiet logs the requests of the routes (their patterns, as mounted) at
+// debug level rather than info: routes that pages poll or fetch on every
+// view, whose requests tell an operator nothing. Call it while mounting
+// routes, before the server serves.
+func (s *Server) Quiet(patterns ...string) {
+	for _, p := range patterns {
+		s.quiet[p] = true
+	}
 }
 
 // handleBare mounts a route that needs no session: operational endpoints

@@ -395,3 +395,21 @@ func TestOnlyPagesReadSessions(t *testing.T) {
 		t.Errorf("a page with a session cookie ran %d statements, want 1 (the session)", n)
 	}
 }
+
+// Every page is one line of the log; what pages fetch with them (assets, the
+// logo) and what load balancers poll are not, unless debug is asked for.
+func TestPolledAndStaticRequestsAreQuiet(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, path := range []string{"/healthz", "/static/keepstar.css", "/site/logo", "/no-such-page"} {
+		f.do(t, "GET", path, nil)
+	}
+	logs := f.logs.String()
+	if !strings.Contains(logs, "path=/no-such-page") {
+		t.Errorf("a page's request is not logged:\n%s", logs)
+	}
+	for _, quiet := range []string{"path=/healthz", "path=/static/keepstar.css", "path=/site/logo"} {
+		if strings.Contains(logs, quiet) {
+			t.Errorf("%s logged at info:\n%s", quiet, logs)
+		}
+	}
+}
