@@ -41,7 +41,7 @@ func TestNoticeNamesWhatIsOffAndItsVariable(t *testing.T) {
 func TestProcessStart(t *testing.T) {
 	for stat, want := range map[string]string{
 		"4242 (go) S 1 4242 4242 34816 4242 4194304 100 0 0 0 10 2 0 0 20 0 12 0 987654 1000000 ...": "go 987654",
-		"77 (a b) c)) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 31337 x":                      "a b) c) 31337",
+		"77 (a b) c)) R 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 31337 x":                        "a b) c) 31337",
 	} {
 		name, started, ok := processStart(stat)
 		if got := name + " " + started; !ok || got != want {
