@@ -1,7 +1,10 @@
 package testenv
 
 import (
+	"io/fs"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -53,16 +56,52 @@ func TestProcessStart(t *testing.T) {
 	}
 }
 
-// Every variable a test package reads to reach a server is listed, so the
-// notice cannot miss a group.
+// Every variable a test reads to reach a server is listed, so the notice
+// cannot miss a group: the tree's sources are searched for KEEPSTAR_TEST_
+// names, and each is a server of Servers or one of the switches that reach
+// no server.
 func TestEveryServerVariableIsListed(t *testing.T) {
+	notServers := map[string]bool{
+		"KEEPSTAR_TEST_LOG":         true, // shows the test sites' logs
+		"KEEPSTAR_TEST_SCREENSHOTS": true, // keeps the browser tests' screenshots
+		"KEEPSTAR_TEST_ARTIFACTS":   true, // where the browser tests write what they keep
+		"KEEPSTAR_TEST_SERVE_CHILD": true, // a test's own binary run as a child process
+		"KEEPSTAR_TEST_CRASH_CHILD": true,
+	}
 	listed := map[string]bool{}
 	for _, s := range Servers {
 		listed[s.Env] = true
 	}
-	for _, env := range []string{"KEEPSTAR_TEST_POSTGRES_URL", "KEEPSTAR_TEST_MARIADB_DSN", "KEEPSTAR_TEST_CHROMIUM"} {
-		if !listed[env] {
-			t.Errorf("%s is not in Servers", env)
+	name := regexp.MustCompile(`KEEPSTAR_TEST_[A-Z0-9_]*[A-Z0-9]`)
+	seen := map[string]bool{}
+	err := filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == ".git" || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, env := range name.FindAllString(string(src), -1) {
+			seen[env] = true
+			if !listed[env] && !notServers[env] {
+				t.Errorf("%s (in %s) is neither in testenv.Servers nor a known switch", env, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for env := range listed {
+		if !seen[env] {
+			t.Errorf("%s is listed but no test reads it", env)
 		}
 	}
 }
