@@ -44,6 +44,9 @@ type docView struct {
 	Description template.HTML
 	YAMLPath    string
 	JSONPath    string
+	// ServerURL is where a client sends its requests: this site's public
+	// address and the document's server path.
+	ServerURL string
 	// Application is true for the Application API (bearer secrets), false
 	// for the web UI's endpoints (the session cookie): the page explains
 	// how to authenticate accordingly.
@@ -151,6 +154,7 @@ func (p *page) view(d *document) docView {
 	if len(spec.Servers) > 0 {
 		base = strings.TrimSuffix(spec.Servers[0].URL, "/")
 	}
+	v.ServerURL = p.srv.BaseURL() + base
 	byTag := map[string][]opView{}
 	var ops []located[opView]
 	for path, item := range spec.Paths.Map() {

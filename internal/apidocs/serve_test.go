@@ -115,6 +115,8 @@ func TestDocsPage(t *testing.T) {
 		`href="` + apidocs.ApplicationYAMLPath + `"`, `href="` + apidocs.ApplicationJSONPath + `"`,
 		`href="` + apidocs.WebYAMLPath + `"`, `href="` + apidocs.WebJSONPath + `"`,
 		`href="/apps"`, "Authorization: Bearer", "keepstar_session", `class="navbar`,
+		// The site's own address, to give a client.
+		`<code class="text-break" data-server>` + site.URL + `/api</code>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %s", want)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -226,6 +227,10 @@ func (s *Server) CookieName(name string) string {
 
 // Routes lists the mounted routes and who may use each.
 func (s *Server) Routes() []Route { return s.routes }
+
+// BaseURL is the site's public address (KEEPSTAR_BASE_URL), as pages show
+// it to be copied elsewhere: an EVE application's callback, an API's server.
+func (s *Server) BaseURL() string { return strings.TrimSuffix(s.deps.Config.BaseURL.String(), "/") }
 
 // ServeHTTP serves a request through all middleware.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
