@@ -76,7 +76,14 @@ func (w *recomputeWorker) Work(ctx context.Context, job *river.Job[RecomputeArgs
 	for _, p := range stats.Problems {
 		w.logger.WarnContext(ctx, "access rules have a problem", "problem", p)
 	}
-	w.logger.InfoContext(ctx, "access recomputed", "accounts", stats.Accounts, "state_changes", stats.StateChanges,
+	// Most recomputations change nothing (a login, a check that found all
+	// in order): logged at debug, so the info lines are the changes.
+	level := slog.LevelDebug
+	if stats.StateChanges+stats.GroupsAdded+stats.GroupsRemoved+stats.RolesRemoved+stats.Deactivations+
+		stats.AutogroupsMade+stats.AutogroupsGone > 0 {
+		level = slog.LevelInfo
+	}
+	w.logger.Log(ctx, level, "access recomputed", "accounts", stats.Accounts, "state_changes", stats.StateChanges,
 		"groups_added", stats.GroupsAdded, "groups_removed", stats.GroupsRemoved, "roles_removed", stats.RolesRemoved,
 		"took", stats.Took)
 	return nil

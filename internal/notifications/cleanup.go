@@ -51,7 +51,11 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 	if err != nil {
 		return err
 	}
-	w.logger.InfoContext(ctx, "old notifications deleted", "notifications", n)
+	level := slog.LevelInfo
+	if n == 0 {
+		level = slog.LevelDebug // nothing happened
+	}
+	w.logger.Log(ctx, level, "old notifications deleted", "notifications", n)
 	return nil
 }
 

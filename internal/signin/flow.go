@@ -1,6 +1,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -242,6 +243,8 @@ func (s *Signin) finishLogin(w http.ResponseWriter, r *http.Request, p pending, 
 		return
 	}
 	s.lookUp(ctx, res.AccountID)
+	s.deps.Logger.InfoContext(ctx, "logged in", "character_id", tok.Claims.CharacterID, "account_id", res.AccountID,
+		"outcome", cmp.Or(string(res.Outcome), "returning"))
 	switch res.Outcome {
 	case accounts.Created:
 		s.srv.AddFlash(r, "success", "signin.created", "Character", tok.Claims.Name)
@@ -263,6 +266,8 @@ func (s *Signin) finishAdd(w http.ResponseWriter, r *http.Request, p pending, to
 		return
 	}
 	s.lookUp(ctx, res.AccountID)
+	s.deps.Logger.InfoContext(ctx, "character added", "character_id", tok.Claims.CharacterID, "account_id", res.AccountID,
+		"outcome", string(res.Outcome))
 	name := tok.Claims.Name
 	switch res.Outcome {
 	case accounts.Added:

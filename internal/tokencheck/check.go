@@ -203,6 +203,13 @@ type Report struct {
 func (r Report) Checked() int { return r.Valid + r.Invalid + r.OwnerChanged }
 
 // LogAttrs are the report as a log line's attributes.
+// Changed tells whether the run found anything but valid tokens: a token
+// invalid or changing hands, a character removed, an account told.
+func (r Report) Changed() bool {
+	return r.Invalid+r.OwnerChanged+r.RolesMissing+r.RemovedOwnerChanged+r.RemovedBiomassed+
+		r.LostAccessNoticed+r.LostAccessReminded+r.RemovedLostAccess > 0
+}
+
 func (r Report) LogAttrs() []any {
 	return []any{"due", r.Due, "checked", r.Checked(), "valid", r.Valid, "invalid", r.Invalid,
 		"owner_changed", r.OwnerChanged, "unavailable", r.Unavailable, "skipped", r.Skipped,

@@ -52,7 +52,13 @@ func (w *worker) Work(ctx context.Context, job *river.Job[Args]) error {
 		w.logger.WarnContext(ctx, "token check failed", append(attrs, "error", err)...)
 		return err
 	}
-	w.logger.InfoContext(ctx, "tokens checked", attrs...)
+	// A run that found every token as it was is the usual case, every few
+	// minutes: logged at debug, so the info lines are the changes.
+	level := slog.LevelDebug
+	if r.Changed() {
+		level = slog.LevelInfo
+	}
+	w.logger.Log(ctx, level, "tokens checked", attrs...)
 	if r.More && job.Args.All {
 		// Out of time with tokens left: go on after a breath, as the same
 		// job, without spending an attempt.

@@ -59,7 +59,13 @@ func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
 		w.logger.WarnContext(ctx, "affiliations: ESI refuses these ids as no character; they keep their last known "+
 			"affiliation and are listed on the operations page", "count", res.Unknown, "ids", res.UnknownIDs)
 	}
-	w.logger.InfoContext(ctx, "affiliations synced", "characters", res.Characters, "resumed_after", from,
+	// A pass that changed nothing is the usual case, every few minutes:
+	// logged at debug, so the info lines are the passes that did something.
+	level := slog.LevelDebug
+	if res.Removed+res.Unknown+res.Known+res.Renamed > 0 {
+		level = slog.LevelInfo
+	}
+	w.logger.Log(ctx, level, "affiliations synced", "characters", res.Characters, "resumed_after", from,
 		"removed", res.Removed, "corporations_read", res.Corporations, "alliances_read", res.Alliances,
 		"unknown", res.Unknown, "known_again", res.Known, "names_checked", res.NamesChecked, "renamed", res.Renamed,
 		"took", time.Since(started).Round(time.Millisecond))

@@ -43,7 +43,11 @@ func (w *cacheCleanupWorker) Work(ctx context.Context, _ *river.Job[CacheCleanup
 	if err != nil {
 		return err
 	}
-	w.logger.InfoContext(ctx, "expired ESI answers deleted", "rows", n)
+	level := slog.LevelInfo
+	if n == 0 {
+		level = slog.LevelDebug // nothing happened
+	}
+	w.logger.Log(ctx, level, "expired ESI answers deleted", "rows", n)
 	return nil
 }
 
