@@ -27,6 +27,7 @@ import (
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/states"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
@@ -52,6 +53,8 @@ type parts struct {
 	// jobsUI (River UI) is set once the queue is built, for the operations
 	// page.
 	jobsUI lateHandler
+	// checklist is the setup checklist, its steps the features'.
+	checklist *setup.Checklist
 }
 
 // lateHandler serves a handler known only after the routes are declared.
@@ -81,7 +84,8 @@ type buildOptions struct {
 // permission catalogue, the hooks and the job registry from them.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOptions) (*parts, error) {
 	c := &core.Core{Config: cfg, Logger: logger, DB: db, Queue: &core.Queue{}}
-	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry()}
+	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry(),
+		checklist: setup.NewChecklist(logger)}
 	registry := settings.NewRegistry()
 	c.Settings = settings.NewStore(db, registry, nil, 0)
 	c.Sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
@@ -157,6 +161,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		p.features.Add(f)
 		registry.Add(f.Settings...)
 		c.Permissions.Add(f.Permissions...)
+		p.checklist.Add(f.Setup...)
 		if f.Jobs != nil {
 			f.Jobs(p.jobs)
 		}
