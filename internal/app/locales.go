@@ -7,6 +7,7 @@ import (
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/demo"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
@@ -39,6 +40,7 @@ func locales() []fs.FS {
 		operations.Locales,
 		sitesettings.Locales,
 		setup.Locales,
+		demo.Locales,
 	}
 }
 

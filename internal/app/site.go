@@ -55,6 +55,8 @@ type parts struct {
 	jobsUI lateHandler
 	// checklist is the setup checklist, its steps the features'.
 	checklist *setup.Checklist
+	// hints are the notes pages show (Options.Hints).
+	hints func(*http.Request) []web.Hint
 }
 
 // lateHandler serves a handler known only after the routes are declared.
@@ -190,7 +192,7 @@ func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Conte
 	webDeps := web.Deps{
 		Config: p.Config, Logger: p.Logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
 		Sessions: p.Sessions,
-		Viewers:  p.Accounts, I18n: catalogue, Settings: p.Settings, RateLimited: p.rateLimited,
+		Viewers:  p.Accounts, I18n: catalogue, Settings: p.Settings, RateLimited: p.rateLimited, Hints: p.hints,
 	}
 	if p.DB.Dialect() == config.Postgres {
 		// Several processes may serve: the per-address limit counts
