@@ -105,6 +105,20 @@ func Migrate(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 	})
 }
 
+// Empty reports whether db is reachable and nothing was ever migrated into
+// it: a new database, which Run migrates when it starts.
+func Empty(ctx context.Context, db *store.DB) bool {
+	if db.Ping(ctx) != nil {
+		return false
+	}
+	current, _, err := db.SchemaVersions(ctx)
+	if err != nil || current != 0 {
+		return false
+	}
+	pending, err := jobs.Pending(ctx, db)
+	return err == nil && len(pending) > 0
+}
+
 // Problems lists what keeps db from serving this binary: unreachable,
 // migrations pending, or migrated by a newer Keepstar. Empty means ready.
 func Problems(ctx context.Context, db *store.DB) []string {
