@@ -6,93 +6,203 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/demo"
+	"github.com/keepstar/keepstar/internal/store"
 )
 
-// The demo serves its home page on a fresh SQLite file with nothing
-// configured, and stops cleanly.
-func TestDemoServesHomePage(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "demo")
+// runningDemo is a `keepstar demo` run in-process.
+type runningDemo struct {
+	url, simURL string
+	// said is what the demo printed once it was ready.
+	said string
+	stop func() int
+}
+
+// startDemo runs `keepstar demo` with args until the test stops it.
+func startDemo(t *testing.T, args ...string) *runningDemo {
+	t.Helper()
 	pr, pw := io.Pipe()
 	c := &cli{stdout: pw, stderr: io.Discard, env: func(string) (string, bool) { return "", false }}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	done := make(chan int, 1)
 	go func() {
-		done <- c.main(ctx, []string{"demo", "-dir", dir, "-listen", "127.0.0.1:0"})
+		done <- c.main(ctx, append([]string{"demo"}, args...))
 		pw.Close()
 	}()
-	urls, simURLs := make(chan string, 1), make(chan string, 1)
+	ready := make(chan *runningDemo, 1)
 	go func() {
+		d := &runningDemo{}
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Keepstar demo is running at "); ok {
-				urls <- u
+			line := sc.Text()
+			d.said += line + "\n"
+			if u, ok := strings.CutPrefix(line, "Keepstar demo is running at "); ok {
+				d.url = u
 			}
-			if rest, ok := strings.CutPrefix(sc.Text(), "Simulated EVE (SSO, ESI, /control): "); ok {
-				simURLs <- strings.Split(rest, ",")[0]
+			if rest, ok := strings.CutPrefix(line, "Simulated EVE (SSO, ESI, /control): "); ok {
+				d.simURL = strings.Split(rest, ",")[0]
+			}
+			if strings.HasPrefix(line, "Press Ctrl-C") {
+				ready <- d
 			}
 		}
 	}()
-	var url string
+	stopped := false
+	stop := func() int {
+		if stopped {
+			return 0
+		}
+		stopped = true
+		cancel()
+		return <-done
+	}
+	t.Cleanup(func() { stop() })
 	select {
-	case url = <-urls:
+	case d := <-ready:
+		d.stop = stop
+		return d
 	case code := <-done:
 		t.Fatalf("demo exited with %d before serving", code)
 	case <-time.After(60 * time.Second):
 		t.Fatal("demo not running in time")
 	}
-	res, err := http.Get(url + "/")
+	return nil
+}
+
+// client is a browser logging in at the demo's simulator as the character
+// the query names (the simulator's shortcut for the player's choice).
+func (d *runningDemo) client(t *testing.T, who url.Values) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if strings.HasPrefix(req.URL.String(), d.simURL+"/v2/oauth/authorize") && req.URL.Query().Get("character_id") == "" &&
+			req.URL.Query().Get("character_name") == "" {
+			q := req.URL.Query()
+			for k, v := range who {
+				q[k] = v
+			}
+			req.URL.RawQuery = q.Encode()
+		}
+		return nil
+	}}
+}
+
+func get(t *testing.T, client *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	res, err := client.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(body), "Keepstar demo") {
+	return res, string(body)
+}
+
+// The demo serves its home page on a fresh SQLite file with nothing
+// configured, and stops cleanly.
+func TestDemoServesHomePage(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	d := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0")
+	res, body := get(t, http.DefaultClient, d.url+"/")
+	if res.StatusCode != 200 || !strings.Contains(body, "Keepstar demo") {
 		t.Fatalf("home: %d %s", res.StatusCode, body)
 	}
 	// The simulated EVE runs beside the site.
-	simURL := <-simURLs
-	res, err = http.Get(simURL + "/.well-known/oauth-authorization-server")
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.Contains(string(meta), simURL+"/v2/oauth/token") {
+	res, meta := get(t, http.DefaultClient, d.simURL+"/.well-known/oauth-authorization-server")
+	if res.StatusCode != 200 || !strings.Contains(meta, d.simURL+"/v2/oauth/token") {
 		t.Errorf("simulator metadata: %d %s", res.StatusCode, meta)
 	}
 	// A visitor logs in with a simulated character and looks around: the
 	// first account is superuser, so the administration is there too.
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if strings.HasPrefix(req.URL.String(), simURL+"/v2/oauth/authorize") && req.URL.Query().Get("character_id") == "" {
-			q := req.URL.Query()
-			q.Set("character_id", "90000001") // the simulator's shortcut for the player's choice
-			req.URL.RawQuery = q.Encode()
-		}
-		return nil
-	}}
-	res, err = client.Get(url + "/sso/login")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ = io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != 200 || !strings.HasSuffix(res.Request.URL.Path, "/dashboard") || !strings.Contains(string(body), `href="/admin/accounts"`) {
+	res, body = get(t, d.client(t, url.Values{"character_id": {"90000001"}}), d.url+"/sso/login")
+	if res.StatusCode != 200 || !strings.HasSuffix(res.Request.URL.Path, "/dashboard") || !strings.Contains(body, `href="/admin/accounts"`) {
 		t.Fatalf("demo login ended at %s with %d:\n%s", res.Request.URL, res.StatusCode, body)
 	}
-	cancel()
-	if code := <-done; code != 0 {
+	if code := d.stop(); code != 0 {
 		t.Fatalf("demo exit code %d", code)
 	}
 	for _, f := range []string{"keepstar.db", "secret.key"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("-dir must keep %s: %v", f, err)
 		}
+	}
+}
+
+// The demo shows the rules working: the universe's first alliance is the
+// Member state, and a character of it logging in gets Member and the
+// groups mapped to its corporation; the guide on the first pages names
+// who to log in with. Seeding again on a kept folder changes nothing.
+func TestDemoSeedsRulesAndGuides(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "demo")
+	d := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-characters", "600")
+	m := regexp.MustCompile(`A character of (.+) \(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
+	if m == nil {
+		t.Fatalf("the demo does not say who to log in with:\n%s", d.said)
+	}
+	alliance, character := m[1], m[2]
+	_, home := get(t, http.DefaultClient, d.url+"/")
+	if !strings.Contains(home, "Log in with a character of "+alliance+", such as "+character) {
+		t.Errorf("the home page has no guide:\n%s", home)
+	}
+	browser := d.client(t, url.Values{"character_name": {character}})
+	res, dash := get(t, browser, d.url+"/sso/login")
+	if !strings.HasSuffix(res.Request.URL.Path, "/dashboard") || !strings.Contains(dash, `id="state">Member<`) {
+		t.Fatalf("a character of %s did not get Member (ended at %s):\n%s", alliance, res.Request.URL, dash)
+	}
+	if !strings.Contains(dash, "the Member state takes the alliance "+alliance) || !strings.Contains(dash, `alert-dismissible`) {
+		t.Errorf("the dashboard has no guide:\n%s", dash)
+	}
+	_, groupsPage := get(t, browser, d.url+"/groups")
+	for _, g := range []string{demo.GroupOpen, demo.GroupRequest, demo.GroupRestricted} {
+		if !strings.Contains(groupsPage, g) {
+			t.Errorf("the groups page lacks %s", g)
+		}
+	}
+	if !strings.Contains(groupsPage, "Demo groups: "+demo.GroupOpen+" is open") {
+		t.Errorf("the groups page has no guide:\n%s", groupsPage)
+	}
+	_, statesPage := get(t, browser, d.url+"/admin/states")
+	if !strings.Contains(statesPage, "the alliance "+alliance+" is mapped to the Member state") {
+		t.Errorf("the states page has no guide:\n%s", statesPage)
+	}
+	counts := func() (states, members, groups int) {
+		t.Helper()
+		db, err := store.Open(context.Background(), config.Database{Dialect: config.SQLite, Path: filepath.Join(dir, "keepstar.db")}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		for _, c := range []struct {
+			n     *int
+			query string
+		}{{&states, `SELECT count(*) FROM states`}, {&members, `SELECT count(*) FROM state_members`}, {&groups, `SELECT count(*) FROM groups`}} {
+			if err := db.QueryRow(context.Background(), c.query).Scan(c.n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return
+	}
+	if code := d.stop(); code != 0 {
+		t.Fatalf("demo exit code %d", code)
+	}
+	s1, m1, g1 := counts()
+	if g1 != 4 || m1 < 2 {
+		t.Errorf("seeded %d groups and %d state members, want 4 groups and Member and Blue", g1, m1)
+	}
+	again := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-characters", "600")
+	if code := again.stop(); code != 0 {
+		t.Fatalf("second run exit code %d", code)
+	}
+	if s2, m2, g2 := counts(); s2 != s1 || m2 != m1 || g2 != g1 {
+		t.Errorf("a second run on the kept folder changed the seed: %d %d %d, then %d %d %d", s1, m1, g1, s2, m2, g2)
 	}
 }

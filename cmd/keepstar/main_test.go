@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -58,9 +59,24 @@ func TestCheckShortSecretKeyAndEveryOtherProblem(t *testing.T) {
 		!strings.Contains(out, "FAIL  KEEPSTAR_LOG_LEVEL") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	// The database is still checked, and its problem reported too.
-	if !strings.Contains(out, "run `keepstar migrate`") {
+	// The database is still checked: a new one, which serve will make.
+	if !strings.Contains(out, "note  database sqlite:"+filepath.Join(dir, "k.db")+": new") {
 		t.Errorf("database not checked:\n%s", out)
+	}
+}
+
+// On a new database, check says that serve migrates it, as a note and not
+// a failure, and makes no file.
+func TestCheckNewDatabaseCreatesNothing(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keepstar.db")
+	code, out, _ := run(t, map[string]string{"KEEPSTAR_SECRET_KEY": goodKey, "KEEPSTAR_DATABASE_URL": "sqlite:" + path}, "check")
+	if code != 0 || !strings.Contains(out, "note  database sqlite:"+path+": new, not created yet: `keepstar serve` creates and migrates it") ||
+		strings.Contains(out, "FAIL") || !strings.Contains(out, "no problems found") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if entries, err := os.ReadDir(dir); err != nil || len(entries) != 0 {
+		t.Errorf("check made files: %v %v", entries, err)
 	}
 }
 
@@ -73,7 +89,9 @@ func TestMigrateThenCheckPasses(t *testing.T) {
 				url = "sqlite:" + dbc.Path
 			}
 			env := map[string]string{"KEEPSTAR_SECRET_KEY": goodKey, "KEEPSTAR_DATABASE_URL": url, "KEEPSTAR_LOG_LEVEL": "warn"}
-			if code, out, _ := run(t, env, "check"); code == 0 || !strings.Contains(out, "schema at version 0") {
+			// A new database is no problem: serve migrates it.
+			if code, out, _ := run(t, env, "check"); code != 0 || !strings.Contains(out, "note  database") ||
+				!strings.Contains(out, "`keepstar serve`") || strings.Contains(out, "FAIL") {
 				t.Fatalf("check before migrate: exit %d\n%s", code, out)
 			}
 			code, out, errOut := run(t, env, "migrate")
@@ -166,6 +184,24 @@ func TestEvesimFlags(t *testing.T) {
 	} {
 		if code, _, errOut := run(t, nil, args...); code == 0 || errOut == "" {
 			t.Errorf("%v: exit %d, message %q", args, code, errOut)
+		}
+	}
+}
+
+// Each command's usage line names every flag it has, so `keepstar CMD -h`
+// shows them all at a glance before their details.
+func TestUsageLineNamesEveryFlag(t *testing.T) {
+	flagLine := regexp.MustCompile(`(?m)^  (-[a-z-]+)`)
+	for name := range commands {
+		if name == "help" {
+			continue
+		}
+		_, _, errOut := run(t, nil, name, "-h")
+		usage, _, _ := strings.Cut(errOut, "\n")
+		for _, m := range flagLine.FindAllStringSubmatch(errOut, -1) {
+			if !strings.Contains(usage, "["+m[1]) {
+				t.Errorf("keepstar %s -h: the usage line %q does not name %s", name, usage, m[1])
+			}
 		}
 	}
 }

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/app"
@@ -84,9 +88,13 @@ func (c *cli) check(ctx context.Context, args []string) int {
 		fmt.Fprintf(out, "ok    configuration\n")
 	}
 	failed := len(problems)
-	if cfg.Database.Dialect == "" {
+	switch {
+	case cfg.Database.Dialect == "":
 		fmt.Fprintf(out, "skip  database: KEEPSTAR_DATABASE_URL is not valid\n")
-	} else {
+	case newSQLiteFile(cfg.Database):
+		// Opening the file would create it: a check changes nothing.
+		fmt.Fprintf(out, "note  database %s: new, not created yet: `keepstar serve` creates and migrates it when it starts (or run `keepstar migrate` first)\n", cfg.Database)
+	default:
 		openCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		db, err := store.Open(openCtx, cfg.Database, 2)
 		cancel()
@@ -95,6 +103,10 @@ func (c *cli) check(ctx context.Context, args []string) int {
 			failed++
 		} else {
 			defer db.Close()
+			if app.Empty(ctx, db) {
+				fmt.Fprintf(out, "note  database %s: reachable and empty: `keepstar serve` migrates it when it starts (or run `keepstar migrate` first)\n", cfg.Database)
+				break
+			}
 			dbProblems := app.Problems(ctx, db)
 			for _, p := range dbProblems {
 				fmt.Fprintf(out, "FAIL  database %s: %s\n", cfg.Database, p)
@@ -114,4 +126,18 @@ func (c *cli) check(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(out, "no problems found\n")
 	return exitOK
+}
+
+// newSQLiteFile reports whether db is an SQLite file not made yet, in a
+// folder that exists (serve makes the file; a missing folder is a problem
+// store.Open reports).
+func newSQLiteFile(db config.Database) bool {
+	if db.Dialect != config.SQLite {
+		return false
+	}
+	if _, err := os.Stat(db.Path); !errors.Is(err, fs.ErrNotExist) {
+		return false
+	}
+	st, err := os.Stat(filepath.Dir(db.Path))
+	return err == nil && st.IsDir()
 }

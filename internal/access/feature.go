@@ -1,6 +1,8 @@
 package access
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -8,12 +10,14 @@ import (
 
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
 // Feature is the access engine as a feature: its settings (deactivation),
 // its permissions, the permissions overview and roles pages, the
-// recomputation jobs, and moving roles and permissions when accounts merge.
+// recomputation jobs, moving roles and permissions when accounts merge, and
+// the setup checklist's item asking who administers what.
 func (r *Recomputer) Feature(deps AdminDeps, logger *slog.Logger) feature.Feature {
 	return feature.Feature{
 		Name:        "access",
@@ -33,5 +37,18 @@ func (r *Recomputer) Feature(deps AdminDeps, logger *slog.Logger) feature.Featur
 				Priority: 1, Update: 30, Summary: "Recompute every account's state, groups, roles and permissions."})
 		},
 		Hooks: feature.Hooks{MergeAccounts: MergeAccounts},
+		Setup: []feature.SetupStep{{ID: "roles", Label: "access.setup.roles", Help: "access.setup.roles_help", Link: "/admin/accounts",
+			Done: func(ctx context.Context) (bool, error) { return RolesGiven(ctx, deps.DB) }}},
 	}
+}
+
+// RolesGiven reports whether administration is shared: some account holds
+// a role, or a second account is superuser.
+func RolesGiven(ctx context.Context, q store.Querier) (bool, error) {
+	var ok bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM account_roles)
+		OR EXISTS (SELECT 1 FROM accounts WHERE superuser AND id <> (SELECT min(id) FROM accounts WHERE superuser))`).Scan(&ok); err != nil {
+		return false, fmt.Errorf("access: roles given: %w", err)
+	}
+	return ok, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -37,6 +38,14 @@ type PageDeps struct {
 	Settings *settings.Store
 	// Permissions lists the permissions superusers give accounts.
 	Permissions *access.Catalogue
+	// Setup is the setup checklist the dashboard shows superusers until
+	// it is done; nil shows none.
+	Setup SetupStatus
+}
+
+// SetupStatus reads the setup checklist (*setup.Checklist).
+type SetupStatus interface {
+	Status(ctx context.Context) setup.Status
 }
 
 // pages serves the member's and the user admins' pages.
@@ -78,18 +87,31 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 	return nil
 }
 
-// dashboardPage is the data of dashboard.html.
+// dashboardPage is the data of dashboard.html. The services and apps the
+// member may use are the page's menu entries (web.Page.Menu).
 type dashboardPage struct {
 	Main        *Character
 	Characters  []Character
 	Roles       []string
 	Groups      []access.NamedGroup
 	Deactivated access.Deactivated
+	// TokenWarnings are the member's tokens that no longer work, each
+	// mended by logging in with its character again.
+	TokenWarnings []TokenWarning
+	// Setup is the setup checklist, for superusers while it is not done.
+	Setup *setup.Status
+}
+
+// TokenWarning is a token of a character that no longer works.
+type TokenWarning struct {
+	Character Character
+	Login     string
 }
 
 func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
-	v := web.ViewerFrom(r.Context())
-	cs, err := p.a.Characters(r.Context(), v.AccountID)
+	ctx := r.Context()
+	v := web.ViewerFrom(ctx)
+	cs, err := p.a.Characters(ctx, v.AccountID)
 	if err != nil {
 		p.srv.Internal(w, r, err)
 		return
@@ -98,9 +120,18 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 	if len(cs) > 0 && cs[0].Main {
 		page.Main = &cs[0]
 	}
-	if page.Groups, page.Deactivated, err = access.GroupsOf(r.Context(), p.deps.DB, v.AccountID); err != nil {
+	if page.Groups, page.Deactivated, err = access.GroupsOf(ctx, p.deps.DB, v.AccountID); err != nil {
 		p.srv.Internal(w, r, err)
 		return
+	}
+	if page.TokenWarnings, err = p.tokenWarnings(ctx, cs, v); err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	if v.Superuser && p.deps.Setup != nil {
+		if st := p.deps.Setup.Status(ctx); !st.Complete() {
+			page.Setup = &st
+		}
 	}
 	p.srv.Render(w, r, p.pages, "dashboard.html", http.StatusOK, "accounts.dashboard.title", page)
 }
@@ -255,6 +286,30 @@ func (p *pages) tokenGrid(ctx context.Context, cs []Character, v *web.Viewer) (t
 		page.Rows = append(page.Rows, row)
 	}
 	return page, nil
+}
+
+// tokenWarnings lists the tokens of characters that no longer work, of the
+// logins the tokens page shows the member, in one statement: the dashboard
+// stays as cheap with fifty characters as with one.
+func (p *pages) tokenWarnings(ctx context.Context, cs []Character, v *web.Viewer) ([]TokenWarning, error) {
+	statuses, err := p.deps.Tokens.Statuses(ctx, p.deps.DB, IDs(cs))
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int32]Character{}
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	var out []TokenWarning
+	for _, st := range statuses {
+		if st.Valid || st.Login == logins.NoScopes || st.Login == logins.Mail && !v.HasRole(access.RoleSettings) {
+			continue
+		}
+		if c, ok := byID[st.CharacterID]; ok {
+			out = append(out, TokenWarning{Character: c, Login: st.Login})
+		}
+	}
+	return out, nil
 }
 
 func (p *pages) tokens(w http.ResponseWriter, r *http.Request) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/core"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/store"
@@ -75,6 +77,13 @@ type Options struct {
 	// jobs that are due, instead of every minute: tests run schedules
 	// shorter than the configuration allows.
 	ScheduleTick time.Duration
+	// Prepare, when set, runs once the core and the job queue are built,
+	// before anything is served or worked: the demo seeds its states and
+	// groups through the core's stores, so that their rules apply.
+	Prepare func(ctx context.Context, c *core.Core) error
+	// Hints, when set, gives the notes pages show among their flash
+	// messages (the demo's guide).
+	Hints func(r *http.Request) []web.Hint
 }
 
 // Migrate brings the database to the schema this binary needs: the job
@@ -94,6 +103,20 @@ func Migrate(ctx context.Context, db *store.DB, logger *slog.Logger) error {
 		}
 		return nil
 	})
+}
+
+// Empty reports whether db is reachable and nothing was ever migrated into
+// it: a new database, which Run migrates when it starts.
+func Empty(ctx context.Context, db *store.DB) bool {
+	if db.Ping(ctx) != nil {
+		return false
+	}
+	current, _, err := db.SchemaVersions(ctx)
+	if err != nil || current != 0 {
+		return false
+	}
+	pending, err := jobs.Pending(ctx, db)
+	return err == nil && len(pending) > 0
 }
 
 // Problems lists what keeps db from serving this binary: unreachable,
@@ -170,6 +193,12 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 	if opts.OnQueue != nil {
 		opts.OnQueue(queue)
 	}
+	if opts.Prepare != nil {
+		if err := opts.Prepare(ctx, p.Core); err != nil {
+			return fmt.Errorf("prepare: %w", err)
+		}
+	}
+	p.hints = opts.Hints
 
 	var ln net.Listener
 	if opts.Mode.web() {

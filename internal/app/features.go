@@ -21,6 +21,7 @@ import (
 	"github.com/keepstar/keepstar/internal/ratelimit"
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/sessions"
+	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
 	"github.com/keepstar/keepstar/internal/store"
@@ -47,7 +48,7 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 	if err != nil {
 		return nil, err
 	}
-	signinDeps := signin.Deps{DB: c.DB, Accounts: c.Accounts, Logins: c.Logins, Tokens: c.Tokens, Directory: c.Directory,
+	signinDeps := signin.Deps{DB: c.DB, CallbackURL: cfg.EVECallbackURL.String(), Accounts: c.Accounts, Logins: c.Logins, Tokens: c.Tokens, Directory: c.Directory,
 		Roles: c.ESI, Settings: c.Settings, Logger: logger, Now: time.Now, Pending: pending,
 		Sessions: signin.SessionTimes{Lifetime: cfg.SessionLifetime, IdleTimeout: cfg.SessionIdleTimeout}}
 	if c.SSO != nil {
@@ -69,8 +70,11 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 	}
 	fs := []feature.Feature{
 		siteFeature(c),
+		// The checklist leads the Administration menu: a new admin starts
+		// there.
+		setup.Feature(p.checklist),
 		c.Accounts.Feature(accounts.PageDeps{DB: c.DB, Tokens: c.Tokens, Logins: c.Logins, Settings: c.Settings,
-			Permissions: c.Permissions}),
+			Permissions: c.Permissions, Setup: p.checklist}),
 		signin.Feature(signinDeps),
 		c.Notifications.Feature(logger),
 		c.Groups.Feature(groups.PageDeps{Characters: c.Accounts}, groups.AdminDeps{States: c.States, Characters: c.Accounts}),

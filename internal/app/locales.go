@@ -7,11 +7,13 @@ import (
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/demo"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
 	"github.com/keepstar/keepstar/internal/states"
@@ -37,6 +39,8 @@ func locales() []fs.FS {
 		apidocs.Locales,
 		operations.Locales,
 		sitesettings.Locales,
+		setup.Locales,
+		demo.Locales,
 	}
 }
 

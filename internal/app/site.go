@@ -27,6 +27,7 @@ import (
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
+	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/states"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
@@ -52,6 +53,10 @@ type parts struct {
 	// jobsUI (River UI) is set once the queue is built, for the operations
 	// page.
 	jobsUI lateHandler
+	// checklist is the setup checklist, its steps the features'.
+	checklist *setup.Checklist
+	// hints are the notes pages show (Options.Hints).
+	hints func(*http.Request) []web.Hint
 }
 
 // lateHandler serves a handler known only after the routes are declared.
@@ -81,7 +86,8 @@ type buildOptions struct {
 // permission catalogue, the hooks and the job registry from them.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOptions) (*parts, error) {
 	c := &core.Core{Config: cfg, Logger: logger, DB: db, Queue: &core.Queue{}}
-	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry()}
+	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry(),
+		checklist: setup.NewChecklist(logger)}
 	registry := settings.NewRegistry()
 	c.Settings = settings.NewStore(db, registry, nil, 0)
 	c.Sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
@@ -157,6 +163,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		p.features.Add(f)
 		registry.Add(f.Settings...)
 		c.Permissions.Add(f.Permissions...)
+		p.checklist.Add(f.Setup...)
 		if f.Jobs != nil {
 			f.Jobs(p.jobs)
 		}
@@ -185,7 +192,7 @@ func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Conte
 	webDeps := web.Deps{
 		Config: p.Config, Logger: p.Logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,
 		Sessions: p.Sessions,
-		Viewers:  p.Accounts, I18n: catalogue, Settings: p.Settings, RateLimited: p.rateLimited,
+		Viewers:  p.Accounts, I18n: catalogue, Settings: p.Settings, RateLimited: p.rateLimited, Hints: p.hints,
 	}
 	if p.DB.Dialect() == config.Postgres {
 		// Several processes may serve: the per-address limit counts

@@ -35,9 +35,12 @@ type Site struct {
 }
 
 // Prepare makes or reuses the folder dir (a new temporary folder when empty)
-// and listens on listen. When listen is empty the demo tries DefaultListen and
-// falls back to a free port if something else has it.
-func Prepare(dir, listen string) (*Site, error) {
+// and listens on listen for the site and on simListen for its simulated EVE.
+// When listen is empty the demo tries DefaultListen and falls back to a free
+// port if something else has it; so does the simulator with
+// DefaultSimListen when simListen is empty. An address given that is taken
+// is an error.
+func Prepare(dir, listen, simListen string) (*Site, error) {
 	site := &Site{Dir: dir}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "keepstar-demo-")
@@ -53,12 +56,12 @@ func Prepare(dir, listen string) (*Site, error) {
 		site.Cleanup()
 		return nil, err
 	}
-	ln, err := listenFor(listen, DefaultListen)
+	ln, err := listenFor("-listen", listen, DefaultListen)
 	if err != nil {
 		site.Cleanup()
 		return nil, err
 	}
-	simLn, err := listenFor("", DefaultSimListen)
+	simLn, err := listenFor("-evesim-listen", simListen, DefaultSimListen)
 	if err != nil {
 		ln.Close()
 		site.Cleanup()
@@ -94,13 +97,13 @@ func (s *Site) Cleanup() {
 	}
 }
 
-// listenFor listens on listen, or on def falling back to a free port when
-// something else has def.
-func listenFor(listen, def string) (net.Listener, error) {
+// listenFor listens on listen (given by the flag named), or on def falling
+// back to a free port when something else has def.
+func listenFor(flag, listen, def string) (net.Listener, error) {
 	if listen != "" {
 		ln, err := net.Listen("tcp", listen)
 		if err != nil {
-			return nil, fmt.Errorf("demo: -listen %s: %w", listen, err)
+			return nil, fmt.Errorf("demo: %s %s: %w", flag, listen, err)
 		}
 		return ln, nil
 	}

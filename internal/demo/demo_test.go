@@ -4,11 +4,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 func TestTemporaryFolderIsRemoved(t *testing.T) {
-	site, err := Prepare("", "127.0.0.1:0")
+	site, err := Prepare("", "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,13 +28,13 @@ func TestTemporaryFolderIsRemoved(t *testing.T) {
 
 func TestGivenFolderKeepsItsKey(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "site")
-	first, err := Prepare(dir, "127.0.0.1:0")
+	first, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	first.Listener.Close()
 	first.Cleanup()
-	second, err := Prepare(dir, "127.0.0.1:0")
+	second, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +48,7 @@ func TestGivenFolderKeepsItsKey(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "secret.key"), []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Prepare(dir, "127.0.0.1:0"); err == nil {
+	if _, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0"); err == nil {
 		t.Error("an unusable key file was accepted")
 	}
 }
@@ -58,7 +59,7 @@ func TestBusyDefaultPort(t *testing.T) {
 	if ln, err := net.Listen("tcp", DefaultListen); err == nil {
 		defer ln.Close()
 	}
-	site, err := Prepare(t.TempDir(), "")
+	site, err := Prepare(t.TempDir(), "", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +70,36 @@ func TestBusyDefaultPort(t *testing.T) {
 	if site.Settings["KEEPSTAR_BASE_URL"] != "http://"+site.Listener.Addr().String() {
 		t.Errorf("base URL %s does not follow the port", site.Settings["KEEPSTAR_BASE_URL"])
 	}
-	if _, err := Prepare(t.TempDir(), site.Listener.Addr().String()); err == nil {
+	if _, err := Prepare(t.TempDir(), site.Listener.Addr().String(), "127.0.0.1:0"); err == nil {
 		t.Error("a taken -listen address was accepted")
+	}
+}
+
+// -evesim-listen sets the simulator's address, which the site's EVE
+// settings follow; one that is taken is an error, not another port.
+func TestSimulatorAddress(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+	site, err := Prepare(t.TempDir(), "127.0.0.1:0", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Listener.Close()
+	defer site.SimListener.Close()
+	if got := site.SimListener.Addr().String(); got != addr {
+		t.Fatalf("simulator on %s, want %s", got, addr)
+	}
+	for _, k := range []string{"KEEPSTAR_EVE_SSO_URL", "KEEPSTAR_ESI_URL"} {
+		if site.Settings[k] != "http://"+addr {
+			t.Errorf("%s = %s, want the simulator's http://%s", k, site.Settings[k], addr)
+		}
+	}
+	_, err = Prepare(t.TempDir(), "127.0.0.1:0", addr)
+	if err == nil || !strings.Contains(err.Error(), "-evesim-listen "+addr) {
+		t.Errorf("a taken -evesim-listen address: %v", err)
 	}
 }

@@ -43,6 +43,32 @@ type Feature struct {
 	// Hooks are what the feature asks to be told or to decide about
 	// other features' changes.
 	Hooks Hooks
+	// Setup are the feature's items of the superusers' setup checklist
+	// (internal/setup): what a new site needs of it before members come.
+	// They show in the order the features are listed.
+	Setup []SetupStep
+}
+
+// SetupStep is one item of the setup checklist. It ticks itself: Done reads
+// the data, nobody marks it by hand.
+type SetupStep struct {
+	// ID names the item on the page (an HTML id, "eve-application"); each
+	// is used once.
+	ID string
+	// Label is the message id of what to do; Help, when set, the message
+	// id of how.
+	Label string
+	Help  string
+	// Link is the page where it is done: a path of the site, or another
+	// site's URL (EVE's developers site).
+	Link string
+	// Copy, when set, is text the admin copies elsewhere (the callback URL
+	// to register with EVE), shown with a copy button; CopyLabel is the
+	// message id naming it.
+	Copy      string
+	CopyLabel string
+	// Done reports whether the item is done.
+	Done func(ctx context.Context) (bool, error)
 }
 
 // Permission is a named right a feature declares (Alliance Auth's

@@ -56,6 +56,9 @@ type Deps struct {
 	Logger       *slog.Logger
 	Now          func() time.Time
 	LookupBudget time.Duration // how long a login waits for ESI's affiliations; 0: 10 s
+	// CallbackURL is the address EVE's SSO sends players back to, which
+	// the EVE application must name exactly (the setup checklist shows it).
+	CallbackURL string
 }
 
 // Signin serves the login pages and flows.

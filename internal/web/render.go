@@ -232,6 +232,11 @@ func (s *Server) page(r *http.Request, title string, data any) (*Page, error) {
 		p.Theme = Themes[0]
 	}
 	p.Flashes = s.popFlashes(r)
+	if s.deps.Hints != nil {
+		for _, h := range s.deps.Hints(r) {
+			p.Flashes = append(p.Flashes, Flash{Kind: h.Kind, Text: loc.T(h.Message, h.Args...)})
+		}
+	}
 	return p, nil
 }
 

@@ -54,6 +54,17 @@ type Deps struct {
 	// serving the site, for the per-address limit; nil counts in this
 	// process only.
 	AddressCounts ratelimit.Counter
+	// Hints, when set, gives the notes a page shows above its content,
+	// beside the flash messages (the demo's guide); nil shows none.
+	Hints func(r *http.Request) []Hint
+}
+
+// Hint is a note a page shows among its flash messages, translated for
+// each visitor: Message is a message id, Args its key, value pairs.
+type Hint struct {
+	Kind    string // a Bootstrap alert colour: info, warning...
+	Message string
+	Args    []any
 }
 
 // Server is the web application.

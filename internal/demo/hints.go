@@ -1,0 +1,50 @@
+package demo
+
+import (
+	"embed"
+	"net/http"
+
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Locales holds the package's messages (the demo's hints), one
+// locales/<tag>.toml per language; internal/app gives it to i18n.Load with
+// the other packages'.
+//
+//go:embed locales/*.toml
+var Locales embed.FS
+
+// Hints gives the guide's notes on the first pages a visitor opens (the
+// home page, the dashboard, the states and the groups), shown as
+// dismissible messages above the page: what the demo mapped, and which
+// character to log in with to see it work.
+func (g Guide) Hints(r *http.Request) []web.Hint {
+	v := web.ViewerFrom(r.Context())
+	var hs []web.Hint
+	add := func(message string, args ...any) {
+		hs = append(hs, web.Hint{Kind: "info", Message: message, Args: args})
+	}
+	blue := func() {
+		if g.Blue != "" && g.BlueMember != "" {
+			add("demo.hint.blue", "Blue", g.Blue, "Character", g.BlueMember)
+		}
+	}
+	switch r.URL.Path {
+	case "/":
+		if v == nil {
+			add("demo.hint.home", "Alliance", g.Alliance, "Character", g.Member)
+		}
+	case "/dashboard":
+		add("demo.hint.dashboard", "Alliance", g.Alliance, "Character", g.Member)
+		blue()
+	case "/admin/states":
+		if v != nil && v.Superuser {
+			add("demo.hint.states", "Alliance", g.Alliance)
+			blue()
+		}
+	case "/groups":
+		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
+			"Restricted", GroupRestricted)
+	}
+	return hs
+}
