@@ -50,14 +50,14 @@ type Core struct {
 	Directory     *affiliations.Directory
 	// Names finds EVE entities by their names, for the forms that name
 	// them.
-	Names *names.Resolver
-	ESI           *esi.Client
-	SSO           *sso.Client    // nil without an EVE application
-	TokenSource   *tokens.Source // nil without an EVE application
-	Permissions   *access.Catalogue
-	Recomputer    *access.Recomputer
-	Groups        *groups.Store
-	States        *states.Store
+	Names       *names.Resolver
+	ESI         *esi.Client
+	SSO         *sso.Client    // nil without an EVE application
+	TokenSource *tokens.Source // nil without an EVE application
+	Permissions *access.Catalogue
+	Recomputer  *access.Recomputer
+	Groups      *groups.Store
+	States      *states.Store
 	// Queue takes the jobs features insert, in the transaction of the
 	// data they act on.
 	Queue *Queue
