@@ -311,3 +311,28 @@ func TestUniverseIDsExactNamesWithoutCase(t *testing.T) {
 	f.do("POST", "/universe/ids", "", ok).want(t, 200)
 	f.do("POST", "/universe/ids", "", append(ok, "one more")).want(t, 400)
 }
+
+// FuzzParseNames feeds the POST /universe/ids body parser untrusted bytes:
+// what it accepts is a JSON array of 1 to 500 distinct names of 1 to 100
+// characters, as the spec's schema says.
+func FuzzParseNames(f *testing.F) {
+	for _, seed := range []string{`["Jita"]`, `[]`, `["a","a"]`, `[""]`, `{}`, `["a"] ["b"]`, `[1]`, `null`, `["\u00e9"]`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		names, err := parseNames(bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		if len(names) < 1 || len(names) > maxIDNames {
+			t.Fatalf("%q gave %d names", body, len(names))
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if l := len([]rune(n)); l < 1 || l > maxNameRunes || seen[n] {
+				t.Fatalf("%q gave name %q", body, n)
+			}
+			seen[n] = true
+		}
+	})
+}
