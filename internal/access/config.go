@@ -25,10 +25,10 @@ var (
 	// The lists are checked on save: a typo read as "no list" would
 	// deactivate every account with an invalid token.
 	SettingDeactivationAlliances = settings.Definition{Name: "groups.deactivation_alliances", Section: "access.settings.section.groups",
-		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList,
+		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList, EVEKind: "alliance",
 		Label: "access.settings.groups.deactivation_alliances", Help: "access.settings.groups.deactivation_alliances_help"}
 	SettingDeactivationCorporations = settings.Definition{Name: "groups.deactivation_corporations", Section: "access.settings.section.groups",
-		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList,
+		Kind: settings.KindText, MaxLen: 4000, Validate: validIDList, EVEKind: "corporation",
 		Label: "access.settings.groups.deactivation_corporations", Help: "access.settings.groups.deactivation_corporations_help"}
 )
 

@@ -307,9 +307,9 @@ func FormatIDs(ids []int32) string {
 	return b.String()
 }
 
-// factionNames are the factions whose militias characters enlist in
+// FactionNames are the factions whose militias characters enlist in
 // (ESI's faction_id of a character): Keepstar keeps no table of them.
-var factionNames = map[int32]string{
+var FactionNames = map[int32]string{
 	500001: "Caldari State", 500002: "Minmatar Republic", 500003: "Amarr Empire", 500004: "Gallente Federation",
 	500010: "Guristas Pirates", 500011: "Angel Cartel",
 }
@@ -334,7 +334,7 @@ func NameIDs(ctx context.Context, q store.Querier, kind string, ids []int32) ([]
 		table = `SELECT id, name || ' [' || ticker || ']' FROM eve_alliances`
 	case "faction":
 		for i := range out {
-			out[i].Name = factionNames[out[i].ID]
+			out[i].Name = FactionNames[out[i].ID]
 		}
 		return out, nil
 	default:

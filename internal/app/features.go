@@ -77,18 +77,19 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 			Permissions: c.Permissions, Setup: p.checklist}),
 		signin.Feature(signinDeps),
 		c.Notifications.Feature(logger),
-		c.Groups.Feature(groups.PageDeps{Characters: c.Accounts}, groups.AdminDeps{States: c.States, Characters: c.Accounts}),
-		c.States.Feature(),
+		c.Groups.Feature(groups.PageDeps{Characters: c.Accounts}, groups.AdminDeps{States: c.States, Characters: c.Accounts, Names: c.Names}),
+		c.States.Feature(c.Names),
 		c.Recomputer.Feature(access.AdminDeps{DB: c.DB, Catalogue: c.Permissions, Queue: c.Queue}, logger),
 		tokencheck.New(checkDeps).Feature(logger),
 		apps.Feature(apiDeps, appapi.PageDeps{DB: c.DB, Characters: c.Accounts, BaseURL: cfg.BaseURL.String()}),
 		apidocs.Feature(),
 		c.Logins.Feature(),
-		sitesettings.Feature(c.Settings),
+		sitesettings.Feature(c.Settings, c.Names),
 		operations.Feature(operations.Deps{DB: c.DB, Schedules: p.jobs, Runner: c.Queue, JobsUI: &p.jobsUI,
 			Version: version.String()}),
 		esi.Feature(c.DB, p.esiMetrics, logger),
 		c.Directory.Feature(c.Accounts, logger),
+		c.Names.Feature(),
 	}
 	if c.DB.Dialect() == config.SQLite {
 		fs = append(fs, sqliteFeature(c.DB))

@@ -9,6 +9,7 @@ import (
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/demo"
 	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/notifications"
@@ -31,6 +32,7 @@ func locales() []fs.FS {
 		accounts.Locales,
 		signin.Locales,
 		logins.Locales,
+		names.Locales,
 		groups.Locales,
 		states.Locales,
 		notifications.Locales,

@@ -16,6 +16,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/feature"
@@ -129,6 +130,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		return nil, err
 	}
 	c.Directory = affiliations.New(db, c.ESI, nil, 0)
+	c.Names = names.New(db, c.ESI, c.Directory, cfg.EVEImagesURL.String(), logger)
 	c.Permissions = access.NewCatalogue()
 	c.Recomputer = access.NewRecomputer(db, c.Settings, nil)
 	access.WatchSettings(c.Settings, c.Queue)

@@ -23,6 +23,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	"github.com/keepstar/keepstar/internal/groups"
@@ -47,13 +48,16 @@ type Core struct {
 	Notifications *notifications.Store
 	Accounts      *accounts.Accounts
 	Directory     *affiliations.Directory
-	ESI           *esi.Client
-	SSO           *sso.Client    // nil without an EVE application
-	TokenSource   *tokens.Source // nil without an EVE application
-	Permissions   *access.Catalogue
-	Recomputer    *access.Recomputer
-	Groups        *groups.Store
-	States        *states.Store
+	// Names finds EVE entities by their names, for the forms that name
+	// them.
+	Names       *names.Resolver
+	ESI         *esi.Client
+	SSO         *sso.Client    // nil without an EVE application
+	TokenSource *tokens.Source // nil without an EVE application
+	Permissions *access.Catalogue
+	Recomputer  *access.Recomputer
+	Groups      *groups.Store
+	States      *states.Store
 	// Queue takes the jobs features insert, in the transaction of the
 	// data they act on.
 	Queue *Queue

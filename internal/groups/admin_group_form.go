@@ -11,6 +11,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
@@ -167,13 +168,16 @@ func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 			}
 		}
 		for _, list := range []struct {
-			field, text string
-			out         *[]int32
-		}{{"corporations", f.CorporationsText, &f.Corporations}, {"alliances", f.AlliancesText, &f.Alliances}} {
-			*list.out, bad = access.ParseIDs(list.text)
-			for _, b := range bad {
-				ps.Add(list.field, "groups.admin.error.id", "Value", b, "Field", i18n.M("groups.admin.field."+list.field))
+			kind, field, text string
+			out               *[]int32
+		}{{names.Corporation, "corporations", f.CorporationsText, &f.Corporations}, {names.Alliance, "alliances", f.AlliancesText, &f.Alliances}} {
+			var unresolved i18n.Problems
+			var err error
+			*list.out, unresolved, err = a.deps.Names.Resolve(ctx, list.kind, list.field, i18n.M("groups.admin.field."+list.field), list.text)
+			if err != nil {
+				return f, err
 			}
+			ps = append(ps, unresolved...)
 		}
 		for _, entry := range strings.FieldsFunc(f.ManagersText, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' }) {
 			entry = strings.TrimSpace(entry)

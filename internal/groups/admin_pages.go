@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -31,6 +32,9 @@ type StateList interface {
 type AdminDeps struct {
 	States     StateList
 	Characters Characters
+	// Names resolves the names typed into the corporations and alliances
+	// of a group.
+	Names *names.Resolver
 }
 
 // AdminAccess admits group admins (Neucore's group-admin role) and

@@ -148,11 +148,17 @@ func TestAdminCreatesAGroupWithEveryOption(t *testing.T) {
 		if err := s.site.DB.QueryRow(s.ctx, `SELECT name FROM eve_corporations WHERE id = $1`, manager.corp).Scan(&corpName); err != nil {
 			t.Fatalf("the manager's corporation is not known: %v", err)
 		}
+		// Corporations and alliances by id or by name: one Keepstar knows,
+		// one only ESI knows.
+		far, err := s.site.Sim.Universe.Alliance(99000001)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		form := url.Values{"name": {"Capital Pilots"}, "description": {"Dreads & carriers"},
 			"states": {itoa(member), itoa(blue)}, "required": {itoa(alpha.ID)}, "forbidden": {itoa(beta.ID)},
-			"manager_groups": {itoa(alpha.ID)}, "corporations": {strconv.Itoa(int(manager.corp)) + ", 98000123"},
-			"alliances": {"99000002\n99000001\n"}, "managers": {manager.name + "\n" + strconv.Itoa(int(other.character))},
+			"manager_groups": {itoa(alpha.ID)}, "corporations": {corpName + ", 98000123"},
+			"alliances": {"99000002\n" + far.Name + "\n"}, "managers": {manager.name + "\n" + strconv.Itoa(int(other.character))},
 			"permissions": {access.PermissionAudit.Name, access.RequestPermission}}
 		for _, f := range []string{"internal", "hidden", "open", "public", "restricted", "default"} {
 			form.Set(f, "on")
@@ -168,7 +174,7 @@ func TestAdminCreatesAGroupWithEveryOption(t *testing.T) {
 		}
 
 		// The form shows it all again, with the names the site knows.
-		page := adminDo(t, su, "/admin/groups/"+itoa(g.ID), nil, 200, html.EscapeString(corpName), html.EscapeString(manager.name),
+		page := adminDo(t, su, "/admin/groups/"+itoa(g.ID), nil, 200, html.EscapeString(corpName), html.EscapeString(far.Name), html.EscapeString(manager.name),
 			html.EscapeString(other.name), `id="flag-restricted" name="restricted" checked`, "Dreads &amp; carriers")
 		for _, id := range []string{"state-" + itoa(member), "state-" + itoa(blue), "required-" + itoa(alpha.ID),
 			"forbidden-" + itoa(beta.ID), "manager-group-" + itoa(alpha.ID), "permission-" + access.PermissionAudit.Name} {
@@ -218,7 +224,7 @@ func TestAdminGroupFormShowsEveryProblem(t *testing.T) {
 			"corporations": {"98000001, 12x"}, "managers": {"No Such Pilot Anywhere"}}
 		page := adminDo(t, su, "/admin/groups/"+itoa(alpha.ID), bad, 422, `id="problems"`,
 			"A name is required.", "A group cannot require, forbid or manage itself.", "Beta is both required and forbidden.",
-			"Corporations: “12x” is not an EVE id.", "Managers: no character “No Such Pilot Anywhere” has logged in to this site.")
+			"Corporations: no corporation is named “12x”.", "Managers: no character “No Such Pilot Anywhere” has logged in to this site.")
 		// What was typed is kept.
 		for _, typed := range []string{"98000001, 12x</textarea>", "No Such Pilot Anywhere</textarea>", `id="forbidden-` + itoa(beta.ID) + `" checked`} {
 			if !strings.Contains(page, typed) {
@@ -231,7 +237,7 @@ func TestAdminGroupFormShowsEveryProblem(t *testing.T) {
 		// A new group: the same problems but the self-requirement.
 		delete(bad, "required")
 		bad.Set("required", itoa(beta.ID))
-		adminDo(t, su, "/admin/groups", bad, 422, "A name is required.", "Beta is both required and forbidden.", "“12x” is not an EVE id.")
+		adminDo(t, su, "/admin/groups", bad, 422, "A name is required.", "Beta is both required and forbidden.", "no corporation is named “12x”.")
 		adminDo(t, su, "/admin/groups", url.Values{"name": {"x"}, "required": {"999999"}, "states": {"888888"}}, 422,
 			"Group 999999 does not exist (any more).", "State 888888 does not exist (any more).")
 		adminDo(t, su, "/admin/groups", url.Values{"name": {strings.Repeat("n", 65)}, "permissions": {"no.such"}}, 422,

@@ -42,6 +42,11 @@ type Definition struct {
 	Min, Max int
 	MaxLen   int
 	Choices  []string
+	// EVEKind marks a list of EVE ids of that kind ("corporation",
+	// "alliance"): the settings page takes names in it too, resolved to
+	// ids when it is saved, offers to find them by name, and shows the
+	// names of the ids stored.
+	EVEKind string
 	// Validate checks what the kind cannot: the value in its stored form
 	// (a list of EVE ids, say). Its error says what is wrong, in words a
 	// settings page shows.

@@ -3,6 +3,7 @@ package sitesettings_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -95,12 +96,17 @@ func (s *deactivationSite) waitDeactivated(t *testing.T, want string) {
 }
 
 // A typo in a deactivation list is refused on save, with a message naming
-// the setting and the word; nothing is stored.
+// the field's label and the word (a name nobody has, or a number that is no
+// id); nothing is stored.
 func TestDeactivationListsAreCheckedOnSave(t *testing.T) {
 	eachDeactivationSite(t, func(t *testing.T, s *deactivationSite) {
-		for _, name := range []string{"groups.deactivation_alliances", "groups.deactivation_corporations"} {
-			p := s.admin.Post(t, "/admin/settings", form(map[string]string{"groups.deactivation": "on", name: "99000001, 9900000l"}))
-			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, name+": &#34;9900000l&#34; is not an EVE id") {
+		for name, want := range map[string]string{
+			"groups.deactivation_alliances":    "Only accounts with a character in these alliances: no alliance is named “9900000l”.",
+			"groups.deactivation_corporations": "Or with a character in these corporations: no corporation is named “9900000l”.",
+		} {
+			p := s.admin.Post(t, "/admin/settings", form(map[string]string{"groups.deactivation": "on", name: "99000001, 9900000l, -3"}))
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(p.Body), want) ||
+				!strings.Contains(html.UnescapeString(p.Body), "“-3” is not an EVE id.") {
 				t.Fatalf("%s with a typo: %d\n%s", name, p.Status, p.Body)
 			}
 			var n int

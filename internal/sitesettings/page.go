@@ -4,10 +4,14 @@ import (
 	"embed"
 	"errors"
 	"io"
+	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/eve/names"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -21,16 +25,18 @@ var Access = web.Role(access.RoleSettings)
 type page struct {
 	srv   *web.Server
 	st    *settings.Store
+	names *names.Resolver
 	pages *web.Pages
 }
 
-// Mount adds the settings page.
-func Mount(srv *web.Server, st *settings.Store) error {
+// Mount adds the settings page; names resolves the names typed into
+// settings of EVE ids (Definition.EVEKind).
+func Mount(srv *web.Server, st *settings.Store, names *names.Resolver) error {
 	ps, err := srv.ParsePages(templates, "templates/*.html")
 	if err != nil {
 		return err
 	}
-	p := &page{srv: srv, st: st, pages: ps}
+	p := &page{srv: srv, st: st, names: names, pages: ps}
 	srv.Handle("GET /admin/settings", Access, http.HandlerFunc(p.show))
 	srv.Handle("POST /admin/settings", Access, http.HandlerFunc(p.save))
 	srv.Handle("POST /admin/settings/image/{name}", Access, http.HandlerFunc(p.upload))
@@ -44,6 +50,8 @@ type Field struct {
 	Value string
 	// HasImage: a picture is stored (KindImage).
 	HasImage bool
+	// Known are the ids of a list of EVE ids (EVEKind) with their names.
+	Known []access.Named
 }
 
 // Section is a group of fields.
@@ -80,6 +88,13 @@ func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submit
 		if d.Kind == settings.KindImage {
 			f.HasImage, f.Value = f.Value != "", ""
 		}
+		if d.EVEKind != "" {
+			ids, _ := access.ParseIDs(f.Value)
+			if f.Known, err = p.names.Known(r.Context(), d.EVEKind, ids); err != nil {
+				p.srv.Internal(w, r, err)
+				return
+			}
+		}
 		if n := len(data.Sections); n == 0 || data.Sections[n-1].Title != d.Section {
 			data.Sections = append(data.Sections, Section{Title: d.Section})
 		}
@@ -106,7 +121,16 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 		// An unticked checkbox sends nothing: that is "no".
 		changes[d.Name] = r.PostForm.Get(d.Name)
 	}
-	if err := p.st.Set(r.Context(), changes); err != nil {
+	resolved, refused, err := p.resolve(r, changes)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
+	if len(refused) > 0 {
+		p.render(w, r, http.StatusUnprocessableEntity, changes, refused)
+		return
+	}
+	if err := p.st.Set(r.Context(), resolved); err != nil {
 		if !errors.Is(err, settings.ErrInvalid) {
 			p.srv.Internal(w, r, err)
 			return
@@ -116,6 +140,32 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 	}
 	p.srv.AddFlash(r, "success", "sitesettings.settings.saved")
 	web.SeeOther(w, r, "/admin/settings")
+}
+
+// resolve gives the changes with the names typed into lists of EVE ids
+// (EVEKind) replaced by their ids, and the problems of the names that
+// could not be resolved, each naming its field's label, in the visitor's
+// language.
+func (p *page) resolve(r *http.Request, changes map[string]string) (map[string]string, []string, error) {
+	out := maps.Clone(changes)
+	var ps i18n.Problems
+	for _, d := range p.st.Registry().Definitions() {
+		v, ok := changes[d.Name]
+		if d.EVEKind == "" || !ok {
+			continue
+		}
+		ids, bad, err := p.names.Resolve(r.Context(), d.EVEKind, d.Name, i18n.M(d.Label), v)
+		if err != nil {
+			return nil, nil, err
+		}
+		ps = append(ps, bad...)
+		list := make([]string, len(ids))
+		for i, id := range ids {
+			list[i] = strconv.Itoa(int(id))
+		}
+		out[d.Name] = strings.Join(list, " ")
+	}
+	return out, p.srv.Localizer(r).Problems(ps), nil
 }
 
 func problems(err error) []string {

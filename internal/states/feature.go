@@ -4,16 +4,18 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
-// Feature is the states feature: their administration pages, and the setup
+// Feature is the states feature: their administration pages, whose member
+// fields take names as well as ids (resolved by names), and the setup
 // checklist's item asking for a state of the organization.
-func (s *Store) Feature() feature.Feature {
+func (s *Store) Feature(names *names.Resolver) feature.Feature {
 	return feature.Feature{
 		Name:   "states",
-		Routes: s.Mount,
+		Routes: func(srv *web.Server) error { return s.Mount(srv, names) },
 		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "states.nav.admin", Path: "/admin/states", Access: AdminAccess}},
 		Setup: []feature.SetupStep{{ID: "state", Label: "states.setup.state", Help: "states.setup.state_help", Link: "/admin/states",
 			Done: s.HasOrganizationState}},

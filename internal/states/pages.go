@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -21,17 +22,19 @@ var AdminAccess = web.Superusers
 
 type pages struct {
 	st    *Store
+	names *names.Resolver
 	srv   *web.Server
 	pages *web.Pages
 }
 
-// Mount adds the administration of states.
-func (s *Store) Mount(srv *web.Server) error {
+// Mount adds the administration of states; names resolves the names typed
+// into the member fields.
+func (s *Store) Mount(srv *web.Server, names *names.Resolver) error {
 	ps, err := srv.ParsePages(templates, "templates/*.html")
 	if err != nil {
 		return err
 	}
-	p := &pages{st: s, srv: srv, pages: ps}
+	p := &pages{st: s, names: names, srv: srv, pages: ps}
 	srv.Handle("GET /admin/states", AdminAccess, http.HandlerFunc(p.list))
 	srv.Handle("GET /admin/states/new", AdminAccess, http.HandlerFunc(p.newForm))
 	srv.Handle("POST /admin/states", AdminAccess, http.HandlerFunc(p.create))
@@ -116,8 +119,10 @@ func (p *pages) newForm(w http.ResponseWriter, r *http.Request) {
 
 // input reads the form and checks it with Validate; the problems are
 // translated, every one at once. What only a form gets wrong (a priority
-// or an id that is no number) is found here.
-func (p *pages) input(r *http.Request) (Input, form, []string) {
+// that is no number, a name nobody has) is found here: the member fields
+// take ids and names, which are resolved to ids. The error is for a failure
+// of the database.
+func (p *pages) input(r *http.Request) (Input, form, []string, error) {
 	f := form{Name: r.PostForm.Get("name"), Priority: strings.TrimSpace(r.PostForm.Get("priority")),
 		Public: r.PostForm.Get("public") != "", Permissions: r.PostForm["permissions"]}
 	in := Input{Name: strings.TrimSpace(f.Name), Public: f.Public, Permissions: f.Permissions}
@@ -132,13 +137,14 @@ func (p *pages) input(r *http.Request) (Input, form, []string) {
 	for i, kind := range members {
 		text := r.PostForm.Get(kind + "s")
 		f.Fields = append(f.Fields, field{Kind: kind, Text: text})
-		ids, bad := access.ParseIDs(text)
-		*lists[i] = ids
-		for _, b := range bad {
-			ps.Add(kind+"s", "states.admin.error.id", "Value", b, "Field", i18n.M("states.admin."+kind+"s"))
+		ids, bad, err := p.names.Resolve(r.Context(), kind, kind+"s", i18n.M("states.admin."+kind+"s"), text)
+		if err != nil {
+			return in, f, nil, err
 		}
+		*lists[i] = ids
+		ps = append(ps, bad...)
 	}
-	return in, f, p.srv.Localizer(r).Problems(append(ps, p.st.Validate(in)...))
+	return in, f, p.srv.Localizer(r).Problems(append(ps, p.st.Validate(in)...)), nil
 }
 
 // storeProblems turns a refusal of the store into the form's problems;
@@ -179,7 +185,11 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
-	in, f, problems := p.input(r)
+	in, f, problems, err := p.input(r)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
 	if len(problems) > 0 {
 		f.Problems = problems
 		p.render(w, r, http.StatusUnprocessableEntity, State{}, f)
@@ -221,7 +231,11 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
-	in, f, problems := p.input(r)
+	in, f, problems, err := p.input(r)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return
+	}
 	if len(problems) > 0 {
 		f.Problems = problems
 		p.render(w, r, http.StatusUnprocessableEntity, st, f)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -105,14 +106,20 @@ func TestStatesAdministration(t *testing.T) {
 			do(t, su, "/admin/states", nil, 200, `data-state="Guest"`, `data-state="Blue"`, `data-state="Member"`)
 			do(t, su, "/admin/states/new", nil, 200, `id="state-form"`, `id="permission-`+access.RequestPermission+`"`)
 
-			// Created with members and permissions.
+			// Created with members and permissions, named by ids or names:
+			// names Keepstar knows (the pilot, its corporation, in any case),
+			// a name only ESI knows (an alliance no member is in), a faction.
 			var corpName string
 			if err := site.DB.QueryRow(ctx, `SELECT name FROM eve_corporations WHERE id = $1`, pilot.corp).Scan(&corpName); err != nil {
 				t.Fatal(err)
 			}
-			form := url.Values{"name": {"Allies"}, "priority": {"75"}, "characters": {strconv.Itoa(int(pilot.character))},
-				"corporations": {strconv.Itoa(int(pilot.corp)) + ", 98000001"}, "alliances": {"99000002\n99000001"},
-				"factions": {"500001"}, "permissions": {access.RequestPermission, access.PermissionAudit.Name}}
+			far, err := site.Sim.Universe.Alliance(99000001)
+			if err != nil {
+				t.Fatal(err)
+			}
+			form := url.Values{"name": {"Allies"}, "priority": {"75"}, "characters": {pilot.name},
+				"corporations": {strings.ToUpper(corpName) + ", 98000001"}, "alliances": {"99000002\n" + strings.ToLower(far.Name)},
+				"factions": {"Caldari State"}, "permissions": {access.RequestPermission, access.PermissionAudit.Name}}
 			do(t, su, "/admin/states", form, 200, "The state Allies was created.", `data-state="Allies"`,
 				"1 character, 2 corporations, 2 alliances, 1 faction<")
 			allies, ok := find(t, st, "Allies")
@@ -128,13 +135,15 @@ func TestStatesAdministration(t *testing.T) {
 				t.Fatalf("stored %+v", allies)
 			}
 			path := "/admin/states/" + strconv.FormatInt(allies.ID, 10)
-			do(t, su, path, nil, 200, html.EscapeString(pilot.name), html.EscapeString(corpName), "Caldari State",
+			do(t, su, path, nil, 200, html.EscapeString(pilot.name), html.EscapeString(corpName), "Caldari State", html.EscapeString(far.Name),
 				`id="permission-`+access.PermissionAudit.Name+`" checked`)
 
 			// Every problem at once, and what was typed kept.
-			do(t, su, "/admin/states", url.Values{"name": {""}, "priority": {"high"}, "corporations": {"x1, 98000001"}}, 422,
+			do(t, su, "/admin/states", url.Values{"name": {""}, "priority": {"high"}, "corporations": {"x1, 98000001, 0"},
+				"factions": {"Sansha"}}, 422,
 				"A name has 1 to 64 characters.", "The priority is a whole number from 0 to 1000000.",
-				"Corporations: “x1” is not an EVE id.", "x1, 98000001</textarea>")
+				"Corporations: no corporation is named “x1”.", "Corporations: “0” is not an EVE id.",
+				"Factions: no faction is named “Sansha”.", "x1, 98000001, 0</textarea>")
 			// Taken priority and name.
 			do(t, su, "/admin/states", url.Values{"name": {"Friends"}, "priority": {"50"}}, 409, "The state Blue has priority 50 already.")
 			do(t, su, "/admin/states", url.Values{"name": {"member"}, "priority": {"51"}}, 409, "Another state is named member already.")

@@ -61,21 +61,6 @@ var (
 	validScope = regexp.MustCompile(`^[!#-\[\]-~]+$`) // RFC 6749 scope-token: printable ASCII but space, " and \
 )
 
-// InGameRoles are the corporation roles ESI knows
-// (GET /characters/{character_id}/roles).
-var InGameRoles = []string{
-	"Account_Take_1", "Account_Take_2", "Account_Take_3", "Account_Take_4", "Account_Take_5", "Account_Take_6",
-	"Account_Take_7", "Accountant", "Auditor", "Brand_Manager", "Communications_Officer", "Config_Equipment",
-	"Config_Starbase_Equipment", "Container_Take_1", "Container_Take_2", "Container_Take_3", "Container_Take_4",
-	"Container_Take_5", "Container_Take_6", "Container_Take_7", "Contract_Manager", "Deliveries_Container_Take",
-	"Deliveries_Query", "Deliveries_Take", "Diplomat", "Director", "Factory_Manager", "Fitting_Manager",
-	"Hangar_Query_1", "Hangar_Query_2", "Hangar_Query_3", "Hangar_Query_4", "Hangar_Query_5", "Hangar_Query_6",
-	"Hangar_Query_7", "Hangar_Take_1", "Hangar_Take_2", "Hangar_Take_3", "Hangar_Take_4", "Hangar_Take_5",
-	"Hangar_Take_6", "Hangar_Take_7", "Junior_Accountant", "Personnel_Manager", "Project_Manager",
-	"Rent_Factory_Facility", "Rent_Office", "Rent_Research_Facility", "Security_Officer", "Skill_Plan_Manager",
-	"Starbase_Defense_Operator", "Starbase_Fuel_Technician", "Station_Manager", "Trader",
-}
-
 // RolesScope is the scope that reading a character's roles needs; a login
 // with roles must ask for it.
 const RolesScope = "esi-characters.read_corporation_roles.v1"
@@ -88,8 +73,15 @@ type Input struct {
 	Roles       []string
 }
 
-// Check validates an input, reporting every problem at once.
-func (in Input) Check() (Login, error) {
+// Check validates an input, reporting every problem at once. Scopes must
+// be ESI's (Scopes).
+func (in Input) Check() (Login, error) { return in.check(nil) }
+
+// check is Check that also takes the scopes in kept: those a login has
+// already, which a newer ESI specification may have dropped. Saving its
+// description must not fail for them; the form shows them apart, to be
+// unticked.
+func (in Input) check(kept []string) (Login, error) {
 	l := Login{Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description)}
 	var problems []error
 	switch {
@@ -107,8 +99,8 @@ func (in Input) Check() (Login, error) {
 		problems = append(problems, fmt.Errorf("%w: the scopes are longer than %d characters", ErrInvalid, MaxScopes))
 	}
 	for _, sc := range strings.Fields(in.Scopes) {
-		if !validScope.MatchString(sc) {
-			problems = append(problems, fmt.Errorf("%w: %q is not a scope", ErrInvalid, sc))
+		if !validScope.MatchString(sc) || !KnownScope(sc) && !slices.Contains(kept, sc) {
+			problems = append(problems, fmt.Errorf("%w: %q is not a scope of ESI", ErrInvalid, sc))
 			continue
 		}
 		if !slices.Contains(l.Scopes, sc) {
@@ -224,7 +216,7 @@ func (s *Store) Update(ctx context.Context, name string, in Input) (Login, error
 		return Login{}, err
 	}
 	in.Name = name
-	l, err := in.Check()
+	l, err := in.check(old.Scopes)
 	if err != nil {
 		return Login{}, err
 	}

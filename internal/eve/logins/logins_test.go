@@ -21,11 +21,13 @@ func TestInputCheck(t *testing.T) {
 		in   logins.Input
 		bad  string // part of the error; empty: valid
 	}{
-		{"plain", logins.Input{Name: "srp-tool", Scopes: "esi-killmails.read_killmails.v1  publicData\npublicData"}, ""},
+		{"plain", logins.Input{Name: "srp-tool", Scopes: "esi-killmails.read_killmails.v1  esi-skills.read_skills.v1\nesi-skills.read_skills.v1"}, ""},
 		{"no name", logins.Input{}, "a name is required"},
 		{"long name", logins.Input{Name: strings.Repeat("a", 21)}, "longer than 20"},
 		{"bad name", logins.Input{Name: "my login"}, "may only have"},
-		{"bad scope", logins.Input{Name: "x", Scopes: `ok bad"scope`}, "is not a scope"},
+		{"bad scope", logins.Input{Name: "x", Scopes: `esi-skills.read_skills.v1 bad"scope`}, `"bad\"scope" is not a scope of ESI`},
+		{"unknown scope", logins.Input{Name: "x", Scopes: "publicData esi-skills.read_skills.v1"}, `"publicData" is not a scope of ESI`},
+		{"misspelt scope", logins.Input{Name: "x", Scopes: "esi-skills.read_skill.v1"}, "is not a scope of ESI"},
 		{"unknown role", logins.Input{Name: "x", Scopes: logins.RolesScope, Roles: []string{"Emperor"}}, "not an in-game role"},
 		{"roles need the roles scope", logins.Input{Name: "x", Roles: []string{"Director"}}, logins.RolesScope},
 		{"long description", logins.Input{Name: "x", Description: strings.Repeat("d", 1025)}, "description is longer"},
@@ -37,7 +39,7 @@ func TestInputCheck(t *testing.T) {
 		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad) || !errors.Is(err, logins.ErrInvalid)):
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.bad)
 		}
-		if tc.name == "plain" && strings.Join(l.Scopes, " ") != "esi-killmails.read_killmails.v1 publicData" {
+		if tc.name == "plain" && strings.Join(l.Scopes, " ") != "esi-killmails.read_killmails.v1 esi-skills.read_skills.v1" {
 			t.Errorf("scopes not split and deduplicated: %q", l.Scopes)
 		}
 	}
@@ -85,10 +87,10 @@ func TestStore(t *testing.T) {
 
 		// Built-ins: the description, and core.default's scopes, change;
 		// nothing else, and they are never deleted.
-		if _, err := st.Update(ctx, logins.Default, logins.Input{Description: "Account login", Scopes: "publicData esi-skills.read_skills.v1"}); err != nil {
+		if _, err := st.Update(ctx, logins.Default, logins.Input{Description: "Account login", Scopes: "esi-skills.read_skillqueue.v1 esi-skills.read_skills.v1"}); err != nil {
 			t.Errorf("core.default scopes: %v", err)
 		}
-		if _, err := st.Update(ctx, logins.Tracking, logins.Input{Scopes: "publicData"}); !errors.Is(err, logins.ErrBuiltIn) {
+		if _, err := st.Update(ctx, logins.Tracking, logins.Input{Scopes: "esi-skills.read_skills.v1"}); !errors.Is(err, logins.ErrBuiltIn) {
 			t.Errorf("core.tracking scopes: %v", err)
 		}
 		if _, err := st.Update(ctx, logins.Mail, logins.Input{Scopes: "esi-mail.send_mail.v1", Description: "Sender"}); err != nil {
@@ -155,5 +157,43 @@ func TestAdminPages(t *testing.T) {
 	}
 	if p := b.Post(t, "/admin/eve-logins/srp/delete", nil); p.Status != 200 || strings.Contains(p.Body, `data-login="srp"`) {
 		t.Errorf("delete: %d", p.Status)
+	}
+}
+
+// Scopes and roles are chosen from ESI's lists on both engines: the form
+// offers every scope with what it opens, a ticked box per scope is taken,
+// a scope ESI does not have is refused, and one a login has already that
+// the spec dropped (core.default's publicData) may stay.
+func TestScopesChosenFromESI(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			site := sitetest.Start(t, sitetest.Options{Dialect: d})
+			a := site.AccountCharacters(t, 1)
+			b := site.NewBrowser(t)
+			b.LogIn(t, a[0])
+			if _, _, err := site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(a[0]))); err != nil {
+				t.Fatal(err)
+			}
+			b.Expect(t, "superuser", "/admin/eve-logins", nil, 200, `name="scopes" value="esi-killmails.read_killmails.v1"`,
+				"Get a character&#39;s recent kills and losses", `name="roles" value="Director"`, `pattern="[\-._a-zA-Z0-9]+"`)
+			b.Expect(t, "superuser", "/admin/eve-logins", url.Values{"name": {"srp"},
+				"scopes": {"esi-killmails.read_killmails.v1", "esi-skills.read_skills.v1", logins.RolesScope}, "roles": {"Director", "Accountant"}},
+				200, "The EVE login srp was added.")
+			l, err := logins.NewStore(site.DB, nil).Get(context.Background(), "srp")
+			if err != nil || strings.Join(l.Scopes, " ") != "esi-killmails.read_killmails.v1 esi-skills.read_skills.v1 "+logins.RolesScope ||
+				strings.Join(l.Roles, " ") != "Accountant Director" {
+				t.Fatalf("stored %+v (%v)", l, err)
+			}
+			b.Expect(t, "superuser", "/admin/eve-logins/srp", nil, 200, `value="esi-skills.read_skills.v1" id="scope-`)
+			b.Expect(t, "superuser", "/admin/eve-logins", url.Values{"name": {"spy"}, "scopes": {"esi-skills.read_everything.v1", "publicData"}},
+				422, "&#34;esi-skills.read_everything.v1&#34; is not a scope of ESI", "&#34;publicData&#34; is not a scope of ESI")
+			b.Expect(t, "superuser", "/admin/eve-logins/srp", url.Values{"scopes": {"esi-skills.read_skills.v1 esi-skills.read_everything.v1"}},
+				422, "&#34;esi-skills.read_everything.v1&#34; is not a scope of ESI")
+			// core.default keeps the publicData it was made with, shown apart.
+			b.Expect(t, "superuser", "/admin/eve-logins/core.default", nil, 200, `value="publicData"`, "not in ESI&#39;s specification")
+			b.Expect(t, "superuser", "/admin/eve-logins/core.default", url.Values{"description": {"The account login."}, "scopes": {"publicData"}},
+				200, "The EVE login core.default was saved.")
+		})
 	}
 }

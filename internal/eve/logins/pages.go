@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -50,6 +51,32 @@ type listPage struct {
 	Logins   []Login
 	Form     form
 	AllRoles []string
+	Scopes   []scopeBox
+}
+
+// scopeBox is one scope's checkbox.
+type scopeBox struct {
+	Scope
+	Checked bool
+	// Unknown: a scope the login has that the ESI specification has not
+	// (any more).
+	Unknown bool
+}
+
+// scopeBoxes gives a checkbox for every scope of ESI, ticked for those of
+// typed, and for the scopes of typed ESI does not know, last.
+func scopeBoxes(typed string) []scopeBox {
+	chosen := strings.Fields(typed)
+	out := make([]scopeBox, 0, len(Scopes))
+	for _, s := range Scopes {
+		out = append(out, scopeBox{Scope: s, Checked: slices.Contains(chosen, s.Name)})
+	}
+	for _, c := range chosen {
+		if !KnownScope(c) && !slices.ContainsFunc(out, func(b scopeBox) bool { return b.Name == c }) {
+			out = append(out, scopeBox{Scope: Scope{Name: c}, Checked: true, Unknown: true})
+		}
+	}
+	return out
 }
 
 func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, f form) {
@@ -59,20 +86,22 @@ func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, f
 		return
 	}
 	f.New = true
-	p.srv.Render(w, r, p.pages, "eve_logins.html", status, "logins.title", listPage{Logins: all, Form: f, AllRoles: InGameRoles})
+	p.srv.Render(w, r, p.pages, "eve_logins.html", status, "logins.title", listPage{Logins: all, Form: f, AllRoles: InGameRoles,
+		Scopes: scopeBoxes(f.Scopes)})
 }
 
 func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 	p.renderList(w, r, http.StatusOK, form{})
 }
 
-// input reads the form of a login.
+// input reads the form of a login: the scopes are the boxes ticked (or
+// the lines of one text, as the form sent them before).
 func input(r *http.Request) (Input, bool) {
 	if err := r.ParseForm(); err != nil {
 		return Input{}, false
 	}
 	return Input{Name: r.PostForm.Get("name"), Description: r.PostForm.Get("description"),
-		Scopes: r.PostForm.Get("scopes"), Roles: r.PostForm["roles"]}, true
+		Scopes: strings.Join(r.PostForm["scopes"], " "), Roles: r.PostForm["roles"]}, true
 }
 
 // problems lists the lines of a validation error.
@@ -110,11 +139,13 @@ type editPage struct {
 	Login    Login
 	Form     form
 	AllRoles []string
+	Scopes   []scopeBox
 }
 
 func (p *pages) renderEdit(w http.ResponseWriter, r *http.Request, status int, l Login, f form) {
 	f.BuiltIn = l.IsBuiltIn()
-	p.srv.Render(w, r, p.pages, "eve_login.html", status, "logins.edit_title", editPage{Login: l, Form: f, AllRoles: InGameRoles})
+	p.srv.Render(w, r, p.pages, "eve_login.html", status, "logins.edit_title", editPage{Login: l, Form: f, AllRoles: InGameRoles,
+		Scopes: scopeBoxes(f.Scopes)})
 }
 
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (Login, bool) {

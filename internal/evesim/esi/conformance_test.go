@@ -194,6 +194,15 @@ func TestConformance(t *testing.T) {
 		ids1001[i] = int64(universe.FirstCharacter) + 2*int64(i) + 1
 	}
 	chars := f.u.CharacterIDs()[:5]
+	director, err := f.u.Character(c.director)
+	if err != nil {
+		t.Fatal(err)
+	}
+	directorName := director.Name
+	names501 := make([]string, 501)
+	for i := range names501 {
+		names501[i] = fmt.Sprintf("Name %d", i)
+	}
 	d, m, corp, ally := c.director, c.member, c.corp, c.alliance
 	p := func(format string, a ...any) string { return fmt.Sprintf(format, a...) }
 	mail := map[string]any{"recipients": []map[string]any{{"recipient_id": m, "recipient_type": "character"}}, "subject": "Ops", "body": "Form up."}
@@ -220,6 +229,12 @@ func TestConformance(t *testing.T) {
 		{name: "unknown alliance corporations", method: "GET", path: "/alliances/1/corporations", want: 404},
 		{name: "names", method: "POST", path: "/universe/names", body: []int64{int64(d), int64(corp), int64(ally), 500001, 30000142, 587}, want: 200},
 		{name: "names with unknown", method: "POST", path: "/universe/names", body: []int64{int64(d), 1}, want: 404},
+		{name: "ids", method: "POST", path: "/universe/ids", body: []string{directorName, "caldari state", "Jita", "No Such Name"}, want: 200},
+		{name: "ids none", method: "POST", path: "/universe/ids", body: []string{"No Such Name"}, want: 200},
+		{name: "ids empty", method: "POST", path: "/universe/ids", body: []string{}, want: 400, invalidRequest: true},
+		{name: "ids 501", method: "POST", path: "/universe/ids", body: names501, want: 400, invalidRequest: true},
+		{name: "ids too long", method: "POST", path: "/universe/ids", body: []string{strings.Repeat("x", 101)}, want: 400, invalidRequest: true},
+		{name: "ids repeated", method: "POST", path: "/universe/ids", body: []string{"Jita", "Jita"}, want: 400, invalidRequest: true},
 		{name: "system", method: "GET", path: "/universe/systems/30000142", want: 200},
 		{name: "unknown system", method: "GET", path: "/universe/systems/1", want: 404},
 		{name: "type", method: "GET", path: "/universe/types/587", want: 200},

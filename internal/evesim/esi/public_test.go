@@ -272,3 +272,67 @@ func FuzzParseMail(f *testing.F) {
 		}
 	})
 }
+
+func TestUniverseIDsExactNamesWithoutCase(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.cast()
+	member, err := f.u.Character(c.member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corp, err := f.u.Corporation(c.corp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string][]idEntry
+	f.do("POST", "/universe/ids", "", []string{strings.ToUpper(member.Name), corp.Name, "Caldari State", corp.Name[:3], "Nobody At All"}).
+		want(t, 200).json(t, &got)
+	want := map[string][]idEntry{
+		"characters":   {{int64(c.member), member.Name}},
+		"corporations": {{int64(c.corp), corp.Name}},
+		"factions":     {{500001, "Caldari State"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v (a prefix and an unknown name left out)", got, want)
+	}
+	var none map[string][]idEntry
+	f.do("POST", "/universe/ids", "", []string{"Nobody At All"}).want(t, 200).json(t, &none)
+	if len(none) != 0 {
+		t.Errorf("no match: %v, want {}", none)
+	}
+	for _, body := range []any{[]string{}, []string{""}, []string{strings.Repeat("é", 101)}, []string{"a", "a"}, []int{1}, "[\"a\""} {
+		f.do("POST", "/universe/ids", "", body).want(t, 400)
+	}
+	ok := make([]string, 500)
+	for i := range ok {
+		ok[i] = fmt.Sprintf("Name %d", i)
+	}
+	f.do("POST", "/universe/ids", "", ok).want(t, 200)
+	f.do("POST", "/universe/ids", "", append(ok, "one more")).want(t, 400)
+}
+
+// FuzzParseNames feeds the POST /universe/ids body parser untrusted bytes:
+// what it accepts is a JSON array of 1 to 500 distinct names of 1 to 100
+// characters, as the spec's schema says.
+func FuzzParseNames(f *testing.F) {
+	for _, seed := range []string{`["Jita"]`, `[]`, `["a","a"]`, `[""]`, `{}`, `["a"] ["b"]`, `[1]`, `null`, `["\u00e9"]`} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		names, err := parseNames(bytes.NewReader(body))
+		if err != nil {
+			return
+		}
+		if len(names) < 1 || len(names) > maxIDNames {
+			t.Fatalf("%q gave %d names", body, len(names))
+		}
+		seen := map[string]bool{}
+		for _, n := range names {
+			if l := len([]rune(n)); l < 1 || l > maxNameRunes || seen[n] {
+				t.Fatalf("%q gave name %q", body, n)
+			}
+			seen[n] = true
+		}
+	})
+}

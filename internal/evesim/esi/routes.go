@@ -46,6 +46,7 @@ func (s *Server) routeTable() []*route {
 		{pattern: "GET /alliances/{alliance_id}", cacheSeconds: 3600, handle: s.alliance},
 		{pattern: "GET /alliances/{alliance_id}/corporations", cacheSeconds: 3600, handle: s.allianceCorporations},
 		{pattern: "POST /universe/names", handle: s.names},
+		{pattern: "POST /universe/ids", handle: s.ids},
 		{pattern: "GET /universe/systems/{system_id}", handle: s.system},
 		{pattern: "GET /universe/types/{type_id}", handle: s.itemType},
 		(&route{pattern: "GET /killmails/{killmail_id}/{killmail_hash}", cacheSeconds: 2592000,
