@@ -132,6 +132,33 @@ func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// askDeleteAutogroups says what deleting an autogroup configuration does:
+// the groups it made go, and their members lose them.
+func (a *adminPages) askDeleteAutogroups(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	id, ok := a.srv.PathID(w, r, "id", "groups.admin.autogroups.error.not_found")
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	im, err := a.st.AutogroupsDeletionImpact(r.Context(), a.st.db, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.autogroups.error.not_found")
+		return web.Confirmation{}, false
+	case err != nil:
+		a.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	return web.Confirmation{
+		Question: i18n.M("groups.admin.autogroups.delete_question", "ID", id),
+		Consequences: []i18n.Message{
+			i18n.M("groups.admin.autogroups.delete_groups", "Count", im.Groups),
+			i18n.M("groups.admin.autogroups.delete_members", "Count", im.Members),
+		},
+		Button: i18n.M("groups.admin.autogroups.delete_confirm"),
+		Back:   "/admin/autogroups",
+	}, true
+}
+
 func (a *adminPages) deleteAutogroups(w http.ResponseWriter, r *http.Request) {
 	id, ok := a.srv.PathID(w, r, "id", "groups.admin.autogroups.error.not_found")
 	if !ok {

@@ -37,7 +37,7 @@ func (s *Store) Mount(srv *web.Server) error {
 	srv.Handle("POST /admin/states", AdminAccess, http.HandlerFunc(p.create))
 	srv.Handle("GET /admin/states/{id}", AdminAccess, http.HandlerFunc(p.edit))
 	srv.Handle("POST /admin/states/{id}", AdminAccess, http.HandlerFunc(p.update))
-	srv.Handle("POST /admin/states/{id}/delete", AdminAccess, http.HandlerFunc(p.delete))
+	srv.HandleConfirmed("/admin/states/{id}/delete", AdminAccess, p.askDelete, p.delete)
 	return nil
 }
 
@@ -243,6 +243,34 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	}
 	p.srv.AddFlash(r, "success", "states.admin.saved", "Name", in.Name)
 	web.SeeOther(w, r, "/admin/states")
+}
+
+// askDelete says what deleting the state does: its accounts move on, and
+// the groups limited to it lose that limit.
+func (p *pages) askDelete(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	st, ok := p.load(w, r)
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	if st.Guest {
+		p.srv.Fail(w, r, http.StatusConflict, "states.admin.error.guest_delete", "Name", st.Name)
+		return web.Confirmation{}, false
+	}
+	im, err := p.st.DeletionImpact(r.Context(), p.st.db, st.ID)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	c := web.Confirmation{
+		Question:     i18n.M("states.admin.delete_question", "Name", st.Name),
+		Consequences: []i18n.Message{i18n.M("states.admin.delete_accounts", "Count", im.Accounts)},
+		Button:       i18n.M("states.admin.delete"),
+		Back:         "/admin/states/" + strconv.FormatInt(st.ID, 10),
+	}
+	if im.Groups > 0 {
+		c.Consequences = append(c.Consequences, i18n.M("states.admin.delete_groups", "Count", im.Groups))
+	}
+	return c, true
 }
 
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {

@@ -164,12 +164,36 @@ func TestStatesAdministration(t *testing.T) {
 				t.Fatal("the guest was renamed")
 			}
 
-			// Deleted.
-			do(t, su, path+"/delete", url.Values{}, 200, "The state Friends was deleted")
+			// Deleted once confirmed, the confirmation counting who moves
+			// and which groups lose their limit.
+			do(t, su, "/admin/groups", url.Values{"name": {"Friends only"}, "states": {strconv.FormatInt(friends.ID, 10)}}, 200)
+			site.RunJob(t, access.RecomputeArgs{Force: true})
+			var inFriends int
+			if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE state_id = $1`, friends.ID).Scan(&inFriends); err != nil {
+				t.Fatal(err)
+			}
+			if inFriends == 0 {
+				t.Fatal("nobody in the public state Friends")
+			}
+			moves := strconv.Itoa(inFriends) + " accounts in this state move"
+			if inFriends == 1 {
+				moves = "1 account in this state moves"
+			}
+			do(t, su, path, nil, 200, `href="`+path+`/delete"`)
+			do(t, su, path+"/delete", nil, 200, "Delete the state Friends?", moves, "1 group limited to this state loses that limit.",
+				`action="`+path+`/delete"`, `name="confirm" value="yes"`)
+			do(t, su, path+"/delete", url.Values{}, 400, "Nothing was changed: confirm", moves)
+			if _, ok := find(t, st, "Friends"); !ok {
+				t.Fatal("an unconfirmed deletion deleted")
+			}
+			do(t, su, gpath+"/delete", nil, 409, "Guest is the guest state")
+			do(t, ga, path+"/delete", nil, 403)
+			do(t, su, path+"/delete", url.Values{"confirm": {"yes"}}, 200, "The state Friends was deleted")
 			if _, ok := find(t, st, "Friends"); ok {
 				t.Fatal("the state is still there")
 			}
-			do(t, su, path+"/delete", url.Values{}, 404)
+			do(t, su, path+"/delete", url.Values{"confirm": {"yes"}}, 404)
+			do(t, su, path+"/delete", nil, 404)
 			do(t, su, path, nil, 404)
 			do(t, su, "/admin/states/abc", nil, 404)
 		})
