@@ -176,8 +176,14 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		"GET /admin/eve-logins/{name}": {{"GET", "/admin/eve-logins/core.default", nil, settingsAdmins}},
 		"POST /admin/eve-logins/{name}": {{"POST", "/admin/eve-logins/core.default",
 			url.Values{"description": {"The account login."}, "scopes": {"publicData"}}, settingsAdmins}},
-		"POST /admin/eve-logins/{name}/delete": {{"POST", "/admin/eve-logins/core.default/delete", nil,
-			[visitors]int{login, 403, 403, 409, 403, 409}}},
+		"GET /admin/eve-logins/{name}/delete": {
+			{"GET", "/admin/eve-logins/core.default/delete", nil, [visitors]int{login, 403, 403, 409, 403, 409}},
+			{"GET", "/admin/eve-logins/no-such/delete", nil, [visitors]int{login, 403, 403, 404, 403, 404}},
+		},
+		"POST /admin/eve-logins/{name}/delete": {
+			{"POST", "/admin/eve-logins/core.default/delete", url.Values{"confirm": {"yes"}}, [visitors]int{login, 403, 403, 409, 403, 409}},
+			{"POST", "/admin/eve-logins/core.default/delete", nil, [visitors]int{login, 403, 403, 409, 403, 409}},
+		},
 	}
 
 	// The rows of other features' routes, each in a file of its own.
