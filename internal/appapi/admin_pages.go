@@ -138,7 +138,7 @@ type adminAppPage struct {
 	Groups []option
 	Logins []loginOption
 	// Managers are the app's managers as stored, named.
-	Managers      []manager
+	Managers []manager
 	Requests requestStats
 }
 

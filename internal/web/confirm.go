@@ -21,9 +21,11 @@ type Confirmation struct {
 	// Back is where Cancel leads: the page the action was started from.
 	Back string
 	// Action is where the confirmed form posts; the path asked for when
-	// empty. Fields are hidden fields it posts besides confirm=yes.
+	// empty.
 	Action string
-	Fields map[string]string
+	// Reversible: the action can be undone (a deactivation), so the page
+	// does not say it cannot.
+	Reversible bool
 }
 
 // Ask reads what an action would act on (answering 404 or 403 itself, ok
@@ -37,7 +39,7 @@ type confirmPage struct {
 	Button       string
 	Back         string
 	Action       string
-	Fields       map[string]string
+	Reversible   bool
 	// Refused: the action was posted without confirming it.
 	Refused bool
 }
@@ -89,11 +91,11 @@ func (s *Server) HandleConfirmed(path string, access Access, ask Ask, do http.Ha
 // Confirm shows confirmation c with status; refused says the action was
 // posted unconfirmed. HandleConfirmed uses it; a route that is destructive
 // only for some values of its form (deactivating, not activating, an
-// account) calls it itself, with c.Action and c.Fields naming what to post.
+// account) calls it itself, with c.Action naming the confirmed route.
 func (s *Server) Confirm(w http.ResponseWriter, r *http.Request, status int, c Confirmation, refused bool) {
 	loc := s.Localizer(r)
 	page := confirmPage{Question: loc.Say(c.Question), Button: loc.Say(c.Button), Back: LocalPath(c.Back, "/"),
-		Action: c.Action, Fields: c.Fields, Refused: refused}
+		Action: c.Action, Reversible: c.Reversible, Refused: refused}
 	if page.Action == "" {
 		page.Action = r.URL.Path
 	}
