@@ -12,6 +12,7 @@ import (
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
 	"github.com/keepstar/keepstar/internal/states"
@@ -37,6 +38,7 @@ func locales() []fs.FS {
 		apidocs.Locales,
 		operations.Locales,
 		sitesettings.Locales,
+		settings.Locales,
 	}
 }
 

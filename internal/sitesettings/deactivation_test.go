@@ -100,7 +100,8 @@ func TestDeactivationListsAreCheckedOnSave(t *testing.T) {
 	eachDeactivationSite(t, func(t *testing.T, s *deactivationSite) {
 		for _, name := range []string{"groups.deactivation_alliances", "groups.deactivation_corporations"} {
 			p := s.admin.Post(t, "/admin/settings", form(map[string]string{"groups.deactivation": "on", name: "99000001, 9900000l"}))
-			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, name+": &#34;9900000l&#34; is not an EVE id") {
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(problemsBlock(p.Body), "“9900000l” is not an EVE id") ||
+				strings.Contains(problemsBlock(p.Body), name) || !strings.Contains(p.Body, `id="`+name+`-error"`) {
 				t.Fatalf("%s with a typo: %d\n%s", name, p.Status, p.Body)
 			}
 			var n int
@@ -133,7 +134,7 @@ func TestBrokenStoredDeactivationListDeactivatesNobody(t *testing.T) {
 		if log := s.log.String(); !strings.Contains(log, "access rules have a problem") || !strings.Contains(log, "groups.deactivation_corporations") {
 			t.Errorf("the broken list is not logged:\n%s", log[max(0, len(log)-3000):])
 		}
-		s.admin.Expect(t, "superuser", "/admin/settings", nil, 200, "The stored value of groups.deactivation_corporations is not valid",
+		s.admin.Expect(t, "superuser", "/admin/settings", nil, 200, "A value stored earlier is not valid and is not used until corrected: Or with a character in these corporations: “98OOOOO2” is not an EVE id",
 			`value="98000001 98OOOOO2"`)
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -54,10 +55,10 @@ type Section struct {
 
 type settingsPage struct {
 	Sections []Section
-	Problems []string
+	Problems web.FormProblems
 }
 
-func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, refused []string) {
+func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, refused web.FormProblems) {
 	values, err := p.st.Values(r.Context())
 	if err != nil {
 		p.srv.Internal(w, r, err)
@@ -71,8 +72,12 @@ func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submit
 			// Shown as stored, to be corrected: the default the features
 			// use meanwhile may mean something else ("no list": all).
 			f.Value = stored
-			data.Problems = append(data.Problems, p.srv.T(r, "sitesettings.settings.error.stored_invalid", "Name", d.Name,
-				"Problem", strings.Join(problems(err), " ")))
+			var words []string
+			for _, said := range p.problems(r, err) {
+				words = append(words, said.Text)
+			}
+			data.Problems = append(data.Problems, p.srv.Problem(r, d.Name, "sitesettings.settings.error.stored_invalid",
+				"Problem", strings.Join(words, " ")))
 		}
 		if v, ok := submitted[d.Name]; ok {
 			f.Value = v
@@ -111,19 +116,21 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 			p.srv.Internal(w, r, err)
 			return
 		}
-		p.render(w, r, http.StatusUnprocessableEntity, changes, problems(err))
+		p.render(w, r, http.StatusUnprocessableEntity, changes, p.problems(r, err))
 		return
 	}
 	p.srv.AddFlash(r, "success", "sitesettings.settings.saved")
 	web.SeeOther(w, r, "/admin/settings")
 }
 
-func problems(err error) []string {
-	var out []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		out = append(out, strings.TrimPrefix(line, settings.ErrInvalid.Error()+": "))
+// problems says a refusal of the settings store in the visitor's language,
+// each problem beside its setting.
+func (p *page) problems(r *http.Request, err error) web.FormProblems {
+	var invalid *i18n.InvalidError
+	if errors.As(err, &invalid) {
+		return p.srv.Problems(r, invalid.Problems)
 	}
-	return out
+	return web.FormProblems{{Text: err.Error()}} // a programming error: no words for it
 }
 
 // image finds the picture setting of the path.
@@ -143,7 +150,7 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		p.render(w, r, http.StatusBadRequest, nil, []string{p.srv.T(r, "sitesettings.settings.error.no_file")})
+		p.render(w, r, http.StatusBadRequest, nil, web.FormProblems{p.srv.Problem(r, d.Name, "sitesettings.settings.error.no_file")})
 		return
 	}
 	defer file.Close()
@@ -158,7 +165,7 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if errors.Is(err, settings.ErrInvalid) {
-			p.render(w, r, http.StatusUnprocessableEntity, nil, problems(err))
+			p.render(w, r, http.StatusUnprocessableEntity, nil, p.problems(r, err))
 			return
 		}
 		p.srv.Internal(w, r, err)
