@@ -53,6 +53,9 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 // members are the four member lists of a state, as the form names them.
 var members = []string{"character", "corporation", "alliance", "faction"}
 
+// formFields are the fields of the form in the page's order.
+var formFields = []string{"name", "priority", "characters", "corporations", "alliances", "factions", "permissions"}
+
 // field is one list of EVE ids of the form: what was typed, and the ids
 // read from it with the names Keepstar knows.
 type field struct {
@@ -68,7 +71,7 @@ type form struct {
 	Public      bool
 	Fields      []field
 	Permissions []string
-	Problems    []string
+	Problems    web.FormProblems
 }
 
 type formPage struct {
@@ -117,7 +120,7 @@ func (p *pages) newForm(w http.ResponseWriter, r *http.Request) {
 // input reads the form and checks it with Validate; the problems are
 // translated, every one at once. What only a form gets wrong (a priority
 // or an id that is no number) is found here.
-func (p *pages) input(r *http.Request) (Input, form, []string) {
+func (p *pages) input(r *http.Request) (Input, form, web.FormProblems) {
 	f := form{Name: r.PostForm.Get("name"), Priority: strings.TrimSpace(r.PostForm.Get("priority")),
 		Public: r.PostForm.Get("public") != "", Permissions: r.PostForm["permissions"]}
 	in := Input{Name: strings.TrimSpace(f.Name), Public: f.Public, Permissions: f.Permissions}
@@ -138,12 +141,12 @@ func (p *pages) input(r *http.Request) (Input, form, []string) {
 			ps.Add(kind+"s", "states.admin.error.id", "Value", b, "Field", i18n.M("states.admin."+kind+"s"))
 		}
 	}
-	return in, f, p.srv.Localizer(r).Problems(append(ps, p.st.Validate(in)...))
+	return in, f, p.srv.Problems(r, append(ps, p.st.Validate(in)...)).InOrder(formFields...)
 }
 
 // storeProblems turns a refusal of the store into the form's problems;
 // ok is false for an unexpected error.
-func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (status int, problems []string, ok bool) {
+func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (status int, problems web.FormProblems, ok bool) {
 	var invalid *i18n.InvalidError
 	switch {
 	case errors.Is(err, ErrTaken):
@@ -156,20 +159,20 @@ func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (s
 				continue
 			}
 			if strings.EqualFold(st.Name, in.Name) {
-				problems = append(problems, p.srv.T(r, "states.admin.error.name_taken", "Name", in.Name))
+				problems = append(problems, p.srv.Problem(r, "name", "states.admin.error.name_taken", "Name", in.Name))
 			}
 			if st.Priority == in.Priority {
-				problems = append(problems, p.srv.T(r, "states.admin.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
+				problems = append(problems, p.srv.Problem(r, "priority", "states.admin.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
 			}
 		}
 		if len(problems) == 0 { // changed since
-			problems = append(problems, p.srv.T(r, "states.admin.error.taken"))
+			problems = append(problems, p.srv.Problem(r, "", "states.admin.error.taken"))
 		}
 		return http.StatusConflict, problems, true
 	case errors.Is(err, ErrGuest):
-		return http.StatusConflict, []string{p.srv.T(r, "states.admin.error.guest_rename")}, true
+		return http.StatusConflict, web.FormProblems{p.srv.Problem(r, "name", "states.admin.error.guest_rename")}, true
 	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity, p.srv.Localizer(r).Problems(invalid.Problems), true
+		return http.StatusUnprocessableEntity, p.srv.Problems(r, invalid.Problems), true
 	}
 	return 0, nil, false
 }

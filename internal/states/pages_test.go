@@ -134,7 +134,12 @@ func TestStatesAdministration(t *testing.T) {
 			// Every problem at once, and what was typed kept.
 			do(t, su, "/admin/states", url.Values{"name": {""}, "priority": {"high"}, "corporations": {"x1, 98000001"}}, 422,
 				"A name has 1 to 64 characters.", "The priority is a whole number from 0 to 1000000.",
-				"Corporations: “x1” is not an EVE id.", "x1, 98000001</textarea>")
+				"Corporations: “x1” is not an EVE id.", "x1, 98000001</textarea>",
+				// Each beside its field, the first focused.
+				`class="form-control is-invalid" id="name" name="name" value="" maxlength="64" required aria-describedby="name-error" aria-invalid="true" autofocus>`,
+				`<div class="invalid-feedback d-block" id="name-error">A name has 1 to 64 characters.</div>`,
+				`aria-describedby="priority-help priority-error" aria-invalid="true">`,
+				`<div class="invalid-feedback d-block" id="corporations-error">Corporations: “x1” is not an EVE id.</div>`)
 			// Taken priority and name.
 			do(t, su, "/admin/states", url.Values{"name": {"Friends"}, "priority": {"50"}}, 409, "The state Blue has priority 50 already.")
 			do(t, su, "/admin/states", url.Values{"name": {"member"}, "priority": {"51"}}, 409, "Another state is named member already.")

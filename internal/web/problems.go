@@ -3,6 +3,7 @@ package web
 import (
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/i18n"
@@ -128,4 +129,23 @@ func (ps FormProblems) first() string {
 		}
 	}
 	return ""
+}
+
+// InOrder sorts the problems in the order of the form's fields (problems
+// of the form as a whole first, of fields not named last), so that the
+// summary reads as the form and the first field with a problem is focused,
+// whichever check found it first.
+func (ps FormProblems) InOrder(fields ...string) FormProblems {
+	rank := func(field string) int {
+		if field == "" {
+			return -1
+		}
+		if i := slices.Index(fields, field); i >= 0 {
+			return i
+		}
+		return len(fields)
+	}
+	out := slices.Clone(ps)
+	slices.SortStableFunc(out, func(a, b FormProblem) int { return rank(a.Field) - rank(b.Field) })
+	return out
 }
