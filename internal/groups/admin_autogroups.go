@@ -15,7 +15,7 @@ type adminAutogroupsPage struct {
 	States     []adminOption
 	StateNames map[int64]string
 	New        AutogroupConfig
-	Problems   []string
+	Problems   web.FormProblems
 	// EditID is the configuration whose form Problems are of; 0: the new
 	// one's.
 	EditID int64
@@ -59,7 +59,7 @@ func (a *adminPages) autogroups(w http.ResponseWriter, r *http.Request) {
 
 // readAutogroups reads a configuration's form (only its states and kinds
 // when full is false) and checks it with ValidateAutogroups.
-func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig, []string, error) {
+func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig, web.FormProblems, error) {
 	pf := r.PostForm
 	c := AutogroupConfig{CorporationGroups: pf.Get("corporation_groups") != "", AllianceGroups: pf.Get("alliance_groups") != ""}
 	var ps i18n.Problems
@@ -77,7 +77,7 @@ func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig
 	if err != nil {
 		return c, nil, err
 	}
-	return c, a.srv.Localizer(r).Problems(append(ps, more...)), nil
+	return c, a.srv.Problems(r, append(ps, more...)), nil
 }
 
 func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {

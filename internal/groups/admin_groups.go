@@ -82,10 +82,10 @@ func (a *adminPages) newGroup(w http.ResponseWriter, r *http.Request) {
 func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f adminGroupForm, err error, message string) {
 	switch {
 	case errors.Is(err, ErrNameTaken):
-		f.Problems = []string{a.srv.T(r, "groups.admin.error.taken", "Name", f.Name)}
+		f.Problems = web.FormProblems{a.srv.Problem(r, "name", "groups.admin.error.taken", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrReserved):
-		f.Problems = []string{a.srv.T(r, "groups.admin.error.reserved", "Name", f.Name)}
+		f.Problems = web.FormProblems{a.srv.Problem(r, "name", "groups.admin.error.reserved", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrInvalid):
 		// What the form's own checks could not see: another feature's
@@ -108,14 +108,14 @@ func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f ad
 // problemsOf gives the words of an input the store refused with sentinel:
 // Validate's problems in the visitor's language or, for a refusal that has
 // none, the store's own words after the sentinel's, a line each.
-func (a *adminPages) problemsOf(r *http.Request, err, sentinel error) []string {
+func (a *adminPages) problemsOf(r *http.Request, err, sentinel error) web.FormProblems {
 	var invalid *i18n.InvalidError
 	if errors.As(err, &invalid) {
-		return a.srv.Localizer(r).Problems(invalid.Problems)
+		return a.srv.Problems(r, invalid.Problems).InOrder(groupFormFields...)
 	}
-	var out []string
+	var out web.FormProblems
 	for _, line := range strings.Split(err.Error(), "\n") {
-		out = append(out, strings.TrimPrefix(line, sentinel.Error()+": "))
+		out = append(out, web.FormProblem{Text: strings.TrimPrefix(line, sentinel.Error()+": ")})
 	}
 	return out
 }

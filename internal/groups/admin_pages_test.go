@@ -218,7 +218,15 @@ func TestAdminGroupFormShowsEveryProblem(t *testing.T) {
 			"corporations": {"98000001, 12x"}, "managers": {"No Such Pilot Anywhere"}}
 		page := adminDo(t, su, "/admin/groups/"+itoa(alpha.ID), bad, 422, `id="problems"`,
 			"A name is required.", "A group cannot require, forbid or manage itself.", "Beta is both required and forbidden.",
-			"Corporations: “12x” is not an EVE id.", "Managers: no character “No Such Pilot Anywhere” has logged in to this site.")
+			"Corporations: “12x” is not an EVE id.", "Managers: no character “No Such Pilot Anywhere” has logged in to this site.",
+			// Each beside its field, the first of the form focused.
+			`required aria-describedby="name-error" aria-invalid="true" autofocus>`,
+			`<div class="invalid-feedback d-block" id="name-error">A name is required.</div>`,
+			`<div class="invalid-feedback d-block" id="forbidden-error">Beta is both required and forbidden.</div>`,
+			`<div class="invalid-feedback d-block" id="corporations-error">Corporations: “12x” is not an EVE id.</div>`)
+		if n := strings.Count(page, " autofocus"); n != 1 {
+			t.Errorf("%d fields focused", n)
+		}
 		// What was typed is kept.
 		for _, typed := range []string{"98000001, 12x</textarea>", "No Such Pilot Anywhere</textarea>", `id="forbidden-` + itoa(beta.ID) + `" checked`} {
 			if !strings.Contains(page, typed) {
