@@ -2,11 +2,13 @@ package access
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -32,9 +34,25 @@ var (
 		Label: "access.settings.groups.deactivation_corporations", Help: "access.settings.groups.deactivation_corporations_help"}
 )
 
+// errIDList is wrapped by a refused list of EVE ids.
+var errIDList = errors.New("access: not a list of EVE ids")
+
+// validIDList checks a list of EVE ids typed into a setting, naming each
+// entry that is none in the reader's language (the settings page adds the
+// setting's label as Field).
 func validIDList(s string) error {
-	_, err := IDList(s)
-	return err
+	var ps i18n.Problems
+	for _, f := range idFields(s) {
+		if n, err := strconv.ParseInt(f, 10, 32); err != nil || n <= 0 {
+			ps.Add("", "access.settings.error.id", "Value", f)
+		}
+	}
+	return ps.Err(errIDList)
+}
+
+// idFields splits a list of EVE ids at spaces, commas and new lines.
+func idFields(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' })
 }
 
 // WatchSettings queues the recomputation of every account in the
@@ -51,7 +69,7 @@ var Settings = []settings.Definition{SettingDeactivation, SettingDeactivationDel
 // spaces, commas or new lines.
 func IDList(s string) (map[int32]bool, error) {
 	out := map[int32]bool{}
-	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' || r == '\t' }) {
+	for _, f := range idFields(s) {
 		n, err := strconv.ParseInt(f, 10, 32)
 		if err != nil || n <= 0 {
 			return nil, fmt.Errorf("%q is not an EVE id", f)

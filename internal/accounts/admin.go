@@ -138,34 +138,32 @@ func (p *pages) guarded(w http.ResponseWriter, r *http.Request) (Account, bool) 
 	return acc, true
 }
 
+// adminSetActive activates an account (active=true) or, confirmed,
+// deactivates it (active=false, as /deactivate does): a deactivation
+// posted unconfirmed shows its confirmation, refused (400).
 func (p *pages) adminSetActive(w http.ResponseWriter, r *http.Request) {
-	acc, ok := p.guarded(w, r)
-	if !ok {
-		return
-	}
-	v := web.ViewerFrom(r.Context())
-	var active bool
-	switch r.PostForm.Get("active") {
+	switch r.PostFormValue("active") {
 	case "true":
-		active = true
 	case "false":
-		if acc.ID == v.AccountID {
-			p.srv.Fail(w, r, http.StatusConflict, "accounts.admin.account.error.self")
-			return
+		if web.Confirmed(r) {
+			p.deactivate(w, r)
+		} else if c, ok := p.askDeactivate(w, r); ok {
+			p.srv.Confirm(w, r, http.StatusBadRequest, c, true)
 		}
+		return
 	default:
 		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
 		return
 	}
-	if err := p.a.SetActive(r.Context(), acc.ID, active, v.AccountID); err != nil {
+	acc, ok := p.guarded(w, r)
+	if !ok {
+		return
+	}
+	if err := p.a.SetActive(r.Context(), acc.ID, true, web.ViewerFrom(r.Context()).AccountID); err != nil {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	msg := "accounts.admin.account.deactivated"
-	if active {
-		msg = "accounts.admin.account.activated"
-	}
-	p.srv.AddFlash(r, "success", msg)
+	p.srv.AddFlash(r, "success", "accounts.admin.account.activated")
 	web.SeeOther(w, r, "/admin/accounts/"+r.PathValue("id"))
 }
 
@@ -186,15 +184,11 @@ func (p *pages) adminSetStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *pages) adminDeleteCharacter(w http.ResponseWriter, r *http.Request) {
-	acc, ok := p.guarded(w, r)
+	acc, c, ok := p.accountCharacter(w, r)
 	if !ok {
 		return
 	}
-	cid, ok := p.srv.PathID(w, r, "cid", "web.error.not_found")
-	if !ok {
-		return
-	}
-	switch err := p.a.DeleteByAdmin(r.Context(), acc.ID, int32(cid), web.ViewerFrom(r.Context()).AccountID); {
+	switch err := p.a.DeleteByAdmin(r.Context(), acc.ID, c.ID, web.ViewerFrom(r.Context()).AccountID); {
 	case errors.Is(err, ErrNotOnAccount):
 		p.srv.Fail(w, r, http.StatusNotFound, "accounts.admin.account.error.not_on_account")
 	case err != nil:

@@ -81,7 +81,21 @@ func TestMemberPages(t *testing.T) {
 	if p := b.Post(t, "/characters/"+strconv.Itoa(int(a[0]))+"/delete", nil); p.Status != 409 {
 		t.Errorf("deleting the character logged in with: %d", p.Status)
 	}
-	p = b.Post(t, "/characters/"+strconv.Itoa(int(a[1]))+"/delete", nil)
+	// Asked first, the tokens counted; unconfirmed, refused.
+	del := "/characters/" + strconv.Itoa(int(a[1])) + "/delete"
+	tokens := pageCount(t, site, `SELECT count(*) FROM eve_tokens WHERE character_id = $1`, a[1])
+	if tokens == 0 {
+		t.Fatal("the alt has no token")
+	}
+	b.Expect(t, "member", "/characters", nil, 200, `href="`+del+`"`)
+	b.Expect(t, "member", del, nil, 200, "from your account?", strconv.Itoa(tokens)+" EVE token", "It is the main character")
+	b.Expect(t, "member", del, url.Values{}, 400, "Nothing was changed")
+	if n := pageCount(t, site, `SELECT count(*) FROM characters WHERE id = $1`, a[1]); n != 1 {
+		t.Fatal("an unconfirmed deletion deleted")
+	}
+	b.Expect(t, "member", "/characters/"+strconv.Itoa(int(a[0]))+"/delete", nil, 409)
+	b.Expect(t, "member", "/characters/1/delete", nil, 404)
+	p = b.Post(t, del, url.Values{"confirm": {"yes"}})
 	if p.Status != 200 || !strings.Contains(p.Body, `data-reason="deleted-manually"`) {
 		t.Fatalf("delete: %d\n%s", p.Status, p.Body)
 	}
@@ -161,7 +175,12 @@ func TestUserAdministration(t *testing.T) {
 	path := "/admin/accounts/" + strconv.FormatInt(target, 10)
 
 	// Delete a character, as an admin: recorded with who did it.
-	p = admin.Post(t, path+"/characters/"+strconv.Itoa(int(a[1]))+"/delete", nil)
+	del := path + "/characters/" + strconv.Itoa(int(a[1])) + "/delete"
+	admin.Expect(t, "admin", path, nil, 200, `href="`+del+`"`)
+	admin.Expect(t, "admin", del, nil, 200, "from account #"+strconv.FormatInt(target, 10)+"?", "The member is notified.")
+	admin.Expect(t, "admin", del, url.Values{}, 400, "Nothing was changed")
+	admin.Expect(t, "admin", path+"/characters/1/delete", nil, 404)
+	p = admin.Post(t, del, url.Values{"confirm": {"yes"}})
 	if p.Status != 200 || !strings.Contains(p.Body, `data-reason="deleted-by-admin"`) {
 		t.Fatalf("admin delete: %d", p.Status)
 	}
@@ -180,7 +199,17 @@ func TestUserAdministration(t *testing.T) {
 	if p := admin.Post(t, path+"/status", url.Values{"status": {"weird"}}); p.Status != 400 {
 		t.Errorf("bad status: %d", p.Status)
 	}
-	admin.Post(t, path+"/active", url.Values{"active": {"false"}})
+	// Deactivation asks first, counting the characters and sessions;
+	// unconfirmed (by either route) the member stays logged in.
+	admin.Expect(t, "admin", path, nil, 200, `href="`+path+`/deactivate"`)
+	admin.Expect(t, "admin", path+"/deactivate", nil, 200, "Deactivate the account of", "Its 1 character can no longer log in.",
+		"1 open session ends.", "An admin can activate it again.", `action="`+path+`/deactivate"`)
+	admin.Expect(t, "admin", path+"/deactivate", url.Values{}, 400, "Nothing was changed")
+	admin.Expect(t, "admin", path+"/active", url.Values{"active": {"false"}}, 400, "Nothing was changed", `action="`+path+`/deactivate"`)
+	if p := member.Get(t, "/api/me"); p.Status != 200 {
+		t.Fatalf("an unconfirmed deactivation deactivated: %d", p.Status)
+	}
+	admin.Expect(t, "admin", path+"/deactivate", url.Values{"confirm": {"yes"}}, 200)
 	if p := member.Get(t, "/api/me"); p.Status != 401 {
 		t.Errorf("deactivated member still logged in: %d", p.Status)
 	}
@@ -199,7 +228,9 @@ func TestUserAdministration(t *testing.T) {
 	member.LogIn(t, a[0])
 	// Admins cannot deactivate themselves.
 	own := "/admin/accounts/" + strconv.FormatInt(pageAccount(t, site, adminChar[0]), 10)
-	if p := admin.Post(t, own+"/active", url.Values{"active": {"false"}}); p.Status != 409 {
+	admin.Expect(t, "admin", own+"/deactivate", nil, 409)
+	admin.Expect(t, "admin", own+"/deactivate", url.Values{"confirm": {"yes"}}, 409)
+	if p := admin.Post(t, own+"/active", url.Values{"active": {"false"}, "confirm": {"yes"}}); p.Status != 409 {
 		t.Errorf("self-deactivation: %d", p.Status)
 	}
 
@@ -208,6 +239,7 @@ func TestUserAdministration(t *testing.T) {
 		t.Errorf("user admin giving roles: %d", p.Status)
 	}
 	rootPath := "/admin/accounts/" + strconv.FormatInt(pageAccount(t, site, rootChar[0]), 10)
+	admin.Expect(t, "admin", rootPath+"/deactivate", nil, 403)
 	if p := admin.Post(t, rootPath+"/active", url.Values{"active": {"false"}}); p.Status != 403 {
 		t.Errorf("user admin deactivating a superuser: %d", p.Status)
 	}

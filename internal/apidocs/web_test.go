@@ -110,7 +110,7 @@ func TestWebDocumentDescribesTheAnswers(t *testing.T) {
 				t.Fatal(err)
 			}
 			// A removal: the admin deletes the member's alt.
-			if p := admin.Post(t, fmt.Sprintf("/admin/accounts/%d/characters/%d/delete", memberChar.AccountID, chars[1]), url.Values{}); p.Status != http.StatusOK {
+			if p := admin.Post(t, fmt.Sprintf("/admin/accounts/%d/characters/%d/delete", memberChar.AccountID, chars[1]), url.Values{"confirm": {"yes"}}); p.Status != http.StatusOK {
 				t.Fatalf("the admin's deletion: %d", p.Status)
 			}
 			st := notifications.NewStore(site.DB, settings.NewStore(site.DB, settings.NewRegistry(notifications.Settings), nil, 0), nil)

@@ -63,12 +63,26 @@ func adminRows(t *testing.T, e *matrixEnv) map[string][]check {
 			{"GET", group, nil, groupAdmins},
 			{"GET", "/admin/groups/999999", nil, groupAdminsGet(404)},
 		},
-		"POST /admin/groups/{id}":                  {{"POST", group, url.Values{"name": {g.Name}, "description": {g.Description}}, groupAdmins}},
-		"POST /admin/groups/{id}/delete":           {{"POST", "/admin/groups/999999/delete", nil, groupAdminsGet(404)}},
-		"GET /admin/autogroups":                    {{"GET", "/admin/autogroups", nil, groupAdmins}},
-		"POST /admin/autogroups":                   {{"POST", "/admin/autogroups", url.Values{"name_source": {"ticker"}}, groupAdminsGet(422)}},
-		"POST /admin/autogroups/{id}":              {{"POST", autogroups, url.Values{"corporation_groups": {"on"}}, groupAdmins}},
-		"POST /admin/autogroups/{id}/delete":       {{"POST", "/admin/autogroups/999999/delete", nil, groupAdminsGet(404)}},
+		"POST /admin/groups/{id}": {{"POST", group, url.Values{"name": {g.Name}, "description": {g.Description}}, groupAdmins}},
+		"GET /admin/groups/{id}/delete": {
+			{"GET", group + "/delete", nil, groupAdmins},
+			{"GET", "/admin/groups/999999/delete", nil, groupAdminsGet(404)},
+		},
+		"POST /admin/groups/{id}/delete": {
+			{"POST", group + "/delete", url.Values{}, groupAdminsGet(400)}, // not confirmed
+			{"POST", "/admin/groups/999999/delete", url.Values{"confirm": {"yes"}}, groupAdminsGet(404)},
+		},
+		"GET /admin/autogroups":       {{"GET", "/admin/autogroups", nil, groupAdmins}},
+		"POST /admin/autogroups":      {{"POST", "/admin/autogroups", url.Values{"name_source": {"ticker"}}, groupAdminsGet(422)}},
+		"POST /admin/autogroups/{id}": {{"POST", autogroups, url.Values{"corporation_groups": {"on"}}, groupAdmins}},
+		"GET /admin/autogroups/{id}/delete": {
+			{"GET", autogroups + "/delete", nil, groupAdmins},
+			{"GET", "/admin/autogroups/999999/delete", nil, groupAdminsGet(404)},
+		},
+		"POST /admin/autogroups/{id}/delete": {
+			{"POST", autogroups + "/delete", url.Values{}, groupAdminsGet(400)}, // not confirmed
+			{"POST", "/admin/autogroups/999999/delete", url.Values{"confirm": {"yes"}}, groupAdminsGet(404)},
+		},
 		"GET /admin/reserved-names":                {{"GET", "/admin/reserved-names", nil, groupAdmins}},
 		"POST /admin/reserved-names":               {{"POST", "/admin/reserved-names", url.Values{"name": {""}}, groupAdminsGet(422)}},
 		"POST /admin/reserved-names/{name}/delete": {{"POST", "/admin/reserved-names/no-such-name/delete", nil, groupAdminsGet(404)}},
@@ -80,8 +94,15 @@ func adminRows(t *testing.T, e *matrixEnv) map[string][]check {
 			{"GET", state, nil, superusers},
 			{"GET", "/admin/states/999999", nil, superusersGet(404)},
 		},
-		"POST /admin/states/{id}":        {{"POST", state, url.Values{"name": {"Matrix state"}, "priority": {"77"}}, superusers}},
-		"POST /admin/states/{id}/delete": {{"POST", "/admin/states/999999/delete", nil, superusersGet(404)}},
+		"POST /admin/states/{id}": {{"POST", state, url.Values{"name": {"Matrix state"}, "priority": {"77"}}, superusers}},
+		"GET /admin/states/{id}/delete": {
+			{"GET", state + "/delete", nil, superusers},
+			{"GET", "/admin/states/999999/delete", nil, superusersGet(404)},
+		},
+		"POST /admin/states/{id}/delete": {
+			{"POST", state + "/delete", url.Values{}, superusersGet(400)}, // not confirmed
+			{"POST", "/admin/states/999999/delete", url.Values{"confirm": {"yes"}}, superusersGet(404)},
+		},
 
 		// access.audit: held by no visitor but the superuser.
 		"GET /admin/permissions": {{"GET", "/admin/permissions", nil, superusers}},

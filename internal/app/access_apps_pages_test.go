@@ -45,8 +45,12 @@ func appsPagesRows(t *testing.T, e *matrixEnv) map[string][]check {
 			{"POST", "/admin/apps/" + edited, url.Values{"name": {"Matrix edited"}, "roles": {appapi.RoleApp}}, admins(200)},
 			{"POST", "/admin/apps/" + edited, url.Values{"name": {"Matrix edited"}, "groups": {"999999"}}, admins(422)},
 		},
+		"GET /admin/apps/{id}/delete": {
+			{"GET", "/admin/apps/" + edited + "/delete", nil, admins(200)},
+			{"GET", "/admin/apps/999999/delete", nil, admins(404)},
+		},
 		"POST /admin/apps/{id}/delete": {
-			{"POST", "/admin/apps/" + deleted + "/delete", url.Values{}, admins(422)}, // not confirmed
+			{"POST", "/admin/apps/" + deleted + "/delete", url.Values{}, admins(400)}, // not confirmed
 			{"POST", "/admin/apps/" + deleted + "/delete", url.Values{"confirm": {"yes"}}, admins(200)},
 		},
 		"GET /apps": {{"GET", "/apps", nil, managers(200)}},

@@ -141,7 +141,8 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		"GET /characters":            {{"GET", "/characters", nil, members(200)}},
 		"POST /characters/{id}/main": {{"POST", "/characters/" + mine + "/main", nil, [visitors]int{login, 200, 404, 404, 404, 404}}},
 		// Deletion is off by default: refused to everyone, for that reason.
-		"POST /characters/{id}/delete":    {{"POST", "/characters/" + mine + "/delete", nil, members(403)}},
+		"POST /characters/{id}/delete":    {{"POST", "/characters/" + mine + "/delete", url.Values{"confirm": {"yes"}}, members(403)}},
+		"GET /characters/{id}/delete":     {{"GET", "/characters/" + mine + "/delete", nil, members(403)}},
 		"GET /tokens":                     {{"GET", "/tokens", nil, members(200)}},
 		"GET /profile":                    {{"GET", "/profile", nil, members(200)}},
 		"POST /profile":                   {{"POST", "/profile", url.Values{"language": {""}, "theme": {""}}, members(200)}},
@@ -163,6 +164,11 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		"POST /admin/accounts/{id}/status": {{"POST", "/admin/accounts/" + target + "/status", url.Values{"status": {"standard"}}, admins}},
 		"POST /admin/accounts/{id}/characters/{cid}/delete": {{"POST", "/admin/accounts/" + target + "/characters/1/delete", nil,
 			[visitors]int{login, 403, 404, 403, 403, 404}}},
+		"GET /admin/accounts/{id}/characters/{cid}/delete": {{"GET", "/admin/accounts/" + target + "/characters/1/delete", nil,
+			[visitors]int{login, 403, 404, 403, 403, 404}}},
+		// Not confirmed: the member stays active for the rows after.
+		"GET /admin/accounts/{id}/deactivate":   {{"GET", "/admin/accounts/" + target + "/deactivate", nil, admins}},
+		"POST /admin/accounts/{id}/deactivate":  {{"POST", "/admin/accounts/" + target + "/deactivate", url.Values{}, [visitors]int{login, 403, 400, 403, 403, 400}}},
 		"POST /admin/accounts/{id}/roles":       {{"POST", "/admin/accounts/" + target + "/roles", url.Values{}, superusers}},
 		"POST /admin/accounts/{id}/permissions": {{"POST", "/admin/accounts/" + target + "/permissions", url.Values{}, superusers}},
 		"GET /admin/settings":                   {{"GET", "/admin/settings", nil, settingsAdmins}},
@@ -176,8 +182,14 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site) {
 		"GET /admin/eve-logins/{name}": {{"GET", "/admin/eve-logins/core.default", nil, settingsAdmins}},
 		"POST /admin/eve-logins/{name}": {{"POST", "/admin/eve-logins/core.default",
 			url.Values{"description": {"The account login."}, "scopes": {"publicData"}}, settingsAdmins}},
-		"POST /admin/eve-logins/{name}/delete": {{"POST", "/admin/eve-logins/core.default/delete", nil,
-			[visitors]int{login, 403, 403, 409, 403, 409}}},
+		"GET /admin/eve-logins/{name}/delete": {
+			{"GET", "/admin/eve-logins/core.default/delete", nil, [visitors]int{login, 403, 403, 409, 403, 409}},
+			{"GET", "/admin/eve-logins/no-such/delete", nil, [visitors]int{login, 403, 403, 404, 403, 404}},
+		},
+		"POST /admin/eve-logins/{name}/delete": {
+			{"POST", "/admin/eve-logins/core.default/delete", url.Values{"confirm": {"yes"}}, [visitors]int{login, 403, 403, 409, 403, 409}},
+			{"POST", "/admin/eve-logins/core.default/delete", nil, [visitors]int{login, 403, 403, 409, 403, 409}},
+		},
 	}
 
 	// The rows of other features' routes, each in a file of its own.

@@ -14,6 +14,7 @@ import (
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
@@ -43,6 +44,7 @@ func locales() []fs.FS {
 		sitesettings.Locales,
 		setup.Locales,
 		demo.Locales,
+		settings.Locales,
 	}
 }
 

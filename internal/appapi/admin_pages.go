@@ -138,14 +138,13 @@ type adminAppPage struct {
 	Groups []option
 	Logins []loginOption
 	// Managers are the app's managers as stored, named.
-	Managers      []manager
-	Requests      requestStats
-	DeleteProblem string
+	Managers []manager
+	Requests requestStats
 }
 
-func (p *pages) renderApp(w http.ResponseWriter, r *http.Request, status int, a App, f adminForm, deleteProblem string) {
+func (p *pages) renderApp(w http.ResponseWriter, r *http.Request, status int, a App, f adminForm) {
 	ctx := r.Context()
-	page := adminAppPage{App: a, Form: f, Roles: Roles, DeleteProblem: deleteProblem}
+	page := adminAppPage{App: a, Form: f, Roles: Roles}
 	var err error
 	if page.Groups, err = p.groupOptions(ctx); err == nil {
 		if page.Logins, err = p.loginOptions(ctx); err == nil {
@@ -186,7 +185,7 @@ func (p *pages) edit(w http.ResponseWriter, r *http.Request) {
 		p.srv.Internal(w, r, err)
 		return
 	}
-	p.renderApp(w, r, http.StatusOK, a, f, "")
+	p.renderApp(w, r, http.StatusOK, a, f)
 }
 
 // read reads the form of app a and checks every field (the name and
@@ -304,7 +303,7 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if f.invalid() {
-		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f)
 		return
 	}
 	saved, err := p.st.Update(r.Context(), a.ID, f.Input)
@@ -312,12 +311,12 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &invalid):
 		f.say(p.srv.Localizer(r), invalid.Problems)
-		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f)
 	case errors.Is(err, ErrInvalid):
 		// What the form's checks could not see (a group deleted
 		// meanwhile): the store's words.
 		f.problem(fieldOther, storeWords(err))
-		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, "")
+		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f)
 	case errors.Is(err, ErrNotFound):
 		p.srv.Fail(w, r, http.StatusNotFound, "appapi.error.not_found")
 	case err != nil:
@@ -338,24 +337,37 @@ func storeWords(err error) string {
 	return msg
 }
 
-// delete removes an app once the admin ticked the box saying they know its
-// secret stops working.
+// askDelete says what deleting an app does: its secret stops working at
+// once (its requests of the last days counted, to show whether it is in
+// use), and its managers lose it.
+func (p *pages) askDelete(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	a, ok := p.load(w, r)
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	reqs, err := p.st.requests(r.Context(), a.ID, requestDays)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	c := web.Confirmation{
+		Question: i18n.M("appapi.admin.delete_question", "Name", a.Name),
+		Button:   i18n.M("appapi.admin.delete"),
+		Back:     "/admin/apps/" + strconv.FormatInt(a.ID, 10),
+	}
+	if a.HasSecret {
+		c.Consequences = append(c.Consequences, i18n.M("appapi.admin.delete_secret"))
+	}
+	c.Consequences = append(c.Consequences,
+		i18n.M("appapi.admin.delete_requests", "Count", reqs.Total, "Days", requestDays),
+		i18n.M("appapi.admin.delete_managers", "Count", len(a.Managers)))
+	return c, true
+}
+
+// delete removes an app, once confirmed.
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
 	a, ok := p.load(w, r)
 	if !ok {
-		return
-	}
-	if err := r.ParseForm(); err != nil {
-		p.srv.Fail(w, r, http.StatusBadRequest, "web.error.bad_form")
-		return
-	}
-	if r.PostForm.Get("confirm") != "yes" {
-		f, err := p.formOf(r.Context(), a)
-		if err != nil {
-			p.srv.Internal(w, r, err)
-			return
-		}
-		p.renderApp(w, r, http.StatusUnprocessableEntity, a, f, p.srv.T(r, "appapi.admin.error.confirm_delete"))
 		return
 	}
 	switch err := p.st.Delete(r.Context(), a.ID); {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -112,7 +113,7 @@ func startCharsSite(t *testing.T, d config.Dialect) *charsSite {
 		t.Fatal(err)
 	}
 	site.NewBrowser(t).LogIn(t, s.s0) // the buyer: S0 moves to a new account
-	if p := b1.Post(t, fmt.Sprintf("/characters/%d/delete", s.x0), nil); p.Status != http.StatusOK {
+	if p := b1.Post(t, fmt.Sprintf("/characters/%d/delete", s.x0), url.Values{"confirm": {"yes"}}); p.Status != http.StatusOK {
 		t.Fatalf("member's deletion: %d", p.Status)
 	}
 	admin := site.NewBrowser(t)
@@ -122,7 +123,7 @@ func startCharsSite(t *testing.T, d config.Dialect) *charsSite {
 		t.Fatal(err)
 	}
 	s.acc1 = s.accountOf(t, s.p0)
-	if p := admin.Post(t, fmt.Sprintf("/admin/accounts/%d/characters/%d/delete", s.acc1, s.q0), nil); p.Status != http.StatusOK {
+	if p := admin.Post(t, fmt.Sprintf("/admin/accounts/%d/characters/%d/delete", s.acc1, s.q0), url.Values{"confirm": {"yes"}}); p.Status != http.StatusOK {
 		t.Fatalf("admin's deletion: %d", p.Status)
 	}
 	if p := site.NewBrowser(t).Flow(t, "/sso/login/core.no-scopes", s.n0); p.Status != http.StatusOK {

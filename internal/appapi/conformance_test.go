@@ -95,7 +95,7 @@ func startConformanceSite(t *testing.T, d config.Dialect) *conformanceSite {
 	bA.LogIn(t, s.a0)
 	bA.AddCharacter(t, s.a1)
 	bA.AddCharacter(t, s.a2)
-	if p := bA.Post(t, fmt.Sprintf("/characters/%d/delete", s.a2), nil); p.Status != http.StatusOK {
+	if p := bA.Post(t, fmt.Sprintf("/characters/%d/delete", s.a2), url.Values{"confirm": {"yes"}}); p.Status != http.StatusOK {
 		t.Fatalf("the member's deletion: %d", p.Status)
 	}
 	if p := bA.Flow(t, fmt.Sprintf("/sso/login/fleet?character=%d", s.a0), s.a0); p.Status != http.StatusOK {

@@ -68,7 +68,7 @@ func (s *Store) MountPages(srv *web.Server, deps PageDeps) error {
 	srv.Handle("POST /admin/apps", AdminAccess, http.HandlerFunc(p.create))
 	srv.Handle("GET /admin/apps/{id}", AdminAccess, http.HandlerFunc(p.edit))
 	srv.Handle("POST /admin/apps/{id}", AdminAccess, http.HandlerFunc(p.update))
-	srv.Handle("POST /admin/apps/{id}/delete", AdminAccess, http.HandlerFunc(p.delete))
+	srv.HandleConfirmed("/admin/apps/{id}/delete", AdminAccess, p.askDelete, p.delete)
 	srv.Handle("GET /apps", ManagerAccess, http.HandlerFunc(p.managed))
 	srv.Handle("POST /apps/{id}/secret", ManagerAccess, http.HandlerFunc(p.newSecret))
 	return nil

@@ -329,9 +329,13 @@ func TestAppAdministration(t *testing.T) {
 		admin.do(t, "/admin/apps/999999", url.Values{"name": {"X"}}, 404)
 		admin.do(t, "/admin/apps/999999/delete", url.Values{"confirm": {"yes"}}, 404)
 
-		// Deleting needs the box ticked.
-		admin.do(t, path+"/delete", url.Values{}, 422, "Tick the box to confirm the deletion.")
-		admin.do(t, path+"/delete", url.Values{"confirm": {"on"}}, 422, "Tick the box")
+		// Deleting asks first, saying what follows; unconfirmed, nothing
+		// is deleted.
+		admin.do(t, path, nil, 200, `href="`+path+`/delete" id="delete-app"`)
+		admin.do(t, path+"/delete", nil, 200, "Delete the app Killboard 2?", "It made 49 requests in the last 7 days.")
+		admin.do(t, path+"/delete", url.Values{}, 400, "Nothing was changed", "It made 49 requests in the last 7 days.")
+		admin.do(t, path+"/delete", url.Values{"confirm": {"on"}}, 400, "Nothing was changed")
+		member.do(t, path+"/delete", nil, 403)
 		if e.appCount() != 2 {
 			t.Fatal("an unconfirmed deletion deleted")
 		}

@@ -15,7 +15,7 @@ type adminAutogroupsPage struct {
 	States     []adminOption
 	StateNames map[int64]string
 	New        AutogroupConfig
-	Problems   []string
+	Problems   web.FormProblems
 	// EditID is the configuration whose form Problems are of; 0: the new
 	// one's.
 	EditID int64
@@ -59,7 +59,7 @@ func (a *adminPages) autogroups(w http.ResponseWriter, r *http.Request) {
 
 // readAutogroups reads a configuration's form (only its states and kinds
 // when full is false) and checks it with ValidateAutogroups.
-func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig, []string, error) {
+func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig, web.FormProblems, error) {
 	pf := r.PostForm
 	c := AutogroupConfig{CorporationGroups: pf.Get("corporation_groups") != "", AllianceGroups: pf.Get("alliance_groups") != ""}
 	var ps i18n.Problems
@@ -77,7 +77,7 @@ func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig
 	if err != nil {
 		return c, nil, err
 	}
-	return c, a.srv.Localizer(r).Problems(append(ps, more...)), nil
+	return c, a.srv.Problems(r, append(ps, more...)), nil
 }
 
 func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
@@ -130,6 +130,33 @@ func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
 		a.srv.AddFlash(r, "success", "groups.admin.autogroups.saved", "ID", id)
 		web.SeeOther(w, r, "/admin/autogroups")
 	}
+}
+
+// askDeleteAutogroups says what deleting an autogroup configuration does:
+// the groups it made go, and their members lose them.
+func (a *adminPages) askDeleteAutogroups(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	id, ok := a.srv.PathID(w, r, "id", "groups.admin.autogroups.error.not_found")
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	im, err := a.st.AutogroupsDeletionImpact(r.Context(), a.st.db, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		a.srv.Fail(w, r, http.StatusNotFound, "groups.admin.autogroups.error.not_found")
+		return web.Confirmation{}, false
+	case err != nil:
+		a.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	return web.Confirmation{
+		Question: i18n.M("groups.admin.autogroups.delete_question", "ID", id),
+		Consequences: []i18n.Message{
+			i18n.M("groups.admin.autogroups.delete_groups", "Count", im.Groups),
+			i18n.M("groups.admin.autogroups.delete_members", "Count", im.Members),
+		},
+		Button: i18n.M("groups.admin.autogroups.delete_confirm"),
+		Back:   "/admin/autogroups",
+	}, true
 }
 
 func (a *adminPages) deleteAutogroups(w http.ResponseWriter, r *http.Request) {

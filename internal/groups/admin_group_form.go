@@ -22,8 +22,12 @@ import (
 type adminGroupForm struct {
 	Input
 	CorporationsText, AlliancesText, ManagersText string
-	Problems                                      []string
+	Problems                                      web.FormProblems
 }
+
+// groupFormFields are the fields of the group form in the page's order.
+var groupFormFields = []string{"name", "description", "states", "required", "forbidden", "corporations", "alliances",
+	"managers", "manager_groups", "permissions"}
 
 // adminFlagBox is one flag's checkbox.
 type adminFlagBox struct {
@@ -202,7 +206,7 @@ func (a *adminPages) read(r *http.Request, g Group) (adminGroupForm, error) {
 	if err != nil {
 		return f, err
 	}
-	f.Problems = a.srv.Localizer(r).Problems(append(ps, more...))
+	f.Problems = a.srv.Problems(r, append(ps, more...)).InOrder(groupFormFields...)
 	return f, nil
 }
 

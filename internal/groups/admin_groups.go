@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -81,10 +82,10 @@ func (a *adminPages) newGroup(w http.ResponseWriter, r *http.Request) {
 func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f adminGroupForm, err error, message string) {
 	switch {
 	case errors.Is(err, ErrNameTaken):
-		f.Problems = []string{a.srv.T(r, "groups.admin.error.taken", "Name", f.Name)}
+		f.Problems = web.FormProblems{a.srv.Problem(r, "name", "groups.admin.error.taken", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrReserved):
-		f.Problems = []string{a.srv.T(r, "groups.admin.error.reserved", "Name", f.Name)}
+		f.Problems = web.FormProblems{a.srv.Problem(r, "name", "groups.admin.error.reserved", "Name", f.Name)}
 		a.renderGroup(w, r, http.StatusConflict, g, f)
 	case errors.Is(err, ErrInvalid):
 		// What the form's own checks could not see: another feature's
@@ -107,14 +108,14 @@ func (a *adminPages) saved(w http.ResponseWriter, r *http.Request, g Group, f ad
 // problemsOf gives the words of an input the store refused with sentinel:
 // Validate's problems in the visitor's language or, for a refusal that has
 // none, the store's own words after the sentinel's, a line each.
-func (a *adminPages) problemsOf(r *http.Request, err, sentinel error) []string {
+func (a *adminPages) problemsOf(r *http.Request, err, sentinel error) web.FormProblems {
 	var invalid *i18n.InvalidError
 	if errors.As(err, &invalid) {
-		return a.srv.Localizer(r).Problems(invalid.Problems)
+		return a.srv.Problems(r, invalid.Problems).InOrder(groupFormFields...)
 	}
-	var out []string
+	var out web.FormProblems
 	for _, line := range strings.Split(err.Error(), "\n") {
-		out = append(out, strings.TrimPrefix(line, sentinel.Error()+": "))
+		out = append(out, web.FormProblem{Text: strings.TrimPrefix(line, sentinel.Error()+": ")})
 	}
 	return out
 }
@@ -190,14 +191,50 @@ func (a *adminPages) update(w http.ResponseWriter, r *http.Request) {
 	a.saved(w, r, g, f, err, "groups.admin.saved")
 }
 
-func (a *adminPages) delete(w http.ResponseWriter, r *http.Request) {
+// deletable reads the group of the path for its deletion, answering
+// itself when it may not be deleted.
+func (a *adminPages) deletable(w http.ResponseWriter, r *http.Request) (Group, bool) {
 	g, ok := a.load(w, r)
-	if !ok {
-		return
-	}
-	if g.Autogroup != nil {
+	if ok && g.Autogroup != nil {
 		// Its configuration would make it again: delete that instead.
 		a.srv.Fail(w, r, http.StatusConflict, "groups.admin.error.autogroup_delete", "Name", g.Name)
+		return g, false
+	}
+	return g, ok
+}
+
+// askDelete says what deleting the group does: who loses it, which
+// requests and other groups' rules go with it.
+func (a *adminPages) askDelete(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	g, ok := a.deletable(w, r)
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	im, err := a.st.DeletionImpact(r.Context(), a.st.db, g.ID)
+	if err != nil {
+		a.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	c := web.Confirmation{
+		Question:     i18n.M("groups.admin.delete_question", "Name", g.Name),
+		Consequences: []i18n.Message{i18n.M("groups.admin.delete_members", "Count", im.Members)},
+		Button:       i18n.M("groups.admin.delete"),
+		Back:         "/admin/groups/" + strconv.FormatInt(g.ID, 10),
+	}
+	// The members are always said, none being news too; requests and rules
+	// only when there are some.
+	if im.Requests > 0 {
+		c.Consequences = append(c.Consequences, i18n.M("groups.admin.delete_requests", "Count", im.Requests))
+	}
+	if im.Rules > 0 {
+		c.Consequences = append(c.Consequences, i18n.M("groups.admin.delete_rules", "Count", im.Rules))
+	}
+	return c, true
+}
+
+func (a *adminPages) delete(w http.ResponseWriter, r *http.Request) {
+	g, ok := a.deletable(w, r)
+	if !ok {
 		return
 	}
 	switch err := a.st.DeleteAs(r.Context(), actorOf(web.ViewerFrom(r.Context())), g.ID); {

@@ -224,7 +224,15 @@ func TestAdminGroupFormShowsEveryProblem(t *testing.T) {
 			"corporations": {"98000001, 12x"}, "managers": {"No Such Pilot Anywhere"}}
 		page := adminDo(t, su, "/admin/groups/"+itoa(alpha.ID), bad, 422, `id="problems"`,
 			"A name is required.", "A group cannot require, forbid or manage itself.", "Beta is both required and forbidden.",
-			"Corporations: no corporation is named “12x”.", "Managers: no character “No Such Pilot Anywhere” has logged in to this site.")
+			"Corporations: no corporation is named “12x”.", "Managers: no character “No Such Pilot Anywhere” has logged in to this site.",
+			// Each beside its field, the first of the form focused.
+			`required aria-describedby="name-error" aria-invalid="true" autofocus>`,
+			`<div class="invalid-feedback d-block" id="name-error">A name is required.</div>`,
+			`<div class="invalid-feedback d-block" id="forbidden-error">Beta is both required and forbidden.</div>`,
+			`<div class="invalid-feedback d-block" id="corporations-error">Corporations: no corporation is named “12x”.</div>`)
+		if n := strings.Count(page, " autofocus"); n != 1 {
+			t.Errorf("%d fields focused", n)
+		}
 		// What was typed is kept.
 		for _, typed := range []string{"98000001, 12x</textarea>", "No Such Pilot Anywhere</textarea>", `id="forbidden-` + itoa(beta.ID) + `" checked`} {
 			if !strings.Contains(page, typed) {
@@ -279,7 +287,8 @@ func TestAdminRestrictedAndPermissionsAreForSuperusers(t *testing.T) {
 		}
 		adminDo(t, ga, "/admin/groups/"+itoa(secret.ID), nil, 403, "Secret is restricted")
 		adminDo(t, ga, "/admin/groups/"+itoa(secret.ID), url.Values{"name": {"Secret"}}, 403)
-		adminDo(t, ga, "/admin/groups/"+itoa(secret.ID)+"/delete", url.Values{}, 403)
+		adminDo(t, ga, "/admin/groups/"+itoa(secret.ID)+"/delete", url.Values{"confirm": {"yes"}}, 403)
+		adminDo(t, ga, "/admin/groups/"+itoa(secret.ID)+"/delete", nil, 403)
 
 		// Nor set the flag or the permissions: the stored values stay.
 		adminDo(t, ga, "/admin/groups/"+itoa(plain.ID), nil, 200, `id="superuser-note"`, `id="flag-restricted" name="restricted" disabled`,
@@ -300,12 +309,12 @@ func TestAdminRestrictedAndPermissionsAreForSuperusers(t *testing.T) {
 		if g := s.byName("Secret"); !g.Restricted || len(g.Permissions) != 0 {
 			t.Errorf("the superuser's change: %+v", g)
 		}
-		adminDo(t, su, "/admin/groups/"+itoa(secret.ID)+"/delete", url.Values{}, 200, "The group Secret was deleted.")
+		adminDo(t, su, "/admin/groups/"+itoa(secret.ID)+"/delete", url.Values{"confirm": {"yes"}}, 200, "The group Secret was deleted.")
 		if _, err := s.store.Get(s.ctx, secret.ID); !errors.Is(err, groups.ErrNotFound) {
 			t.Fatalf("deleted group: %v", err)
 		}
-		adminDo(t, su, "/admin/groups/"+itoa(secret.ID)+"/delete", url.Values{}, 404)
-		adminDo(t, ga, "/admin/groups/"+itoa(mine.ID)+"/delete", url.Values{}, 200, "The group Mine was deleted.")
+		adminDo(t, su, "/admin/groups/"+itoa(secret.ID)+"/delete", url.Values{"confirm": {"yes"}}, 404)
+		adminDo(t, ga, "/admin/groups/"+itoa(mine.ID)+"/delete", url.Values{"confirm": {"yes"}}, 200, "The group Mine was deleted.")
 		adminDo(t, ga, "/admin/groups/abc", nil, 404)
 	})
 }
@@ -368,14 +377,25 @@ func TestAdminAutogroups(t *testing.T) {
 		}
 		adminDo(t, ga, "/admin/groups/"+itoa(agID)+"/delete", url.Values{}, 409, "autogroup configuration")
 
-		adminDo(t, ga, path+"/delete", url.Values{}, 200, "Configuration #"+itoa(c.ID)+" and its groups were deleted.")
+		adminDo(t, ga, "/admin/groups/"+itoa(agID)+"/delete", nil, 409, "autogroup configuration")
+
+		// Deleted once confirmed, the confirmation counting the groups.
+		var made int
+		if err := s.site.DB.QueryRow(s.ctx, `SELECT count(*) FROM groups WHERE autogroup_config = $1`, c.ID).Scan(&made); err != nil {
+			t.Fatal(err)
+		}
+		adminDo(t, ga, "/admin/autogroups", nil, 200, `href="`+path+`/delete"`)
+		adminDo(t, ga, path+"/delete", nil, 200, itoa(int64(made))+" groups it made are deleted.", "lose one or more of these groups.")
+		adminDo(t, ga, path+"/delete", url.Values{}, 400, "Nothing was changed")
+		adminDo(t, ga, path+"/delete", url.Values{"confirm": {"yes"}}, 200, "Configuration #"+itoa(c.ID)+" and its groups were deleted.")
 		if cs, err = s.store.AutogroupConfigs(s.ctx); err != nil || len(cs) != 0 {
 			t.Fatalf("after deletion: %+v, %v", cs, err)
 		}
 		if _, err := s.store.Get(s.ctx, agID); !errors.Is(err, groups.ErrNotFound) {
 			t.Errorf("the autogroup outlived its configuration: %v", err)
 		}
-		adminDo(t, ga, path+"/delete", url.Values{}, 404)
+		adminDo(t, ga, path+"/delete", url.Values{"confirm": {"yes"}}, 404)
+		adminDo(t, ga, path+"/delete", nil, 404)
 	})
 }
 

@@ -19,7 +19,7 @@ type adminReserved struct {
 type adminReservedPage struct {
 	Names        []adminReserved
 	Name, Reason string
-	Problems     []string
+	Problems     web.FormProblems
 }
 
 func (a *adminPages) renderReserved(w http.ResponseWriter, r *http.Request, status int, page adminReservedPage) {
@@ -44,21 +44,21 @@ func (a *adminPages) reserve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := adminReservedPage{Name: strings.TrimSpace(r.PostForm.Get("name")), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
-	problem := func(status int, msg ...string) {
-		page.Problems = append(page.Problems, msg...)
+	problem := func(status int, ps ...web.FormProblem) {
+		page.Problems = append(page.Problems, ps...)
 		a.renderReserved(w, r, status, page)
 	}
 	if ps := ValidateReserved(page.Name, page.Reason); len(ps) > 0 {
-		problem(http.StatusUnprocessableEntity, a.srv.Localizer(r).Problems(ps)...)
+		problem(http.StatusUnprocessableEntity, a.srv.Problems(r, ps)...)
 		return
 	}
 	switch err := a.st.Reserve(r.Context(), page.Name, page.Reason, web.ViewerFrom(r.Context()).AccountID); {
 	case errors.Is(err, ErrInvalid):
 		problem(http.StatusUnprocessableEntity, a.problemsOf(r, err, ErrInvalid)...)
 	case errors.Is(err, ErrNameTaken):
-		problem(http.StatusConflict, a.srv.T(r, "groups.admin.reserved.error.group_exists", "Name", page.Name))
+		problem(http.StatusConflict, a.srv.Problem(r, "name", "groups.admin.reserved.error.group_exists", "Name", page.Name))
 	case errors.Is(err, ErrReservedExists):
-		problem(http.StatusConflict, a.srv.T(r, "groups.admin.reserved.error.exists", "Name", page.Name))
+		problem(http.StatusConflict, a.srv.Problem(r, "name", "groups.admin.reserved.error.exists", "Name", page.Name))
 	case err != nil:
 		a.srv.Internal(w, r, err)
 	default:

@@ -137,3 +137,28 @@ func (s *Store) DeleteAutogroups(ctx context.Context, id int64) error {
 		return access.RecomputeAllLater(ctx, tx, s.queue)
 	})
 }
+
+// AutogroupsImpact is what deleting an autogroup configuration does,
+// counted for its confirmation: the groups it made are deleted, and the
+// members lose them.
+type AutogroupsImpact struct {
+	Groups, Members int
+}
+
+// AutogroupsDeletionImpact counts what deleting configuration id would do;
+// ErrNotFound when there is no such configuration.
+func (s *Store) AutogroupsDeletionImpact(ctx context.Context, q store.Querier, id int64) (AutogroupsImpact, error) {
+	var im AutogroupsImpact
+	var exists bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM autogroup_configs WHERE id = $1),
+		(SELECT count(*) FROM groups WHERE autogroup_config = $1),
+		(SELECT count(DISTINCT account_id) FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE autogroup_config = $1))`,
+		id).Scan(&exists, &im.Groups, &im.Members)
+	if err != nil {
+		return im, fmt.Errorf("groups: impact of deleting autogroups %d: %w", id, err)
+	}
+	if !exists {
+		return im, fmt.Errorf("%w: autogroups %d", ErrNotFound, id)
+	}
+	return im, nil
+}

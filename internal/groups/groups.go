@@ -408,3 +408,26 @@ func (s *Store) DeleteAs(ctx context.Context, a Actor, id int64) error {
 		return access.RecomputeAllLater(ctx, tx, s.queue)
 	})
 }
+
+// Impact is what deleting a group does, counted for its confirmation.
+type Impact struct {
+	// Members lose the group.
+	Members int
+	// Requests pending to join or leave it are dropped.
+	Requests int
+	// Rules of other groups requiring or forbidding it are dropped.
+	Rules int
+}
+
+// DeletionImpact counts what deleting group id would do.
+func (s *Store) DeletionImpact(ctx context.Context, q store.Querier, id int64) (Impact, error) {
+	var im Impact
+	err := q.QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM group_members WHERE group_id = $1),
+		(SELECT count(*) FROM group_requests WHERE group_id = $1 AND status = 'pending'),
+		(SELECT count(*) FROM group_rules WHERE other_id = $1 AND group_id <> $1)`, id).Scan(&im.Members, &im.Requests, &im.Rules)
+	if err != nil {
+		return im, fmt.Errorf("groups: impact of deleting %d: %w", id, err)
+	}
+	return im, nil
+}

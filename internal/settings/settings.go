@@ -13,6 +13,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -48,8 +49,10 @@ type Definition struct {
 	// names of the ids stored.
 	EVEKind string
 	// Validate checks what the kind cannot: the value in its stored form
-	// (a list of EVE ids, say). Its error says what is wrong, in words a
-	// settings page shows.
+	// (a list of EVE ids, say). Its error says what is wrong: an
+	// *i18n.InvalidError's problems are said in the reader's language,
+	// each message given the setting's label as Field; any other error's
+	// words are shown after the label.
 	Validate func(v string) error
 }
 
@@ -57,8 +60,21 @@ type Definition struct {
 // from the start-up configuration (the site's name).
 func (d Definition) WithDefault(v string) Definition { d.Default = v; return d }
 
-// ErrInvalid is wrapped by every refused value.
+// ErrInvalid is wrapped by every refused value. The refusal is an
+// *i18n.InvalidError: each problem names the setting as its Field, and its
+// message the setting's label (the argument Field), never its key.
 var ErrInvalid = errors.New("settings: invalid value")
+
+// problem is a problem of d's value: message id with its arguments, and
+// the label of d as Field.
+func (d Definition) problem(id string, args ...any) i18n.Problem {
+	return i18n.Problem{Field: d.Name, Message: i18n.M(id, append(args, "Field", i18n.M(d.Label))...)}
+}
+
+// refuse is the refusal of d's value for one problem.
+func (d Definition) refuse(id string, args ...any) error {
+	return i18n.Problems{d.problem(id, args...)}.Err(ErrInvalid)
+}
 
 // Check validates a value for d and gives it in its stored form.
 func (d Definition) Check(v string) (string, error) {
@@ -67,7 +83,15 @@ func (d Definition) Check(v string) (string, error) {
 		return out, err
 	}
 	if err := d.Validate(out); err != nil {
-		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, d.Name, err)
+		var invalid *i18n.InvalidError
+		if !errors.As(err, &invalid) {
+			return "", d.refuse("settings.error.invalid", "Problem", err.Error())
+		}
+		ps := make(i18n.Problems, 0, len(invalid.Problems))
+		for _, p := range invalid.Problems {
+			ps = append(ps, d.problem(p.ID, p.Args...))
+		}
+		return "", ps.Err(ErrInvalid)
 	}
 	return out, nil
 }
@@ -85,38 +109,38 @@ func (d Definition) checkKind(v string) (string, error) {
 		default:
 			b, err := strconv.ParseBool(t)
 			if err != nil {
-				return "", fmt.Errorf("%w: %s: %q is not yes or no", ErrInvalid, d.Name, v)
+				return "", d.refuse("settings.error.bool", "Value", v)
 			}
 			return strconv.FormatBool(b), nil
 		}
 	case KindInt:
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil {
-			return "", fmt.Errorf("%w: %s: %q is not a whole number", ErrInvalid, d.Name, v)
+			return "", d.refuse("settings.error.int", "Value", v, "Min", d.Min, "Max", d.Max)
 		}
 		if n < d.Min || n > d.Max {
-			return "", fmt.Errorf("%w: %s: %d is outside %d..%d", ErrInvalid, d.Name, n, d.Min, d.Max)
+			return "", d.refuse("settings.error.range", "Value", n, "Min", d.Min, "Max", d.Max)
 		}
 		return strconv.Itoa(n), nil
 	case KindText, KindLong:
 		if !utf8.ValidString(v) {
-			return "", fmt.Errorf("%w: %s: not valid UTF-8", ErrInvalid, d.Name)
+			return "", d.refuse("settings.error.utf8")
 		}
 		if d.Kind == KindText {
 			v = strings.TrimSpace(v)
 			if strings.ContainsAny(v, "\r\n") {
-				return "", fmt.Errorf("%w: %s: must be one line", ErrInvalid, d.Name)
+				return "", d.refuse("settings.error.one_line")
 			}
 		} else {
 			v = strings.ReplaceAll(v, "\r\n", "\n")
 		}
 		if d.MaxLen > 0 && utf8.RuneCountInString(v) > d.MaxLen {
-			return "", fmt.Errorf("%w: %s: longer than %d characters", ErrInvalid, d.Name, d.MaxLen)
+			return "", d.refuse("settings.error.too_long", "Count", d.MaxLen)
 		}
 		return v, nil
 	case KindEnum:
 		if !slices.Contains(d.Choices, v) {
-			return "", fmt.Errorf("%w: %s: %q is not one of %s", ErrInvalid, d.Name, v, strings.Join(d.Choices, ", "))
+			return "", d.refuse("settings.error.choice", "Value", v)
 		}
 		return v, nil
 	case KindImage:
@@ -125,11 +149,11 @@ func (d Definition) checkKind(v string) (string, error) {
 		}
 		ct, _, ok := strings.Cut(v, ";")
 		if !ok || !slices.Contains(imageTypes, ct) {
-			return "", fmt.Errorf("%w: %s: not a stored image", ErrInvalid, d.Name)
+			return "", d.refuse("settings.error.image")
 		}
 		return v, nil
 	}
-	return "", fmt.Errorf("%w: %s: unknown kind %q", ErrInvalid, d.Name, d.Kind)
+	return "", fmt.Errorf("%w: %s: unknown kind %q", ErrInvalid, d.Name, d.Kind) // a programming error
 }
 
 // imageTypes are the pictures accepted for upload. SVG is not among them:
@@ -143,11 +167,11 @@ var ErrImageType = errors.New("settings: the picture must be a PNG, JPEG, GIF or
 // or type the browser claims) and gives the stored form of d.
 func (d Definition) EncodeImage(b []byte) (string, error) {
 	if d.MaxLen > 0 && len(b) > d.MaxLen {
-		return "", fmt.Errorf("%w: %s: the picture is larger than %d KB", ErrInvalid, d.Name, d.MaxLen/1024)
+		return "", d.refuse("settings.error.image_size", "Size", d.MaxLen/1024)
 	}
 	ct := http.DetectContentType(b)
 	if !slices.Contains(imageTypes, ct) {
-		return "", fmt.Errorf("%w: %s: %w", ErrInvalid, d.Name, ErrImageType)
+		return "", errors.Join(d.refuse("settings.error.image_type"), ErrImageType)
 	}
 	return ct + ";" + base64.StdEncoding.EncodeToString(b), nil
 }
@@ -370,25 +394,34 @@ func (s *Store) changed(ctx context.Context, tx *store.Tx, defs []Definition, ch
 }
 
 // Set validates and stores several values at once: all of them or, when one
-// is refused, none. The error names every refused setting.
+// is refused, none. The error is an *i18n.InvalidError with every refused
+// setting's problems, in the order of the registry.
 func (s *Store) Set(ctx context.Context, changes map[string]string) error {
 	checked := map[string]string{}
-	var problems []error
-	for name, value := range changes {
-		d, ok := s.reg.Lookup(name)
+	var problems i18n.Problems
+	for name := range changes {
+		if _, ok := s.reg.Lookup(name); !ok {
+			problems = append(problems, i18n.Problem{Field: name, Message: i18n.M("settings.error.unknown", "Name", name)})
+		}
+	}
+	for _, d := range s.reg.defs {
+		value, ok := changes[d.Name]
 		if !ok {
-			problems = append(problems, fmt.Errorf("%w: unknown setting %q", ErrInvalid, name))
 			continue
 		}
 		v, err := d.Check(value)
-		if err != nil {
-			problems = append(problems, err)
+		var invalid *i18n.InvalidError
+		switch {
+		case errors.As(err, &invalid):
+			problems = append(problems, invalid.Problems...)
 			continue
+		case err != nil:
+			return err
 		}
-		checked[name] = v
+		checked[d.Name] = v
 	}
-	if len(problems) > 0 {
-		return errors.Join(problems...)
+	if err := problems.Err(ErrInvalid); err != nil {
+		return err
 	}
 	now := s.now()
 	s.mu.Lock()

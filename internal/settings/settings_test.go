@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -109,7 +110,9 @@ func TestStoreSetAllOrNothingAndSnapshots(t *testing.T) {
 		}
 		// One bad value: nothing is written, and every problem is named.
 		err = st.Set(ctx, map[string]string{"t.count": "3", "t.look": "z", "t.unknown": "1"})
-		if err == nil || !strings.Contains(err.Error(), "t.look") || !strings.Contains(err.Error(), "t.unknown") {
+		var invalid *i18n.InvalidError
+		if !errors.As(err, &invalid) || !errors.Is(err, settings.ErrInvalid) || len(invalid.Problems) != 2 ||
+			invalid.Problems[0].Field != "t.unknown" || invalid.Problems[1].Field != "t.look" || invalid.Problems[1].ID != "settings.error.choice" {
 			t.Fatalf("bad set: %v", err)
 		}
 		v, _ = st.Values(ctx)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -23,7 +24,9 @@ var digits = settings.Definition{Name: "t.digits", Kind: settings.KindText, MaxL
 // A Validate hook refuses on save, naming the setting; a value stored
 // that fails it is not used, and Problem tells what is stored and why.
 func TestValidateOnSaveAndProblemOfAStoredValue(t *testing.T) {
-	if _, err := digits.Check("12 3x"); !errors.Is(err, settings.ErrInvalid) || !strings.Contains(err.Error(), "t.digits: digits and spaces only") {
+	var invalid *i18n.InvalidError
+	if _, err := digits.Check("12 3x"); !errors.Is(err, settings.ErrInvalid) || !errors.As(err, &invalid) ||
+		invalid.Problems[0].Field != digits.Name || !strings.Contains(err.Error(), "digits and spaces only") {
 		t.Fatalf("Check of a bad value: %v", err)
 	}
 	if v, err := digits.Check(" 12 3 "); err != nil || v != "12 3" {

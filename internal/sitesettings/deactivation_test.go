@@ -105,8 +105,10 @@ func TestDeactivationListsAreCheckedOnSave(t *testing.T) {
 			"groups.deactivation_corporations": "Or with a character in these corporations: no corporation is named “9900000l”.",
 		} {
 			p := s.admin.Post(t, "/admin/settings", form(map[string]string{"groups.deactivation": "on", name: "99000001, 9900000l, -3"}))
-			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(html.UnescapeString(p.Body), want) ||
-				!strings.Contains(html.UnescapeString(p.Body), "“-3” is not an EVE id.") {
+			problems := html.UnescapeString(problemsBlock(p.Body))
+			if p.Status != http.StatusUnprocessableEntity || !strings.Contains(problems, want) ||
+				!strings.Contains(problems, "“-3” is not an EVE id.") ||
+				strings.Contains(problems, name) || !strings.Contains(p.Body, `id="`+name+`-error"`) {
 				t.Fatalf("%s with a typo: %d\n%s", name, p.Status, p.Body)
 			}
 			var n int
@@ -139,7 +141,7 @@ func TestBrokenStoredDeactivationListDeactivatesNobody(t *testing.T) {
 		if log := s.log.String(); !strings.Contains(log, "access rules have a problem") || !strings.Contains(log, "groups.deactivation_corporations") {
 			t.Errorf("the broken list is not logged:\n%s", log[max(0, len(log)-3000):])
 		}
-		s.admin.Expect(t, "superuser", "/admin/settings", nil, 200, "The stored value of groups.deactivation_corporations is not valid",
+		s.admin.Expect(t, "superuser", "/admin/settings", nil, 200, "A value stored earlier is not valid and is not used until corrected: Or with a character in these corporations: “98OOOOO2” is not an EVE id",
 			`value="98000001 98OOOOO2"`)
 	})
 }

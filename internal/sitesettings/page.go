@@ -25,8 +25,8 @@ var Access = web.Role(access.RoleSettings)
 type page struct {
 	srv   *web.Server
 	st    *settings.Store
-	names *names.Resolver
 	pages *web.Pages
+	names *names.Resolver
 }
 
 // Mount adds the settings page; names resolves the names typed into
@@ -62,10 +62,10 @@ type Section struct {
 
 type settingsPage struct {
 	Sections []Section
-	Problems []string
+	Problems web.FormProblems
 }
 
-func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, refused []string) {
+func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submitted map[string]string, refused web.FormProblems) {
 	values, err := p.st.Values(r.Context())
 	if err != nil {
 		p.srv.Internal(w, r, err)
@@ -79,8 +79,12 @@ func (p *page) render(w http.ResponseWriter, r *http.Request, status int, submit
 			// Shown as stored, to be corrected: the default the features
 			// use meanwhile may mean something else ("no list": all).
 			f.Value = stored
-			data.Problems = append(data.Problems, p.srv.T(r, "sitesettings.settings.error.stored_invalid", "Name", d.Name,
-				"Problem", strings.Join(problems(err), " ")))
+			var words []string
+			for _, said := range p.problems(r, err) {
+				words = append(words, said.Text)
+			}
+			data.Problems = append(data.Problems, p.srv.Problem(r, d.Name, "sitesettings.settings.error.stored_invalid",
+				"Problem", strings.Join(words, " ")))
 		}
 		if v, ok := submitted[d.Name]; ok {
 			f.Value = v
@@ -135,7 +139,7 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 			p.srv.Internal(w, r, err)
 			return
 		}
-		p.render(w, r, http.StatusUnprocessableEntity, changes, problems(err))
+		p.render(w, r, http.StatusUnprocessableEntity, changes, p.problems(r, err))
 		return
 	}
 	p.srv.AddFlash(r, "success", "sitesettings.settings.saved")
@@ -144,9 +148,9 @@ func (p *page) save(w http.ResponseWriter, r *http.Request) {
 
 // resolve gives the changes with the names typed into lists of EVE ids
 // (EVEKind) replaced by their ids, and the problems of the names that
-// could not be resolved, each naming its field's label, in the visitor's
-// language.
-func (p *page) resolve(r *http.Request, changes map[string]string) (map[string]string, []string, error) {
+// could not be resolved, each beside its field and naming its label, in
+// the visitor's language.
+func (p *page) resolve(r *http.Request, changes map[string]string) (map[string]string, web.FormProblems, error) {
 	out := maps.Clone(changes)
 	var ps i18n.Problems
 	for _, d := range p.st.Registry().Definitions() {
@@ -165,15 +169,17 @@ func (p *page) resolve(r *http.Request, changes map[string]string) (map[string]s
 		}
 		out[d.Name] = strings.Join(list, " ")
 	}
-	return out, p.srv.Localizer(r).Problems(ps), nil
+	return out, p.srv.Problems(r, ps), nil
 }
 
-func problems(err error) []string {
-	var out []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		out = append(out, strings.TrimPrefix(line, settings.ErrInvalid.Error()+": "))
+// problems says a refusal of the settings store in the visitor's language,
+// each problem beside its setting.
+func (p *page) problems(r *http.Request, err error) web.FormProblems {
+	var invalid *i18n.InvalidError
+	if errors.As(err, &invalid) {
+		return p.srv.Problems(r, invalid.Problems)
 	}
-	return out
+	return web.FormProblems{{Text: err.Error()}} // a programming error: no words for it
 }
 
 // image finds the picture setting of the path.
@@ -193,7 +199,7 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		p.render(w, r, http.StatusBadRequest, nil, []string{p.srv.T(r, "sitesettings.settings.error.no_file")})
+		p.render(w, r, http.StatusBadRequest, nil, web.FormProblems{p.srv.Problem(r, d.Name, "sitesettings.settings.error.no_file")})
 		return
 	}
 	defer file.Close()
@@ -208,7 +214,7 @@ func (p *page) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		if errors.Is(err, settings.ErrInvalid) {
-			p.render(w, r, http.StatusUnprocessableEntity, nil, problems(err))
+			p.render(w, r, http.StatusUnprocessableEntity, nil, p.problems(r, err))
 			return
 		}
 		p.srv.Internal(w, r, err)

@@ -85,7 +85,7 @@ func TestSettingsPage(t *testing.T) {
 
 	// A bad value: the page comes back saying what is wrong, nothing saved.
 	p = admin.Post(t, "/admin/settings", form(map[string]string{"site.name": "Other", "notifications.max_per_user": "0"}))
-	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "notifications.max_per_user") || !strings.Contains(p.Body, `value="Other"`) {
+	if p.Status != http.StatusUnprocessableEntity || !strings.Contains(p.Body, "Notifications kept per member must be from") || !strings.Contains(p.Body, `value="Other"`) {
 		t.Errorf("bad value: %d\n%s", p.Status, p.Body)
 	}
 	if home := visitor.Get(t, "/"); !strings.Contains(home.Body, "Brave Collective") {

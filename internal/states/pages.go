@@ -40,7 +40,7 @@ func (s *Store) Mount(srv *web.Server, names *names.Resolver) error {
 	srv.Handle("POST /admin/states", AdminAccess, http.HandlerFunc(p.create))
 	srv.Handle("GET /admin/states/{id}", AdminAccess, http.HandlerFunc(p.edit))
 	srv.Handle("POST /admin/states/{id}", AdminAccess, http.HandlerFunc(p.update))
-	srv.Handle("POST /admin/states/{id}/delete", AdminAccess, http.HandlerFunc(p.delete))
+	srv.HandleConfirmed("/admin/states/{id}/delete", AdminAccess, p.askDelete, p.delete)
 	return nil
 }
 
@@ -55,6 +55,9 @@ func (p *pages) list(w http.ResponseWriter, r *http.Request) {
 
 // members are the four member lists of a state, as the form names them.
 var members = []string{"character", "corporation", "alliance", "faction"}
+
+// formFields are the fields of the form in the page's order.
+var formFields = []string{"name", "priority", "characters", "corporations", "alliances", "factions", "permissions"}
 
 // field is one list of EVE ids of the form: what was typed, and the ids
 // read from it with the names Keepstar knows.
@@ -71,7 +74,7 @@ type form struct {
 	Public      bool
 	Fields      []field
 	Permissions []string
-	Problems    []string
+	Problems    web.FormProblems
 }
 
 type formPage struct {
@@ -122,7 +125,7 @@ func (p *pages) newForm(w http.ResponseWriter, r *http.Request) {
 // that is no number, a name nobody has) is found here: the member fields
 // take ids and names, which are resolved to ids. The error is for a failure
 // of the database.
-func (p *pages) input(r *http.Request) (Input, form, []string, error) {
+func (p *pages) input(r *http.Request) (Input, form, web.FormProblems, error) {
 	f := form{Name: r.PostForm.Get("name"), Priority: strings.TrimSpace(r.PostForm.Get("priority")),
 		Public: r.PostForm.Get("public") != "", Permissions: r.PostForm["permissions"]}
 	in := Input{Name: strings.TrimSpace(f.Name), Public: f.Public, Permissions: f.Permissions}
@@ -144,12 +147,12 @@ func (p *pages) input(r *http.Request) (Input, form, []string, error) {
 		*lists[i] = ids
 		ps = append(ps, bad...)
 	}
-	return in, f, p.srv.Localizer(r).Problems(append(ps, p.st.Validate(in)...)), nil
+	return in, f, p.srv.Problems(r, append(ps, p.st.Validate(in)...)).InOrder(formFields...), nil
 }
 
 // storeProblems turns a refusal of the store into the form's problems;
 // ok is false for an unexpected error.
-func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (status int, problems []string, ok bool) {
+func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (status int, problems web.FormProblems, ok bool) {
 	var invalid *i18n.InvalidError
 	switch {
 	case errors.Is(err, ErrTaken):
@@ -162,20 +165,20 @@ func (p *pages) storeProblems(r *http.Request, err error, in Input, id int64) (s
 				continue
 			}
 			if strings.EqualFold(st.Name, in.Name) {
-				problems = append(problems, p.srv.T(r, "states.admin.error.name_taken", "Name", in.Name))
+				problems = append(problems, p.srv.Problem(r, "name", "states.admin.error.name_taken", "Name", in.Name))
 			}
 			if st.Priority == in.Priority {
-				problems = append(problems, p.srv.T(r, "states.admin.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
+				problems = append(problems, p.srv.Problem(r, "priority", "states.admin.error.priority_taken", "Priority", in.Priority, "Name", st.Name))
 			}
 		}
 		if len(problems) == 0 { // changed since
-			problems = append(problems, p.srv.T(r, "states.admin.error.taken"))
+			problems = append(problems, p.srv.Problem(r, "", "states.admin.error.taken"))
 		}
 		return http.StatusConflict, problems, true
 	case errors.Is(err, ErrGuest):
-		return http.StatusConflict, []string{p.srv.T(r, "states.admin.error.guest_rename")}, true
+		return http.StatusConflict, web.FormProblems{p.srv.Problem(r, "name", "states.admin.error.guest_rename")}, true
 	case errors.As(err, &invalid):
-		return http.StatusUnprocessableEntity, p.srv.Localizer(r).Problems(invalid.Problems), true
+		return http.StatusUnprocessableEntity, p.srv.Problems(r, invalid.Problems), true
 	}
 	return 0, nil, false
 }
@@ -257,6 +260,34 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	}
 	p.srv.AddFlash(r, "success", "states.admin.saved", "Name", in.Name)
 	web.SeeOther(w, r, "/admin/states")
+}
+
+// askDelete says what deleting the state does: its accounts move on, and
+// the groups limited to it lose that limit.
+func (p *pages) askDelete(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	st, ok := p.load(w, r)
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	if st.Guest {
+		p.srv.Fail(w, r, http.StatusConflict, "states.admin.error.guest_delete", "Name", st.Name)
+		return web.Confirmation{}, false
+	}
+	im, err := p.st.DeletionImpact(r.Context(), p.st.db, st.ID)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	c := web.Confirmation{
+		Question:     i18n.M("states.admin.delete_question", "Name", st.Name),
+		Consequences: []i18n.Message{i18n.M("states.admin.delete_accounts", "Count", im.Accounts)},
+		Button:       i18n.M("states.admin.delete"),
+		Back:         "/admin/states/" + strconv.FormatInt(st.ID, 10),
+	}
+	if im.Groups > 0 {
+		c.Consequences = append(c.Consequences, i18n.M("states.admin.delete_groups", "Count", im.Groups))
+	}
+	return c, true
 }
 
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {

@@ -143,7 +143,12 @@ func TestStatesAdministration(t *testing.T) {
 				"factions": {"Sansha"}}, 422,
 				"A name has 1 to 64 characters.", "The priority is a whole number from 0 to 1000000.",
 				"Corporations: no corporation is named “x1”.", "Corporations: “0” is not an EVE id.",
-				"Factions: no faction is named “Sansha”.", "x1, 98000001, 0</textarea>")
+				"Factions: no faction is named “Sansha”.", "x1, 98000001, 0</textarea>",
+				// Each beside its field, the first focused.
+				`class="form-control is-invalid" id="name" name="name" value="" maxlength="64" required aria-describedby="name-error" aria-invalid="true" autofocus>`,
+				`<div class="invalid-feedback d-block" id="name-error">A name has 1 to 64 characters.</div>`,
+				`aria-describedby="priority-help priority-error" aria-invalid="true">`,
+				`<div class="invalid-feedback d-block" id="corporations-error">Corporations: no corporation is named “x1”.`)
 			// Taken priority and name.
 			do(t, su, "/admin/states", url.Values{"name": {"Friends"}, "priority": {"50"}}, 409, "The state Blue has priority 50 already.")
 			do(t, su, "/admin/states", url.Values{"name": {"member"}, "priority": {"51"}}, 409, "Another state is named member already.")
@@ -173,12 +178,36 @@ func TestStatesAdministration(t *testing.T) {
 				t.Fatal("the guest was renamed")
 			}
 
-			// Deleted.
-			do(t, su, path+"/delete", url.Values{}, 200, "The state Friends was deleted")
+			// Deleted once confirmed, the confirmation counting who moves
+			// and which groups lose their limit.
+			do(t, su, "/admin/groups", url.Values{"name": {"Friends only"}, "states": {strconv.FormatInt(friends.ID, 10)}}, 200)
+			site.RunJob(t, access.RecomputeArgs{Force: true})
+			var inFriends int
+			if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE state_id = $1`, friends.ID).Scan(&inFriends); err != nil {
+				t.Fatal(err)
+			}
+			if inFriends == 0 {
+				t.Fatal("nobody in the public state Friends")
+			}
+			moves := strconv.Itoa(inFriends) + " accounts in this state move"
+			if inFriends == 1 {
+				moves = "1 account in this state moves"
+			}
+			do(t, su, path, nil, 200, `href="`+path+`/delete"`)
+			do(t, su, path+"/delete", nil, 200, "Delete the state Friends?", moves, "1 group limited to this state loses that limit.",
+				`action="`+path+`/delete"`, `name="confirm" value="yes"`)
+			do(t, su, path+"/delete", url.Values{}, 400, "Nothing was changed: confirm", moves)
+			if _, ok := find(t, st, "Friends"); !ok {
+				t.Fatal("an unconfirmed deletion deleted")
+			}
+			do(t, su, gpath+"/delete", nil, 409, "Guest is the guest state")
+			do(t, ga, path+"/delete", nil, 403)
+			do(t, su, path+"/delete", url.Values{"confirm": {"yes"}}, 200, "The state Friends was deleted")
 			if _, ok := find(t, st, "Friends"); ok {
 				t.Fatal("the state is still there")
 			}
-			do(t, su, path+"/delete", url.Values{}, 404)
+			do(t, su, path+"/delete", url.Values{"confirm": {"yes"}}, 404)
+			do(t, su, path+"/delete", nil, 404)
 			do(t, su, path, nil, 404)
 			do(t, su, "/admin/states/abc", nil, 404)
 		})

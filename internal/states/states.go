@@ -302,3 +302,23 @@ func (s *Store) Names(ctx context.Context) (map[int64]string, error) {
 	}
 	return out, nil
 }
+
+// Impact is what deleting a state does, counted for its confirmation.
+type Impact struct {
+	// Accounts in the state move to the next state that admits them, or
+	// to the guest state.
+	Accounts int
+	// Groups limited to the state (and others) lose the limit to it.
+	Groups int
+}
+
+// DeletionImpact counts what deleting state id would do.
+func (s *Store) DeletionImpact(ctx context.Context, q store.Querier, id int64) (Impact, error) {
+	var im Impact
+	err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM accounts WHERE state_id = $1),
+		(SELECT count(*) FROM group_states WHERE state_id = $1)`, id).Scan(&im.Accounts, &im.Groups)
+	if err != nil {
+		return im, fmt.Errorf("states: impact of deleting %d: %w", id, err)
+	}
+	return im, nil
+}

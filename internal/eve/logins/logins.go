@@ -258,3 +258,20 @@ func (s *Store) Delete(ctx context.Context, name string) error {
 		return nil
 	})
 }
+
+// Impact is what deleting a login does, counted for its confirmation: its
+// tokens are deleted, those of every member who gave one.
+type Impact struct {
+	Tokens, Accounts int
+}
+
+// DeletionImpact counts what deleting login name would do.
+func (s *Store) DeletionImpact(ctx context.Context, name string) (Impact, error) {
+	var im Impact
+	err := s.db.QueryRow(ctx, `SELECT count(*), count(DISTINCT c.account_id) FROM eve_tokens t
+		LEFT JOIN characters c ON c.id = t.character_id WHERE t.login = $1`, name).Scan(&im.Tokens, &im.Accounts)
+	if err != nil {
+		return im, fmt.Errorf("logins: impact of deleting %q: %w", name, err)
+	}
+	return im, nil
+}

@@ -108,6 +108,9 @@ func TestStore(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if im, err := st.DeletionImpact(ctx, "audit"); err != nil || im != (logins.Impact{Tokens: 1}) {
+			t.Errorf("impact of deleting audit: %+v, %v (the token's character is on no account)", im, err)
+		}
 		if err := st.Delete(ctx, "audit"); err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +158,7 @@ func TestAdminPages(t *testing.T) {
 	if p := b.Get(t, "/tokens"); !strings.Contains(p.Body, `data-login="srp" data-state="none"`) {
 		t.Error("the tokens page does not offer the new login")
 	}
-	if p := b.Post(t, "/admin/eve-logins/srp/delete", nil); p.Status != 200 || strings.Contains(p.Body, `data-login="srp"`) {
+	if p := b.Post(t, "/admin/eve-logins/srp/delete", url.Values{"confirm": {"yes"}}); p.Status != 200 || strings.Contains(p.Body, `data-login="srp"`) {
 		t.Errorf("delete: %d", p.Status)
 	}
 }
@@ -194,6 +197,51 @@ func TestScopesChosenFromESI(t *testing.T) {
 			b.Expect(t, "superuser", "/admin/eve-logins/core.default", nil, 200, `value="publicData"`, "not in ESI&#39;s specification")
 			b.Expect(t, "superuser", "/admin/eve-logins/core.default", url.Values{"description": {"The account login."}, "scopes": {"publicData"}},
 				200, "The EVE login core.default was saved.")
+		})
+	}
+}
+
+// TestAdminDeleteAsksFirst: deleting a login deletes every member's tokens
+// of it; the confirmation counts them, and nothing is deleted unconfirmed.
+func TestAdminDeleteAsksFirst(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			site := sitetest.Start(t, sitetest.Options{Dialect: d})
+			a := site.AccountCharacters(t, 3)
+			b := site.NewBrowser(t)
+			b.LogIn(t, a[0])
+			if _, _, err := site.Accounts().GrantSuperuser(ctx, strconv.Itoa(int(a[0]))); err != nil {
+				t.Fatal(err)
+			}
+			member := site.NewBrowser(t)
+			member.LogIn(t, a[1])
+			b.Expect(t, "admin", "/admin/eve-logins", url.Values{"name": {"srp"}, "scopes": {"esi-killmails.read_killmails.v1"}}, 200, `href="/admin/eve-logins/srp/delete"`)
+			// Two members' characters gave a token of it.
+			for _, c := range a[:2] {
+				if _, err := site.DB.Exec(ctx, `INSERT INTO eve_tokens (character_id, login, refresh_token_sealed, access_token_sealed,
+					access_expires_at, scopes, owner_hash, character_name, validity, version, checked_at, created_at, updated_at)
+					VALUES ($1, 'srp', 'x', 'x', $2, '', 'o', 'n', 'valid', 1, $2, $2, $2)`, c, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			b.Expect(t, "admin", "/admin/eve-logins/srp", nil, 200, `href="/admin/eve-logins/srp/delete" id="delete-login"`)
+			b.Expect(t, "admin", "/admin/eve-logins/srp/delete", nil, 200, "Delete the EVE login srp?",
+				"2 tokens of this login are deleted.", "2 members lose these tokens")
+			b.Expect(t, "admin", "/admin/eve-logins/srp/delete", url.Values{}, 400, "Nothing was changed", "2 tokens of this login are deleted.")
+			var n int
+			if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM eve_tokens WHERE login = 'srp'`).Scan(&n); err != nil || n != 2 {
+				t.Fatalf("an unconfirmed deletion deleted: %d tokens left, %v", n, err)
+			}
+			member.Expect(t, "member", "/admin/eve-logins/srp/delete", nil, 403)
+			member.Expect(t, "member", "/admin/eve-logins/srp/delete", url.Values{"confirm": {"yes"}}, 403)
+			b.Expect(t, "admin", "/admin/eve-logins/core.default/delete", nil, 409)
+			b.Expect(t, "admin", "/admin/eve-logins/srp/delete", url.Values{"confirm": {"yes"}}, 200)
+			if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM eve_tokens WHERE login = 'srp'`).Scan(&n); err != nil || n != 0 {
+				t.Fatalf("confirmed deletion: %d tokens left, %v", n, err)
+			}
+			b.Expect(t, "admin", "/admin/eve-logins/srp/delete", nil, 404)
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -35,7 +36,7 @@ func (s *Store) Mount(srv *web.Server) error {
 	srv.Handle("POST /admin/eve-logins", AdminAccess, http.HandlerFunc(p.create))
 	srv.Handle("GET /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.edit))
 	srv.Handle("POST /admin/eve-logins/{name}", AdminAccess, http.HandlerFunc(p.update))
-	srv.Handle("POST /admin/eve-logins/{name}/delete", AdminAccess, http.HandlerFunc(p.delete))
+	srv.HandleConfirmed("/admin/eve-logins/{name}/delete", AdminAccess, p.askDelete, p.delete)
 	return nil
 }
 
@@ -193,6 +194,33 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 		p.srv.AddFlash(r, "success", "logins.saved", "Name", l.Name)
 		web.SeeOther(w, r, "/admin/eve-logins")
 	}
+}
+
+// askDelete says what deleting the login does: every member's tokens of it
+// are deleted, counted.
+func (p *pages) askDelete(w http.ResponseWriter, r *http.Request) (web.Confirmation, bool) {
+	l, ok := p.load(w, r)
+	if !ok {
+		return web.Confirmation{}, false
+	}
+	if l.IsBuiltIn() {
+		p.srv.Fail(w, r, http.StatusConflict, "logins.error.built_in")
+		return web.Confirmation{}, false
+	}
+	im, err := p.st.DeletionImpact(r.Context(), l.Name)
+	if err != nil {
+		p.srv.Internal(w, r, err)
+		return web.Confirmation{}, false
+	}
+	return web.Confirmation{
+		Question: i18n.M("logins.delete_question", "Name", l.Name),
+		Consequences: []i18n.Message{
+			i18n.M("logins.delete_tokens", "Count", im.Tokens),
+			i18n.M("logins.delete_accounts", "Count", im.Accounts),
+		},
+		Button: i18n.M("logins.delete"),
+		Back:   "/admin/eve-logins/" + l.Name,
+	}, true
 }
 
 func (p *pages) delete(w http.ResponseWriter, r *http.Request) {
