@@ -229,7 +229,7 @@ func TestAdminGroupFormShowsEveryProblem(t *testing.T) {
 			`required aria-describedby="name-error" aria-invalid="true" autofocus>`,
 			`<div class="invalid-feedback d-block" id="name-error">A name is required.</div>`,
 			`<div class="invalid-feedback d-block" id="forbidden-error">Beta is both required and forbidden.</div>`,
-			`<div class="invalid-feedback d-block" id="corporations-error">Corporations: no corporation is named “12x”.</div>`)
+			`<div class="invalid-feedback d-block" id="corporations-error">Corporations: no corporation is named “12x”. Check the spelling`)
 		if n := strings.Count(page, " autofocus"); n != 1 {
 			t.Errorf("%d fields focused", n)
 		}

@@ -148,7 +148,7 @@ func TestStatesAdministration(t *testing.T) {
 				`class="form-control is-invalid" id="name" name="name" value="" maxlength="64" required aria-describedby="name-error" aria-invalid="true" autofocus>`,
 				`<div class="invalid-feedback d-block" id="name-error">A name has 1 to 64 characters.</div>`,
 				`aria-describedby="priority-help priority-error" aria-invalid="true">`,
-				`<div class="invalid-feedback d-block" id="corporations-error">Corporations: no corporation is named “x1”.`)
+				`<div class="invalid-feedback d-block" id="corporations-error">Corporations: “0” is not an EVE id.<br>Corporations: no corporation is named “x1”.`)
 			// Taken priority and name.
 			do(t, su, "/admin/states", url.Values{"name": {"Friends"}, "priority": {"50"}}, 409, "The state Blue has priority 50 already.")
 			do(t, su, "/admin/states", url.Values{"name": {"member"}, "priority": {"51"}}, 409, "Another state is named member already.")
