@@ -16,7 +16,9 @@ import (
 func TestAdminDeleteAsksFirst(t *testing.T) {
 	eachAdminSite(t, func(t *testing.T, s *adminSite) {
 		ga, member, other := s.visitor(access.RoleGroupAdmin), s.visitor(""), s.visitor("")
-		g := s.newGroup(ga, url.Values{"name": {"Doomed"}})
+		// Public: its members (put there below, without the permission to
+		// ask) are not removed by the access engine meanwhile.
+		g := s.newGroup(ga, url.Values{"name": {"Doomed"}, "public": {"on"}})
 		s.newGroup(ga, url.Values{"name": {"Needs it"}, "required": {itoa(g.ID)}})
 		now := time.Now().UTC()
 		for _, acc := range []int64{member.account, other.account} {
