@@ -75,6 +75,11 @@ type Options struct {
 	// jobs that are due, instead of every minute: tests run schedules
 	// shorter than the configuration allows.
 	ScheduleTick time.Duration
+	// PseudoLanguage, for tests only, adds the pseudo-language en-XA to
+	// the site's languages: every message marked, so that a test finds
+	// the texts a page shows without the catalogue (internal/i18n,
+	// WithPseudo). A site run by keepstar never sets it.
+	PseudoLanguage bool
 }
 
 // Migrate brings the database to the schema this binary needs: the job
@@ -147,7 +152,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 
-	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features})
+	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features,
+		pseudoLanguage: opts.PseudoLanguage})
 	if err != nil {
 		return err
 	}

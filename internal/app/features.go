@@ -116,7 +116,8 @@ func sqliteFeature(db *store.DB) feature.Feature {
 		Jobs: func(reg *jobs.Registry) {
 			jobs.Add(reg, &optimizeWorker{db: db})
 			reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return optimizeArgs{} }, Every: 6 * time.Hour, Priority: 4,
-				Summary: "Let SQLite refresh its query planner's statistics."})
+				Summary: "Let SQLite refresh its query planner's statistics.",
+				Label:   "app.job.sqlite_optimize", Help: "app.job.sqlite_optimize_help"})
 		},
 	}
 }

@@ -1,17 +1,21 @@
 package app
 
 import (
+	"embed"
 	"io/fs"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/eve/affiliations"
+	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
 	"github.com/keepstar/keepstar/internal/states"
@@ -19,12 +23,22 @@ import (
 	"github.com/keepstar/keepstar/internal/web"
 )
 
+// Locales are the messages of the composition root's own parts (the SQLite
+// upkeep job), locales/<lang>.toml.
+//
+//go:embed locales/*.toml
+var Locales embed.FS
+
 // locales lists the message catalogues of the core's packages that have
 // some: a core package with a locales/ folder is added here, once. A
 // plugin's catalogue comes with its feature (feature.Feature.Locales).
 func locales() []fs.FS {
 	return []fs.FS{
 		web.Locales,
+		Locales,
+		sessions.Locales,
+		esi.Locales,
+		affiliations.Locales,
 		access.Locales,
 		accounts.Locales,
 		signin.Locales,

@@ -52,6 +52,8 @@ type parts struct {
 	// jobsUI (River UI) is set once the queue is built, for the operations
 	// page.
 	jobsUI lateHandler
+	// pseudoLanguage: buildOptions.pseudoLanguage.
+	pseudoLanguage bool
 }
 
 // lateHandler serves a handler known only after the routes are declared.
@@ -74,6 +76,9 @@ type buildOptions struct {
 	// appRateLimits, when set, counts for the per-app rate limit instead
 	// of the database's usual counter (benchmarks compare them).
 	appRateLimits ratelimit.Counter
+	// pseudoLanguage adds the test-only pseudo-language to the web
+	// server's catalogue (Options.PseudoLanguage).
+	pseudoLanguage bool
 }
 
 // build makes the core over an open, migrated database, then every
@@ -81,7 +86,8 @@ type buildOptions struct {
 // permission catalogue, the hooks and the job registry from them.
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOptions) (*parts, error) {
 	c := &core.Core{Config: cfg, Logger: logger, DB: db, Queue: &core.Queue{}}
-	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry()}
+	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry(),
+		pseudoLanguage: opts.pseudoLanguage}
 	registry := settings.NewRegistry()
 	c.Settings = settings.NewStore(db, registry, nil, 0)
 	c.Sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
@@ -181,6 +187,9 @@ func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Conte
 	catalogue, err := i18n.Load(catalogues...)
 	if err != nil {
 		return nil, err
+	}
+	if p.pseudoLanguage {
+		catalogue = catalogue.WithPseudo()
 	}
 	webDeps := web.Deps{
 		Config: p.Config, Logger: p.Logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,

@@ -42,6 +42,10 @@ type Definition struct {
 	Min, Max int
 	MaxLen   int
 	Choices  []string
+	// ChoiceLabels are the message ids of a KindEnum's choices as the
+	// settings page shows them, by choice; the choice itself is what is
+	// stored. Every choice has one (a test of internal/app checks).
+	ChoiceLabels map[string]string
 	// Validate checks what the kind cannot: the value in its stored form
 	// (a list of EVE ids, say). Its error says what is wrong, in words a
 	// settings page shows.

@@ -66,6 +66,9 @@ type Options struct {
 	// Features are added to the site's own, as a plugin is (the guide's
 	// example feature).
 	Features []app.Constructor
+	// PseudoLanguage offers the pseudo-language en-XA (internal/i18n,
+	// WithPseudo) to browsers asking for it: every message marked.
+	PseudoLanguage bool
 }
 
 // Site is a running Keepstar with its simulated EVE.
@@ -86,6 +89,7 @@ type Site struct {
 	mode     app.Mode
 	log      io.Writer
 	features []app.Constructor
+	pseudo   bool
 	ln       net.Listener
 	routes   []web.Route
 	queue    *jobs.Queue
@@ -115,7 +119,8 @@ func Start(t testing.TB, opts Options) *Site {
 	if opts.Mode == "" {
 		opts.Mode = app.All
 	}
-	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, Env: map[string]string{}}
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, pseudo: opts.PseudoLanguage,
+		Env: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -216,7 +221,7 @@ func (s *Site) run() {
 		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln, Features: s.features,
 			OnReady: func(string) { close(ready) },
 			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
-			OnQueue: func(q *jobs.Queue) { s.queue = q }})
+			OnQueue: func(q *jobs.Queue) { s.queue = q }, PseudoLanguage: s.pseudo})
 	}()
 	select {
 	case <-ready:

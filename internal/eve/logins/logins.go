@@ -41,6 +41,27 @@ type Login struct {
 // IsBuiltIn reports whether the login is one of Keepstar's own.
 func (l Login) IsBuiltIn() bool { return slices.Contains(BuiltIn, l.Name) }
 
+// LabelID is the message id of a built-in login's name as members read it
+// ("Account login"), shown beside its name, which stays its technical id;
+// empty for an administrator's login, whose name is all it has.
+func (l Login) LabelID() string {
+	if !l.IsBuiltIn() {
+		return ""
+	}
+	return "logins.builtin." + strings.TrimPrefix(l.Name, reservedPrefix) + ".label"
+}
+
+// DescriptionID is the message id of a built-in login's description, in
+// the reader's language, while its stored description is empty (as
+// Keepstar installs it); empty when the login has a description of an
+// administrator's, shown as written.
+func (l Login) DescriptionID() string {
+	if !l.IsBuiltIn() || l.Description != "" {
+		return ""
+	}
+	return "logins.builtin." + strings.TrimPrefix(l.Name, reservedPrefix) + ".help"
+}
+
 // Errors callers tell apart with errors.Is.
 var (
 	ErrNotFound = errors.New("logins: no such EVE login")

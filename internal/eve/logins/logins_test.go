@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store"
@@ -156,4 +157,44 @@ func TestAdminPages(t *testing.T) {
 	if p := b.Post(t, "/admin/eve-logins/srp/delete", nil); p.Status != 200 || strings.Contains(p.Body, `data-login="srp"`) {
 		t.Errorf("delete: %d", p.Status)
 	}
+}
+
+// TestBuiltInLoginsHaveWords checks that each built-in login has a label
+// and a description in the catalogue, and that a description an admin
+// wrote is shown instead of Keepstar's own; an administrator's login has
+// neither.
+func TestBuiltInLoginsHaveWords(t *testing.T) {
+	c, err := app.Catalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range logins.BuiltIn {
+		l := logins.Login{Name: name}
+		if !c.Has(l.LabelID()) || !c.Has(l.DescriptionID()) {
+			t.Errorf("%s: label %q or description %q is not in the catalogue", name, l.LabelID(), l.DescriptionID())
+		}
+		if l.Description = "Ours."; l.DescriptionID() != "" {
+			t.Errorf("%s: the admin's description is hidden by %s", name, l.DescriptionID())
+		}
+	}
+	if l := (logins.Login{Name: "fleet"}); l.LabelID() != "" || l.DescriptionID() != "" {
+		t.Errorf("an admin's login has words of Keepstar's: %q, %q", l.LabelID(), l.DescriptionID())
+	}
+}
+
+// TestBuiltInDescriptionsEmptyOnANewDatabase checks that the built-in
+// logins come with no stored description, so that each reader gets
+// Keepstar's own in their language.
+func TestBuiltInDescriptionsEmptyOnANewDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		all, err := logins.NewStore(db, nil).List(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range all {
+			if l.IsBuiltIn() && l.Description != "" {
+				t.Errorf("%s: description %q", l.Name, l.Description)
+			}
+		}
+	})
 }
