@@ -41,6 +41,26 @@ type Login struct {
 // IsBuiltIn reports whether the login is one of Keepstar's own.
 func (l Login) IsBuiltIn() bool { return slices.Contains(BuiltIn, l.Name) }
 
+// installed are the descriptions the built-in logins were installed with,
+// in English: what the Application API gives apps for a built-in login
+// whose stored description is empty (APIDescription), as Neucore's API
+// speaks no language but English.
+var installed = map[string]string{
+	Default:  "The account login: logging in and adding characters.",
+	NoScopes: "Guest login that asks for no scopes; its token is kept as the core.default token unless a valid one exists.",
+	Tracking: "Director tokens for corporation member tracking.",
+	Mail:     "The character that sends EVE mail for Keepstar.",
+}
+
+// APIDescription is the description apps read: the stored one, else a
+// built-in login's own, in English.
+func APIDescription(name, stored string) string {
+	if stored == "" {
+		return installed[name]
+	}
+	return stored
+}
+
 // LabelID is the message id of a built-in login's name as members read it
 // ("Account login"), shown beside its name, which stays its technical id;
 // empty for an administrator's login, whose name is all it has.
