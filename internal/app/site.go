@@ -130,6 +130,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 	}
 	c.Directory = affiliations.New(db, c.ESI, nil, 0)
 	c.Permissions = access.NewCatalogue()
+	c.Roles = access.NewRoleSet()
 	c.Recomputer = access.NewRecomputer(db, c.Settings, nil)
 	access.WatchSettings(c.Settings, c.Queue)
 	// Groups and accounts ask every feature's hooks through the set,
@@ -163,6 +164,8 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		p.features.Add(f)
 		registry.Add(f.Settings...)
 		c.Permissions.Add(f.Permissions...)
+		c.Roles.Add(f.Roles...)
+		c.Logins.Offer(f.Logins...)
 		if f.Jobs != nil {
 			f.Jobs(p.jobs)
 		}

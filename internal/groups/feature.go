@@ -1,6 +1,7 @@
 package groups
 
 import (
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -12,6 +13,7 @@ func (s *Store) Feature(pages PageDeps, admin AdminDeps) feature.Feature {
 	return feature.Feature{
 		Name:     "groups",
 		Settings: Settings,
+		Roles:    []string{access.RoleGroupAdmin, access.RoleGroupManager},
 		Routes: func(srv *web.Server) error {
 			if err := s.Mount(srv, pages); err != nil {
 				return err

@@ -1,6 +1,7 @@
 package sitesettings
 
 import (
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/web"
@@ -10,6 +11,7 @@ import (
 func Feature(st *settings.Store) feature.Feature {
 	return feature.Feature{
 		Name:   "sitesettings",
+		Roles:  []string{access.RoleSettings},
 		Routes: func(srv *web.Server) error { return Mount(srv, st) },
 		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "sitesettings.nav.admin.settings", Path: "/admin/settings", Access: Access}},
 	}

@@ -27,8 +27,11 @@ import (
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/core"
+	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
+	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -345,4 +348,12 @@ func Body(t testing.TB, res *http.Response) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TokenLogins is a feature that uses the built-in EVE logins no feature of
+// the core reads yet, core.tracking and core.mail, as member tracking and
+// mail will (feature.Feature.Logins): tests of their token flows plug it
+// in, since without it members are not offered them.
+func TokenLogins(*core.Core) (feature.Feature, error) {
+	return feature.Feature{Name: "sitetest.token_logins", Logins: []string{logins.Tracking, logins.Mail}}, nil
 }

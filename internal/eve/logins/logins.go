@@ -176,6 +176,9 @@ func (in Input) Check() (Login, error) {
 type Store struct {
 	db  *store.DB
 	now func() time.Time
+	// offered are the built-in logins beyond core.default and
+	// core.no-scopes that a feature declared it uses (Offer).
+	offered map[string]bool
 }
 
 // NewStore makes a Store; now nil means time.Now.
@@ -183,7 +186,28 @@ func NewStore(db *store.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, now: now, offered: map[string]bool{}}
+}
+
+// Offer makes built-in logins that a feature uses offered (a feature's
+// Logins): core.tracking once member tracking exists, core.mail once
+// Keepstar sends mail. Called while the features are built, before any
+// request.
+func (s *Store) Offer(names ...string) {
+	for _, n := range names {
+		if !slices.Contains(BuiltIn, n) {
+			panic("logins: a feature declares " + n + ", which is no built-in login")
+		}
+		s.offered[n] = true
+	}
+}
+
+// Offered reports whether the login is shown and may be given tokens: an
+// administrator's login, core.default and core.no-scopes always; another
+// built-in login once a feature uses it, so that members are never asked
+// for a token nothing reads.
+func (s *Store) Offered(name string) bool {
+	return name == Default || name == NoScopes || !slices.Contains(BuiltIn, name) || s.offered[name]
 }
 
 // List gives every login, built-in first, then by name.

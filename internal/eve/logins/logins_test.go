@@ -144,8 +144,8 @@ func TestAdminPages(t *testing.T) {
 	if p.Status != 200 {
 		t.Errorf("update: %d\n%s", p.Status, p.Body)
 	}
-	if p := b.Post(t, "/admin/eve-logins/core.tracking", url.Values{"scopes": {logins.RolesScope}, "roles": {"Director"}}); p.Status != 409 {
-		t.Errorf("changing core.tracking's scopes: %d", p.Status)
+	if p := b.Post(t, "/admin/eve-logins/core.no-scopes", url.Values{"scopes": {logins.RolesScope}, "roles": {"Director"}}); p.Status != 409 {
+		t.Errorf("changing core.no-scopes' scopes: %d", p.Status)
 	}
 	if p := b.Get(t, "/admin/eve-logins/nope"); p.Status != 404 {
 		t.Errorf("unknown login: %d", p.Status)
