@@ -1,9 +1,8 @@
 package i18n
 
 import (
+	"maps"
 	"slices"
-
-	"golang.org/x/text/language"
 )
 
 // The pseudo-language: English with every message marked, for the test that
@@ -22,33 +21,25 @@ const (
 )
 
 // WithPseudo returns a copy of c that also speaks the pseudo-language:
-// Match gives it to a browser asking for en-XA, and its localizer gives
+// Match gives it to a browser whose Accept-Language is exactly en-XA, never
+// by likeness (an en-GB reader still gets English), and its localizer gives
 // each English message between PseudoOpen and PseudoClose (an id no
 // language has stays bare, unmarked). Only tests call it, through the
 // option of internal/app that builds the web server with it: a production
 // site never offers the pseudo-language.
 func (c *Catalogue) WithPseudo() *Catalogue {
-	pseudo := &Localizer{tag: PseudoTag, entries: c.english.entries, marked: true}
-	tags := append(slices.Clone(c.tags), PseudoTag)
-	supported := make([]language.Tag, len(tags))
-	for i, t := range tags {
-		supported[i] = language.MustParse(t)
-	}
 	p := &Catalogue{
 		languages:  append(slices.Clone(c.languages), Language{Tag: PseudoTag, Name: PseudoOpen + "Pseudo" + PseudoClose}),
-		localizers: map[string]*Localizer{PseudoTag: pseudo},
+		localizers: maps.Clone(c.localizers),
 		english:    c.english,
-		own:        map[string]map[string]bool{PseudoTag: c.own[Source]},
+		own:        maps.Clone(c.own),
 		fields:     c.fields,
-		matcher:    language.NewMatcher(supported),
-		tags:       tags,
+		matcher:    c.matcher,
+		tags:       c.tags,
 		matched:    matchCache{m: make(map[string]string)},
+		pseudo:     true,
 	}
-	for tag, l := range c.localizers {
-		p.localizers[tag] = l
-	}
-	for tag, own := range c.own {
-		p.own[tag] = own
-	}
+	p.localizers[PseudoTag] = &Localizer{tag: PseudoTag, entries: c.english.entries, marked: true}
+	p.own[PseudoTag] = c.own[Source]
 	return p
 }
