@@ -34,7 +34,8 @@ func (r *Recomputer) Feature(deps AdminDeps, logger *slog.Logger) feature.Featur
 			// running out): every account is recomputed hourly, whatever
 			// changed.
 			reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return RecomputeArgs{Force: true} }, Every: time.Hour,
-				Priority: 1, Update: 30, Summary: "Recompute every account's state, groups, roles and permissions."})
+				Priority: 1, Update: 30, Summary: "Recompute every account's state, groups, roles and permissions.",
+				Label: "access.job.recompute", Help: "access.job.recompute_help"})
 		},
 		Hooks: feature.Hooks{MergeAccounts: MergeAccounts},
 		Setup: []feature.SetupStep{{ID: "roles", Label: "access.setup.roles", Help: "access.setup.roles_help", Link: "/admin/accounts",

@@ -21,6 +21,9 @@ type AdminDeps struct {
 	DB        *store.DB
 	Catalogue *Catalogue
 	Queue     Inserter
+	// Roles are the roles the roles page offers: those the features
+	// declared.
+	Roles *RoleSet
 }
 
 // AuditAccess admits the holders of the audit permission (and superusers)
@@ -190,7 +193,7 @@ func (p *adminPages) renderRoles(w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	page := rolesPage{Groups: groups, Problems: problems}
-	for _, role := range Roles {
+	for _, role := range p.Roles.Offered() {
 		page.Roles = append(page.Roles, roleRow{Name: role, Required: required[role]})
 	}
 	p.srv.Render(w, r, p.pages, "roles.html", status, "access.admin.roles.title", page)
@@ -217,7 +220,8 @@ func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 	required := map[string][]int64{}
 	var problems []string
 	var asked []int64
-	for _, role := range Roles {
+	offered := p.Roles.Offered()
+	for _, role := range offered {
 		for _, v := range r.PostForm["role."+role] {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil {
@@ -249,10 +253,13 @@ func (p *adminPages) saveRoles(w http.ResponseWriter, r *http.Request) {
 		if len(problems) > 0 {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM role_requirements`); err != nil {
+		// The requirements of roles not offered (a feature not built)
+		// stay as they are.
+		list, args := store.In(offered)
+		if _, err := tx.Exec(ctx, `DELETE FROM role_requirements WHERE role IN (`+list+`)`, args...); err != nil {
 			return fmt.Errorf("access: role requirements: %w", err)
 		}
-		for _, role := range Roles {
+		for _, role := range offered {
 			for _, g := range required[role] {
 				if _, err := tx.Exec(ctx, `INSERT INTO role_requirements (role, group_id) VALUES ($1, $2)`, role, g); err != nil {
 					return fmt.Errorf("access: role requirements: %w", err)

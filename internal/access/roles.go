@@ -137,3 +137,51 @@ func SyncRole(ctx context.Context, q store.Querier, role string, holds map[int64
 	}
 	return nil
 }
+
+// RoleSet is the roles of Roles that this site's features give a meaning
+// to, each declared by a feature (feature.Feature.Roles): the pages offer
+// those alone, so that a role of a feature not built yet (Neucore's member
+// tracking, watchlists, statistics...) stays hidden until a feature that
+// uses it is plugged in. An account that holds a hidden role keeps it.
+// Filled while the features are built, then only read.
+type RoleSet struct {
+	declared map[string]bool
+}
+
+// NewRoleSet gives a set with no role declared.
+func NewRoleSet() *RoleSet { return &RoleSet{declared: map[string]bool{}} }
+
+// Add declares roles, each of Roles; an unknown one is a programming error.
+func (s *RoleSet) Add(roles ...string) {
+	for _, r := range roles {
+		if !slices.Contains(Roles, r) {
+			panic("access: a feature declares the unknown role " + r)
+		}
+		s.declared[r] = true
+	}
+}
+
+// Offered lists the declared roles in the order of Roles. A nil set
+// offers every role, for the tests of a package that builds its pages
+// without the features.
+func (s *RoleSet) Offered() []string {
+	if s == nil {
+		return slices.Clone(Roles)
+	}
+	var out []string
+	for _, r := range Roles {
+		if s.declared[r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Has reports whether a feature declared role (any role of Roles, for a
+// nil set).
+func (s *RoleSet) Has(role string) bool {
+	if s == nil {
+		return slices.Contains(Roles, role)
+	}
+	return s.declared[role]
+}

@@ -101,7 +101,7 @@ func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := adminAccountPage{
-		Account: acc, Tokens: grid, Removals: removals, Owners: owners, Roles: access.Roles, Followed: access.Followed,
+		Account: acc, Tokens: grid, Removals: removals, Owners: owners, Roles: p.deps.Roles.Offered(), Followed: access.Followed,
 		MayChange: mayChange(v, acc), Self: v.AccountID == acc.ID, SuperuserView: v.Superuser,
 	}
 	if page.Groups, page.Deactivated, err = access.GroupsOf(ctx, p.deps.DB, acc.ID); err == nil {
@@ -206,9 +206,16 @@ func (p *pages) adminSetRoles(w http.ResponseWriter, r *http.Request) {
 	}
 	roles := r.PostForm["role"]
 	for _, role := range roles {
-		if !slices.Contains(access.Roles, role) {
+		if !p.deps.Roles.Has(role) {
 			p.srv.Fail(w, r, http.StatusBadRequest, "accounts.admin.account.error.role", "Role", role)
 			return
+		}
+	}
+	// A role the page does not offer (of a feature not built) stays as
+	// the account holds it.
+	for _, role := range acc.Roles {
+		if !p.deps.Roles.Has(role) && !slices.Contains(roles, role) {
+			roles = append(roles, role)
 		}
 	}
 	superuser := r.PostForm.Get("superuser") == "on"

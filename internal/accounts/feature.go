@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -12,6 +13,7 @@ func (a *Accounts) Feature(deps PageDeps) feature.Feature {
 	return feature.Feature{
 		Name:     "accounts",
 		Settings: Settings,
+		Roles:    []string{access.RoleUserAdmin},
 		Routes:   func(srv *web.Server) error { return a.Mount(srv, deps) },
 		Menu: []web.MenuItem{
 			{Section: web.MenuMain, Label: "accounts.nav.dashboard", Path: "/dashboard", Access: web.LoggedIn},

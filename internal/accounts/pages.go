@@ -25,9 +25,11 @@ type TokenStatuses interface {
 	Statuses(ctx context.Context, q store.Querier, characterIDs []int32) ([]tokens.Status, error)
 }
 
-// LoginList lists the EVE logins (*logins.Store).
+// LoginList lists the EVE logins (*logins.Store), and tells those offered
+// to members.
 type LoginList interface {
 	List(ctx context.Context) ([]logins.Login, error)
+	Offered(name string) bool
 }
 
 // PageDeps are what the pages use besides Accounts.
@@ -41,6 +43,9 @@ type PageDeps struct {
 	// Setup is the setup checklist the dashboard shows superusers until
 	// it is done; nil shows none.
 	Setup SetupStatus
+	// Roles are the roles superusers are offered to give: those the
+	// features declared.
+	Roles *access.RoleSet
 }
 
 // SetupStatus reads the setup checklist (*setup.Checklist).
@@ -246,7 +251,7 @@ func (p *pages) tokenGrid(ctx context.Context, cs []Character, v *web.Viewer) (t
 	for _, l := range all {
 		// core.no-scopes keeps its token under core.default; core.mail is
 		// for the site's settings admins.
-		if l.Name == logins.NoScopes || l.Name == logins.Mail && !v.HasRole(access.RoleSettings) {
+		if l.Name == logins.NoScopes || l.Name == logins.Mail && !v.HasRole(access.RoleSettings) || !p.deps.Logins.Offered(l.Name) {
 			continue
 		}
 		shown = append(shown, l)

@@ -84,6 +84,11 @@ type Options struct {
 	// Hints, when set, gives the notes pages show among their flash
 	// messages (the demo's guide).
 	Hints func(r *http.Request) []web.Hint
+	// PseudoLanguage, for tests only, adds the pseudo-language en-XA to
+	// the site's languages: every message marked, so that a test finds
+	// the texts a page shows without the catalogue (internal/i18n,
+	// WithPseudo). A site run by keepstar never sets it.
+	PseudoLanguage bool
 }
 
 // Migrate brings the database to the schema this binary needs: the job
@@ -170,7 +175,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 
-	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features})
+	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features,
+		pseudoLanguage: opts.PseudoLanguage})
 	if err != nil {
 		return err
 	}

@@ -74,12 +74,12 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 		// there.
 		setup.Feature(p.checklist),
 		c.Accounts.Feature(accounts.PageDeps{DB: c.DB, Tokens: c.Tokens, Logins: c.Logins, Settings: c.Settings,
-			Permissions: c.Permissions, Setup: p.checklist}),
+			Permissions: c.Permissions, Setup: p.checklist, Roles: c.Roles}),
 		signin.Feature(signinDeps),
 		c.Notifications.Feature(logger),
 		c.Groups.Feature(groups.PageDeps{Characters: c.Accounts}, groups.AdminDeps{States: c.States, Characters: c.Accounts, Names: c.Names}),
 		c.States.Feature(c.Names),
-		c.Recomputer.Feature(access.AdminDeps{DB: c.DB, Catalogue: c.Permissions, Queue: c.Queue}, logger),
+		c.Recomputer.Feature(access.AdminDeps{DB: c.DB, Catalogue: c.Permissions, Queue: c.Queue, Roles: c.Roles}, logger),
 		tokencheck.New(checkDeps).Feature(logger),
 		apps.Feature(apiDeps, appapi.PageDeps{DB: c.DB, Characters: c.Accounts, BaseURL: cfg.BaseURL.String()}),
 		apidocs.Feature(),
@@ -121,7 +121,8 @@ func sqliteFeature(db *store.DB) feature.Feature {
 		Jobs: func(reg *jobs.Registry) {
 			jobs.Add(reg, &optimizeWorker{db: db})
 			reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return optimizeArgs{} }, Every: 6 * time.Hour, Priority: 4,
-				Summary: "Let SQLite refresh its query planner's statistics."})
+				Summary: "Let SQLite refresh its query planner's statistics.",
+				Label:   "app.job.sqlite_optimize", Help: "app.job.sqlite_optimize_help"})
 		},
 	}
 }

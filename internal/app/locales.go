@@ -1,6 +1,7 @@
 package app
 
 import (
+	"embed"
 	"io/fs"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -8,6 +9,8 @@ import (
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/demo"
+	"github.com/keepstar/keepstar/internal/eve/affiliations"
+	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/groups"
@@ -16,6 +19,7 @@ import (
 	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/setup"
+	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/signin"
 	"github.com/keepstar/keepstar/internal/sitesettings"
 	"github.com/keepstar/keepstar/internal/states"
@@ -23,12 +27,22 @@ import (
 	"github.com/keepstar/keepstar/internal/web"
 )
 
+// Locales are the messages of the composition root's own parts (the SQLite
+// upkeep job), locales/<lang>.toml.
+//
+//go:embed locales/*.toml
+var Locales embed.FS
+
 // locales lists the message catalogues of the core's packages that have
 // some: a core package with a locales/ folder is added here, once. A
 // plugin's catalogue comes with its feature (feature.Feature.Locales).
 func locales() []fs.FS {
 	return []fs.FS{
 		web.Locales,
+		Locales,
+		sessions.Locales,
+		esi.Locales,
+		affiliations.Locales,
 		access.Locales,
 		accounts.Locales,
 		signin.Locales,

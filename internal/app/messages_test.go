@@ -259,3 +259,81 @@ func TestEveryMessageFormats(t *testing.T) {
 		t.Errorf("formatted only %d messages: the catalogue files are not all found", n)
 	}
 }
+
+// sameInEnglish are the messages a language writes as English does: names
+// (Keepstar, River, the Application API), technical words the language has
+// taken as they are, and words spelt alike. Any other translation equal to
+// its English is English left untranslated.
+var sameInEnglish = map[string][]string{
+	"": {"Keepstar", "Keepstar {{.Version}}", "API", "Application API", "Go", "River", "River UI", "×{{.Count}}"},
+	"de": {"Name", "Status", "Standard", "Superuser", "Administration", "Browser", "Logo", "Jobs", "Job", "Apps",
+		"App", "Schema", "Schemas", "Header", "Secret", "Body", "Buckets", "Corporations"},
+	"es":      {"Roles", "no", "Buckets"},
+	"zh-Hans": {},
+}
+
+// TestNoEnglishLeftInTranslations lists the messages that a language's
+// file gives exactly as English does, unless the list above says the
+// language writes them so.
+func TestNoEnglishLeftInTranslations(t *testing.T) {
+	english := map[string]map[string]any{} // the tables of each en.toml, by id
+	files := catalogueFiles(t)
+	for _, f := range files {
+		if f.tag == i18n.Source {
+			for id, m := range messagesOf(t, f.path) {
+				english[id] = m
+			}
+		}
+	}
+	n := 0
+	for _, f := range files {
+		if f.tag == i18n.Source {
+			continue
+		}
+		for id, m := range messagesOf(t, f.path) {
+			n++
+			text, _ := m["other"].(string)
+			if text != english[id]["other"] || slices.Contains(sameInEnglish[""], text) || slices.Contains(sameInEnglish[f.tag], text) {
+				continue
+			}
+			t.Errorf("%s: %s is English: %q (translate it, or list it in sameInEnglish if %s writes it so)", f.path, id, text, f.tag)
+		}
+	}
+	if n < 1000 {
+		t.Errorf("compared only %d translations: the catalogue files are not all found", n)
+	}
+	// A message a language lacks is shown in English too.
+	c, err := app.Catalogue(example.Locales)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range c.Languages() {
+		for _, id := range c.Missing(l.Tag) {
+			t.Errorf("%s lacks %s, shown in English", l.Tag, id)
+		}
+	}
+}
+
+// messagesOf reads a catalogue file's messages, by id.
+func messagesOf(t *testing.T, path string) map[string]map[string]any {
+	t.Helper()
+	var tables map[string]any
+	if _, err := toml.DecodeFile(path, &tables); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]any{}
+	var walk func(prefix string, t map[string]any)
+	walk = func(prefix string, t map[string]any) {
+		if _, ok := t["other"].(string); ok {
+			out[strings.TrimSuffix(prefix, ".")] = t
+			return
+		}
+		for k, v := range t {
+			if sub, ok := v.(map[string]any); ok {
+				walk(prefix+k+".", sub)
+			}
+		}
+	}
+	walk("", tables)
+	return out
+}

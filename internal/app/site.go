@@ -58,6 +58,8 @@ type parts struct {
 	checklist *setup.Checklist
 	// hints are the notes pages show (Options.Hints).
 	hints func(*http.Request) []web.Hint
+	// pseudoLanguage: buildOptions.pseudoLanguage.
+	pseudoLanguage bool
 }
 
 // lateHandler serves a handler known only after the routes are declared.
@@ -80,6 +82,9 @@ type buildOptions struct {
 	// appRateLimits, when set, counts for the per-app rate limit instead
 	// of the database's usual counter (benchmarks compare them).
 	appRateLimits ratelimit.Counter
+	// pseudoLanguage adds the test-only pseudo-language to the web
+	// server's catalogue (Options.PseudoLanguage).
+	pseudoLanguage bool
 }
 
 // build makes the core over an open, migrated database, then every
@@ -88,7 +93,7 @@ type buildOptions struct {
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOptions) (*parts, error) {
 	c := &core.Core{Config: cfg, Logger: logger, DB: db, Queue: &core.Queue{}}
 	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry(),
-		checklist: setup.NewChecklist(logger)}
+		checklist: setup.NewChecklist(logger), pseudoLanguage: opts.pseudoLanguage}
 	registry := settings.NewRegistry()
 	c.Settings = settings.NewStore(db, registry, nil, 0)
 	c.Sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
@@ -132,6 +137,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 	c.Directory = affiliations.New(db, c.ESI, nil, 0)
 	c.Names = names.New(db, c.ESI, c.Directory, cfg.EVEImagesURL.String(), logger)
 	c.Permissions = access.NewCatalogue()
+	c.Roles = access.NewRoleSet()
 	c.Recomputer = access.NewRecomputer(db, c.Settings, nil)
 	access.WatchSettings(c.Settings, c.Queue)
 	// Groups and accounts ask every feature's hooks through the set,
@@ -166,6 +172,8 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		registry.Add(f.Settings...)
 		c.Permissions.Add(f.Permissions...)
 		p.checklist.Add(f.Setup...)
+		c.Roles.Add(f.Roles...)
+		c.Logins.Offer(f.Logins...)
 		if f.Jobs != nil {
 			f.Jobs(p.jobs)
 		}
@@ -190,6 +198,9 @@ func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Conte
 	catalogue, err := i18n.Load(catalogues...)
 	if err != nil {
 		return nil, err
+	}
+	if p.pseudoLanguage {
+		catalogue = catalogue.WithPseudo()
 	}
 	webDeps := web.Deps{
 		Config: p.Config, Logger: p.Logger, Version: version.String(), Ready: ready, Metrics: metrics, Registerer: metrics,

@@ -1,6 +1,7 @@
 package appapi
 
 import (
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -12,6 +13,7 @@ import (
 func (s *Store) Feature(api APIDeps, pages PageDeps) feature.Feature {
 	return feature.Feature{
 		Name:     "appapi",
+		Roles:    []string{access.RoleAppAdmin, access.RoleAppManager},
 		Settings: RateLimitSettings,
 		Routes: func(srv *web.Server) error {
 			NewAPI(api).Mount(srv)

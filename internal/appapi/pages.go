@@ -11,6 +11,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -80,11 +81,10 @@ type option struct {
 	Name string
 }
 
-// loginOption is an EVE login offered in a form.
-type loginOption struct {
-	Name        string
-	Description string
-}
+// loginOption is an EVE login offered in a form: its name and
+// description are read, the rest is left empty; a built-in login's label
+// and description come from the catalogue (logins.Login.LabelID).
+type loginOption struct{ logins.Login }
 
 // groupOptions lists every group, by name.
 func (p *pages) groupOptions(ctx context.Context) ([]option, error) {

@@ -22,6 +22,8 @@ const (
 var (
 	SettingRateLimitMode = settings.Definition{Name: "api.rate_limit_mode", Section: "appapi.settings.section.api",
 		Kind: settings.KindEnum, Default: RateLimitOff, Choices: []string{RateLimitOff, RateLimitLog, RateLimitActive},
+		ChoiceLabels: map[string]string{RateLimitOff: "appapi.settings.api.rate_limit_mode_off",
+			RateLimitLog: "appapi.settings.api.rate_limit_mode_log", RateLimitActive: "appapi.settings.api.rate_limit_mode_active"},
 		Label: "appapi.settings.api.rate_limit_mode", Help: "appapi.settings.api.rate_limit_mode_help"}
 	SettingRateLimitMax = settings.Definition{Name: "api.rate_limit_max_requests", Section: "appapi.settings.section.api",
 		Kind: settings.KindInt, Default: "600", Min: 1, Max: 1_000_000_000,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -60,6 +61,7 @@ func (api *API) eveLogins(ctx context.Context, names []string) ([]EveLogin, erro
 			if err := rows.Scan(&l.ID, &l.Name, &l.Description, &l.ESIScopes, &roles); err != nil {
 				return err
 			}
+			l.Description = logins.APIDescription(l.Name, l.Description)
 			l.EveRoles = strings.Fields(roles)
 			if l.EveRoles == nil {
 				l.EveRoles = []string{}

@@ -55,9 +55,12 @@ type Core struct {
 	SSO         *sso.Client    // nil without an EVE application
 	TokenSource *tokens.Source // nil without an EVE application
 	Permissions *access.Catalogue
-	Recomputer  *access.Recomputer
-	Groups      *groups.Store
-	States      *states.Store
+	// Roles are the account roles the features declared, those the pages
+	// offer (access.RoleSet).
+	Roles      *access.RoleSet
+	Recomputer *access.Recomputer
+	Groups     *groups.Store
+	States     *states.Store
 	// Queue takes the jobs features insert, in the transaction of the
 	// data they act on.
 	Queue *Queue

@@ -25,6 +25,16 @@ type Feature struct {
 	// Permissions are the rights the feature declares, grantable to
 	// states, groups and accounts.
 	Permissions []Permission
+	// Roles are the account roles (access.Roles, Neucore's) the feature
+	// gives a meaning to: the pages offer a role only once a feature
+	// declares it, so that member tracking's or the watchlists' roles stay
+	// hidden until those features exist. Several features may declare one.
+	Roles []string
+	// Logins are the built-in EVE logins the feature uses (logins.Tracking
+	// for member tracking, logins.Mail for EVE mail): members are offered
+	// one only once a feature declares it. core.default and core.no-scopes
+	// are always offered.
+	Logins []string
 	// Locales holds the feature's message catalogues, locales/<lang>.toml
 	// (an embed.FS of the package's locales folder), merged with every
 	// other feature's at load.

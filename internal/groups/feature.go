@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/web"
 )
@@ -16,6 +17,7 @@ func (s *Store) Feature(pages PageDeps, admin AdminDeps) feature.Feature {
 	return feature.Feature{
 		Name:     "groups",
 		Settings: Settings,
+		Roles:    []string{access.RoleGroupAdmin, access.RoleGroupManager},
 		Routes: func(srv *web.Server) error {
 			if err := s.Mount(srv, pages); err != nil {
 				return err

@@ -53,6 +53,10 @@ type Catalogue struct {
 	matcher language.Matcher
 	tags    []string
 	matched matchCache
+
+	// pseudo: the copy WithPseudo made, which gives PseudoTag to a header
+	// naming it.
+	pseudo bool
 }
 
 // Load builds the catalogue from i18n's own (the languages' names) and the

@@ -57,4 +57,23 @@
 // is shown in English; a message English lacks too is shown as its id, so
 // the page still renders while tests using Catalogue.Has fail.
 // Catalogue.Missing lists what each language still lacks.
+//
+// The pseudo-language: a test must find every text a page shows without
+// taking it from the catalogue, a word typed into a template or a Go
+// string, in whichever language the page was meant for. Catalogue.WithPseudo
+// gives a copy of the catalogue that also speaks en-XA (the region CLDR
+// keeps for pseudo-locales): English, with each message T gives enclosed in
+// PseudoOpen and PseudoClose, two characters of Unicode's private use area
+// (its arguments, names, inside). It is test-only: the only way to it is
+// internal/app's Options.PseudoLanguage, which sitetest.Options passes on
+// and keepstar never sets, so no production site offers it; a browser
+// selects it with Accept-Language: en-XA. The test (internal/app,
+// TestNoTextOutsideTheCatalogue) renders every page the access matrix
+// visits as a superuser and logged out, parses the HTML, and fails on any
+// text or read attribute (title, placeholder, aria-label, alt, a button's
+// value) with a word that is neither inside the marks nor data: a word
+// stored in the database, a number, an id, a URL, a brand. Text inside
+// code, pre, kbd and samp is technical; an element with translate="no", or
+// with a lang other than the page's (a language's name in itself, the API
+// reference in English), says it is not the catalogue's.
 package i18n

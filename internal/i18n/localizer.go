@@ -11,6 +11,9 @@ import (
 type Localizer struct {
 	tag     string
 	entries map[string]entry // every English id, resolved to this language or to English
+	// marked is set for the pseudo-language (WithPseudo) alone: each
+	// message T finds is given between PseudoOpen and PseudoClose.
+	marked bool
 }
 
 // entry is one message as T serves it.
@@ -52,6 +55,15 @@ func (l *Localizer) Tag() string {
 // when the message cannot be formatted (a Count that is not a number).
 // Catalogue.Has lets tests catch the first case before users do.
 func (l *Localizer) T(id string, args ...any) string {
+	s := l.t(id, args...)
+	if l.marked && s != id {
+		return PseudoOpen + s + PseudoClose
+	}
+	return s
+}
+
+// t is T without the pseudo-language's marks.
+func (l *Localizer) t(id string, args ...any) string {
 	e, ok := l.entries[id]
 	if !ok || len(args)%2 != 0 {
 		return id

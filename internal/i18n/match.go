@@ -50,6 +50,9 @@ func (c *Catalogue) Match(choice, acceptLanguage string) string {
 	if acceptLanguage == "" {
 		return Source
 	}
+	if c.pseudo && acceptLanguage == PseudoTag {
+		return PseudoTag
+	}
 	c.matched.mu.RLock()
 	tag, ok := c.matched.m[acceptLanguage]
 	c.matched.mu.RUnlock()

@@ -35,8 +35,14 @@ type Periodic struct {
 	// Update is the job's place in `keepstar update`, which runs the jobs
 	// that bring Keepstar up to date once, in this order; 0 leaves it out.
 	Update int
-	// Summary says what the job does, for `keepstar jobs list`.
+	// Summary says what the job does, in English, for the operator's
+	// `keepstar jobs list`.
 	Summary string
+	// Label and Help are the message ids of the job's name and of what it
+	// does, as the operations page shows them in the reader's language;
+	// the kind stays the job's technical name. The package declaring the
+	// job owns them.
+	Label, Help string
 	// OnDemand, when set, makes the arguments of a run asked for by hand
 	// (`keepstar jobs run`, `keepstar update`) where they differ from a
 	// scheduled run's: a scheduled token check takes its share of the

@@ -63,5 +63,6 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 func Register(reg *jobs.Registry, st *Store, logger *slog.Logger) {
 	jobs.Add(reg, &cleanupWorker{store: st, logger: logger})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return CleanupArgs{} }, Every: cleanupEvery, Priority: 4,
-		Summary: "Delete the notifications older than the setting notifications.max_age_days (90 days unless changed)."})
+		Summary: "Delete the notifications older than the setting notifications.max_age_days (90 days unless changed).",
+		Label:   "notifications.job.cleanup", Help: "notifications.job.cleanup_help"})
 }

@@ -85,7 +85,9 @@ func Mount(srv *web.Server, deps Deps) error {
 // schedule is one kind of job as the page shows it.
 type schedule struct {
 	jobs.KindStatus
-	Summary string
+	// Label and Help are message ids (jobs.Periodic's); empty for a kind
+	// without a schedule, which shows by its kind alone.
+	Label, Help string
 	// Scheduled: it has a schedule, so it may be run now; Interval is
 	// the one configured ("0": turned off) and Default the built-in one.
 	Scheduled         bool
@@ -133,6 +135,9 @@ type operationsPage struct {
 	UnknownTotal int
 	Versions     versions
 	UIPath       string
+	// Labels are the message ids of the scheduled kinds' names, by kind,
+	// for the queue's tables.
+	Labels map[string]string
 }
 
 // maxUnknownShown bounds the characters ESI does not know that the page
@@ -167,6 +172,12 @@ func (p *page) read(ctx context.Context) (*operationsPage, error) {
 		return nil, err
 	}
 	d.Schedules = p.schedules(statuses, progress)
+	d.Labels = map[string]string{}
+	for _, s := range d.Schedules {
+		if s.Label != "" {
+			d.Labels[s.Kind] = s.Label
+		}
+	}
 	counts, err := jobs.Counts(ctx, p.DB)
 	if err != nil {
 		return nil, fmt.Errorf("operations: queue: %w", err)
@@ -215,7 +226,7 @@ func (p *page) schedules(statuses []jobs.KindStatus, progress []jobs.RunProgress
 	for _, per := range p.Schedules.Periodic() {
 		s := get(per.Kind())
 		every := p.Schedules.Every(per.Kind())
-		s.Scheduled, s.Summary = true, per.Summary
+		s.Scheduled, s.Label, s.Help = true, per.Label, per.Help
 		s.Interval, s.Default, s.Configured = duration(every), duration(per.Every), every != per.Every
 	}
 	for _, pr := range progress {

@@ -35,5 +35,6 @@ func (w *cleanupWorker) Work(ctx context.Context, job *river.Job[cleanupArgs]) e
 func Register(reg *jobs.Registry, m *Manager) {
 	jobs.Add(reg, &cleanupWorker{sessions: m})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return cleanupArgs{} }, Every: cleanupEvery, Priority: 4,
-		Summary: "Delete ended sessions."})
+		Summary: "Delete ended sessions.",
+		Label:   "sessions.job.cleanup", Help: "sessions.job.cleanup_help"})
 }

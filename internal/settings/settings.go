@@ -48,6 +48,10 @@ type Definition struct {
 	// ids when it is saved, offers to find them by name, and shows the
 	// names of the ids stored.
 	EVEKind string
+	// ChoiceLabels are the message ids of a KindEnum's choices as the
+	// settings page shows them, by choice; the choice itself is what is
+	// stored. Every choice has one (a test of internal/app checks).
+	ChoiceLabels map[string]string
 	// Validate checks what the kind cannot: the value in its stored form
 	// (a list of EVE ids, say). Its error says what is wrong: an
 	// *i18n.InvalidError's problems are said in the reader's language,

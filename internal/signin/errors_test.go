@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/sitetest"
@@ -154,7 +155,7 @@ func TestSSODownAndReachedElsewhere(t *testing.T) {
 }
 
 func TestTokensOfOtherLogins(t *testing.T) {
-	each(t, sitetest.Options{}, func(t *testing.T, site *sitetest.Site) {
+	each(t, sitetest.Options{Features: []app.Constructor{sitetest.TokenLogins}}, func(t *testing.T, site *sitetest.Site) {
 		ctx := context.Background()
 		a := site.AccountCharacters(t, 2)
 		stranger := site.AccountCharacters(t, 1, a...)

@@ -87,6 +87,9 @@ func (s *Signin) start(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	login, err := s.deps.Logins.Get(ctx, name)
+	if err == nil && !s.deps.Logins.Offered(name) {
+		err = logins.ErrNotFound // a token for a feature not built yet
+	}
 	if errors.Is(err, logins.ErrNotFound) {
 		s.srv.Fail(w, r, http.StatusNotFound, "signin.error.unknown_login", "Login", name)
 		return

@@ -2,6 +2,7 @@ package sitesettings
 
 import (
 	"github.com/keepstar/keepstar/internal/eve/names"
+	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/web"
@@ -12,6 +13,7 @@ import (
 func Feature(st *settings.Store, names *names.Resolver) feature.Feature {
 	return feature.Feature{
 		Name:   "sitesettings",
+		Roles:  []string{access.RoleSettings},
 		Routes: func(srv *web.Server) error { return Mount(srv, st, names) },
 		Menu:   []web.MenuItem{{Section: web.MenuAdmin, Label: "sitesettings.nav.admin.settings", Path: "/admin/settings", Access: Access}},
 	}

@@ -28,8 +28,11 @@ import (
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/core"
+	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
+	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -67,6 +70,9 @@ type Options struct {
 	// Features are added to the site's own, as a plugin is (the guide's
 	// example feature).
 	Features []app.Constructor
+	// PseudoLanguage offers the pseudo-language en-XA (internal/i18n,
+	// WithPseudo) to browsers asking for it: every message marked.
+	PseudoLanguage bool
 }
 
 // Site is a running Keepstar with its simulated EVE.
@@ -87,6 +93,7 @@ type Site struct {
 	mode     app.Mode
 	log      io.Writer
 	features []app.Constructor
+	pseudo   bool
 	ln       net.Listener
 	routes   []web.Route
 	queue    *jobs.Queue
@@ -116,7 +123,8 @@ func Start(t testing.TB, opts Options) *Site {
 	if opts.Mode == "" {
 		opts.Mode = app.All
 	}
-	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, Env: map[string]string{}}
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, pseudo: opts.PseudoLanguage,
+		Env: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -217,7 +225,7 @@ func (s *Site) run() {
 		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln, Features: s.features,
 			OnReady: func(string) { close(ready) },
 			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
-			OnQueue: func(q *jobs.Queue) { s.queue = q }})
+			OnQueue: func(q *jobs.Queue) { s.queue = q }, PseudoLanguage: s.pseudo})
 	}()
 	select {
 	case <-ready:
@@ -361,4 +369,12 @@ func (l *LogBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.buf.String()
+}
+
+// TokenLogins is a feature that uses the built-in EVE logins no feature of
+// the core reads yet, core.tracking and core.mail, as member tracking and
+// mail will (feature.Feature.Logins): tests of their token flows plug it
+// in, since without it members are not offered them.
+func TokenLogins(*core.Core) (feature.Feature, error) {
+	return feature.Feature{Name: "sitetest.token_logins", Logins: []string{logins.Tracking, logins.Mail}}, nil
 }

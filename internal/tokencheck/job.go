@@ -80,5 +80,6 @@ func Register(reg *jobs.Registry, c *Checker, logger *slog.Logger) {
 		Summary: "Refresh each EVE token once per period (setting tokens.check_hours), a share every tick, all of them when run by hand: " +
 			"refused tokens become invalid, sold or biomassed characters leave their accounts, in-game roles are recorded; " +
 			"characters whose token stays invalid past tokens.lost_access_days leave theirs after two notices.",
+		Label: "tokencheck.job.check", Help: "tokencheck.job.check_help",
 	})
 }

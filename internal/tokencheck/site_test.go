@@ -14,6 +14,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
 	simesi "github.com/keepstar/keepstar/internal/evesim/esi"
 	"github.com/keepstar/keepstar/internal/jobs"
@@ -29,7 +30,9 @@ func each(t *testing.T, fn func(t *testing.T, site *sitetest.Site)) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			fn(t, sitetest.Start(t, sitetest.Options{Dialect: d}))
+			// core.tracking's tokens are checked as a member tracking
+			// feature will have them.
+			fn(t, sitetest.Start(t, sitetest.Options{Dialect: d, Features: []app.Constructor{sitetest.TokenLogins}}))
 		})
 	}
 }

@@ -164,6 +164,21 @@ type Page struct {
 // pairs for the message's placeholders ("Count" chooses a plural form).
 func (p *Page) T(id string, args ...any) string { return p.loc.T(id, args...) }
 
+// GuestState is the name the guest state is stored under (internal/states):
+// it can be neither renamed nor deleted, and no other state may take its
+// name, so the name alone tells the guest state.
+const GuestState = "Guest"
+
+// StateName gives a state's name as the page shows it: the guest state's
+// in the page's language, Keepstar's own state; any other as its admin
+// named it.
+func (p *Page) StateName(name string) string {
+	if name == GuestState {
+		return p.T("web.state.guest")
+	}
+	return name
+}
+
 // Localizer gives the translation of the request's language: the member's
 // choice, else the browser's Accept-Language, else English.
 func (s *Server) Localizer(r *http.Request) *i18n.Localizer {

@@ -26,7 +26,7 @@ var (
 	SettingFooterText = settings.Definition{Name: "site.footer_text", Section: "web.settings.section.site", Kind: settings.KindText,
 		MaxLen: 300, Label: "web.settings.site.footer_text", Help: "web.settings.site.footer_text_help"}
 	SettingDefaultTheme = settings.Definition{Name: "site.default_theme", Section: "web.settings.section.site", Kind: settings.KindEnum,
-		Default: "light", Choices: ThemeIDs(), Label: "web.settings.site.default_theme", Help: "web.settings.site.default_theme_help"}
+		Default: "light", Choices: ThemeIDs(), ChoiceLabels: ThemeLabels(), Label: "web.settings.site.default_theme", Help: "web.settings.site.default_theme_help"}
 )
 
 // SiteSettings are the definitions this package reads; siteName is the

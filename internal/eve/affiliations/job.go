@@ -83,5 +83,6 @@ func register(reg *jobs.Registry, dir *Directory, apply Applier, every time.Dura
 	}
 	jobs.Add(reg, &syncWorker{dir: dir, apply: apply, chunk: chunk, logger: logger})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return SyncArgs{} }, Every: every, Update: 10,
-		Summary: "Look up every character's corporation and alliance, move the characters that changed and recompute their accounts; keep names current."})
+		Summary: "Look up every character's corporation and alliance, move the characters that changed and recompute their accounts; keep names current.",
+		Label:   "affiliations.job.sync", Help: "affiliations.job.sync_help"})
 }

@@ -59,5 +59,6 @@ func RegisterCacheCleanup(reg *jobs.Registry, cache *Cache, now func() time.Time
 	}
 	jobs.Add(reg, &cacheCleanupWorker{cache: cache, now: now, logger: logger})
 	reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return CacheCleanupArgs{} }, Every: cacheCleanupEvery, Priority: 4,
-		Summary: "Delete the cached ESI answers that expired more than a day ago."})
+		Summary: "Delete the cached ESI answers that expired more than a day ago.",
+		Label:   "esi.job.cache_cleanup", Help: "esi.job.cache_cleanup_help"})
 }

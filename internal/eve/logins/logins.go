@@ -41,6 +41,47 @@ type Login struct {
 // IsBuiltIn reports whether the login is one of Keepstar's own.
 func (l Login) IsBuiltIn() bool { return slices.Contains(BuiltIn, l.Name) }
 
+// installed are the descriptions the built-in logins were installed with,
+// in English: what the Application API gives apps for a built-in login
+// whose stored description is empty (APIDescription), as Neucore's API
+// speaks no language but English.
+var installed = map[string]string{
+	Default:  "The account login: logging in and adding characters.",
+	NoScopes: "Guest login that asks for no scopes; its token is kept as the core.default token unless a valid one exists.",
+	Tracking: "Director tokens for corporation member tracking.",
+	Mail:     "The character that sends EVE mail for Keepstar.",
+}
+
+// APIDescription is the description apps read: the stored one, else a
+// built-in login's own, in English.
+func APIDescription(name, stored string) string {
+	if stored == "" {
+		return installed[name]
+	}
+	return stored
+}
+
+// LabelID is the message id of a built-in login's name as members read it
+// ("Account login"), shown beside its name, which stays its technical id;
+// empty for an administrator's login, whose name is all it has.
+func (l Login) LabelID() string {
+	if !l.IsBuiltIn() {
+		return ""
+	}
+	return "logins.builtin." + strings.TrimPrefix(l.Name, reservedPrefix) + ".label"
+}
+
+// DescriptionID is the message id of a built-in login's description, in
+// the reader's language, while its stored description is empty (as
+// Keepstar installs it); empty when the login has a description of an
+// administrator's, shown as written.
+func (l Login) DescriptionID() string {
+	if !l.IsBuiltIn() || l.Description != "" {
+		return ""
+	}
+	return "logins.builtin." + strings.TrimPrefix(l.Name, reservedPrefix) + ".help"
+}
+
 // Errors callers tell apart with errors.Is.
 var (
 	ErrNotFound = errors.New("logins: no such EVE login")
@@ -127,6 +168,9 @@ func (in Input) check(kept []string) (Login, error) {
 type Store struct {
 	db  *store.DB
 	now func() time.Time
+	// offered are the built-in logins beyond core.default and
+	// core.no-scopes that a feature declared it uses (Offer).
+	offered map[string]bool
 }
 
 // NewStore makes a Store; now nil means time.Now.
@@ -134,7 +178,28 @@ func NewStore(db *store.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, now: now}
+	return &Store{db: db, now: now, offered: map[string]bool{}}
+}
+
+// Offer makes built-in logins that a feature uses offered (a feature's
+// Logins): core.tracking once member tracking exists, core.mail once
+// Keepstar sends mail. Called while the features are built, before any
+// request.
+func (s *Store) Offer(names ...string) {
+	for _, n := range names {
+		if !slices.Contains(BuiltIn, n) {
+			panic("logins: a feature declares " + n + ", which is no built-in login")
+		}
+		s.offered[n] = true
+	}
+}
+
+// Offered reports whether the login is shown and may be given tokens: an
+// administrator's login, core.default and core.no-scopes always; another
+// built-in login once a feature uses it, so that members are never asked
+// for a token nothing reads.
+func (s *Store) Offered(name string) bool {
+	return name == Default || name == NoScopes || !slices.Contains(BuiltIn, name) || s.offered[name]
 }
 
 // List gives every login, built-in first, then by name.

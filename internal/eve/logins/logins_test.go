@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store"
@@ -148,8 +149,8 @@ func TestAdminPages(t *testing.T) {
 	if p.Status != 200 {
 		t.Errorf("update: %d\n%s", p.Status, p.Body)
 	}
-	if p := b.Post(t, "/admin/eve-logins/core.tracking", url.Values{"scopes": {logins.RolesScope}, "roles": {"Director"}}); p.Status != 409 {
-		t.Errorf("changing core.tracking's scopes: %d", p.Status)
+	if p := b.Post(t, "/admin/eve-logins/core.no-scopes", url.Values{"scopes": {logins.RolesScope}, "roles": {"Director"}}); p.Status != 409 {
+		t.Errorf("changing core.no-scopes' scopes: %d", p.Status)
 	}
 	if p := b.Get(t, "/admin/eve-logins/nope"); p.Status != 404 {
 		t.Errorf("unknown login: %d", p.Status)
@@ -244,4 +245,44 @@ func TestAdminDeleteAsksFirst(t *testing.T) {
 			b.Expect(t, "admin", "/admin/eve-logins/srp/delete", nil, 404)
 		})
 	}
+}
+
+// TestBuiltInLoginsHaveWords checks that each built-in login has a label
+// and a description in the catalogue, and that a description an admin
+// wrote is shown instead of Keepstar's own; an administrator's login has
+// neither.
+func TestBuiltInLoginsHaveWords(t *testing.T) {
+	c, err := app.Catalogue()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range logins.BuiltIn {
+		l := logins.Login{Name: name}
+		if !c.Has(l.LabelID()) || !c.Has(l.DescriptionID()) {
+			t.Errorf("%s: label %q or description %q is not in the catalogue", name, l.LabelID(), l.DescriptionID())
+		}
+		if l.Description = "Ours."; l.DescriptionID() != "" {
+			t.Errorf("%s: the admin's description is hidden by %s", name, l.DescriptionID())
+		}
+	}
+	if l := (logins.Login{Name: "fleet"}); l.LabelID() != "" || l.DescriptionID() != "" {
+		t.Errorf("an admin's login has words of Keepstar's: %q, %q", l.LabelID(), l.DescriptionID())
+	}
+}
+
+// TestBuiltInDescriptionsEmptyOnANewDatabase checks that the built-in
+// logins come with no stored description, so that each reader gets
+// Keepstar's own in their language.
+func TestBuiltInDescriptionsEmptyOnANewDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		all, err := logins.NewStore(db, nil).List(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range all {
+			if l.IsBuiltIn() && l.Description != "" {
+				t.Errorf("%s: description %q", l.Name, l.Description)
+			}
+		}
+	})
 }

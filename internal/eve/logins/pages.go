@@ -86,6 +86,8 @@ func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, f
 		p.srv.Internal(w, r, err)
 		return
 	}
+	// A built-in login no feature uses is not shown (Store.Offered).
+	all = slices.DeleteFunc(all, func(l Login) bool { return !p.st.Offered(l.Name) })
 	f.New = true
 	p.srv.Render(w, r, p.pages, "eve_logins.html", status, "logins.title", listPage{Logins: all, Form: f, AllRoles: InGameRoles,
 		Scopes: scopeBoxes(f.Scopes)})
@@ -151,6 +153,9 @@ func (p *pages) renderEdit(w http.ResponseWriter, r *http.Request, status int, l
 
 func (p *pages) load(w http.ResponseWriter, r *http.Request) (Login, bool) {
 	l, err := p.st.Get(r.Context(), r.PathValue("name"))
+	if err == nil && !p.st.Offered(l.Name) {
+		err = ErrNotFound
+	}
 	if errors.Is(err, ErrNotFound) {
 		p.srv.Fail(w, r, http.StatusNotFound, "logins.error.not_found")
 		return Login{}, false

@@ -28,7 +28,7 @@ import (
 
 // SettingText is the bulletin's text, set on the settings page.
 var SettingText = settings.Definition{Name: "example.text", Section: "example.settings.section", Kind: settings.KindText,
-	Default: "Welcome", MaxLen: 200, Label: "example.settings.text", Help: "example.settings.text_help"}
+	Default: "", MaxLen: 200, Label: "example.settings.text", Help: "example.settings.text_help"}
 
 // PermissionRead lets a member read the bulletin.
 var PermissionRead = feature.Permission{Name: "example.read", Label: "example.permission.read"}
@@ -71,7 +71,8 @@ func New(c *core.Core) (feature.Feature, error) {
 		Jobs: func(reg *jobs.Registry) {
 			jobs.Add(reg, &countWorker{b: b})
 			reg.Schedule(jobs.Periodic{Args: func() river.JobArgs { return CountArgs{} }, Every: 24 * time.Hour,
-				Priority: 4, Summary: "Count the accounts for the example bulletin."})
+				Priority: 4, Summary: "Count the accounts for the example bulletin.",
+				Label: "example.job.count", Help: "example.job.count_help"})
 		},
 	}, nil
 }

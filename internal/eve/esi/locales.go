@@ -1,0 +1,9 @@
+package esi
+
+import "embed"
+
+// Locales are the package's messages, locales/<lang>.toml (see
+// internal/i18n/doc.go).
+//
+//go:embed locales/*.toml
+var Locales embed.FS
