@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
@@ -99,7 +101,15 @@ func openBrowser(ctx context.Context, t *testing.T, exe string, site *sitetest.S
 	if vp.phone {
 		opts = append(opts, chromedp.EmulatePortrait, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch)
 	}
-	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(vp.width, vp.height, opts...)); err != nil {
+	// Reduced motion: Bootstrap scrolls smoothly otherwise, and a tap
+	// aimed while the page still scrolls (to a field just typed into)
+	// lands where the button was.
+	reducedMotion := chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		_, err := cdp.Call(ctx, t, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-reduced-motion", Value: "reduce"}}})
+		return err
+	})
+	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(vp.width, vp.height, opts...), reducedMotion); err != nil {
 		cancelTab()
 		cancelAlloc()
 		t.Fatalf("starting %s: %v\n%s", exe, err, withoutDBus(output.String()))

@@ -144,4 +144,7 @@ func (p *page) pickByName(field, name string, id int32) {
 	p.waitVisible(option)
 	p.do("picking "+name, p.press(option))
 	p.waitValue(field, strconv.Itoa(int(id)))
+	// The list closes once a match is picked; a tap while it closes would
+	// land where the page was.
+	p.do("waiting for the list to close", chromedp.WaitNotVisible(chromedp.CSS(field+" ~ .eve-names [role=listbox]")))
 }

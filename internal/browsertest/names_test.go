@@ -105,6 +105,9 @@ func testNames(t *testing.T, exe string, vp viewport) {
 	p.wantText(sel, farCorp.Name, "["+farCorp.Ticker+"]")
 	p.do("picking it", p.press(sel))
 	p.waitValue("#corporations", strconv.Itoa(int(far)))
+	// The list closes once a match is picked; a tap while it closes would
+	// land where the page was.
+	p.do("waiting for the list to close", chromedp.WaitNotVisible(chromedp.CSS("#corporations ~ .eve-names [role=listbox]")))
 	p.screenshot(shots, "state-names")
 
 	p.do("naming the state", chromedp.SendKeys("#name", "Friends by name"), chromedp.SetValue("#priority", "60"))
