@@ -189,8 +189,9 @@ func TestAppAdministration(t *testing.T) {
 			"Kill\tboard":            "may not hold control characters",
 		} {
 			body := admin.do(t, "/admin/apps", url.Values{"name": {name}}, 422, html.EscapeString(want))
-			if !strings.Contains(body, "is-invalid") {
-				t.Errorf("name %q: the field is not marked invalid", name)
+			if !strings.Contains(body, `aria-describedby="name-help name-error" aria-invalid="true" autofocus>`) ||
+				!strings.Contains(body, `class="form-control is-invalid" id="name"`) {
+				t.Errorf("name %q: the field is not marked invalid, described by its problem and focused", name)
 			}
 		}
 		if n := e.appCount(); n != 0 {
@@ -273,6 +274,33 @@ func TestAppAdministration(t *testing.T) {
 			"There is no EVE login &#34;x&#34;", "&#34;Nobody At All&#34; is no character")
 		if strings.Count(body, "invalid-feedback d-block") < 5 {
 			t.Errorf("not every field shows its problem:\n%s", body)
+		}
+		// Each field described by its problem, the first focused, the
+		// summary in the form's order.
+		for _, want := range []string{
+			`id="name" name="name" value="" maxlength="255" required aria-describedby="name-error" aria-invalid="true" autofocus>`,
+			`<fieldset class="mb-3" id="roles" aria-describedby="roles-help roles-error">`,
+			`<fieldset class="mb-3" id="groups" aria-describedby="groups-help groups-error">`,
+			`<fieldset class="mb-3" id="eve-logins" aria-describedby="eve-logins-help eve_logins-error">`,
+			`aria-describedby="managers-help managers-error" aria-invalid="true">`,
+			`id="managers-error">&#34;Nobody At All&#34; is no character`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("no %s in\n%s", want, body)
+			}
+		}
+		if n := strings.Count(body, " autofocus"); n != 1 {
+			t.Errorf("%d fields focused", n)
+		}
+		if i, j := strings.Index(body, "<li>Give the app a name."), strings.Index(body, "<li>&#34;Nobody At All&#34;"); i < 0 || j < i {
+			t.Errorf("the summary is not in the form's order:\n%s", body)
+		}
+		// Without a problem of the name, the first field with one is
+		// focused: a list of checkboxes, its first box.
+		body = admin.do(t, path, url.Values{"name": {"Killboard 2"}, "roles": {"app"}, "groups": {"0"}, "managers": {"Nobody At All"}}, 422)
+		box := strings.Index(body, `name="groups"`)
+		if n := strings.Count(body, " autofocus"); n != 1 || box < 0 || !strings.Contains(body[box:box+strings.Index(body[box:], ">")], " autofocus") {
+			t.Errorf("not the first group's box alone focused:\n%s", body)
 		}
 
 		// The role app-manager requires a group carol is not in: she
