@@ -147,7 +147,7 @@ func (p *pages) renderApp(w http.ResponseWriter, r *http.Request, status int, a 
 	page := adminAppPage{App: a, Form: f, Roles: Roles}
 	var err error
 	if page.Groups, err = p.groupOptions(ctx); err == nil {
-		if page.Logins, err = p.loginOptions(ctx); err == nil {
+		if page.Logins, err = p.loginOptions(ctx, a.EveLogins); err == nil {
 			if page.Managers, err = p.managerNames(ctx, a.Managers); err == nil {
 				page.Requests, err = p.st.requests(ctx, a.ID, requestDays)
 			}
@@ -217,7 +217,7 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 		f.Groups = append(f.Groups, id)
 	}
 
-	logins, err := p.loginOptions(ctx)
+	logins, err := p.loginOptions(ctx, a.EveLogins)
 	if err != nil {
 		return f, err
 	}
