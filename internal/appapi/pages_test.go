@@ -508,10 +508,10 @@ func TestManagerMakesSecret(t *testing.T) {
 		}
 		// The role follows the managers alone: a superuser neither takes it
 		// from a manager nor gives it to a member on the account page.
-		su.do(t, "/admin/accounts/"+itoa(manager.account)+"/roles", url.Values{"role": {access.RoleUserChars}}, 200)
+		su.do(t, "/admin/accounts/"+itoa(manager.account)+"/roles", url.Values{"role": {access.RoleGroupAdmin}}, 200)
 		su.do(t, "/admin/accounts/"+itoa(member.account)+"/roles", url.Values{"role": {access.RoleAppManager}}, 200,
 			`data-followed="app-manager"`)
-		if got := e.roles(manager.account); !slices.Equal(got, []string{access.RoleAppManager, access.RoleUserChars}) {
+		if got := e.roles(manager.account); !slices.Equal(got, []string{access.RoleAppManager, access.RoleGroupAdmin}) {
 			t.Errorf("the manager's roles after a superuser saved them: %v", got)
 		}
 		if got := e.roles(member.account); len(got) != 0 {
