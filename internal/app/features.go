@@ -81,7 +81,7 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 		c.States.Feature(c.Names),
 		c.Recomputer.Feature(access.AdminDeps{DB: c.DB, Catalogue: c.Permissions, Queue: c.Queue, Roles: c.Roles}, logger),
 		tokencheck.New(checkDeps).Feature(logger),
-		apps.Feature(apiDeps, appapi.PageDeps{DB: c.DB, Characters: c.Accounts, BaseURL: cfg.BaseURL.String()}),
+		apps.Feature(apiDeps, appapi.PageDeps{DB: c.DB, Characters: c.Accounts, Logins: c.Logins, BaseURL: cfg.BaseURL.String()}),
 		apidocs.Feature(),
 		c.Logins.Feature(),
 		sitesettings.Feature(c.Settings, c.Names),

@@ -32,19 +32,19 @@ const (
 // requestDays is how many days of requests an app's page shows.
 const requestDays = 7
 
+// formFields are the fields of the app form in the page's order.
+var formFields = []string{fieldName, fieldRoles, fieldGroups, fieldEveLogins, fieldManagers}
+
 // adminForm is an app as typed into its form, with the problems of each
 // field.
 type adminForm struct {
 	Input
 	ManagersText string
-	Problems     map[string][]string
+	Problems     web.FormProblems
 }
 
 func (f *adminForm) problem(field, msg string) {
-	if f.Problems == nil {
-		f.Problems = map[string][]string{}
-	}
-	f.Problems[field] = append(f.Problems[field], msg)
+	f.Problems = append(f.Problems, web.FormProblem{Field: field, Text: msg})
 }
 
 // say adds a validator's problems, each to its field, in loc's language.
@@ -53,9 +53,6 @@ func (f *adminForm) say(loc *i18n.Localizer, ps i18n.Problems) {
 		f.problem(p.Field, loc.Say(p.Message))
 	}
 }
-
-// ProblemsOf gives the problems of a field, for the template.
-func (f adminForm) ProblemsOf(field string) []string { return f.Problems[field] }
 
 // HasRole, HasGroup and HasLogin tell the template which boxes are ticked.
 func (f adminForm) HasRole(role string) bool   { return slices.Contains(f.Roles, role) }
@@ -74,7 +71,7 @@ type adminListPage struct {
 	GroupNames map[int64]string
 	// Name and Problems are of the form of a new app.
 	Name     string
-	Problems []string
+	Problems web.FormProblems
 }
 
 func (p *pages) renderList(w http.ResponseWriter, r *http.Request, status int, page adminListPage) {
@@ -112,7 +109,7 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 	}
 	in := Input{Name: strings.TrimSpace(r.PostForm.Get("name")), Roles: []string{RoleApp}}
 	if ps := in.Validate(); len(ps) > 0 {
-		p.renderList(w, r, http.StatusUnprocessableEntity, adminListPage{Name: in.Name, Problems: p.srv.Localizer(r).Problems(ps)})
+		p.renderList(w, r, http.StatusUnprocessableEntity, adminListPage{Name: in.Name, Problems: p.srv.Problems(r, ps)})
 		return
 	}
 	a, err := p.st.Create(r.Context(), in)
@@ -144,10 +141,13 @@ type adminAppPage struct {
 
 func (p *pages) renderApp(w http.ResponseWriter, r *http.Request, status int, a App, f adminForm) {
 	ctx := r.Context()
+	// The summary reads as the form, and the first field with a problem
+	// is focused, whichever check found it first.
+	f.Problems = f.Problems.InOrder(formFields...)
 	page := adminAppPage{App: a, Form: f, Roles: Roles}
 	var err error
 	if page.Groups, err = p.groupOptions(ctx); err == nil {
-		if page.Logins, err = p.loginOptions(ctx); err == nil {
+		if page.Logins, err = p.loginOptions(ctx, a.EveLogins); err == nil {
 			if page.Managers, err = p.managerNames(ctx, a.Managers); err == nil {
 				page.Requests, err = p.st.requests(ctx, a.ID, requestDays)
 			}
@@ -217,7 +217,7 @@ func (p *pages) read(r *http.Request, a App) (adminForm, error) {
 		f.Groups = append(f.Groups, id)
 	}
 
-	logins, err := p.loginOptions(ctx)
+	logins, err := p.loginOptions(ctx, a.EveLogins)
 	if err != nil {
 		return f, err
 	}

@@ -43,10 +43,19 @@ type Characters interface {
 	CharacterByName(ctx context.Context, name string) (accounts.Character, error)
 }
 
+// Offers tells which EVE logins are offered (*logins.Store): a built-in
+// login is once a feature uses it.
+type Offers interface {
+	Offered(name string) bool
+}
+
 // PageDeps are what the pages use besides the Store.
 type PageDeps struct {
 	DB         *store.DB
 	Characters Characters
+	// Logins tells which EVE logins the app form offers; nil offers
+	// every one.
+	Logins Offers
 	// BaseURL is the site's address, for the examples of a new secret.
 	BaseURL string
 }
@@ -110,13 +119,19 @@ func (p *pages) groupNames(ctx context.Context) (map[int64]string, error) {
 	return out, nil
 }
 
-// loginOptions lists every EVE login, by name.
-func (p *pages) loginOptions(ctx context.Context) ([]loginOption, error) {
+// loginOptions lists the EVE logins an app may be given, by name: those
+// offered (a built-in login no feature uses is not, as on every page),
+// and those of held, the logins the app has already, so that saving its
+// form keeps them.
+func (p *pages) loginOptions(ctx context.Context, held []string) ([]loginOption, error) {
 	out, err := store.Collect(ctx, p.deps.DB, `SELECT name, description FROM eve_logins ORDER BY name`, func(rows store.Rows, o *loginOption) error {
 		return rows.Scan(&o.Name, &o.Description)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apps: EVE logins: %w", err)
+	}
+	if p.deps.Logins != nil {
+		out = slices.DeleteFunc(out, func(o loginOption) bool { return !p.deps.Logins.Offered(o.Name) && !slices.Contains(held, o.Name) })
 	}
 	return out, nil
 }

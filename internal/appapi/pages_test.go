@@ -16,6 +16,9 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/core"
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -150,6 +153,77 @@ var (
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 
+// tracking stands in for the member tracking feature to come: it uses
+// the built-in EVE login core.tracking.
+func tracking(*core.Core) (feature.Feature, error) {
+	return feature.Feature{Name: "tracking", Logins: []string{logins.Tracking}}, nil
+}
+
+// TestAppFormOffersOnlyOfferedLogins: the app form lists the EVE logins
+// offered (core.tracking and core.mail only once a feature uses them, as
+// every page), refuses another ticked by hand, and keeps one the app has
+// already (given before, or through the store), shown ticked, when the
+// form is saved; plugging in a feature that uses core.tracking offers it.
+func TestAppFormOffersOnlyOfferedLogins(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		for _, plugged := range []bool{false, true} {
+			t.Run(string(d)+"/plugged="+strconv.FormatBool(plugged), func(t *testing.T) {
+				t.Parallel()
+				opts := sitetest.Options{Dialect: d}
+				if plugged {
+					opts.Features = []app.Constructor{tracking}
+				}
+				site := sitetest.Start(t, opts)
+				e := &pagesEnv{t: t, ctx: context.Background(), site: site, apps: appapi.NewStore(site.DB, site.Config.SecretKey, nil)}
+				admin := e.visitor(access.RoleAppAdmin)
+				a, err := e.apps.Create(e.ctx, appapi.Input{Name: "Killboard", Roles: []string{appapi.RoleApp}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := "/admin/apps/" + itoa(a.ID)
+				box := func(login string) string { return `id="login-` + login + `"` }
+				body := admin.do(t, path, nil, 200, box(logins.Default), box(logins.NoScopes))
+				if got := strings.Contains(body, box(logins.Tracking)); got != plugged {
+					t.Errorf("%s offered: %v, want %v", logins.Tracking, got, plugged)
+				}
+				if strings.Contains(body, box(logins.Mail)) {
+					t.Errorf("%s offered, which no feature uses", logins.Mail)
+				}
+				form := url.Values{"name": {"Killboard"}, "roles": {appapi.RoleApp}, "eve_logins": {logins.Default, logins.Mail}}
+				admin.do(t, path, form, 422, "There is no EVE login &#34;core.mail&#34;")
+				if got := e.app(a.ID).EveLogins; len(got) != 0 {
+					t.Errorf("the refused form gave the app %v", got)
+				}
+				if plugged {
+					form["eve_logins"] = []string{logins.Tracking}
+					admin.do(t, path, form, 200, "The app Killboard was saved.")
+					if got := e.app(a.ID).EveLogins; !slices.Equal(got, []string{logins.Tracking}) {
+						t.Errorf("saved %v, want %s", got, logins.Tracking)
+					}
+				}
+
+				// A hidden login the app has is shown ticked and kept by a
+				// save; unticked, it goes, and is no longer offered.
+				if _, err := e.apps.Update(e.ctx, a.ID, appapi.Input{Name: "Killboard", Roles: []string{appapi.RoleApp},
+					EveLogins: []string{logins.Mail}}); err != nil {
+					t.Fatal(err)
+				}
+				admin.do(t, path, nil, 200, `value="core.mail" `+box(logins.Mail)+` checked`)
+				form["eve_logins"] = []string{logins.Default, logins.Mail}
+				admin.do(t, path, form, 200, "The app Killboard was saved.")
+				if got := e.app(a.ID).EveLogins; !slices.Equal(got, []string{logins.Default, logins.Mail}) {
+					t.Errorf("saved %v, want %s and %s", got, logins.Default, logins.Mail)
+				}
+				form["eve_logins"] = []string{logins.Default}
+				admin.do(t, path, form, 200, "The app Killboard was saved.")
+				if body := admin.do(t, path, nil, 200); strings.Contains(body, box(logins.Mail)) {
+					t.Errorf("%s still offered once the app no longer has it", logins.Mail)
+				}
+			})
+		}
+	}
+}
+
 // TestAppAdministration: an app admin creates an app, sets every option,
 // is refused every bad input with the reason and nothing written, manages
 // the managers (who get and lose the app-manager role with it), sees the
@@ -189,8 +263,9 @@ func TestAppAdministration(t *testing.T) {
 			"Kill\tboard":            "may not hold control characters",
 		} {
 			body := admin.do(t, "/admin/apps", url.Values{"name": {name}}, 422, html.EscapeString(want))
-			if !strings.Contains(body, "is-invalid") {
-				t.Errorf("name %q: the field is not marked invalid", name)
+			if !strings.Contains(body, `aria-describedby="name-help name-error" aria-invalid="true" autofocus>`) ||
+				!strings.Contains(body, `class="form-control is-invalid" id="name"`) {
+				t.Errorf("name %q: the field is not marked invalid, described by its problem and focused", name)
 			}
 		}
 		if n := e.appCount(); n != 0 {
@@ -218,14 +293,14 @@ func TestAppAdministration(t *testing.T) {
 			"name":       {"Killboard 2"},
 			"roles":      appapi.Roles,
 			"groups":     {itoa(scouts.ID), itoa(fleet.ID)},
-			"eve_logins": {"core.default", "core.tracking"},
+			"eve_logins": {"core.default", "core.no-scopes"},
 			"managers":   {alice.name + "\n#" + itoa(bob.account) + ", " + alice.name},
 		}
 		admin.do(t, path, full, 200, "The app Killboard 2 was saved.", html.EscapeString(alice.name), "#"+itoa(bob.account))
 		a = e.app(id)
 		if a.Name != "Killboard 2" || !slices.Equal(a.Roles, slices.Sorted(slices.Values(appapi.Roles))) ||
 			!slices.Equal(a.Groups, slices.Sorted(slices.Values([]int64{scouts.ID, fleet.ID}))) ||
-			!slices.Equal(a.EveLogins, []string{"core.default", "core.tracking"}) ||
+			!slices.Equal(a.EveLogins, []string{"core.default", "core.no-scopes"}) ||
 			!slices.Equal(a.Managers, slices.Sorted(slices.Values([]int64{alice.account, bob.account}))) {
 			t.Fatalf("saved: %+v", a)
 		}
@@ -273,6 +348,33 @@ func TestAppAdministration(t *testing.T) {
 			"There is no EVE login &#34;x&#34;", "&#34;Nobody At All&#34; is no character")
 		if strings.Count(body, "invalid-feedback d-block") < 5 {
 			t.Errorf("not every field shows its problem:\n%s", body)
+		}
+		// Each field described by its problem, the first focused, the
+		// summary in the form's order.
+		for _, want := range []string{
+			`id="name" name="name" value="" maxlength="255" required aria-describedby="name-error" aria-invalid="true" autofocus>`,
+			`<fieldset class="mb-3" id="roles" aria-describedby="roles-help roles-error">`,
+			`<fieldset class="mb-3" id="groups" aria-describedby="groups-help groups-error">`,
+			`<fieldset class="mb-3" id="eve-logins" aria-describedby="eve-logins-help eve_logins-error">`,
+			`aria-describedby="managers-help managers-error" aria-invalid="true">`,
+			`id="managers-error">&#34;Nobody At All&#34; is no character`,
+		} {
+			if !strings.Contains(body, want) {
+				t.Errorf("no %s in\n%s", want, body)
+			}
+		}
+		if n := strings.Count(body, " autofocus"); n != 1 {
+			t.Errorf("%d fields focused", n)
+		}
+		if i, j := strings.Index(body, "<li>Give the app a name."), strings.Index(body, "<li>&#34;Nobody At All&#34;"); i < 0 || j < i {
+			t.Errorf("the summary is not in the form's order:\n%s", body)
+		}
+		// Without a problem of the name, the first field with one is
+		// focused: a list of checkboxes, its first box.
+		body = admin.do(t, path, url.Values{"name": {"Killboard 2"}, "roles": {"app"}, "groups": {"0"}, "managers": {"Nobody At All"}}, 422)
+		box := strings.Index(body, `name="groups"`)
+		if n := strings.Count(body, " autofocus"); n != 1 || box < 0 || !strings.Contains(body[box:box+strings.Index(body[box:], ">")], " autofocus") {
+			t.Errorf("not the first group's box alone focused:\n%s", body)
 		}
 
 		// The role app-manager requires a group carol is not in: she

@@ -21,6 +21,20 @@ type adminAutogroupsPage struct {
 	EditID int64
 }
 
+// autogroupFields are the fields of the autogroup forms in the page's
+// order.
+var autogroupFields = []string{"states", "corporation_groups", "corporation_prefix", "alliance_prefix", "name_source", "replace_with"}
+
+// ProblemsOf gives the problems of the form of configuration id (0: the
+// new one's), none for the other forms of the page: only the form posted
+// shows its problems beside its fields.
+func (p adminAutogroupsPage) ProblemsOf(id int64) web.FormProblems {
+	if id != p.EditID {
+		return nil
+	}
+	return p.Problems
+}
+
 // newAutogroups is the form of a new configuration, with Alliance Auth's
 // defaults.
 var newAutogroups = AutogroupConfig{CorporationGroups: true, CorporationPrefix: "Corp ", AlliancePrefix: "Alliance ", NameSource: "name"}
@@ -77,7 +91,7 @@ func (a *adminPages) readAutogroups(r *http.Request, full bool) (AutogroupConfig
 	if err != nil {
 		return c, nil, err
 	}
-	return c, a.srv.Problems(r, append(ps, more...)), nil
+	return c, a.srv.Problems(r, append(ps, more...)).InOrder(autogroupFields...), nil
 }
 
 func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
@@ -89,7 +103,7 @@ func (a *adminPages) createAutogroups(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(problems) == 0 {
 		_, err = a.st.CreateAutogroups(r.Context(), c)
 		if errors.Is(err, ErrAutogroupInvalid) {
-			problems, err = a.problemsOf(r, err, ErrAutogroupInvalid), nil
+			problems, err = a.problemsOf(r, err, ErrAutogroupInvalid).InOrder(autogroupFields...), nil
 		}
 	}
 	switch {
@@ -116,7 +130,7 @@ func (a *adminPages) updateAutogroups(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(problems) == 0 {
 		err = a.st.UpdateAutogroups(r.Context(), id, c.States, c.CorporationGroups, c.AllianceGroups)
 		if errors.Is(err, ErrAutogroupInvalid) {
-			problems, err = a.problemsOf(r, err, ErrAutogroupInvalid), nil
+			problems, err = a.problemsOf(r, err, ErrAutogroupInvalid).InOrder(autogroupFields...), nil
 		}
 	}
 	switch {

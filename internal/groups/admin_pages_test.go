@@ -325,8 +325,24 @@ func TestAdminAutogroups(t *testing.T) {
 		adminDo(t, member, "/admin/autogroups", nil, 403)
 		guest, blue := s.stateID("Guest"), s.stateID("Blue")
 		adminDo(t, ga, "/admin/autogroups", nil, 200, `id="no-autogroups"`, `value="Corp "`)
-		adminDo(t, ga, "/admin/autogroups", url.Values{"states": {itoa(blue)}, "name_source": {"bogus"}, "corporation_prefix": {"Corp "}}, 422,
-			"Make corporation groups, alliance groups, or both.", "Choose the name or the ticker.", `value="Corp "`)
+		// Each problem beside its field, the first field with one
+		// focused: the kinds' first box, a list of checkboxes.
+		page := adminDo(t, ga, "/admin/autogroups", url.Values{"states": {itoa(blue)}, "name_source": {"bogus"}, "corporation_prefix": {"Corp "},
+			"alliance_prefix": {strings.Repeat("A", 33)}}, 422, `value="Corp "`,
+			`<div class="mb-3" role="group" aria-describedby="corporation_groups-error">`,
+			`id="corporation_groups" autofocus>`,
+			`id="corporation_groups-error">Make corporation groups, alliance groups, or both.</div>`,
+			`class="form-control is-invalid" id="alliance_prefix" name="alliance_prefix"`,
+			`aria-describedby="fixed-help alliance_prefix-error" aria-invalid="true">`,
+			`id="alliance_prefix-error">“Alliance prefix” may have at most 32 characters and no control characters.</div>`,
+			`class="form-select is-invalid" id="name_source"`, `id="name_source-error">Choose the name or the ticker.</div>`)
+		if strings.Count(page, " autofocus") != 1 || strings.Contains(page, `class="form-control is-invalid" id="corporation_prefix"`) {
+			t.Errorf("one field focused, the corporation prefix valid:\n%s", page)
+		}
+		if i, j := strings.Index(page, "<li>Make corporation"), strings.Index(page, "<li>“Alliance prefix”"); i < 0 || j < i ||
+			strings.Index(page, "<li>Choose the name") < j {
+			t.Errorf("the summary is not in the form's order:\n%s", page)
+		}
 		adminDo(t, ga, "/admin/autogroups", url.Values{"states": {itoa(blue)}, "corporation_groups": {"on"}, "corporation_prefix": {"Corp "},
 			"alliance_prefix": {"Alliance "}, "name_source": {"ticker"}, "replace_spaces": {"on"}, "replace_with": {"_"}}, 200,
 			"The configuration was added")
@@ -343,7 +359,13 @@ func TestAdminAutogroups(t *testing.T) {
 			t.Fatalf("stored %+v", c)
 		}
 		path := "/admin/autogroups/" + itoa(c.ID)
-		adminDo(t, ga, path, url.Values{"states": {itoa(guest)}}, 422, "Make corporation groups, alliance groups, or both.")
+		// The problems of a configuration's form are beside its fields,
+		// not the new one's.
+		page = adminDo(t, ga, path, url.Values{"states": {itoa(guest)}}, 422,
+			`id="autogroups-`+itoa(c.ID)+`-corporations" autofocus>`, `id="corporation_groups-error">Make corporation groups, alliance groups, or both.</div>`)
+		if strings.Count(page, `id="corporation_groups-error"`) != 1 || strings.Count(page, `id="problems"`) != 1 {
+			t.Errorf("the problems are shown twice:\n%s", page)
+		}
 		adminDo(t, ga, path, url.Values{"states": {itoa(guest), itoa(blue)}, "corporation_groups": {"on"}, "alliance_groups": {"on"}}, 200,
 			"Configuration #"+itoa(c.ID)+" was saved.", `id="autogroups-`+itoa(c.ID)+`-state-`+itoa(guest)+`" checked`)
 		cs, err = s.store.AutogroupConfigs(s.ctx)

@@ -163,11 +163,14 @@ func (s *Store) ValidateAutogroups(ctx context.Context, q store.Querier, c Autog
 	if c.NameSource != "name" && c.NameSource != "ticker" {
 		ps.Add("name_source", "groups.admin.autogroups.error.name_source")
 	}
-	if len(c.CorporationPrefix) > 32 || len(c.AlliancePrefix) > 32 || controlChars.MatchString(c.CorporationPrefix+c.AlliancePrefix) {
-		ps.Add("corporation_prefix", "groups.admin.autogroups.error.prefix")
+	// Each prefix's problem beside it, naming its label.
+	for _, prefix := range []struct{ field, value string }{{"corporation_prefix", c.CorporationPrefix}, {"alliance_prefix", c.AlliancePrefix}} {
+		if len(prefix.value) > 32 || controlChars.MatchString(prefix.value) {
+			ps.Add(prefix.field, "groups.admin.autogroups.error.prefix", "Label", i18n.M("groups.admin.autogroups."+prefix.field))
+		}
 	}
 	if len(c.ReplaceWith) > 8 || controlChars.MatchString(c.ReplaceWith) {
-		ps.Add("replace_with", "groups.admin.autogroups.error.replace_with")
+		ps.Add("replace_with", "groups.admin.autogroups.error.replace_with", "Label", i18n.M("groups.admin.autogroups.replace_with"))
 	}
 	return ps, nil
 }

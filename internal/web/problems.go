@@ -98,6 +98,30 @@ func (ps FormProblems) Attrs(field string, help ...string) template.HTMLAttr {
 	return template.HTMLAttr(b.String())
 }
 
+// GroupAttrs gives the attributes of a group of inputs (a fieldset of
+// checkboxes) about field: aria-describedby naming the group's help (the
+// ids given) and, when field has a problem, its feedback. Focus goes on
+// the group's first input (Focus), as a fieldset takes none.
+func (ps FormProblems) GroupAttrs(field string, help ...string) template.HTMLAttr {
+	ids := help
+	if ps.Has(field) {
+		ids = append(ids[:len(ids):len(ids)], FeedbackID(field))
+	}
+	if len(ids) == 0 {
+		return ""
+	}
+	return template.HTMLAttr(` aria-describedby="` + template.HTMLEscapeString(strings.Join(ids, " ")) + `"`)
+}
+
+// Focus gives autofocus when field is the first of the form with a
+// problem: for the first input of a group of them (GroupAttrs).
+func (ps FormProblems) Focus(field string) template.HTMLAttr {
+	if field != "" && ps.first() == field {
+		return " autofocus"
+	}
+	return ""
+}
+
 // Feedback gives the block shown under field's input with its problems;
 // nothing when it has none. It is shown whatever the markup around the
 // input (d-block): beside a group of checkboxes as beside one input.

@@ -35,6 +35,13 @@ func TestFormProblemsMarkUpTheirFields(t *testing.T) {
 	if got, want := string(ps.Feedback("priority")), `<div class="invalid-feedback d-block" id="priority-error">Not a &lt;number&gt;.<br>Too high.</div>`; got != want {
 		t.Errorf("Feedback: %q, want %q", got, want)
 	}
+	if got := string(ps.GroupAttrs("priority", "priority-help")) + "|" + string(ps.GroupAttrs("other", "other-help")) + "|" +
+		string(ps.GroupAttrs("other")); got != ` aria-describedby="priority-help priority-error"| aria-describedby="other-help"|` {
+		t.Errorf("GroupAttrs: %q", got)
+	}
+	if got := string(ps.Focus("name")) + "|" + string(ps.Focus("priority")) + "|" + string(ps.Focus("")); got != " autofocus||" {
+		t.Errorf("Focus: %q", got)
+	}
 	if ps.Feedback("other") != "" {
 		t.Error("feedback for a field without problems")
 	}

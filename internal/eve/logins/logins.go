@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -114,34 +115,39 @@ type Input struct {
 	Roles       []string
 }
 
-// Check validates an input, reporting every problem at once. Scopes must
-// be ESI's (Scopes).
-func (in Input) Check() (Login, error) { return in.check(nil) }
+// Check validates an input, reporting every problem at once: an
+// *i18n.InvalidError wrapping ErrInvalid, each problem about a field of
+// the form (name, description, scopes, roles). Scopes must be ESI's
+// (Scopes).
+func (in Input) Check() (Login, error) {
+	l, ps := in.check(nil)
+	return l, ps.Err(ErrInvalid)
+}
 
 // check is Check that also takes the scopes in kept: those a login has
 // already, which a newer ESI specification may have dropped. Saving its
 // description must not fail for them; the form shows them apart, to be
 // unticked.
-func (in Input) check(kept []string) (Login, error) {
+func (in Input) check(kept []string) (Login, i18n.Problems) {
 	l := Login{Name: strings.TrimSpace(in.Name), Description: strings.TrimSpace(in.Description)}
-	var problems []error
+	var ps i18n.Problems
 	switch {
 	case l.Name == "":
-		problems = append(problems, fmt.Errorf("%w: a name is required", ErrInvalid))
+		ps.Add("name", "logins.error.name_required")
 	case utf8.RuneCountInString(l.Name) > MaxName:
-		problems = append(problems, fmt.Errorf("%w: the name is longer than %d characters", ErrInvalid, MaxName))
+		ps.Add("name", "logins.error.name_long", "Max", MaxName)
 	case !validName.MatchString(l.Name):
-		problems = append(problems, fmt.Errorf("%w: the name may only have letters, digits, '-', '.' and '_'", ErrInvalid))
+		ps.Add("name", "logins.error.name_characters")
 	}
 	if utf8.RuneCountInString(l.Description) > MaxDescription {
-		problems = append(problems, fmt.Errorf("%w: the description is longer than %d characters", ErrInvalid, MaxDescription))
+		ps.Add("description", "logins.error.description_long", "Max", MaxDescription)
 	}
 	if len(in.Scopes) > MaxScopes {
-		problems = append(problems, fmt.Errorf("%w: the scopes are longer than %d characters", ErrInvalid, MaxScopes))
+		ps.Add("scopes", "logins.error.scopes_long", "Max", MaxScopes)
 	}
 	for _, sc := range strings.Fields(in.Scopes) {
 		if !validScope.MatchString(sc) || !KnownScope(sc) && !slices.Contains(kept, sc) {
-			problems = append(problems, fmt.Errorf("%w: %q is not a scope of ESI", ErrInvalid, sc))
+			ps.Add("scopes", "logins.error.scope_unknown", "Scope", sc)
 			continue
 		}
 		if !slices.Contains(l.Scopes, sc) {
@@ -150,7 +156,7 @@ func (in Input) check(kept []string) (Login, error) {
 	}
 	for _, r := range in.Roles {
 		if !slices.Contains(InGameRoles, r) {
-			problems = append(problems, fmt.Errorf("%w: %q is not an in-game role", ErrInvalid, r))
+			ps.Add("roles", "logins.error.role_unknown", "Role", r)
 			continue
 		}
 		if !slices.Contains(l.Roles, r) {
@@ -158,10 +164,12 @@ func (in Input) check(kept []string) (Login, error) {
 		}
 	}
 	if len(l.Roles) > 0 && !slices.Contains(l.Scopes, RolesScope) {
-		problems = append(problems, fmt.Errorf("%w: a login that requires in-game roles must ask for the scope %s, to read them", ErrInvalid, RolesScope))
+		// About the roles: ticking them is what asks for the scope, and
+		// the list of scopes is long.
+		ps.Add("roles", "logins.error.roles_scope", "Scope", RolesScope)
 	}
 	slices.Sort(l.Roles)
-	return l, errors.Join(problems...)
+	return l, ps
 }
 
 // Store keeps the logins.
@@ -249,12 +257,12 @@ func scan(row store.Row) (Login, error) {
 
 // Create adds a login of an administrator's.
 func (s *Store) Create(ctx context.Context, in Input) (Login, error) {
-	l, err := in.Check()
-	if err != nil {
-		return Login{}, err
+	l, ps := in.check(nil)
+	if strings.HasPrefix(l.Name, reservedPrefix) && !slices.ContainsFunc(ps, func(p i18n.Problem) bool { return p.Field == "name" }) {
+		ps.Add("name", "logins.error.name_reserved", "Prefix", reservedPrefix)
 	}
-	if strings.HasPrefix(l.Name, reservedPrefix) {
-		return Login{}, fmt.Errorf("%w: names starting with %q are Keepstar's own", ErrInvalid, reservedPrefix)
+	if err := ps.Err(ErrInvalid); err != nil {
+		return Login{}, err
 	}
 	now := s.now()
 	// id is the number the Application API gives the login (Neucore's
@@ -281,8 +289,8 @@ func (s *Store) Update(ctx context.Context, name string, in Input) (Login, error
 		return Login{}, err
 	}
 	in.Name = name
-	l, err := in.check(old.Scopes)
-	if err != nil {
+	l, ps := in.check(old.Scopes)
+	if err := ps.Err(ErrInvalid); err != nil {
 		return Login{}, err
 	}
 	if old.IsBuiltIn() {

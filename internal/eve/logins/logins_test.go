@@ -11,6 +11,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -20,32 +21,41 @@ func TestInputCheck(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		in   logins.Input
-		bad  string // part of the error; empty: valid
+		// field and message id of the one problem, with its arguments
+		// as the error names them; empty: valid
+		field, id, args string
 	}{
-		{"plain", logins.Input{Name: "srp-tool", Scopes: "esi-killmails.read_killmails.v1  esi-skills.read_skills.v1\nesi-skills.read_skills.v1"}, ""},
-		{"no name", logins.Input{}, "a name is required"},
-		{"long name", logins.Input{Name: strings.Repeat("a", 21)}, "longer than 20"},
-		{"bad name", logins.Input{Name: "my login"}, "may only have"},
-		{"bad scope", logins.Input{Name: "x", Scopes: `esi-skills.read_skills.v1 bad"scope`}, `"bad\"scope" is not a scope of ESI`},
-		{"unknown scope", logins.Input{Name: "x", Scopes: "publicData esi-skills.read_skills.v1"}, `"publicData" is not a scope of ESI`},
-		{"misspelt scope", logins.Input{Name: "x", Scopes: "esi-skills.read_skill.v1"}, "is not a scope of ESI"},
-		{"unknown role", logins.Input{Name: "x", Scopes: logins.RolesScope, Roles: []string{"Emperor"}}, "not an in-game role"},
-		{"roles need the roles scope", logins.Input{Name: "x", Roles: []string{"Director"}}, logins.RolesScope},
-		{"long description", logins.Input{Name: "x", Description: strings.Repeat("d", 1025)}, "description is longer"},
+		{"plain", logins.Input{Name: "srp-tool", Scopes: "esi-killmails.read_killmails.v1  esi-skills.read_skills.v1\nesi-skills.read_skills.v1"}, "", "", ""},
+		{"no name", logins.Input{}, "name", "logins.error.name_required", ""},
+		{"long name", logins.Input{Name: strings.Repeat("a", 21)}, "name", "logins.error.name_long", `Max="20"`},
+		{"bad name", logins.Input{Name: "my login"}, "name", "logins.error.name_characters", ""},
+		{"bad scope", logins.Input{Name: "x", Scopes: `esi-skills.read_skills.v1 bad"scope`}, "scopes", "logins.error.scope_unknown", `Scope="bad\"scope"`},
+		{"unknown scope", logins.Input{Name: "x", Scopes: "publicData esi-skills.read_skills.v1"}, "scopes", "logins.error.scope_unknown", `Scope="publicData"`},
+		{"misspelt scope", logins.Input{Name: "x", Scopes: "esi-skills.read_skill.v1"}, "scopes", "logins.error.scope_unknown", `Scope="esi-skills.read_skill.v1"`},
+		{"unknown role", logins.Input{Name: "x", Scopes: logins.RolesScope, Roles: []string{"Emperor"}}, "roles", "logins.error.role_unknown", `Role="Emperor"`},
+		{"roles need the roles scope", logins.Input{Name: "x", Roles: []string{"Director"}}, "roles", "logins.error.roles_scope", `Scope="` + logins.RolesScope + `"`},
+		{"long description", logins.Input{Name: "x", Description: strings.Repeat("d", 1025)}, "description", "logins.error.description_long", `Max="1024"`},
+		{"long scopes", logins.Input{Name: "x", Scopes: strings.Repeat("esi-skills.read_skills.v1 ", 400)}, "scopes", "logins.error.scopes_long", `Max="8192"`},
 	} {
 		l, err := tc.in.Check()
+		var invalid *i18n.InvalidError
 		switch {
-		case tc.bad == "" && err != nil:
+		case tc.id == "" && err != nil:
 			t.Errorf("%s: %v", tc.name, err)
-		case tc.bad != "" && (err == nil || !strings.Contains(err.Error(), tc.bad) || !errors.Is(err, logins.ErrInvalid)):
-			t.Errorf("%s: error %v, want %q", tc.name, err, tc.bad)
+		case tc.id == "":
+		case !errors.Is(err, logins.ErrInvalid) || !errors.As(err, &invalid) || len(invalid.Problems) != 1:
+			t.Errorf("%s: error %v, want one problem %s", tc.name, err, tc.id)
+		case invalid.Problems[0].Field != tc.field || invalid.Problems[0].ID != tc.id || !strings.Contains(err.Error(), tc.args):
+			t.Errorf("%s: problem %+v (%v), want %s of %s with %s", tc.name, invalid.Problems[0], err, tc.id, tc.field, tc.args)
 		}
 		if tc.name == "plain" && strings.Join(l.Scopes, " ") != "esi-killmails.read_killmails.v1 esi-skills.read_skills.v1" {
 			t.Errorf("scopes not split and deduplicated: %q", l.Scopes)
 		}
 	}
-	// Every problem at once.
-	if _, err := (logins.Input{Name: "bad name", Scopes: `"`}).Check(); err == nil || strings.Count(err.Error(), "\n") != 1 {
+	// Every problem at once, each of its field.
+	_, err := (logins.Input{Name: "bad name", Scopes: `"`}).Check()
+	var invalid *i18n.InvalidError
+	if !errors.As(err, &invalid) || len(invalid.Problems) != 2 || invalid.Problems[0].Field != "name" || invalid.Problems[1].Field != "scopes" {
 		t.Errorf("two problems reported as: %v", err)
 	}
 }
@@ -70,7 +80,8 @@ func TestStore(t *testing.T) {
 			t.Errorf("core.tracking: %+v", tracking)
 		}
 
-		if _, err := st.Create(ctx, logins.Input{Name: "core.mine"}); !errors.Is(err, logins.ErrInvalid) {
+		if _, err := st.Create(ctx, logins.Input{Name: "core.mine"}); !errors.Is(err, logins.ErrInvalid) ||
+			!strings.Contains(err.Error(), `logins.error.name_reserved Prefix="core."`) {
 			t.Errorf("a core. name: %v", err)
 		}
 		if _, err := st.Create(ctx, logins.Input{Name: "audit", Scopes: "esi-wallet.read_character_wallet.v1"}); err != nil {
@@ -134,17 +145,43 @@ func TestAdminPages(t *testing.T) {
 	if _, _, err := site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(a[0]))); err != nil {
 		t.Fatal(err)
 	}
+	// Each problem beside its field, in the form's order in the summary,
+	// the first field with one focused.
 	p := b.Post(t, "/admin/eve-logins", url.Values{"name": {"bad name"}, "scopes": {"x"}, "roles": {"Director"}})
-	if p.Status != 422 || !strings.Contains(p.Body, "may only have") || !strings.Contains(p.Body, `value="bad name"`) {
+	if p.Status != 422 || !strings.Contains(p.Body, `value="bad name"`) {
 		t.Errorf("invalid login: %d\n%s", p.Status, p.Body)
 	}
+	for _, want := range []string{
+		`aria-describedby="name-help name-error" aria-invalid="true" autofocus>`,
+		`<div class="invalid-feedback d-block" id="name-error">The name may only have letters, digits, &#39;-&#39;, &#39;.&#39; and &#39;_&#39;.</div>`,
+		`<fieldset class="mb-3" id="scopes" aria-describedby="scopes-help scopes-error">`,
+		`id="scopes-error">The ESI scopes have &#34;x&#34;, which is not a scope of ESI.</div>`,
+		`<fieldset class="mb-3" id="roles" aria-describedby="roles-help roles-error">`,
+		`id="roles-error">Required in-game roles are read with the scope ` + logins.RolesScope,
+	} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("invalid login: no %s in\n%s", want, p.Body)
+		}
+	}
+	if n := strings.Index(p.Body, "<li>The name may"); n < 0 || n > strings.Index(p.Body, "<li>The ESI scopes have") ||
+		strings.Index(p.Body, "<li>The ESI scopes have") > strings.Index(p.Body, "<li>Required in-game roles") {
+		t.Errorf("the summary is not in the form's order:\n%s", p.Body)
+	}
+	if strings.Count(p.Body, " autofocus") != 1 {
+		t.Errorf("%d fields focused", strings.Count(p.Body, " autofocus"))
+	}
+	b.Expect(t, "superuser", "/admin/eve-logins", url.Values{"name": {"core.mine"}}, 422,
+		`id="name-error">Names starting with core. are kept for Keepstar&#39;s built-in logins: choose another name.</div>`)
 	p = b.Post(t, "/admin/eve-logins", url.Values{"name": {"srp"}, "description": {"SRP <tool>"}, "scopes": {"esi-killmails.read_killmails.v1"}})
 	if p.Status != 200 || !strings.Contains(p.Body, "SRP &lt;tool&gt;") {
 		t.Fatalf("create: %d\n%s", p.Status, p.Body)
 	}
-	if p := b.Post(t, "/admin/eve-logins", url.Values{"name": {"srp"}}); p.Status != 409 {
-		t.Errorf("duplicate: %d", p.Status)
-	}
+	b.Expect(t, "superuser", "/admin/eve-logins", url.Values{"name": {"srp"}}, 409,
+		`id="name-error">An EVE login named srp exists already.</div>`)
+	// On the edit page, the first field with a problem is a list of
+	// checkboxes: its first box is focused.
+	b.Expect(t, "superuser", "/admin/eve-logins/srp", url.Values{"description": {"SRP"}, "scopes": {"esi-skills.read_everything.v1"}}, 422,
+		`id="scope-0" autofocus>`, `id="scopes-error">The ESI scopes have &#34;esi-skills.read_everything.v1&#34;, which is not a scope of ESI.</div>`)
 	p = b.Post(t, "/admin/eve-logins/srp", url.Values{"description": {"SRP"}, "scopes": {logins.RolesScope}, "roles": {"Director"}})
 	if p.Status != 200 {
 		t.Errorf("update: %d\n%s", p.Status, p.Body)
@@ -191,9 +228,9 @@ func TestScopesChosenFromESI(t *testing.T) {
 			}
 			b.Expect(t, "superuser", "/admin/eve-logins/srp", nil, 200, `value="esi-skills.read_skills.v1" id="scope-`)
 			b.Expect(t, "superuser", "/admin/eve-logins", url.Values{"name": {"spy"}, "scopes": {"esi-skills.read_everything.v1", "publicData"}},
-				422, "&#34;esi-skills.read_everything.v1&#34; is not a scope of ESI", "&#34;publicData&#34; is not a scope of ESI")
+				422, "&#34;esi-skills.read_everything.v1&#34;, which is not a scope of ESI", "&#34;publicData&#34;, which is not a scope of ESI")
 			b.Expect(t, "superuser", "/admin/eve-logins/srp", url.Values{"scopes": {"esi-skills.read_skills.v1 esi-skills.read_everything.v1"}},
-				422, "&#34;esi-skills.read_everything.v1&#34; is not a scope of ESI")
+				422, "&#34;esi-skills.read_everything.v1&#34;, which is not a scope of ESI")
 			// core.default keeps the publicData it was made with, shown apart.
 			b.Expect(t, "superuser", "/admin/eve-logins/core.default", nil, 200, `value="publicData"`, "not in ESI&#39;s specification")
 			b.Expect(t, "superuser", "/admin/eve-logins/core.default", url.Values{"description": {"The account login."}, "scopes": {"publicData"}},

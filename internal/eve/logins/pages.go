@@ -43,7 +43,7 @@ func (s *Store) Mount(srv *web.Server) error {
 // form is a login being typed, with what is wrong with it.
 type form struct {
 	Input
-	Problems []string
+	Problems web.FormProblems
 	BuiltIn  bool
 	New      bool
 }
@@ -107,15 +107,18 @@ func input(r *http.Request) (Input, bool) {
 		Scopes: strings.Join(r.PostForm["scopes"], " "), Roles: r.PostForm["roles"]}, true
 }
 
-// problems lists the lines of a validation error.
-func problems(err error) []string {
-	var out []string
-	for _, line := range strings.Split(err.Error(), "\n") {
-		line = strings.TrimPrefix(line, "logins: ")
-		line = strings.TrimPrefix(line, "invalid EVE login: ")
-		out = append(out, line)
+// formFields are the fields of the login form in the page's order.
+var formFields = []string{"name", "description", "scopes", "roles"}
+
+// problems gives the problems of an input the store refused as invalid,
+// in the visitor's language and the form's order; false when err is no
+// such refusal.
+func (p *pages) problems(r *http.Request, err error) (web.FormProblems, bool) {
+	var invalid *i18n.InvalidError
+	if !errors.As(err, &invalid) {
+		return nil, false
 	}
-	return out
+	return p.srv.Problems(r, invalid.Problems).InOrder(formFields...), true
 }
 
 func (p *pages) create(w http.ResponseWriter, r *http.Request) {
@@ -125,11 +128,13 @@ func (p *pages) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	l, err := p.st.Create(r.Context(), in)
+	problems, invalid := p.problems(r, err)
 	switch {
-	case errors.Is(err, ErrInvalid):
-		p.renderList(w, r, http.StatusUnprocessableEntity, form{Input: in, Problems: problems(err)})
+	case invalid:
+		p.renderList(w, r, http.StatusUnprocessableEntity, form{Input: in, Problems: problems})
 	case errors.Is(err, ErrExists):
-		p.renderList(w, r, http.StatusConflict, form{Input: in, Problems: []string{p.srv.T(r, "logins.error.exists", "Name", in.Name)}})
+		p.renderList(w, r, http.StatusConflict, form{Input: in,
+			Problems: web.FormProblems{p.srv.Problem(r, "name", "logins.error.exists", "Name", strings.TrimSpace(in.Name))}})
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
@@ -188,11 +193,13 @@ func (p *pages) update(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Name = l.Name
 	_, err := p.st.Update(r.Context(), l.Name, in)
+	problems, invalid := p.problems(r, err)
 	switch {
-	case errors.Is(err, ErrInvalid):
-		p.renderEdit(w, r, http.StatusUnprocessableEntity, l, form{Input: in, Problems: problems(err)})
+	case invalid:
+		p.renderEdit(w, r, http.StatusUnprocessableEntity, l, form{Input: in, Problems: problems})
 	case errors.Is(err, ErrBuiltIn):
-		p.renderEdit(w, r, http.StatusConflict, l, form{Input: in, Problems: []string{p.srv.T(r, "logins.error.built_in")}})
+		p.renderEdit(w, r, http.StatusConflict, l, form{Input: in,
+			Problems: web.FormProblems{p.srv.Problem(r, "", "logins.error.built_in")}})
 	case err != nil:
 		p.srv.Internal(w, r, err)
 	default:
