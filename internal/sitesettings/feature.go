@@ -1,8 +1,8 @@
 package sitesettings
 
 import (
-	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/eve/names"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/web"
