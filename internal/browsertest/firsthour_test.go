@@ -17,7 +17,8 @@ import (
 // phone: on a blank site, the first superuser follows the setup checklist
 // from their first login to a Member state for their alliance (picked by
 // name) and a group mapped to their corporation (picked by name); a second
-// member of that corporation logs in and gets both.
+// member of that corporation logs in and gets both; deleting the group or
+// the state asks first, counting who would lose it.
 func TestFirstHourInABrowser(t *testing.T) {
 	exe := chromium(t)
 	for _, vp := range []viewport{desktop, phone} {
@@ -128,6 +129,24 @@ func testFirstHour(t *testing.T, exe string, vp viewport) {
 			t.Fatalf("the second member has state=%v group=%v:\n%s", hasState, hasGroup, body)
 		}
 		time.Sleep(200 * time.Millisecond) // the access engine runs as a job
+	}
+
+	// Every destructive action asks first, counting what it would do; the
+	// admin thinks better of it, and nothing is lost.
+	for _, c := range []struct{ page, button, want string }{
+		{fmt.Sprintf("/admin/groups/%d", group), "#delete-group", "2 members lose this group."}, // the admin and the second member,
+		{fmt.Sprintf("/admin/states/%d", member), "#delete-state", "2 accounts in this state move"},
+	} {
+		p.visit(c.page)
+		p.follow("pressing "+c.button, p.press(c.button))
+		p.wantText("#confirm-consequences", c.want)
+		p.screenshot(shots, "confirm-"+strings.TrimPrefix(c.button, "#"))
+		p.follow("cancelling", p.press("#confirm-cancel"))
+		p.wantAt(site.URL, c.page)
+	}
+	var left int
+	if err := site.DB.QueryRow(ctx, `SELECT count(*) FROM groups WHERE id = $1`, group).Scan(&left); err != nil || left != 1 {
+		t.Errorf("the group after cancelling its deletion: %d (%v)", left, err)
 	}
 }
 
