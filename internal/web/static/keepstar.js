@@ -15,6 +15,10 @@ function labelCells(root) {
       for (const cell of tr.children) {
         const label = heads[col];
         if (label && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", label);
+        // A cell with nothing to show (only the template's line breaks) is
+        // left out of the card rather than shown as a lone label.
+        const blank = cell.innerText.trim() === "" && !cell.querySelector("img, svg, input, select, textarea, button, a");
+        cell.classList.toggle("cell-blank", blank);
         col += cell.colSpan || 1;
       }
     });
