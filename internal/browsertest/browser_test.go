@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,17 @@ type page struct {
 
 	mu      sync.Mutex
 	console []string // errors and exceptions the pages wrote to the console
+	// ignored are URLs whose console errors are expected: a page opened
+	// to see its 404.
+	ignored []string
+}
+
+// ignoreConsole expects errors of the page at url in the console: the
+// browser reports a page's error status there.
+func (p *page) ignoreConsole(url string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ignored = append(p.ignored, url)
 }
 
 // openBrowser starts a headless Chromium (exe) at the viewport, with a fresh
@@ -94,9 +106,35 @@ func openBrowser(ctx context.Context, t *testing.T, exe string, site *sitetest.S
 		chromedp.CombinedOutput(&output),
 	)
 	tabCtx, cancelTab := chromedp.NewContext(allocCtx)
-	p := &page{t: t, ctx: tabCtx, site: site, vp: vp}
+	p := newTab(t, tabCtx, site, vp, func() { cancelTab(); cancelAlloc() }, &output)
+	if p == nil {
+		t.Fatalf("starting %s: %s", exe, withoutDBus(output.String()))
+	}
+	return p
+}
 
-	// The first action starts the browser.
+// stranger opens a second tab in the same Chromium as a person of their
+// own: a fresh browser context, sharing no cookie with p, on the same
+// viewport. The audits use it for the pages of visitors who are not logged
+// in, without starting a second browser.
+func (p *page) stranger() *page {
+	p.t.Helper()
+	tabCtx, cancelTab := chromedp.NewContext(p.ctx, chromedp.WithNewBrowserContext())
+	s := newTab(p.t, tabCtx, p.site, p.vp, cancelTab, nil)
+	if s == nil {
+		p.t.Fatal("opening a second browser context failed")
+	}
+	return s
+}
+
+// newTab makes the page of a tab: it sets the viewport (the first action on
+// a new browser starts it) and collects what the tab writes to the console;
+// the test's cleanup closes the tab with cancel and fails the test if a page
+// wrote an error or an exception to the console. It gives nil when the tab
+// cannot start.
+func newTab(t *testing.T, tabCtx context.Context, site *sitetest.Site, vp viewport, cancel func(), output *lockedBuffer) *page {
+	t.Helper()
+	p := &page{t: t, ctx: tabCtx, site: site, vp: vp}
 	var opts []chromedp.EmulateViewportOption
 	if vp.phone {
 		opts = append(opts, chromedp.EmulatePortrait, chromedp.EmulateScale(3), chromedp.EmulateMobile, chromedp.EmulateTouch)
@@ -110,9 +148,9 @@ func openBrowser(ctx context.Context, t *testing.T, exe string, site *sitetest.S
 		return err
 	})
 	if err := chromedp.Do(tabCtx, chromedp.EmulateViewport(vp.width, vp.height, opts...), reducedMotion); err != nil {
-		cancelTab()
-		cancelAlloc()
-		t.Fatalf("starting %s: %v\n%s", exe, err, withoutDBus(output.String()))
+		cancel()
+		t.Logf("emulating the viewport: %v", err)
+		return nil
 	}
 	messages := chromedp.Console(tabCtx)
 	done := make(chan struct{})
@@ -122,25 +160,27 @@ func openBrowser(ctx context.Context, t *testing.T, exe string, site *sitetest.S
 			if err != nil {
 				return
 			}
-			// Neither the site nor the simulator has a favicon.ico; the
-			// browser's asking for one is no fault of a page.
+			// A page that links no icon (River UI's, a JSON answer) has
+			// the browser ask for /favicon.ico, which the site does not
+			// serve: no fault of the page.
 			if (m.Type == chromedp.ConsoleError || m.IsException()) && !strings.HasSuffix(m.URL, "/favicon.ico") {
 				p.mu.Lock()
-				p.console = append(p.console, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
+				if !slices.Contains(p.ignored, m.URL) {
+					p.console = append(p.console, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line+1))
+				}
 				p.mu.Unlock()
 			}
 		}
 	}()
 	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
+		cancel()
 		<-done
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		for _, m := range p.console {
 			t.Errorf("console: %s", m)
 		}
-		if t.Failed() {
+		if t.Failed() && output != nil {
 			t.Logf("Chromium's output:\n%s", withoutDBus(output.String()))
 		}
 	})
@@ -280,7 +320,10 @@ func (p *page) wantText(sel string, want ...string) {
 }
 
 // screenshot saves the whole page as dir/<viewport>-<name>.png and copies
-// it into KEEPSTAR_TEST_SCREENSHOTS/<viewport>/ when that names a folder.
+// it into the artifacts folder, <artifacts>/<viewport>/<name>.png, when
+// KEEPSTAR_TEST_ARTIFACTS names one (KEEPSTAR_TEST_SCREENSHOTS, its older
+// name, still works). Tests that keep their screenshots give t.ArtifactDir()
+// as dir: under go test -artifacts they stay in the test's output.
 func (p *page) screenshot(dir, name string) {
 	p.t.Helper()
 	png := run(p, "taking a screenshot", chromedp.FullScreenshot(100))
@@ -289,7 +332,11 @@ func (p *page) screenshot(dir, name string) {
 		p.t.Fatal(err)
 	}
 	p.t.Logf("screenshot %s", file)
-	if keep := os.Getenv("KEEPSTAR_TEST_SCREENSHOTS"); keep != "" {
+	keep := os.Getenv("KEEPSTAR_TEST_ARTIFACTS")
+	if keep == "" {
+		keep = os.Getenv("KEEPSTAR_TEST_SCREENSHOTS")
+	}
+	if keep != "" {
 		sub := filepath.Join(keep, p.vp.name)
 		if err := os.MkdirAll(sub, 0o755); err != nil {
 			p.t.Fatal(err)

@@ -10,8 +10,10 @@
 //	KEEPSTAR_TEST_CHROMIUM=/usr/bin/chromium go test ./internal/browsertest/
 //
 // With CI=true a KEEPSTAR_TEST_CHROMIUM that names no binary fails the tests
-// instead of skipping them. KEEPSTAR_TEST_SCREENSHOTS, when it names a
-// folder, receives a copy of the screenshots (one subfolder per viewport).
+// instead of skipping them. KEEPSTAR_TEST_ARTIFACTS, when it names a
+// folder, receives a copy of the screenshots (one subfolder per viewport);
+// without it, the accessibility audit keeps its screenshots in the test's
+// artifact folder (go test -artifacts -outputdir DIR). Neither is committed.
 //
 // The package holds only tests; this file is its documentation.
 package browsertest

@@ -16,9 +16,10 @@ import (
 // TestOperationsInABrowser is a superuser at a desktop and at a phone
 // watching the background jobs: they open Operations from the
 // administration menu, press Run now on the affiliations job, see the run
-// end, then open River UI from the page and find the job there. Neither
-// page breaks the Content-Security-Policy (a violation is a console error,
-// which fails the test) nor is wider than a phone's screen.
+// end, then open River UI from the page, find the job there, and come back
+// by River UI's link to Keepstar. Neither page breaks the
+// Content-Security-Policy (a violation is a console error, which fails the
+// test) nor is wider than a phone's screen.
 func TestOperationsInABrowser(t *testing.T) {
 	exe := chromium(t)
 	for _, vp := range []viewport{desktop, phone} {
@@ -94,6 +95,12 @@ func testOperations(t *testing.T, exe string, vp viewport) {
 	p.waitText("affiliations_sync")
 	p.waitText("Completed")
 	p.screenshot(shots, "river-ui-job")
+
+	// 4. River UI links back to the operations page.
+	p.waitVisible("#back-to-keepstar")
+	p.wantText("#back-to-keepstar", "Back to Keepstar")
+	p.follow("clicking Back to Keepstar", p.press("#back-to-keepstar"))
+	p.wantAt(site.URL, "/admin/operations")
 }
 
 // adminMenu follows the administration menu's entry to path.

@@ -66,33 +66,67 @@ type MenuEntry struct {
 	Active bool
 }
 
-// Menu is the menu of one page, by section.
+// Menu is the menu of one page, by section. At most one entry is Active:
+// the one whose path is the longest match of the page's (Group management's
+// /groups/manage, not Groups' /groups, on the management page). The
+// sections' ...Active say which drop-down holds it, so the top bar
+// highlights the drop-down too; AdminActive is also set on every page under
+// /admin/, as the administration's pages not in the menu (autogroups,
+// reserved names) are its pages too.
 type Menu struct {
 	Main, Services, Apps, Admin, User, Icon []MenuEntry
+
+	ServicesActive, AppsActive, AdminActive, UserActive bool
 }
 
 func (s *Server) menuFor(r *http.Request, t func(string, ...any) string) Menu {
+	return buildMenu(s.menu, r.URL.Path, func(item MenuItem) bool { return item.Access.allow(s, r) }, t)
+}
+
+// matches tells whether an entry's path is the page's or one of its
+// parents: /groups for /groups/12, never / for anything but itself.
+func matches(entry, page string) bool {
+	return page == entry || entry != "/" && strings.HasPrefix(page, strings.TrimSuffix(entry, "/")+"/")
+}
+
+// buildMenu lays out the entries allowed for a page at path, translating
+// their labels with t.
+func buildMenu(items []MenuItem, path string, allowed func(MenuItem) bool, t func(string, ...any) string) Menu {
 	var m Menu
-	for _, item := range s.menu {
-		if !item.Access.allow(s, r) {
+	active := -1 // the entry of the longest path matching the page's
+	shown := make([]MenuItem, 0, len(items))
+	for _, item := range items {
+		if !allowed(item) {
 			continue
 		}
-		e := MenuEntry{Label: t(item.Label), Icon: item.Icon, Path: item.Path, Badge: item.Badge,
-			Active: r.URL.Path == item.Path || item.Path != "/" && strings.HasPrefix(r.URL.Path, item.Path+"/")}
+		if matches(item.Path, path) && (active < 0 || len(item.Path) > len(shown[active].Path)) {
+			active = len(shown)
+		}
+		shown = append(shown, item)
+	}
+	for i, item := range shown {
+		e := MenuEntry{Label: t(item.Label), Icon: item.Icon, Path: item.Path, Badge: item.Badge, Active: i == active}
 		switch item.Section {
 		case MenuMain:
 			m.Main = append(m.Main, e)
 		case MenuServices:
 			m.Services = append(m.Services, e)
+			m.ServicesActive = m.ServicesActive || e.Active
 		case MenuApps:
 			m.Apps = append(m.Apps, e)
+			m.AppsActive = m.AppsActive || e.Active
 		case MenuAdmin:
 			m.Admin = append(m.Admin, e)
+			m.AdminActive = m.AdminActive || e.Active
 		case MenuUser:
 			m.User = append(m.User, e)
+			m.UserActive = m.UserActive || e.Active
 		case MenuIcon:
 			m.Icon = append(m.Icon, e)
 		}
+	}
+	if len(m.Admin) > 0 && matches("/admin/", path) {
+		m.AdminActive = true
 	}
 	return m
 }

@@ -74,6 +74,10 @@ func (s *Server) parseLayout() error {
 	return err
 }
 
+// Asset gives the versioned URL of a file of the web package's static
+// folder, for pages Keepstar does not render itself (River UI's).
+func (s *Server) Asset(name string) (string, error) { return s.assets.url(name) }
+
 // funcs are the template functions every page may use.
 func (s *Server) funcs() template.FuncMap {
 	images := s.deps.Config.EVEImagesURL.String()

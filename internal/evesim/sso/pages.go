@@ -5,11 +5,37 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"mime"
 	"net/http"
+	"path"
 )
 
 //go:embed templates
 var templateFS embed.FS
+
+// staticFS holds the page's stylesheet and icon, served under
+// /oauth/simulator/ (a path login.eveonline.com does not use): the page's
+// policy allows no inline style.
+//
+//go:embed static
+var staticFS embed.FS
+
+// asset serves a file of static/ as it is; they change only with the binary.
+func asset(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	b, err := staticFS.ReadFile("static/" + name)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
+		h.Set("Content-Type", ct)
+	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "public, max-age=3600")
+	w.Write(b)
+}
 
 func parsePages() (*template.Template, error) {
 	t, err := template.ParseFS(templateFS, "templates/*.html")

@@ -169,6 +169,8 @@ func (s *Server) mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v2/oauth/token", s.token)
 	mux.HandleFunc("POST /v2/oauth/revoke", s.revoke)
 	mux.HandleFunc("GET /v2/oauth/verify", s.verify)
+	// The login page's own stylesheet and icon.
+	mux.HandleFunc("GET /oauth/simulator/{file}", asset)
 }
 
 // ServeHTTP serves the SSO's endpoints.

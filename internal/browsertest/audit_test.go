@@ -1,0 +1,358 @@
+package browsertest
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/keepstar/keepstar/internal/access"
+	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/sitetest"
+	"github.com/keepstar/keepstar/internal/states"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// TestEveryPageIsAccessible audits every page of the site with axe-core, at
+// a desktop and at a phone, in every theme: as a superuser on a site with
+// something on every page (a state, groups with a member and a request, an
+// app, an EVE login, a reserved name, an autogroup configuration), and the
+// public pages as a visitor who is not logged in, and the simulated SSO's
+// page. A serious or critical violation fails the test, listed by page and
+// rule with the themes it shows in. On a phone, no page is wider than the
+// screen and no button lies beyond its edge. Screenshots of the main pages
+// at both sizes are kept as the test's artifacts.
+//
+// A GET route of the site that the audit neither visits nor says why it
+// skips fails the test: a new page is audited from the day it is added.
+func TestEveryPageIsAccessible(t *testing.T) {
+	exe := chromium(t)
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			t.Parallel()
+			testAccessible(t, exe, vp)
+		})
+	}
+}
+
+// auditSkipped are the GET routes that are no page to audit, and why.
+var auditSkipped = map[string]string{
+	"GET /healthz":                  "plain text",
+	"GET /readyz":                   "plain text",
+	"GET /metrics":                  "plain text",
+	"GET /static/{file...}":         "assets",
+	"GET /site/logo":                "an image",
+	"GET /characters/add":           "a redirect to the SSO",
+	"GET /sso/login":                "a redirect to the SSO",
+	"GET /sso/login/{login}":        "a redirect to the SSO",
+	"GET /sso/callback":             "the SSO's return, a redirect",
+	"GET /notifications/unread":     "a fragment of every page (the unread count)",
+	"GET /api":                      "a redirect to /api.html",
+	"GET /api/me":                   "JSON",
+	"GET /api/me/notifications":     "JSON",
+	"GET /api/admin/accounts/{id}":  "JSON",
+	"GET /application-api-3.yml":    "an API description",
+	"GET /keepstar-web.yml":         "an API description",
+	"GET /api/openapi.json":         "an API description",
+	"GET /api/app/openapi.json":     "an API description",
+	"GET /admin/jobs/":              "River UI, not Keepstar's pages (TestRiverUIInABrowser loads it)",
+	"GET /admin/jobs/{path...}":     "River UI",
+	"GET /admin/groups/{id}/delete": "a confirmation, audited by its own test",
+}
+
+// auditFixtures is what the audited site holds, named for the pages' paths.
+type auditFixtures struct {
+	su, member             int32
+	suAccount, mAccount    int64
+	group, requested       int64
+	state                  int64
+	app                    int64
+	login                  string
+	permission             string
+	mainPages, publicPages []string
+}
+
+func testAccessible(t *testing.T, exe string, vp viewport) {
+	site := sitetest.Start(t, sitetest.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	shots := t.ArtifactDir()
+	p := openBrowser(ctx, t, exe, site, vp)
+	f := setUpAudit(ctx, t, site, p)
+	anon := p.stranger()
+
+	pages := map[string]string{ // route → path, as the superuser
+		"GET /dashboard":                 "/dashboard",
+		"GET /characters":                "/characters",
+		"GET /profile":                   "/profile",
+		"GET /sessions":                  "/sessions",
+		"GET /tokens":                    "/tokens",
+		"GET /notifications":             "/notifications",
+		"GET /groups":                    "/groups",
+		"GET /groups/manage":             "/groups/manage",
+		"GET /groups/{id}":               fmt.Sprintf("/groups/%d", f.group),
+		"GET /groups/{id}/members":       fmt.Sprintf("/groups/%d/members", f.group),
+		"GET /groups/{id}/log":           fmt.Sprintf("/groups/%d/log", f.group),
+		"GET /apps":                      "/apps",
+		"GET /admin/accounts":            "/admin/accounts",
+		"GET /admin/accounts/{id}":       fmt.Sprintf("/admin/accounts/%d", f.mAccount),
+		"GET /admin/apps":                "/admin/apps",
+		"GET /admin/apps/{id}":           fmt.Sprintf("/admin/apps/%d", f.app),
+		"GET /admin/groups":              "/admin/groups",
+		"GET /admin/groups/new":          "/admin/groups/new",
+		"GET /admin/groups/{id}":         fmt.Sprintf("/admin/groups/%d", f.group),
+		"GET /admin/autogroups":          "/admin/autogroups",
+		"GET /admin/reserved-names":      "/admin/reserved-names",
+		"GET /admin/states":              "/admin/states",
+		"GET /admin/states/new":          "/admin/states/new",
+		"GET /admin/states/{id}":         fmt.Sprintf("/admin/states/%d", f.state),
+		"GET /admin/permissions":         "/admin/permissions",
+		"GET /admin/permissions/{name}":  "/admin/permissions/" + f.permission,
+		"GET /admin/roles":               "/admin/roles",
+		"GET /admin/eve-logins":          "/admin/eve-logins",
+		"GET /admin/eve-logins/{name}":   "/admin/eve-logins/" + f.login,
+		"GET /admin/settings":            "/admin/settings",
+		"GET /admin/operations":          "/admin/operations",
+		"GET /api.html":                  "", // the same logged out, and long to audit: once
+		"GET /{$}":                       "", // the home page, logged out below
+		"GET /admin/groups/{id}/members": "", // when it exists, linked from the group's admin page
+	}
+	// Logged out: the home page, the home page an admin page sends a
+	// visitor to, the API page, a page that does not exist.
+	public := []string{"/", "/admin/groups", "/api.html", "/no-such-page"}
+	anon.ignoreConsole(site.URL + "/no-such-page")
+
+	var missing []string
+	for _, r := range site.Routes() {
+		if !strings.HasPrefix(r.Pattern, "GET ") {
+			continue
+		}
+		// The Application API answers apps in JSON.
+		if strings.HasPrefix(r.Pattern, "GET /api/app/") {
+			continue
+		}
+		if _, ok := pages[r.Pattern]; !ok && auditSkipped[r.Pattern] == "" {
+			missing = append(missing, r.Pattern)
+		}
+	}
+	if len(missing) > 0 {
+		t.Errorf("the audit visits no page of %s: add each to the pages of testAccessible, or to auditSkipped with the reason", missing)
+	}
+	var paths []string
+	for _, path := range pages {
+		if path != "" {
+			paths = append(paths, path)
+		}
+	}
+	slices.Sort(paths)
+
+	// Each theme through the settings that choose it: the superuser's own
+	// on their pages, the site's default on a visitor's. Each page is then
+	// audited in full in the first theme, and for colours in the others,
+	// worn in place: a theme changes the stylesheet and two attributes of
+	// <html>, nothing else (wearing checks what the server renders), and a page loaded
+	// once instead of once a theme keeps the audit to minutes.
+	hrefs := map[string]string{}
+	for _, th := range slices.Backward(web.Themes) { // ends on the first
+		if err := site.Accounts().SetPreferences(ctx, f.suAccount, "", th.ID); err != nil {
+			t.Fatal(err)
+		}
+		p.setDefaultTheme(th.ID)
+		hrefs[th.ID] = p.wearing(th)
+		anon.visit("/")
+		if got := anon.wearing(th); got != hrefs[th.ID] {
+			t.Errorf("a visitor's page wears %s in theme %s, the superuser's %s", got, th.ID, hrefs[th.ID])
+		}
+	}
+
+	var found findings
+	var wide []string
+	start := time.Now()
+	audit := func(p *page, label, path string, shoot bool) {
+		for i, th := range web.Themes {
+			if i > 0 {
+				p.wear(th, hrefs[th.ID])
+			}
+			found.add(label+path, th.ID, p.audit(i > 0))
+			if vp.phone {
+				p.fitsWidth()
+				if off := p.offScreen(); len(off) > 0 {
+					wide = append(wide, fmt.Sprintf("%s%s (%s): %s", label, path, th.ID, strings.Join(off, ", ")))
+				}
+			}
+			if i == 0 && shoot {
+				p.screenshot(shots, strings.ReplaceAll(strings.Trim(label+path, "/() "), "/", "-"))
+			}
+		}
+	}
+	for _, path := range paths {
+		p.visit(path)
+		p.waitIdle()
+		audit(p, "", path, slices.Contains(f.mainPages, path))
+	}
+	for _, path := range public {
+		anon.open(path)
+		anon.waitIdle()
+		audit(anon, "(logged out) ", path, path != "/no-such-page")
+	}
+	// The simulated SSO's page has one look of its own.
+	anon.visit("/")
+	anon.follow("clicking Log in with EVE Online", anon.press("#login"))
+	found.add("(simulated SSO) /v2/oauth/authorize", "own", anon.audit(false))
+	anon.screenshot(shots, "sso-simulator")
+	t.Logf("audited %d pages in %d themes in %s", len(paths)+len(public)+1, len(web.Themes), time.Since(start).Round(time.Second))
+
+	if len(found.order) > 0 {
+		t.Errorf("axe-core finds serious or critical violations:%s", found.String())
+	}
+	if len(wide) > 0 {
+		t.Errorf("controls beyond the edge of a phone's screen:\n%s", strings.Join(slices.Compact(wide), "\n"))
+	}
+}
+
+// open visits path, whatever it answers: for pages that answer an error
+// (404) or redirect elsewhere (an admin page to the home page).
+func (p *page) open(path string) {
+	p.t.Helper()
+	res := run(p, "opening "+path, chromedp.NavigateResponse(p.site.URL+path))
+	if res.Status >= http.StatusInternalServerError {
+		p.t.Fatalf("opening %s: %s answered %d", path, res.URL, res.Status)
+	}
+	p.fitsWidth()
+}
+
+// wearing checks that the page wears theme th, as the server rendered it,
+// and gives the URL of its stylesheet.
+func (p *page) wearing(th web.Theme) string {
+	p.t.Helper()
+	got := run(p, "reading the theme", chromedp.Evaluate[[]string](
+		`[document.documentElement.dataset.theme, document.documentElement.dataset.bsTheme, document.getElementById("theme-css").getAttribute("href")]`))
+	want := "light"
+	if th.Dark {
+		want = "dark"
+	}
+	if got[0] != th.ID || got[1] != want || !strings.Contains(got[2], th.CSS) {
+		p.t.Fatalf("%s wears %q (%s, %s), want theme %s (%s, %s)", p.location(), got[0], got[1], got[2], th.ID, want, th.CSS)
+	}
+	return got[2]
+}
+
+// wear puts theme th on the page as it is, as the server would have
+// rendered it: its stylesheet (href, as wearing read it), loaded before
+// this returns, and the attributes of <html> that name it; it returns once
+// the colours have finished changing.
+func (p *page) wear(th web.Theme, href string) {
+	p.t.Helper()
+	p.do("wearing "+th.ID, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(async () => {
+		const link = document.getElementById("theme-css");
+		if (link.getAttribute("href") !== %[1]s) {
+			await new Promise((ok, fail) => { link.onload = ok; link.onerror = fail; link.setAttribute("href", %[1]s); });
+		}
+		document.documentElement.dataset.bsTheme = %[2]s;
+		document.documentElement.dataset.theme = %[3]s;
+		// Colours change through the theme's transitions: audited halfway,
+		// a link would have neither theme's colour.
+		await new Promise(requestAnimationFrame);
+		await Promise.race([new Promise(done => setTimeout(done, 2000)),
+			Promise.all(document.getAnimations().filter(a => a instanceof CSSTransition).map(a => a.finished.catch(() => {})))]);
+	})()`, jsString(href), jsString(map[bool]string{true: "dark", false: "light"}[th.Dark]), jsString(th.ID)), chromedp.EvalAwaitPromise))
+}
+
+// setDefaultTheme saves the site's default theme on the settings page, as
+// a superuser does: the setting a visitor who is not logged in sees.
+func (p *page) setDefaultTheme(id string) {
+	p.t.Helper()
+	p.visit("/admin/settings")
+	sel := `select[name="site.default_theme"]`
+	p.do("choosing the theme "+id, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), id))
+	p.follow("saving the settings", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+		`document.querySelector(%s).form.requestSubmit()`, jsString(sel))))
+	p.wantAt(p.site.URL, "/admin/settings")
+}
+
+// setUpAudit logs the superuser in, in p, and fills the site with one of
+// everything an admin's pages list.
+func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page) *auditFixtures {
+	t.Helper()
+	chars := site.AccountCharacters(t, 2)
+	f := &auditFixtures{su: chars[0], member: chars[1], permission: access.RequestPermission,
+		mainPages: []string{"/dashboard", "/characters", "/groups", "/groups/manage", "/admin/accounts", "/admin/groups",
+			"/admin/states", "/admin/eve-logins", "/admin/apps", "/admin/settings", "/admin/operations", "/admin/permissions"}}
+	p.visit("/")
+	p.logIn(f.su)
+	accs := site.Accounts()
+	if _, _, err := accs.GrantSuperuser(ctx, strconv.Itoa(int(f.su))); err != nil {
+		t.Fatal(err)
+	}
+	mb := site.NewBrowser(t)
+	mb.LogIn(t, f.member)
+	accountOf := func(id int32) int64 {
+		c, err := accs.Character(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.AccountID
+	}
+	f.suAccount, f.mAccount = accountOf(f.su), accountOf(f.member)
+	suChar, err := site.Sim.Universe.Character(f.su)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	catalogue := access.NewCatalogue(access.Permissions)
+	st, err := states.New(site.DB, noQueue{}, catalogue, nil).Create(ctx, states.Input{Name: "Friends of the corporation", Priority: 75,
+		Corporations: []int32{suChar.CorporationID}, Permissions: []string{access.RequestPermission}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.state = st
+	gs := groups.New(site.DB, groups.Options{Queue: noQueue{}, Catalogue: catalogue})
+	g, err := gs.Create(ctx, groups.Input{Name: "Fleet commanders of the long-range scouting division",
+		Description: "Leads fleets; a long description that wraps on a phone.", Managers: []int64{f.suAccount},
+		Corporations: []int32{suChar.CorporationID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.group = g.ID
+	req, err := gs.Create(ctx, groups.Input{Name: "Scouts", Description: "By request.", Managers: []int64{f.suAccount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.requested = req.ID
+	if _, err := gs.CreateAutogroups(ctx, groups.AutogroupConfig{CorporationGroups: true, CorporationPrefix: "Corp ", NameSource: "ticker"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := gs.Reserve(ctx, "leadership", "Kept for the directors.", f.suAccount); err != nil {
+		t.Fatal(err)
+	}
+	site.RunJob(t, access.RecomputeArgs{Force: true})
+	if err := access.SetAccountPermissions(ctx, site.DB, f.mAccount, []string{access.RequestPermission}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	mb.Post(t, fmt.Sprintf("/groups/%d/join", f.requested), url.Values{})
+
+	l, err := logins.NewStore(site.DB, nil).Create(ctx, logins.Input{Name: "killboard", Description: "Killmails for the killboard.",
+		Scopes: "esi-killmails.read_killmails.v1 esi-killmails.read_corporation_killmails.v1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.login = l.Name
+	a, err := appapi.NewStore(site.DB, site.Config.SecretKey, nil).Create(ctx, appapi.Input{Name: "Killboard",
+		Roles: []string{appapi.RoleApp, appapi.RoleGroups}, Groups: []int64{f.requested}, EveLogins: []string{l.Name},
+		Managers: []int64{f.suAccount}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app = a.ID
+	p.follow("reloading the dashboard", chromedp.Reload())
+	return f
+}
