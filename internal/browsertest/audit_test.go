@@ -46,27 +46,33 @@ func TestEveryPageIsAccessible(t *testing.T) {
 
 // auditSkipped are the GET routes that are no page to audit, and why.
 var auditSkipped = map[string]string{
-	"GET /healthz":                  "plain text",
-	"GET /readyz":                   "plain text",
-	"GET /metrics":                  "plain text",
-	"GET /static/{file...}":         "assets",
-	"GET /site/logo":                "an image",
-	"GET /characters/add":           "a redirect to the SSO",
-	"GET /sso/login":                "a redirect to the SSO",
-	"GET /sso/login/{login}":        "a redirect to the SSO",
-	"GET /sso/callback":             "the SSO's return, a redirect",
-	"GET /notifications/unread":     "a fragment of every page (the unread count)",
-	"GET /api":                      "a redirect to /api.html",
-	"GET /api/me":                   "JSON",
-	"GET /api/me/notifications":     "JSON",
-	"GET /api/admin/accounts/{id}":  "JSON",
-	"GET /application-api-3.yml":    "an API description",
-	"GET /keepstar-web.yml":         "an API description",
-	"GET /api/openapi.json":         "an API description",
-	"GET /api/app/openapi.json":     "an API description",
-	"GET /admin/jobs/":              "River UI, not Keepstar's pages (TestRiverUIInABrowser loads it)",
-	"GET /admin/jobs/{path...}":     "River UI",
-	"GET /admin/groups/{id}/delete": "a confirmation, audited by its own test",
+	"GET /healthz":                 "plain text",
+	"GET /readyz":                  "plain text",
+	"GET /metrics":                 "plain text",
+	"GET /static/{file...}":        "assets",
+	"GET /site/logo":               "an image",
+	"GET /characters/add":          "a redirect to the SSO",
+	"GET /sso/login":               "a redirect to the SSO",
+	"GET /sso/login/{login}":       "a redirect to the SSO",
+	"GET /sso/callback":            "the SSO's return, a redirect",
+	"GET /notifications/unread":    "a fragment of every page (the unread count)",
+	"GET /api":                     "a redirect to /api.html",
+	"GET /api/me":                  "JSON",
+	"GET /api/me/notifications":    "JSON",
+	"GET /api/admin/accounts/{id}": "JSON",
+	"GET /application-api-3.yml":   "an API description",
+	"GET /keepstar-web.yml":        "an API description",
+	"GET /api/openapi.json":        "an API description",
+	"GET /api/app/openapi.json":    "an API description",
+	"GET /admin/jobs/":             "River UI, not Keepstar's pages (TestRiverUIInABrowser loads it)",
+	"GET /admin/jobs/{path...}":    "River UI",
+	"GET /api/eve/names":           "JSON",
+	// Every confirmation is the one page of web.HandleConfirmed, audited
+	// through those of states, EVE logins, apps and deactivations.
+	"GET /admin/groups/{id}/delete":                    "the shared confirmation page",
+	"GET /admin/autogroups/{id}/delete":                "the shared confirmation page",
+	"GET /characters/{id}/delete":                      "the shared confirmation page",
+	"GET /admin/accounts/{id}/characters/{cid}/delete": "the shared confirmation page",
 }
 
 // auditFixtures is what the audited site holds, named for the pages' paths.
@@ -91,40 +97,45 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 	anon := p.stranger()
 
 	pages := map[string]string{ // route → path, as the superuser
-		"GET /dashboard":                 "/dashboard",
-		"GET /characters":                "/characters",
-		"GET /profile":                   "/profile",
-		"GET /sessions":                  "/sessions",
-		"GET /tokens":                    "/tokens",
-		"GET /notifications":             "/notifications",
-		"GET /groups":                    "/groups",
-		"GET /groups/manage":             "/groups/manage",
-		"GET /groups/{id}":               fmt.Sprintf("/groups/%d", f.group),
-		"GET /groups/{id}/members":       fmt.Sprintf("/groups/%d/members", f.group),
-		"GET /groups/{id}/log":           fmt.Sprintf("/groups/%d/log", f.group),
-		"GET /apps":                      "/apps",
-		"GET /admin/accounts":            "/admin/accounts",
-		"GET /admin/accounts/{id}":       fmt.Sprintf("/admin/accounts/%d", f.mAccount),
-		"GET /admin/apps":                "/admin/apps",
-		"GET /admin/apps/{id}":           fmt.Sprintf("/admin/apps/%d", f.app),
-		"GET /admin/groups":              "/admin/groups",
-		"GET /admin/groups/new":          "/admin/groups/new",
-		"GET /admin/groups/{id}":         fmt.Sprintf("/admin/groups/%d", f.group),
-		"GET /admin/autogroups":          "/admin/autogroups",
-		"GET /admin/reserved-names":      "/admin/reserved-names",
-		"GET /admin/states":              "/admin/states",
-		"GET /admin/states/new":          "/admin/states/new",
-		"GET /admin/states/{id}":         fmt.Sprintf("/admin/states/%d", f.state),
-		"GET /admin/permissions":         "/admin/permissions",
-		"GET /admin/permissions/{name}":  "/admin/permissions/" + f.permission,
-		"GET /admin/roles":               "/admin/roles",
-		"GET /admin/eve-logins":          "/admin/eve-logins",
-		"GET /admin/eve-logins/{name}":   "/admin/eve-logins/" + f.login,
-		"GET /admin/settings":            "/admin/settings",
-		"GET /admin/operations":          "/admin/operations",
-		"GET /api.html":                  "", // the same logged out, and long to audit: once
-		"GET /{$}":                       "", // the home page, logged out below
-		"GET /admin/groups/{id}/members": "", // when it exists, linked from the group's admin page
+		"GET /dashboard":                      "/dashboard",
+		"GET /characters":                     "/characters",
+		"GET /profile":                        "/profile",
+		"GET /sessions":                       "/sessions",
+		"GET /tokens":                         "/tokens",
+		"GET /notifications":                  "/notifications",
+		"GET /groups":                         "/groups",
+		"GET /groups/manage":                  "/groups/manage",
+		"GET /groups/{id}":                    fmt.Sprintf("/groups/%d", f.group),
+		"GET /groups/{id}/members":            fmt.Sprintf("/groups/%d/members", f.group),
+		"GET /groups/{id}/log":                fmt.Sprintf("/groups/%d/log", f.group),
+		"GET /apps":                           "/apps",
+		"GET /admin/accounts":                 "/admin/accounts",
+		"GET /admin/accounts/{id}":            fmt.Sprintf("/admin/accounts/%d", f.mAccount),
+		"GET /admin/apps":                     "/admin/apps",
+		"GET /admin/apps/{id}":                fmt.Sprintf("/admin/apps/%d", f.app),
+		"GET /admin/groups":                   "/admin/groups",
+		"GET /admin/groups/new":               "/admin/groups/new",
+		"GET /admin/groups/{id}":              fmt.Sprintf("/admin/groups/%d", f.group),
+		"GET /admin/autogroups":               "/admin/autogroups",
+		"GET /admin/reserved-names":           "/admin/reserved-names",
+		"GET /admin/states":                   "/admin/states",
+		"GET /admin/states/new":               "/admin/states/new",
+		"GET /admin/states/{id}":              fmt.Sprintf("/admin/states/%d", f.state),
+		"GET /admin/permissions":              "/admin/permissions",
+		"GET /admin/permissions/{name}":       "/admin/permissions/" + f.permission,
+		"GET /admin/roles":                    "/admin/roles",
+		"GET /admin/eve-logins":               "/admin/eve-logins",
+		"GET /admin/eve-logins/{name}":        "/admin/eve-logins/" + f.login,
+		"GET /admin/settings":                 "/admin/settings",
+		"GET /admin/operations":               "/admin/operations",
+		"GET /admin/setup":                    "/admin/setup",
+		"GET /admin/states/{id}/delete":       fmt.Sprintf("/admin/states/%d/delete", f.state),
+		"GET /admin/eve-logins/{name}/delete": "/admin/eve-logins/" + f.login + "/delete",
+		"GET /admin/apps/{id}/delete":         fmt.Sprintf("/admin/apps/%d/delete", f.app),
+		"GET /admin/accounts/{id}/deactivate": fmt.Sprintf("/admin/accounts/%d/deactivate", f.mAccount),
+		"GET /api.html":                       "", // the same logged out, and long to audit: once
+		"GET /{$}":                            "", // the home page, logged out below
+		"GET /admin/groups/{id}/members":      "", // when it exists, linked from the group's admin page
 	}
 	// Logged out: the home page, the home page an admin page sends a
 	// visitor to, the API page, a page that does not exist.
@@ -190,7 +201,7 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 				}
 			}
 			if i == 0 && shoot {
-				p.screenshot(shots, strings.ReplaceAll(strings.Trim(label+path, "/() "), "/", "-"))
+				p.screenshot(shots, shotName(label, path))
 			}
 		}
 	}
@@ -286,7 +297,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	chars := site.AccountCharacters(t, 2)
 	f := &auditFixtures{su: chars[0], member: chars[1], permission: access.RequestPermission,
 		mainPages: []string{"/dashboard", "/characters", "/groups", "/groups/manage", "/admin/accounts", "/admin/groups",
-			"/admin/states", "/admin/eve-logins", "/admin/apps", "/admin/settings", "/admin/operations", "/admin/permissions"}}
+			"/admin/states", "/admin/eve-logins", "/admin/apps", "/admin/settings", "/admin/operations", "/admin/permissions", "/admin/setup"}}
 	p.visit("/")
 	p.logIn(f.su)
 	accs := site.Accounts()
@@ -355,4 +366,17 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	f.app = a.ID
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
+}
+
+// shotName names a page's screenshot file: its path, with "logged-out-"
+// before the pages of a visitor, "home" for /.
+func shotName(label, path string) string {
+	name := strings.ReplaceAll(strings.Trim(path, "/"), "/", "-")
+	if name == "" {
+		name = "home"
+	}
+	if label != "" {
+		name = "logged-out-" + name
+	}
+	return name
 }
