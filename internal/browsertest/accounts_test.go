@@ -17,13 +17,7 @@ import (
 // character of the other, the dashboard, changing the main character and
 // logging out.
 func TestAccountsInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testAccounts(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testAccounts)
 }
 
 func testAccounts(t *testing.T, exe string, vp viewport) {

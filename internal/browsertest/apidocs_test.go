@@ -18,13 +18,7 @@ import (
 // The page breaks no Content-Security-Policy (a violation is a console
 // error, which fails the test) and is not wider than a phone's screen.
 func TestAPIDocsInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testAPIDocs(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testAPIDocs)
 }
 
 func testAPIDocs(t *testing.T, exe string, vp viewport) {

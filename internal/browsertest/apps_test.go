@@ -31,13 +31,7 @@ import (
 // Content-Security-Policy (a violation is a console error, which fails the
 // test) nor is wider than a phone's screen.
 func TestAppsInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testApps(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testApps)
 }
 
 func testApps(t *testing.T, exe string, vp viewport) {

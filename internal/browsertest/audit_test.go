@@ -35,13 +35,7 @@ import (
 // A GET route of the site that the audit neither visits nor says why it
 // skips fails the test: a new page is audited from the day it is added.
 func TestEveryPageIsAccessible(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testAccessible(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testAccessible)
 }
 
 // auditSkipped are the GET routes that are no page to audit, and why.

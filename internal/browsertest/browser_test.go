@@ -37,6 +37,18 @@ var (
 	phone   = viewport{name: "phone", width: 390, height: 844, phone: true}
 )
 
+// atDesktopAndPhone runs test at each viewport, in parallel, with the
+// Chromium the tests use (skipping when there is none).
+func atDesktopAndPhone(t *testing.T, test func(t *testing.T, exe string, vp viewport)) {
+	exe := chromium(t)
+	for _, vp := range []viewport{desktop, phone} {
+		t.Run(vp.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, exe, vp)
+		})
+	}
+}
+
 // chromium gives the Chromium binary that KEEPSTAR_TEST_CHROMIUM names, and
 // skips the test when the variable is empty. A name that is no binary skips
 // too, except in CI (CI=true), where it is a broken set-up and fails.

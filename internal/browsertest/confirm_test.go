@@ -19,13 +19,7 @@ import (
 // (its members counted), with Cancel focused; Cancel deletes nothing, the
 // confirmation deletes it.
 func TestDeletingAGroupAsksFirst(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testDeletingAGroup(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testDeletingAGroup)
 }
 
 func testDeletingAGroup(t *testing.T, exe string, vp viewport) {

@@ -20,13 +20,7 @@ import (
 // member of that corporation logs in and gets both; deleting the group or
 // the state asks first, counting who would lose it.
 func TestFirstHourInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testFirstHour(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testFirstHour)
 }
 
 func testFirstHour(t *testing.T, exe string, vp viewport) {

@@ -23,13 +23,7 @@ import (
 // mapped to a corporation on their own when the simulated universe moves
 // their character into it and the affiliations job runs.
 func TestGroupsInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testGroups(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testGroups)
 }
 
 func testGroups(t *testing.T, exe string, vp viewport) {

@@ -24,13 +24,7 @@ import (
 // the site's icon is Keepstar's; on a phone the groups table is a stack of
 // labelled cards.
 func TestLayoutInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testLayout(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testLayout)
 }
 
 func testLayout(t *testing.T, exe string, vp viewport) {

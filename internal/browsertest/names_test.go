@@ -21,13 +21,7 @@ import (
 // is saved and shows the names. The EVE login form's name pattern is valid
 // for the browser (compiled with the v flag).
 func TestNamesInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testNames(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testNames)
 }
 
 func testNames(t *testing.T, exe string, vp viewport) {

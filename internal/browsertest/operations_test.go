@@ -21,13 +21,7 @@ import (
 // Content-Security-Policy (a violation is a console error, which fails the
 // test) nor is wider than a phone's screen.
 func TestOperationsInABrowser(t *testing.T) {
-	exe := chromium(t)
-	for _, vp := range []viewport{desktop, phone} {
-		t.Run(vp.name, func(t *testing.T) {
-			t.Parallel()
-			testOperations(t, exe, vp)
-		})
-	}
+	atDesktopAndPhone(t, testOperations)
 }
 
 func testOperations(t *testing.T, exe string, vp viewport) {
