@@ -53,7 +53,12 @@ func startDemo(t *testing.T, args ...string) *runningDemo {
 			}
 			if strings.HasPrefix(line, "Press Ctrl-C") {
 				ready <- d
+				break
 			}
+		}
+		// The test reads d from now on: what the demo prints later is
+		// drained without touching it, so the demo never blocks on output.
+		for sc.Scan() {
 		}
 	}()
 	stopped := false
