@@ -138,6 +138,9 @@ func TestGuildAndRoles(t *testing.T) {
 	created := w.bot("POST", w.g()+"/roles", `{"name":"Member"}`)
 	want(t, created, 200, 0)
 	id := created.json(t)["id"].(string)
+	if h := created.header; h.Get("X-RateLimit-Limit") != "250" || h.Get("X-RateLimit-Reset-After") != "180000.000" {
+		t.Fatalf("role create bucket %v", h)
+	}
 	if created.json(t)["position"] != float64(1) {
 		t.Fatalf("new role not at the bottom: %s", created.body)
 	}
