@@ -1,0 +1,17 @@
+// Package discordsim is Keepstar's simulated Discord: the v10 REST routes a
+// guild connector uses (users/@me, guild members and their roles, guild
+// roles, the guild), Discord's OAuth2 authorization-code flow (authorize page,
+// form-encoded token endpoint, revoke), and Discord's rate limits (per-route
+// buckets per guild with AA's measured budgets, the 50 requests/s global gate,
+// 429 bodies with float-second retry_after) behind one http.Handler.
+//
+// It follows the real API strictly (status codes, JSON error codes, the role
+// hierarchy) so a connector tested against it behaves on discord.com as it
+// did here; docs: /work/shared/reference/services/discord.md. Only /api/v10
+// is served: the unversioned path (Discord's deprecated default v6) and other
+// versions are refused, so Keepstar must pin v10.
+//
+// Tests set the world up through Go methods on Server (guilds, roles, users,
+// the bot's role and permissions), read members back, drive time through
+// Options.Now, read request counters, and force 429s or an outage.
+package discordsim
