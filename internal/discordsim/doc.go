@@ -7,7 +7,7 @@
 //
 // It follows the real API strictly (status codes, JSON error codes, the role
 // hierarchy) so a connector tested against it behaves on discord.com as it
-// did here; docs: /work/shared/reference/services/discord.md. Only /api/v10
+// did here; the facts it follows are in ../shared/reference/services/discord.md. Only /api/v10
 // is served: the unversioned path (Discord's deprecated default v6) and other
 // versions are refused, so Keepstar must pin v10.
 //
