@@ -1,0 +1,148 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/discordsim"
+)
+
+const (
+	botToken = "bot-token"
+	clientID = "111"
+	secret   = "s3cret"
+	callback = "https://keepstar.example/discord/callback"
+)
+
+// clock is the fake time shared by the simulator and the client; sleeping
+// advances it, so tests never wait for real.
+type clock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept time.Duration
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.slept += d
+	return nil
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// world is a simulated Discord with one guild, its owner and one user, and
+// a client pointed at it; hits records the fake time of each request.
+type world struct {
+	t      *testing.T
+	clk    *clock
+	sim    *discordsim.Server
+	srv    *httptest.Server
+	c      *Client
+	guild  discordsim.Guild
+	user   discordsim.User
+	mu     sync.Mutex
+	hits   []time.Time
+	header http.Header // of the last request
+}
+
+func newWorld(t *testing.T, o Options) *world {
+	t.Helper()
+	w := &world{t: t, clk: &clock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}}
+	w.sim = discordsim.New(discordsim.Options{BotToken: botToken, ClientID: clientID, ClientSecret: secret,
+		RedirectURIs: []string{callback}, Now: w.clk.now})
+	w.srv = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/v10/") {
+			w.mu.Lock()
+			w.hits = append(w.hits, w.clk.now())
+			w.header = r.Header.Clone()
+			w.mu.Unlock()
+		}
+		w.sim.ServeHTTP(rw, r)
+	}))
+	t.Cleanup(w.srv.Close)
+	owner := w.sim.AddUser("owner")
+	w.user = w.sim.AddUser("pilot")
+	w.guild = w.sim.AddGuild("Alliance", owner.ID)
+	o.BaseURL = w.srv.URL
+	if o.BotToken == "" {
+		o.BotToken = botToken
+	}
+	o.AppURL, o.Version = "https://keepstar.example", "1.2.3"
+	o.Now, o.Sleep = w.clk.now, w.clk.sleep
+	w.c = New(o)
+	return w
+}
+
+func (w *world) hitCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.hits)
+}
+
+func (w *world) lastHeader() http.Header {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.header
+}
+
+func (w *world) role(name string) discordsim.Role {
+	w.t.Helper()
+	r, err := w.sim.AddRole(w.guild.ID, name, false)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return r
+}
+
+// accessToken runs the simulator's OAuth2 flow for userID.
+func (w *world) accessToken(userID string) string {
+	w.t.Helper()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	f := url.Values{"client_id": {clientID}, "redirect_uri": {callback}, "response_type": {"code"},
+		"scope": {"identify guilds.join"}, "state": {"st"}, "user_id": {userID}}
+	resp, err := noRedirect.PostForm(w.srv.URL+"/oauth2/authorize", f)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound {
+		w.t.Fatalf("authorize: %d %v", resp.StatusCode, err)
+	}
+	f = url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {callback},
+		"client_id": {clientID}, "client_secret": {secret}}
+	resp, err = http.PostForm(w.srv.URL+"/api/oauth2/token", f)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&tok); err != nil || tok.AccessToken == "" {
+		w.t.Fatalf("token: %d %v", resp.StatusCode, err)
+	}
+	return tok.AccessToken
+}

@@ -1,0 +1,177 @@
+package discord
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// User is a Discord account as users/@me and members show it.
+type User struct {
+	ID            string `json:"id"`
+	Username      string `json:"username"`
+	Discriminator string `json:"discriminator"`
+	GlobalName    string `json:"global_name"`
+}
+
+// Member is a user's membership of a guild; Roles are role ids.
+type Member struct {
+	User    User     `json:"user"`
+	Nick    string   `json:"nick"`
+	Roles   []string `json:"roles"`
+	Pending bool     `json:"pending"`
+}
+
+// Role is a guild role.
+type Role struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Position    int    `json:"position"`
+	Permissions string `json:"permissions"`
+	Managed     bool   `json:"managed"`
+}
+
+// Guild is what the connector needs of a guild.
+type Guild struct {
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	OwnerID string `json:"owner_id"`
+}
+
+const (
+	tGuild      = "/guilds/{g}"
+	tMember     = "/guilds/{g}/members/{u}"
+	tMemberRole = "/guilds/{g}/members/{u}/roles/{r}"
+	tRoles      = "/guilds/{g}/roles"
+	tMe         = "/users/@me"
+)
+
+func memberPath(guild, user string) string {
+	return "/guilds/" + url.PathEscape(guild) + "/members/" + url.PathEscape(user)
+}
+
+// AddMember joins user to guild with their OAuth2 access token (scope
+// guilds.join), with nick ("" for none) and roles. added is true on 201;
+// false on 204, when the user was already a member and Discord ignored nick
+// and roles (set them with UpdateMember).
+func (c *Client) AddMember(ctx context.Context, guild, user, accessToken, nick string, roles []string) (added bool, err error) {
+	if err := checkIDs(guild, user); err != nil {
+		return false, err
+	}
+	body := map[string]any{"access_token": accessToken}
+	if nick != "" {
+		body["nick"] = nick
+	}
+	if roles != nil {
+		body["roles"] = roles
+	}
+	status, err := c.do(ctx, call{method: http.MethodPut, template: tMember, major: guild, path: memberPath(guild, user),
+		body: body, auth: c.bot(), mutating: true}, nil)
+	return status == http.StatusCreated, err
+}
+
+// Member reads user's membership of guild (ErrUnknownMember if none).
+func (c *Client) Member(ctx context.Context, guild, user string) (Member, error) {
+	var m Member
+	if err := checkIDs(guild, user); err != nil {
+		return m, err
+	}
+	_, err := c.do(ctx, call{method: http.MethodGet, template: tMember, major: guild, path: memberPath(guild, user),
+		auth: c.bot()}, &m)
+	return m, err
+}
+
+// UpdateMember sets a member's roles (the full list; nil leaves them,
+// an empty slice removes all) and nick (nil leaves it, "" clears it).
+func (c *Client) UpdateMember(ctx context.Context, guild, user string, roles []string, nick *string) (Member, error) {
+	var m Member
+	if err := checkIDs(guild, user); err != nil {
+		return m, err
+	}
+	body := map[string]any{}
+	if roles != nil {
+		body["roles"] = roles
+	}
+	if nick != nil {
+		if *nick == "" {
+			body["nick"] = nil
+		} else {
+			body["nick"] = *nick
+		}
+	}
+	_, err := c.do(ctx, call{method: http.MethodPatch, template: tMember, major: guild, path: memberPath(guild, user),
+		body: body, auth: c.bot(), mutating: true}, &m)
+	return m, err
+}
+
+// AddRole grants one role to a member.
+func (c *Client) AddRole(ctx context.Context, guild, user, role string) error {
+	return c.memberRole(ctx, http.MethodPut, guild, user, role)
+}
+
+// RemoveRole takes one role from a member.
+func (c *Client) RemoveRole(ctx context.Context, guild, user, role string) error {
+	return c.memberRole(ctx, http.MethodDelete, guild, user, role)
+}
+
+func (c *Client) memberRole(ctx context.Context, method, guild, user, role string) error {
+	if err := checkIDs(guild, user, role); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, call{method: method, template: tMemberRole, major: guild,
+		path: memberPath(guild, user) + "/roles/" + url.PathEscape(role), auth: c.bot(), mutating: true}, nil)
+	return err
+}
+
+// RemoveMember kicks user from guild.
+func (c *Client) RemoveMember(ctx context.Context, guild, user string) error {
+	if err := checkIDs(guild, user); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, call{method: http.MethodDelete, template: tMember, major: guild, path: memberPath(guild, user),
+		auth: c.bot(), mutating: true}, nil)
+	return err
+}
+
+// Roles lists guild's roles.
+func (c *Client) Roles(ctx context.Context, guild string) ([]Role, error) {
+	var roles []Role
+	if err := checkIDs(guild); err != nil {
+		return nil, err
+	}
+	_, err := c.do(ctx, call{method: http.MethodGet, template: tRoles, major: guild,
+		path: "/guilds/" + url.PathEscape(guild) + "/roles", auth: c.bot()}, &roles)
+	return roles, err
+}
+
+// CreateRole creates a role named name (Discord allows 1–100 characters
+// and several roles of one name, so callers match against Roles first).
+func (c *Client) CreateRole(ctx context.Context, guild, name string) (Role, error) {
+	var r Role
+	if err := checkIDs(guild); err != nil {
+		return r, err
+	}
+	_, err := c.do(ctx, call{method: http.MethodPost, template: tRoles, major: guild,
+		path: "/guilds/" + url.PathEscape(guild) + "/roles", body: map[string]any{"name": name},
+		auth: c.bot(), mutating: true}, &r)
+	return r, err
+}
+
+// Guild reads guild.
+func (c *Client) Guild(ctx context.Context, guild string) (Guild, error) {
+	var g Guild
+	if err := checkIDs(guild); err != nil {
+		return g, err
+	}
+	_, err := c.do(ctx, call{method: http.MethodGet, template: tGuild, major: guild,
+		path: "/guilds/" + url.PathEscape(guild), auth: c.bot()}, &g)
+	return g, err
+}
+
+// CurrentUser reads the user owning userAccessToken (scope identify).
+func (c *Client) CurrentUser(ctx context.Context, userAccessToken string) (User, error) {
+	var u User
+	_, err := c.do(ctx, call{method: http.MethodGet, template: tMe, path: tMe,
+		auth: "Bearer " + userAccessToken}, &u)
+	return u, err
+}
