@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -31,27 +30,9 @@ type pagesEnv struct {
 	ctx   context.Context
 	site  *sitetest.Site
 	apps  *appapi.Store
-	log   *lockedBuffer
+	log   *sitetest.LogBuffer
 	used  []int32
 	group *groups.Store
-}
-
-// lockedBuffer takes the site's log from its goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // eachPagesSite runs a scenario on a site of each engine, in parallel.
@@ -59,7 +40,7 @@ func eachPagesSite(t *testing.T, fn func(t *testing.T, e *pagesEnv)) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			log := &lockedBuffer{}
+			log := &sitetest.LogBuffer{}
 			site := sitetest.Start(t, sitetest.Options{Dialect: d, Log: log})
 			fn(t, &pagesEnv{t: t, ctx: context.Background(), site: site, apps: appapi.NewStore(site.DB, site.Config.SecretKey, nil), log: log,
 				group: groups.New(site.DB, groups.Options{Queue: site.Queue()})})

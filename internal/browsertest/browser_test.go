@@ -1,7 +1,6 @@
 package browsertest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -95,7 +94,7 @@ func (p *page) ignoreConsole(url string) {
 // the test if a page wrote an error or an exception to the console.
 func openBrowser(ctx context.Context, t *testing.T, exe string, site *sitetest.Site, vp viewport) *page {
 	t.Helper()
-	var output lockedBuffer
+	var output sitetest.LogBuffer
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(exe),
 		chromedp.Headless,
@@ -144,7 +143,7 @@ func (p *page) stranger() *page {
 // the test's cleanup closes the tab with cancel and fails the test if a page
 // wrote an error or an exception to the console. It gives nil when the tab
 // cannot start.
-func newTab(t *testing.T, tabCtx context.Context, site *sitetest.Site, vp viewport, cancel func(), output *lockedBuffer) *page {
+func newTab(t *testing.T, tabCtx context.Context, site *sitetest.Site, vp viewport, cancel func(), output *sitetest.LogBuffer) *page {
 	t.Helper()
 	p := &page{t: t, ctx: tabCtx, site: site, vp: vp}
 	var opts []chromedp.EmulateViewportOption
@@ -378,22 +377,4 @@ func jsString(s string) string {
 		panic(err) // a string always marshals
 	}
 	return string(b)
-}
-
-// lockedBuffer collects the browser's output from its goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,25 +14,6 @@ import (
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
-
-// logBuffer collects a site's log; the serve process writes it from many
-// goroutines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // deactivationSite is a site with a superuser on the settings page and a
 // member whose character has no core.default token: with group
@@ -43,14 +23,14 @@ type deactivationSite struct {
 	admin   *sitetest.Browser
 	account int64
 	corp    int32
-	log     *logBuffer
+	log     *sitetest.LogBuffer
 }
 
 func eachDeactivationSite(t *testing.T, fn func(t *testing.T, s *deactivationSite)) {
 	for _, d := range storetest.Dialects {
 		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
-			log := &logBuffer{}
+			log := &sitetest.LogBuffer{}
 			site := sitetest.Start(t, sitetest.Options{Dialect: d, Log: log})
 			ctx := context.Background()
 			c := site.AccountCharacters(t, 2)

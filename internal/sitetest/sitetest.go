@@ -351,8 +351,9 @@ func Body(t testing.TB, res *http.Response) string {
 	return string(b)
 }
 
-// LogBuffer keeps a site's log (Options.Log) for a test to read, safe to
-// write from the site's goroutines while the test reads it.
+// LogBuffer keeps what a test's servers write (a site's log, Options.Log;
+// a browser's output) for the test to read, safe to write from their
+// goroutines while the test reads it.
 type LogBuffer struct {
 	mu  sync.Mutex
 	buf strings.Builder
