@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/store"
@@ -89,6 +90,40 @@ func WriteEvents(ctx context.Context, tx *store.Tx, events ...Event) error {
 		types: []string{"bigint", "text", "bigint", "bigint", "text", "timestamptz"}}, rows)
 }
 
+// Follower is told, in the transaction of a change, of the accounts whose
+// access or identity changed (feature.Hooks.AccountsChanged): the
+// services' connectors queue their sync jobs there, so that a job exists
+// if and only if its change does. why says what changed, for logs.
+type Follower func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error
+
+// follow tells f, if any, of accounts; none is nothing to tell.
+func (f Follower) follow(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
+	if f == nil || len(accounts) == 0 {
+		return nil
+	}
+	return f(ctx, tx, accounts, why)
+}
+
+// Follow tells f of accounts, a nil f being no one: for the packages
+// that change accounts (groups, states) to call after their change.
+func (f Follower) Follow(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
+	return f.follow(ctx, tx, accounts, why)
+}
+
+// eventAccounts lists the accounts of events, each once, in order of
+// first appearance.
+func eventAccounts(events []Event) []int64 {
+	seen := make(map[int64]bool, len(events))
+	var out []int64
+	for _, e := range events {
+		if !seen[e.AccountID] {
+			seen[e.AccountID] = true
+			out = append(out, e.AccountID)
+		}
+	}
+	return out
+}
+
 // WriteMemberEvents writes one event of kind (EventGroupAdded or
 // EventGroupRemoved) for every membership, row of group_members m, that
 // where selects; where's placeholders are $1 to $len(args). It is the
@@ -97,18 +132,21 @@ func WriteEvents(ctx context.Context, tx *store.Tx, events ...Event) error {
 // status changed): the database copies the rows in one INSERT ... SELECT,
 // where reading them into Go first and writing them with WriteEvents
 // would cost a round trip and, on SQLite, a statement per 1,333 members.
-// Call it before the change that takes the memberships away.
-func WriteMemberEvents(ctx context.Context, q store.Querier, kind EventKind, detail string, at time.Time, where string, args ...any) error {
+// Call it before the change that takes the memberships away. It gives
+// the accounts concerned, each once, for the change's followers.
+func WriteMemberEvents(ctx context.Context, q store.Querier, kind EventKind, detail string, at time.Time, where string, args ...any) ([]int64, error) {
 	if kind != EventGroupAdded && kind != EventGroupRemoved {
-		return fmt.Errorf("access: write member events: %q is not a membership's kind", kind)
+		return nil, fmt.Errorf("access: write member events: %q is not a membership's kind", kind)
 	}
 	n := len(args)
 	query := fmt.Sprintf(`INSERT INTO access_events (account_id, kind, group_id, detail, at)
-		SELECT m.account_id, $%d, m.group_id, $%d, $%d FROM group_members m WHERE `, n+1, n+2, n+3) + where
-	if _, err := q.Exec(ctx, query, append(args[:n:n], string(kind), detail, at)...); err != nil {
-		return fmt.Errorf("access: write member events: %w", err)
+		SELECT m.account_id, $%d, m.group_id, $%d, $%d FROM group_members m WHERE `, n+1, n+2, n+3) + where + ` RETURNING account_id`
+	ids, err := store.Column[int64](ctx, q, query, append(args[:n:n], string(kind), detail, at)...)
+	if err != nil {
+		return nil, fmt.Errorf("access: write member events: %w", err)
 	}
-	return nil
+	slices.Sort(ids)
+	return slices.Compact(ids), nil
 }
 
 // ReadEvents gives at most limit events (limit > 0) after position after

@@ -62,7 +62,8 @@ func TestEventsWrittenAreReadBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.InTx(ctx, func(tx *store.Tx) error {
-			return access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "group deleted", at, `m.group_id = $1`, group)
+			_, err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "group deleted", at, `m.group_id = $1`, group)
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -156,7 +157,8 @@ func TestEventsRefusedAreNotWritten(t *testing.T) {
 			}
 		}
 		err := db.InTx(ctx, func(tx *store.Tx) error {
-			return access.WriteMemberEvents(ctx, tx, access.EventStateChanged, "", at, `m.group_id = $1`, 1)
+			_, err := access.WriteMemberEvents(ctx, tx, access.EventStateChanged, "", at, `m.group_id = $1`, 1)
+			return err
 		})
 		if err == nil {
 			t.Error("member events of a state change: written")

@@ -69,7 +69,7 @@ func (p *adminPages) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var rows []overviewRow
-	for _, perm := range p.Catalogue.All() {
+	for _, perm := range p.Catalogue.All(r.Context()) {
 		row := overviewRow{Permission: perm}
 		if c := counts[perm.Name]; c != nil {
 			row.Count = *c
@@ -121,12 +121,12 @@ type auditPage struct {
 func (p *adminPages) audit(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	name := r.PathValue("name")
-	i := slices.IndexFunc(p.Catalogue.All(), func(perm Permission) bool { return perm.Name == name })
+	i := slices.IndexFunc(p.Catalogue.All(r.Context()), func(perm Permission) bool { return perm.Name == name })
 	if i < 0 {
 		p.srv.Fail(w, r, http.StatusNotFound, "access.admin.permissions.error.not_found")
 		return
 	}
-	page := auditPage{Permission: p.Catalogue.All()[i], LinkAccounts: web.ViewerFrom(ctx).HasRole(RoleUserAdmin)}
+	page := auditPage{Permission: p.Catalogue.All(r.Context())[i], LinkAccounts: web.ViewerFrom(ctx).HasRole(RoleUserAdmin)}
 	holders, err := Audit(ctx, p.DB, name)
 	if err != nil {
 		p.srv.Internal(w, r, err)

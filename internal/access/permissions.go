@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/keepstar/keepstar/internal/feature"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/store"
@@ -27,7 +28,32 @@ var Permissions = []Permission{PermissionRequestGroups, PermissionManageGroups, 
 // Catalogue lists every feature's permissions, collected by the
 // composition root.
 type Catalogue struct {
-	list []Permission
+	list     []Permission
+	families []Family
+}
+
+// Family is a set of permissions made at run time, one per object an
+// administrator creates: services.<instance>.access for each service
+// instance. Its names are Prefix + a name without dots + Suffix.
+type Family struct {
+	Prefix, Suffix string
+	// List gives the family's permissions now, for the pages that offer
+	// them; it logs its own errors and then gives what it can.
+	List func(ctx context.Context) []Permission
+}
+
+// AddFamily declares a family of permissions, before the process serves
+// or works.
+func (c *Catalogue) AddFamily(f Family) { c.families = append(c.families, f) }
+
+// member reports whether name is of family f.
+func (f Family) member(name string) bool {
+	middle, ok := strings.CutPrefix(name, f.Prefix)
+	if !ok {
+		return false
+	}
+	middle, ok = strings.CutSuffix(middle, f.Suffix)
+	return ok && middle != "" && !strings.Contains(middle, ".")
 }
 
 // NewCatalogue collects permissions; a name given twice is a programming
@@ -53,12 +79,24 @@ func (c *Catalogue) Add(ps ...Permission) {
 	slices.SortFunc(c.list, func(a, b Permission) int { return cmp.Compare(a.Name, b.Name) })
 }
 
-// All lists the permissions by name.
-func (c *Catalogue) All() []Permission { return slices.Clone(c.list) }
+// All lists the permissions by name, those of the families as they are
+// now included.
+func (c *Catalogue) All(ctx context.Context) []Permission {
+	out := slices.Clone(c.list)
+	for _, f := range c.families {
+		out = append(out, f.List(ctx)...)
+	}
+	slices.SortFunc(out, func(a, b Permission) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
 
-// Has reports whether a permission is declared.
+// Has reports whether a permission is declared, or is a name of a
+// family's. A family's name whose object does not exist (yet, or any
+// more) is accepted: granting it gives nothing until it does, and
+// deleting the object takes its grants away.
 func (c *Catalogue) Has(name string) bool {
-	return slices.ContainsFunc(c.list, func(p Permission) bool { return p.Name == name })
+	return slices.ContainsFunc(c.list, func(p Permission) bool { return p.Name == name }) ||
+		slices.ContainsFunc(c.families, func(f Family) bool { return f.member(name) })
 }
 
 // Check refuses names that are not declared.

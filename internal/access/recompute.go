@@ -20,6 +20,7 @@ type Recomputer struct {
 	db       *store.DB
 	settings *settings.Store
 	now      func() time.Time
+	follower Follower
 }
 
 // NewRecomputer makes a Recomputer; now nil means time.Now.
@@ -29,6 +30,10 @@ func NewRecomputer(db *store.DB, st *settings.Store, now func() time.Time) *Reco
 	}
 	return &Recomputer{db: db, settings: st, now: now}
 }
+
+// FollowWith makes f follow every change the recomputer writes, in its
+// transaction. It is set once, before the process serves or works.
+func (r *Recomputer) FollowWith(f Follower) { r.follower = f }
 
 // Stats tell what a recomputation did.
 type Stats struct {
@@ -411,6 +416,9 @@ func (r *Recomputer) apply(ctx context.Context, tx *store.Tx, ids []int64, facts
 		}
 	}
 	if err := WriteEvents(ctx, tx, events...); err != nil {
+		return s, err
+	}
+	if err := r.follower.follow(ctx, tx, eventAccounts(events), "access recomputed"); err != nil {
 		return s, err
 	}
 	rows = rows[:0]

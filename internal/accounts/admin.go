@@ -112,7 +112,7 @@ func (p *pages) adminAccount(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.deps.Permissions != nil {
-		page.Catalogue = p.deps.Permissions.All()
+		page.Catalogue = p.deps.Permissions.All(ctx)
 	}
 	p.srv.Render(w, r, p.pages, "admin_account.html", http.StatusOK, "accounts.admin.account.title", page)
 }

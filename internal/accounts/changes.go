@@ -103,22 +103,35 @@ func (a *Accounts) remove(ctx context.Context, tx *store.Tx, accountID int64, ch
 // sessions end) or activates it again. by is the admin.
 func (a *Accounts) SetActive(ctx context.Context, accountID int64, active bool, by int64) error {
 	now := a.now()
-	var n int64
-	var err error
-	if active {
-		n, err = a.db.Exec(ctx, `UPDATE accounts SET active = TRUE, deactivated_at = NULL, deactivated_by = NULL, updated_at = $2 WHERE id = $1`, accountID, now)
-	} else {
-		n, err = a.db.Exec(ctx, `UPDATE accounts SET active = FALSE, deactivated_at = $2, deactivated_by = $3, updated_at = $2 WHERE id = $1 AND active`, accountID, now, nullID(by))
-		if err == nil && n == 0 {
-			_, err = a.Get(ctx, accountID) // deactivated already, or missing
-			return err
+	err := a.db.InTx(ctx, func(tx *store.Tx) error {
+		var n int64
+		var err error
+		if active {
+			n, err = tx.Exec(ctx, `UPDATE accounts SET active = TRUE, deactivated_at = NULL, deactivated_by = NULL, updated_at = $2 WHERE id = $1`, accountID, now)
+		} else {
+			n, err = tx.Exec(ctx, `UPDATE accounts SET active = FALSE, deactivated_at = $2, deactivated_by = $3, updated_at = $2 WHERE id = $1 AND active`, accountID, now, nullID(by))
+			if err == nil && n == 0 {
+				// Deactivated already (nothing to do), or missing.
+				var exists bool
+				if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM accounts WHERE id = $1)`, accountID).Scan(&exists); err != nil {
+					return fmt.Errorf("accounts: set active of account %d: %w", accountID, err)
+				}
+				if !exists {
+					return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+				}
+				return nil
+			}
 		}
-	}
+		if err != nil {
+			return fmt.Errorf("accounts: set active of account %d: %w", accountID, err)
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+		}
+		return a.opts.Follower.Follow(ctx, tx, []int64{accountID}, "account activity changed")
+	})
 	if err != nil {
-		return fmt.Errorf("accounts: set active of account %d: %w", accountID, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("%w: account %d", ErrNotFound, accountID)
+		return err
 	}
 	a.changed(ctx, accountID)
 	return nil
@@ -161,7 +174,13 @@ func (a *Accounts) SetStatus(ctx context.Context, accountID int64, status Status
 // inTx runs fn in a transaction and, once it is committed, tells Changed of
 // the accounts.
 func (a *Accounts) inTx(ctx context.Context, accounts []int64, fn func(tx *store.Tx) error) error {
-	if err := a.db.InTx(ctx, fn); err != nil {
+	err := a.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return a.opts.Follower.Follow(ctx, tx, accounts, "account changed")
+	})
+	if err != nil {
 		return err
 	}
 	a.changed(ctx, accounts...)
@@ -318,7 +337,7 @@ func (a *Accounts) ApplyAffiliations(ctx context.Context, affs []esi.Affiliation
 			removed = append(removed, id)
 			touched = append(touched, c.accountID)
 		}
-		return nil
+		return a.opts.Follower.Follow(ctx, tx, touched, "affiliations changed")
 	})
 	if err != nil {
 		return nil, err
@@ -383,6 +402,9 @@ func (a *Accounts) ApplyNames(ctx context.Context, names map[int32]string) (int,
 			}
 			if s := changed[id]; s.main {
 				if err := a.rename(ctx, tx, s.account, now); err != nil {
+					return err
+				}
+				if err := a.opts.Follower.Follow(ctx, tx, []int64{s.account}, "main renamed"); err != nil {
 					return err
 				}
 			}

@@ -73,8 +73,16 @@ func (a *Accounts) retry(ctx context.Context, fn func(tx *store.Tx) (Result, err
 		var res Result
 		err := a.db.InTx(ctx, func(tx *store.Tx) error {
 			var err error
-			res, err = fn(tx)
-			return err
+			if res, err = fn(tx); err != nil {
+				return err
+			}
+			var touched []int64
+			for _, id := range []int64{res.AccountID, res.OtherAccountID} {
+				if id != 0 {
+					touched = append(touched, id)
+				}
+			}
+			return a.opts.Follower.Follow(ctx, tx, touched, "characters changed")
 		})
 		if (errors.Is(err, errRetry) || store.Retryable(err)) && try < maxTries {
 			continue

@@ -53,6 +53,10 @@ type Options struct {
 	// StatusHooks run in the transaction that changes an account's status
 	// (groups: Neucore takes every group away then).
 	StatusHooks []func(ctx context.Context, q store.Querier, accountID int64) error
+	// Follower is told, in the transaction of every change of accounts
+	// (characters, main, status, permissions, affiliations, names), of
+	// the accounts it touched (feature.Hooks.AccountsChanged).
+	Follower access.Follower
 }
 
 // Accounts applies the account rules and answers questions about accounts.

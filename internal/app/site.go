@@ -135,16 +135,23 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		return nil, err
 	}
 	c.Directory = affiliations.New(db, c.ESI, nil, 0)
+	// Every change of what an account may have outside Keepstar is told
+	// to the features (the services queue their syncs) in its own
+	// transaction; the set is filled below, before anything is served.
+	follow := p.features.AccountsChanged
+	c.Directory.FollowWith(follow)
 	c.Names = names.New(db, c.ESI, c.Directory, cfg.EVEImagesURL.String(), logger)
 	c.Permissions = access.NewCatalogue()
 	c.Roles = access.NewRoleSet()
 	c.Recomputer = access.NewRecomputer(db, c.Settings, nil)
+	c.Recomputer.FollowWith(follow)
 	access.WatchSettings(c.Settings, c.Queue)
 	// Groups and accounts ask every feature's hooks through the set,
 	// which is filled below, before anything is served or worked.
 	c.Groups = groups.New(db, groups.Options{Recomputer: c.Recomputer, Queue: c.Queue, Catalogue: c.Permissions,
-		Notifier: c.Notifications, Settings: c.Settings, Checks: []groups.Check{p.features.CheckGroup}})
+		Notifier: c.Notifications, Settings: c.Settings, Checks: []groups.Check{p.features.CheckGroup}, Follower: follow})
 	c.States = states.New(db, c.Queue, c.Permissions, nil)
+	c.States.FollowWith(follow)
 	p.appRequests, p.appRateLimits, p.rateLimited = appapi.NewRequestCounts(db, nil), opts.appRateLimits, ratelimit.NewMetrics()
 	if p.appRateLimits == nil {
 		p.appRateLimits = ratelimit.ForDatabase(db)
@@ -154,6 +161,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		Mergers:        []accounts.Merger{p.features.MergeAccounts},
 		StatusHooks:    []func(context.Context, store.Querier, int64) error{p.features.AccountStatusChanged},
 		FirstSuperuser: opts.firstSuperuser,
+		Follower:       follow,
 		// What an account is and may do follows every change of it at
 		// once; the scheduled recomputation mends what a failure here
 		// leaves.

@@ -79,6 +79,14 @@ func (r *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, 
 }
 
 // RunNow queues a scheduled job at once (the operations page's "run now").
+// InsertManyTx queues many jobs in tx (jobs.Queue.InsertManyTx).
+func (r *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if r.Q == nil {
+		return nil, errors.New("core: the job queue is not ready")
+	}
+	return r.Q.InsertManyTx(ctx, tx, params)
+}
+
 func (r *Queue) RunNow(ctx context.Context, kind string) (int64, bool, error) {
 	if r.Q == nil {
 		return 0, false, errors.New("core: the job queue is not ready")

@@ -101,6 +101,15 @@ type Hooks struct {
 	// CheckGroup may refuse a change of a group (ID 0 for a new group) by
 	// returning an error wrapping groups.ErrInvalid.
 	CheckGroup func(ctx context.Context, q store.Querier, change GroupChange) error
+	// AccountsChanged follows every change of what accounts may have
+	// outside Keepstar: their groups, state, deactivation, status and
+	// permissions, and their main character (which one it is, its name,
+	// corporation, alliance, their tickers). It is called in the
+	// transaction of the change with every account concerned (perhaps
+	// more: a follower must treat an account that did not change as a
+	// no-op), so that what follows (a service's sync job) exists if and
+	// only if the change does. why says what changed, for logs.
+	AccountsChanged func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error
 }
 
 // GroupChange is the part of a group's new definition other features may
@@ -168,6 +177,22 @@ func (s *Set) CheckGroup(ctx context.Context, q store.Querier, change GroupChang
 		if h := f.Hooks.CheckGroup; h != nil {
 			if err := h(ctx, q, change); err != nil {
 				return err
+			}
+		}
+	}
+	return nil
+}
+
+// AccountsChanged runs every feature's AccountsChanged hook in order.
+// Nothing is called for no accounts.
+func (s *Set) AccountsChanged(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
+	if len(accounts) == 0 {
+		return nil
+	}
+	for _, f := range s.list {
+		if h := f.Hooks.AccountsChanged; h != nil {
+			if err := h(ctx, tx, accounts, why); err != nil {
+				return fmt.Errorf("%s: %w", f.Name, err)
 			}
 		}
 	}

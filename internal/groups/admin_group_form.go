@@ -76,7 +76,7 @@ func (a *adminPages) renderGroup(w http.ResponseWriter, r *http.Request, status 
 		}
 	}
 	if a.st.catalogue != nil {
-		page.Permissions = a.st.catalogue.All()
+		page.Permissions = a.st.catalogue.All(ctx)
 	}
 	for _, name := range adminFlags {
 		page.Flags = append(page.Flags, adminFlagBox{Name: name, Checked: *f.adminFlag(name),

@@ -120,9 +120,13 @@ func (s *Store) autogroupStates(ctx context.Context, tx *store.Tx, id int64, sta
 // turning a configuration off deletes its groups).
 func (s *Store) DeleteAutogroups(ctx context.Context, id int64) error {
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "autogroups deleted", s.now(),
-			`m.group_id IN (SELECT id FROM groups WHERE autogroup_config = $1)`, id); err != nil {
+		members, err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "autogroups deleted", s.now(),
+			`m.group_id IN (SELECT id FROM groups WHERE autogroup_config = $1)`, id)
+		if err != nil {
 			return fmt.Errorf("groups: delete autogroups: %w", err)
+		}
+		if err := s.follower.Follow(ctx, tx, members, "autogroups deleted"); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id IN (SELECT id FROM groups WHERE autogroup_config = $1)`, id); err != nil {
 			return fmt.Errorf("groups: delete autogroups: %w", err)

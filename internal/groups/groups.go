@@ -92,6 +92,7 @@ type Store struct {
 	checks    []Check
 	notifier  Notifier
 	settings  *settings.Store
+	follower  access.Follower
 	now       func() time.Time
 }
 
@@ -110,6 +111,9 @@ type Options struct {
 	// name its clients cannot read for a group apps see
 	// (appapi.Store.CheckGroup).
 	Checks []Check
+	// Follower is told of the accounts whose groups a change touched, in
+	// its transaction (feature.Hooks.AccountsChanged).
+	Follower access.Follower
 }
 
 // Check refuses a change of a group by returning an error that wraps
@@ -122,7 +126,7 @@ func New(db *store.DB, o Options) *Store {
 		o.Now = time.Now
 	}
 	return &Store{db: db, recompute: o.Recomputer, queue: o.Queue, catalogue: o.Catalogue, checks: o.Checks, notifier: o.Notifier,
-		settings: o.Settings, now: o.Now}
+		settings: o.Settings, follower: o.Follower, now: o.Now}
 }
 
 const groupColumns = `g.id, g.name, g.description, g.internal, g.hidden, g.open, g.public, g.restricted, g.is_default,
@@ -262,6 +266,15 @@ func (s *Store) CreateAs(ctx context.Context, a Actor, in Input) (Group, error) 
 		if err := s.writeRelations(ctx, tx, id, in); err != nil {
 			return err
 		}
+		// Its name or its permissions may have changed, and with them
+		// what its members have on the services.
+		members, err := store.Column[int64](ctx, tx, `SELECT account_id FROM group_members WHERE group_id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("groups: update %d: %w", id, err)
+		}
+		if err := s.follower.Follow(ctx, tx, members, "group changed"); err != nil {
+			return err
+		}
 		return access.RecomputeAllLater(ctx, tx, s.queue)
 	})
 	if err != nil {
@@ -313,6 +326,15 @@ func (s *Store) UpdateAs(ctx context.Context, a Actor, id int64, in Input) (Grou
 			}
 		}
 		if err := s.writeRelations(ctx, tx, id, in); err != nil {
+			return err
+		}
+		// Its name or its permissions may have changed, and with them
+		// what its members have on the services.
+		members, err := store.Column[int64](ctx, tx, `SELECT account_id FROM group_members WHERE group_id = $1`, id)
+		if err != nil {
+			return fmt.Errorf("groups: update %d: %w", id, err)
+		}
+		if err := s.follower.Follow(ctx, tx, members, "group changed"); err != nil {
 			return err
 		}
 		return access.RecomputeAllLater(ctx, tx, s.queue)
@@ -392,8 +414,12 @@ func (s *Store) DeleteAs(ctx context.Context, a Actor, id int64) error {
 			return err
 		}
 		// The members' access changes: tell the connectors.
-		if err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "group deleted", s.now(), `m.group_id = $1`, id); err != nil {
+		members, err := access.WriteMemberEvents(ctx, tx, access.EventGroupRemoved, "group deleted", s.now(), `m.group_id = $1`, id)
+		if err != nil {
 			return fmt.Errorf("groups: delete %d: %w", id, err)
+		}
+		if err := s.follower.Follow(ctx, tx, members, "group deleted"); err != nil {
+			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM group_members WHERE group_id = $1`, id); err != nil {
 			return fmt.Errorf("groups: delete %d: %w", id, err)

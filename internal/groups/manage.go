@@ -285,7 +285,7 @@ func (s *Store) MergeAccounts(ctx context.Context, q store.Querier, winner, lose
 // back what applies.
 func (s *Store) ClearAccount(ctx context.Context, q store.Querier, accountID int64) error {
 	now := s.now()
-	if err := access.WriteMemberEvents(ctx, q, access.EventGroupRemoved, "status changed", now, `m.account_id = $1`, accountID); err != nil {
+	if _, err := access.WriteMemberEvents(ctx, q, access.EventGroupRemoved, "status changed", now, `m.account_id = $1`, accountID); err != nil {
 		return fmt.Errorf("groups: clear account %d: %w", accountID, err)
 	}
 	for _, st := range []struct {

@@ -220,7 +220,7 @@ func (s *Store) event(ctx context.Context, tx *store.Tx, accountID, groupID int6
 	if err := access.WriteEvents(ctx, tx, access.Event{AccountID: accountID, Kind: kind, GroupID: groupID, At: s.now()}); err != nil {
 		return fmt.Errorf("groups: event: %w", err)
 	}
-	return nil
+	return s.follower.Follow(ctx, tx, []int64{accountID}, string(kind))
 }
 
 // log writes the audit log: the request (join, leave, removed), the action

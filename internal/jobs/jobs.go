@@ -34,6 +34,9 @@ type Registry struct {
 	// scheduler is the worker of the schedules' tick, added to workers by
 	// the first working Queue built over the registry.
 	scheduler *scheduleWorker
+	// queues are the queues beside the default one, by name: their most
+	// jobs run at once in one process.
+	queues map[string]int
 }
 
 // NewRegistry gives an empty registry.
@@ -46,6 +49,17 @@ func Add[T river.JobArgs](r *Registry, w river.Worker[T]) {
 	river.AddWorker(r.workers, w)
 	var args T
 	r.kinds = append(r.kinds, args.Kind())
+}
+
+// AddQueue declares a queue of its own for jobs that wait on something
+// slow outside (a service's rate limits), so that they never hold every
+// worker of the default queue: at most workers of its jobs run at once
+// in each working process. Jobs go there by InsertOpts.Queue.
+func (r *Registry) AddQueue(name string, workers int) {
+	if r.queues == nil {
+		r.queues = map[string]int{}
+	}
+	r.queues[name] = workers
 }
 
 // Kinds lists the kinds of job registered, sorted.
@@ -104,6 +118,7 @@ type queueClient interface {
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 	// uiEndpoints are River UI's API over this client (ui.go).
 	uiEndpoints() uiendpoints.Bundle
 }
@@ -117,6 +132,10 @@ type riverClient[TTx any] struct {
 
 func (c riverClient[TTx]) insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	return c.Client.InsertTx(ctx, c.txOf(tx), args, opts)
+}
+
+func (c riverClient[TTx]) insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	return c.Client.InsertManyTx(ctx, c.txOf(tx), params)
 }
 
 // New builds the queue for db. It does not start working until Start.
@@ -144,6 +163,9 @@ func New(ctx context.Context, db *store.DB, reg *Registry, opts Options) (*Queue
 	// stays insert-only rather than poll for jobs no one could run.
 	if opts.Workers > 0 && len(reg.kinds) > 0 {
 		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.Workers}}
+		for name, workers := range reg.queues {
+			rc.Queues[name] = river.QueueConfig{MaxWorkers: workers}
+		}
 		rc.Workers = reg.workers
 		if !opts.NoSchedules && len(reg.periodic) > 0 {
 			if reg.scheduler == nil {
@@ -247,6 +269,16 @@ func (q *Queue) Insert(ctx context.Context, args river.JobArgs, opts *river.Inse
 // the job that must follow it.
 func (q *Queue) InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
 	return q.client.insertTx(ctx, tx, args, opts)
+}
+
+// InsertManyTx queues many jobs in tx in one statement (unique ones
+// included: those already waiting are skipped), for a change that
+// concerns thousands of accounts.
+func (q *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	return q.client.insertManyTx(ctx, tx, params)
 }
 
 // Job reads a job's current row.

@@ -1,6 +1,7 @@
 package states
 
 import (
+	"context"
 	"embed"
 	"errors"
 	"net/http"
@@ -98,14 +99,14 @@ func (p *pages) render(w http.ResponseWriter, r *http.Request, status int, st St
 	if st.ID == 0 {
 		title = "states.admin.new_title"
 	}
-	p.srv.Render(w, r, p.pages, "state.html", status, title, formPage{State: st, Form: f, Permissions: p.catalogue()})
+	p.srv.Render(w, r, p.pages, "state.html", status, title, formPage{State: st, Form: f, Permissions: p.catalogue(r.Context())})
 }
 
-func (p *pages) catalogue() []access.Permission {
+func (p *pages) catalogue(ctx context.Context) []access.Permission {
 	if p.st.catalogue == nil {
 		return nil
 	}
-	return p.st.catalogue.All()
+	return p.st.catalogue.All(ctx)
 }
 
 func formOf(st State) form {

@@ -52,8 +52,14 @@ type Store struct {
 	db        *store.DB
 	queue     access.Inserter
 	catalogue *access.Catalogue
+	follower  access.Follower
 	now       func() time.Time
 }
+
+// FollowWith makes f follow every change of a state, told of the accounts
+// in it (their name format, their state as a role, their permissions may
+// change). It is set once, before the process serves or works.
+func (s *Store) FollowWith(f access.Follower) { s.follower = f }
 
 // New makes a Store; now nil means time.Now.
 func New(db *store.DB, queue access.Inserter, catalogue *access.Catalogue, now func() time.Time) *Store {
@@ -284,7 +290,11 @@ func (s *Store) write(ctx context.Context, tx *store.Tx, id int64, in Input) err
 			return fmt.Errorf("states: permissions: %w", err)
 		}
 	}
-	return nil
+	accounts, err := store.Column[int64](ctx, tx, `SELECT id FROM accounts WHERE state_id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("states: members: %w", err)
+	}
+	return s.follower.Follow(ctx, tx, accounts, "state changed")
 }
 
 // Names gives every state's name by id.

@@ -30,10 +30,19 @@ const DefaultMaxAge = 24 * time.Hour
 
 // Directory keeps corporations and alliances.
 type Directory struct {
-	db     *store.DB
-	esi    ESI
-	now    func() time.Time
-	maxAge time.Duration
+	db       *store.DB
+	esi      ESI
+	now      func() time.Time
+	maxAge   time.Duration
+	follower func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error
+}
+
+// FollowWith makes f follow every change of a corporation's or alliance's
+// name or ticker, told of the accounts whose main is in it (the services'
+// names are made of them). It is set once, before the process serves or
+// works.
+func (d *Directory) FollowWith(f func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error) {
+	d.follower = f
 }
 
 // New makes a Directory; now nil means time.Now, maxAge 0 DefaultMaxAge.
@@ -264,6 +273,10 @@ func read[T any](ctx context.Context, ids []int32, get func(context.Context, int
 // store writes the corporations and alliances read, in one transaction.
 func (d *Directory) store(ctx context.Context, corpIDs []int32, corps []*esi.Corporation, allianceIDs []int32, alliances []*esi.Alliance, now time.Time) error {
 	return d.db.InTx(ctx, func(tx *store.Tx) error {
+		renamedCorps, renamedAlliances, err := d.renamed(ctx, tx, corpIDs, corps, allianceIDs, alliances)
+		if err != nil {
+			return err
+		}
 		for i, c := range corps {
 			if c == nil {
 				continue
@@ -287,8 +300,70 @@ func (d *Directory) store(ctx context.Context, corpIDs []int32, corps []*esi.Cor
 				return fmt.Errorf("affiliations: store alliance %d: %w", allianceIDs[i], err)
 			}
 		}
-		return nil
+		if d.follower == nil || len(renamedCorps)+len(renamedAlliances) == 0 {
+			return nil
+		}
+		var accounts []int64
+		for column, ids := range map[string][]int32{"corporation_id": renamedCorps, "alliance_id": renamedAlliances} {
+			for list, args := range store.InChunks(ids) {
+				ids, err := store.Column[int64](ctx, tx, `SELECT account_id FROM characters WHERE main AND `+column+` IN (`+list+`)`, args...)
+				if err != nil {
+					return fmt.Errorf("affiliations: renamed: %w", err)
+				}
+				accounts = append(accounts, ids...)
+			}
+		}
+		return d.follower(ctx, tx, accounts, "corporation or alliance renamed")
 	})
+}
+
+// renamed gives the corporations and alliances read whose name or ticker
+// differs from what is stored (a new one is not renamed: the accounts
+// whose main is in it were told when their main moved there).
+func (d *Directory) renamed(ctx context.Context, tx *store.Tx, corpIDs []int32, corps []*esi.Corporation, allianceIDs []int32,
+	alliances []*esi.Alliance) (renamedCorps, renamedAlliances []int32, err error) {
+	if d.follower == nil {
+		return nil, nil, nil
+	}
+	type named struct{ name, ticker string }
+	diff := func(table string, ids []int32, read func(i int) (named, bool)) ([]int32, error) {
+		stored := map[int32]named{}
+		for list, args := range store.InChunks(ids) {
+			err := store.Each(ctx, tx, `SELECT id, name, ticker FROM `+table+` WHERE id IN (`+list+`)`, func(rows store.Rows) error {
+				var id int32
+				var n named
+				err := rows.Scan(&id, &n.name, &n.ticker)
+				stored[id] = n
+				return err
+			}, args...)
+			if err != nil {
+				return nil, fmt.Errorf("affiliations: renamed: %w", err)
+			}
+		}
+		var out []int32
+		for i, id := range ids {
+			n, ok := read(i)
+			if old, known := stored[id]; ok && known && old != n {
+				out = append(out, id)
+			}
+		}
+		return out, nil
+	}
+	if renamedCorps, err = diff("eve_corporations", corpIDs, func(i int) (named, bool) {
+		if corps[i] == nil {
+			return named{}, false
+		}
+		return named{corps[i].Name, corps[i].Ticker}, true
+	}); err != nil {
+		return nil, nil, err
+	}
+	renamedAlliances, err = diff("eve_alliances", allianceIDs, func(i int) (named, bool) {
+		if alliances[i] == nil {
+			return named{}, false
+		}
+		return named{alliances[i].Name, alliances[i].Ticker}, true
+	})
+	return renamedCorps, renamedAlliances, err
 }
 
 func nullID(id int32) *int64 {

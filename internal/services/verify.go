@@ -1,0 +1,246 @@
+package services
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/riverqueue/river"
+
+	"github.com/keepstar/keepstar/internal/store"
+)
+
+// VerifyArgs is the job that verifies one instance; with Instance 0 it
+// queues a verification of every enabled instance (the schedule's).
+type VerifyArgs struct {
+	Instance int64 `json:"instance,omitempty" river:"unique"`
+}
+
+// Kind names the job.
+func (VerifyArgs) Kind() string { return "services_verify" }
+
+func verifyOpts() *river.InsertOpts {
+	return &river.InsertOpts{Queue: queueName, MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: syncStates}}
+}
+
+// Report says what a verification found.
+type Report struct {
+	Accounts int // service accounts verified
+	Drifted  int // differing from what was applied: queued for repair
+	Gone     int // gone from the service: unlinked
+	Queued   int // syncs queued (drift, pending changes, failures, Wants changed)
+}
+
+// verifyPage is how many service accounts one verification reads at once.
+const verifyPage = 1000
+
+// Verify reads an instance's accounts back from its service where the
+// connector can (Observer), records what it finds, unlinks accounts gone
+// from it, and queues a sync for every account whose service account
+// differs from what it should have: drift made by hand on the service,
+// changes whose sync was lost or failed, Wants that changed without a
+// change being told (a name format's placeholder's data). The syncs do the
+// repairs, within the service's limits.
+func (s *Services) Verify(ctx context.Context, instanceID int64) (Report, error) {
+	var rep Report
+	inst, err := s.inst.Get(ctx, instanceID)
+	if err != nil {
+		return rep, err
+	}
+	if !inst.Enabled {
+		return rep, nil
+	}
+	t := s.types[inst.Type]
+	conn, err := s.connector(ctx, inst)
+	if err != nil {
+		return rep, s.verified(ctx, inst, rep, err)
+	}
+	v, err := readVocabulary(ctx, s.db)
+	if err != nil {
+		return rep, err
+	}
+	observer, _ := conn.(Observer)
+	var after int64
+	for {
+		page, err := s.accountsPage(ctx, inst.ID, after, verifyPage)
+		if err != nil {
+			return rep, err
+		}
+		if len(page) == 0 {
+			break
+		}
+		after = page[len(page)-1].AccountID
+		rep.Accounts += len(page)
+		var seen []Observation
+		if observer != nil {
+			if seen, err = observer.Observe(ctx, page); err != nil {
+				return rep, s.verified(ctx, inst, rep, err)
+			}
+			if len(seen) != len(page) {
+				return rep, s.verified(ctx, inst, rep, fmt.Errorf("the connector observed %d accounts of %d", len(seen), len(page)))
+			}
+		}
+		var queue []Account
+		for i, acct := range page {
+			if seen != nil {
+				o := seen[i]
+				if o.Gone {
+					rep.Gone++
+					if err := s.unlink(ctx, inst, acct, "verification"); err != nil {
+						return rep, err
+					}
+					continue
+				}
+				f, err := readFacts(ctx, s.db, acct.AccountID)
+				if err != nil {
+					return rep, err
+				}
+				want, err := f.want(inst, t, v)
+				if err != nil {
+					return rep, err
+				}
+				o.Groups = slices.DeleteFunc(slices.Clone(o.Groups), want.Keep)
+				slices.Sort(o.Groups)
+				if o.Name != acct.Name || !equalGroups(o.Groups, acct.Groups) {
+					rep.Drifted++
+					if err := saveObserved(ctx, s.db, acct, o); err != nil {
+						return rep, err
+					}
+					acct.Name, acct.Groups = o.Name, o.Groups
+				}
+				if acct.State != o.State {
+					if err := saveObserved(ctx, s.db, acct, o); err != nil {
+						return rep, err
+					}
+				}
+				if !f.allowed(inst) || acct.Name != want.Name || !equalGroups(acct.Groups, want.Groups) || acct.Status != StatusOK {
+					queue = append(queue, acct)
+				}
+				continue
+			}
+			needs, err := s.needsSync(ctx, inst, t, v, acct)
+			if err != nil {
+				return rep, err
+			}
+			if needs {
+				queue = append(queue, acct)
+			}
+		}
+		n, err := s.queueFor(ctx, queue, "verification")
+		rep.Queued += n
+		if err != nil {
+			return rep, err
+		}
+		if len(page) < verifyPage {
+			break
+		}
+	}
+	// Changes told but not yet applied, whose job was lost or given up.
+	n, err := s.queueSyncs(ctx, `instance_id = $1 AND wanted > synced`, "verification", inst.ID)
+	rep.Queued += n
+	if err != nil {
+		return rep, err
+	}
+	return rep, s.verified(ctx, inst, rep, nil)
+}
+
+// needsSync reports whether an account's Want differs from what was
+// applied, or its last sync failed.
+func (s *Services) needsSync(ctx context.Context, inst Instance, t Type, v vocabulary, acct Account) (bool, error) {
+	if acct.Status != StatusOK {
+		return true, nil
+	}
+	f, err := readFacts(ctx, s.db, acct.AccountID)
+	if err != nil {
+		return false, err
+	}
+	if !f.allowed(inst) {
+		return true, nil
+	}
+	want, err := f.want(inst, t, v)
+	if err != nil {
+		return false, err
+	}
+	return acct.Name != want.Name || !equalGroups(acct.Groups, want.Groups), nil
+}
+
+// queueFor queues syncs of some service accounts.
+func (s *Services) queueFor(ctx context.Context, accts []Account, why string) (int, error) {
+	if len(accts) == 0 {
+		return 0, nil
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var params []river.InsertManyParams
+		for _, a := range accts {
+			if _, err := tx.Exec(ctx, `UPDATE service_accounts SET wanted = wanted + 1 WHERE instance_id = $1 AND account_id = $2`,
+				a.InstanceID, a.AccountID); err != nil {
+				return fmt.Errorf("services: queue syncs: %w", err)
+			}
+			params = append(params, river.InsertManyParams{Args: SyncArgs{Instance: a.InstanceID, Account: a.AccountID, Reason: why},
+				InsertOpts: syncOpts()})
+		}
+		_, err := s.queue.InsertManyTx(ctx, tx, params)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("services: queue syncs: %w", err)
+	}
+	s.metrics.queued.Add(float64(len(accts)))
+	return len(accts), nil
+}
+
+// verified records a verification's outcome on the instance and in the
+// log, and gives back its error.
+func (s *Services) verified(ctx context.Context, inst Instance, rep Report, cause error) error {
+	now := s.now()
+	problem := ""
+	if cause != nil {
+		problem = cause.Error()
+	}
+	detail := fmt.Sprintf("%d accounts, %d drifted, %d gone, %d syncs queued", rep.Accounts, rep.Drifted, rep.Gone, rep.Queued)
+	err := errors.Join(s.inst.recordVerification(ctx, inst.ID, now, problem),
+		audit(ctx, s.db, Entry{InstanceID: inst.ID, Action: ActionVerify, Detail: detail, Reason: "verification", Result: problem, At: now}))
+	if cause != nil {
+		return errors.Join(fmt.Errorf("services: verify %s: %w", inst.Slug, cause), err)
+	}
+	s.logger.InfoContext(ctx, "service verified", "service", inst.Slug, "accounts", rep.Accounts, "drifted", rep.Drifted,
+		"gone", rep.Gone, "queued", rep.Queued)
+	return err
+}
+
+// QueueVerify queues a verification of an instance ("verify now").
+func (s *Services) QueueVerify(ctx context.Context, instanceID int64) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := s.queue.InsertTx(ctx, tx, VerifyArgs{Instance: instanceID}, verifyOpts())
+		return err
+	})
+}
+
+// verifyWorker works the verification jobs.
+type verifyWorker struct {
+	river.WorkerDefaults[VerifyArgs]
+	s *Services
+}
+
+func (w *verifyWorker) Work(ctx context.Context, job *river.Job[VerifyArgs]) error {
+	if job.Args.Instance != 0 {
+		_, err := w.s.Verify(ctx, job.Args.Instance)
+		if errors.Is(err, ErrUnavailable) {
+			return river.JobSnooze(retryUnavailable)
+		}
+		return err
+	}
+	list, err := w.s.inst.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, inst := range list {
+		if inst.Enabled {
+			if err := w.s.QueueVerify(ctx, inst.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
