@@ -2,27 +2,35 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/core"
 	"github.com/keepstar/keepstar/internal/demo"
+	"github.com/keepstar/keepstar/internal/discordsim"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
+	discordListen := fs.String("discord-listen", "", "address of the simulated Discord (API v10, OAuth2 and a page of its guild) the demo's\nDiscord service uses (default "+demo.DefaultDiscordListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
 	if code, done := parse(fs, args); done {
 		return code
 	}
-	site, err := demo.Prepare(*dir, *listen, *simListen)
+	site, err := demo.Prepare(*dir, *listen, *simListen, *discordListen)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
@@ -31,11 +39,11 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	site.Settings["KEEPSTAR_SITE_NAME"] = "Keepstar demo"
 	cfg, logger, ok := c.load("demo", "", site.Settings)
 	if !ok {
-		site.Listener.Close()
-		site.SimListener.Close()
+		site.Close()
 		return exitUsage
 	}
 	if *characters < 1 || *characters > 5_000_000 {
+		site.Close()
 		fmt.Fprintf(c.stderr, "keepstar demo: -characters %d: want 1 to 5000000\n", *characters)
 		return exitUsage
 	}
@@ -45,13 +53,22 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		Clients: []sso.Client{{ID: demo.SimClientID, Secret: demo.SimClientSecret, Callback: cfg.EVECallbackURL.String()}},
 	})
 	if err != nil {
+		site.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
+	// The seed creates the demo's Discord service instance from discord.
+	discordSim, discord, err := newDemoDiscord(cfg.BaseURL.String(), "http://"+site.DiscordListener.Addr().String())
+	if err != nil {
+		site.Close()
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
 	simCtx, stopSim := context.WithCancel(ctx)
-	simDone := make(chan error, 1)
+	simDone, discordDone := make(chan error, 1), make(chan error, 1)
 	go func() { simDone <- serveSim(simCtx, site.SimListener, sim, logger) }()
-	defer func() { stopSim(); <-simDone }()
+	go func() { discordDone <- serveSim(simCtx, site.DiscordListener, discordSim, logger) }()
+	defer func() { stopSim(); <-simDone; <-discordDone }()
 	// The guide is filled by Prepare, before the site serves its first
 	// page.
 	var guide demo.Guide
@@ -71,9 +88,11 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 				kept = "in " + site.Dir + ", removed when the demo stops (use -dir to keep them)"
 			}
 			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\n"+
+				"Simulated Discord (API v10, OAuth2), its guild's page: %s/guilds/%s\n"+
 				"Log in with any simulated character; the first account becomes superuser, to look at the administration too.\n"+
 				"A character of %s (such as %s) gets the Member state and its groups.\n"+
-				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters, guide.Alliance, guide.Member, kept)
+				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters,
+				discord.URL, discord.GuildID, guide.Alliance, guide.Member, kept)
 		},
 	})
 	if err != nil {
@@ -81,4 +100,71 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// demoDiscordUsers are the simulated Discord accounts a visitor picks from
+// when linking Discord: user name and global (display) name.
+var demoDiscordUsers = [][2]string{
+	{"pilot_one", "Pilot One"}, {"pilot_two", "Pilot Two"}, {"pilot_three", "Pilot Three"},
+	{"pilot_four", "Pilot Four"}, {"pilot_five", "Pilot Five"}, {"pilot_six", "Pilot Six"},
+}
+
+// newDemoDiscord builds the demo's simulated Discord, reached at url: an
+// application with a bot whose token, client id and secret are made for
+// this run, Keepstar's Discord callback (the service instance "discord") as
+// its redirect URI, the GUILD_MEMBERS intent on, one guild and the users
+// to pick. In the guild the bot's role "Keepstar" is at the top with the
+// permissions a connector needs (discordsim.PermConnector: invite, kick,
+// manage roles and nicknames), and "Friends", a role that is not
+// Keepstar's, sits below it. The guild has no owner among the users, so
+// that every one of them can be linked, renamed and kicked.
+func newDemoDiscord(baseURL, url string) (*discordsim.Server, demo.Discord, error) {
+	clientID, err := snowflake()
+	if err != nil {
+		return nil, demo.Discord{}, err
+	}
+	secret, err := randomText(24)
+	if err != nil {
+		return nil, demo.Discord{}, err
+	}
+	mid, err := randomText(4)
+	if err != nil {
+		return nil, demo.Discord{}, err
+	}
+	last, err := randomText(27)
+	if err != nil {
+		return nil, demo.Discord{}, err
+	}
+	// Discord's bot tokens are the bot's id in base64, a stamp and an HMAC.
+	token := base64.RawStdEncoding.EncodeToString([]byte(clientID)) + "." + mid + "." + last
+	sim := discordsim.New(discordsim.Options{BotToken: token, ClientID: clientID, ClientSecret: secret,
+		RedirectURIs: []string{strings.TrimRight(baseURL, "/") + "/services/discord/callback"}, MembersIntent: true})
+	g := sim.AddGuild("Keepstar demo", "")
+	if _, err := sim.AddRole(g.ID, "Friends", false); err != nil {
+		return nil, demo.Discord{}, fmt.Errorf("demo: %w", err)
+	}
+	for _, u := range demoDiscordUsers {
+		sim.SetGlobalName(sim.AddUser(u[0]).ID, u[1])
+	}
+	return sim, demo.Discord{URL: url, GuildID: g.ID, BotToken: token, ClientID: clientID, ClientSecret: secret}, nil
+}
+
+// snowflake makes a Discord-style id: milliseconds since Discord's epoch
+// (2015) shifted left by 22 bits, the low bits random.
+func snowflake() (string, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	ms := uint64(time.Now().UnixMilli() - 1_420_070_400_000)
+	return strconv.FormatUint(ms<<22|uint64(binary.BigEndian.Uint32(b[:])&(1<<22-1)), 10), nil
+}
+
+// randomText is n random bytes in URL-safe base64.
+func randomText(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("demo: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }

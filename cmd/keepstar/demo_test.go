@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,12 +17,15 @@ import (
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/demo"
+	"github.com/keepstar/keepstar/internal/discordsim"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
 // runningDemo is a `keepstar demo` run in-process.
 type runningDemo struct {
 	url, simURL string
+	// guildPage is the simulated Discord's page of the demo's guild.
+	guildPage string
 	// said is what the demo printed once it was ready.
 	said string
 	stop func() int
@@ -50,6 +54,9 @@ func startDemo(t *testing.T, args ...string) *runningDemo {
 			}
 			if rest, ok := strings.CutPrefix(line, "Simulated EVE (SSO, ESI, /control): "); ok {
 				d.simURL = strings.Split(rest, ",")[0]
+			}
+			if u, ok := strings.CutPrefix(line, "Simulated Discord (API v10, OAuth2), its guild's page: "); ok {
+				d.guildPage = u
 			}
 			if strings.HasPrefix(line, "Press Ctrl-C") {
 				ready <- d
@@ -126,6 +133,14 @@ func TestDemoServesHomePage(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(meta, d.simURL+"/v2/oauth/token") {
 		t.Errorf("simulator metadata: %d %s", res.StatusCode, meta)
 	}
+	// So does the simulated Discord, whose guild has the bot's role at the
+	// top, a role of its own below it and no members yet.
+	res, guild := get(t, http.DefaultClient, d.guildPage)
+	if res.StatusCode != 200 || !strings.Contains(guild, "<h1>Keepstar demo</h1>") ||
+		!strings.Contains(guild, `<th scope="row">Keepstar <strong>(the bot's highest role)</strong></th>`) ||
+		!strings.Contains(guild, `<th scope="row">Friends</th>`) || !strings.Contains(guild, "No members yet.") {
+		t.Errorf("simulated Discord guild page %s: %d %s", d.guildPage, res.StatusCode, guild)
+	}
 	// A visitor logs in with a simulated character and looks around: the
 	// first account is superuser, so the administration is there too.
 	res, body = get(t, d.client(t, url.Values{"character_id": {"90000001"}}), d.url+"/sso/login")
@@ -148,7 +163,7 @@ func TestDemoServesHomePage(t *testing.T) {
 // who to log in with. Seeding again on a kept folder changes nothing.
 func TestDemoSeedsRulesAndGuides(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "demo")
-	d := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-characters", "600")
+	d := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0", "-characters", "600")
 	m := regexp.MustCompile(`A character of (.+) \(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
 	if m == nil {
 		t.Fatalf("the demo does not say who to log in with:\n%s", d.said)
@@ -203,11 +218,53 @@ func TestDemoSeedsRulesAndGuides(t *testing.T) {
 	if g1 != 4 || m1 < 2 {
 		t.Errorf("seeded %d groups and %d state members, want 4 groups and Member and Blue", g1, m1)
 	}
-	again := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-characters", "600")
+	again := startDemo(t, "-dir", dir, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0", "-characters", "600")
 	if code := again.stop(); code != 0 {
 		t.Fatalf("second run exit code %d", code)
 	}
 	if s2, m2, g2 := counts(); s2 != s1 || m2 != m1 || g2 != g1 {
 		t.Errorf("a second run on the kept folder changed the seed: %d %d %d, then %d %d %d", s1, m1, g1, s2, m2, g2)
+	}
+}
+
+// The demo's simulated Discord registers Keepstar's Discord callback,
+// offers the six users on its authorize page, lets the bot list members
+// (the intent is on) and makes new credentials on every run.
+func TestDemoDiscord(t *testing.T) {
+	sim, dc, err := newDemoDiscord("http://127.0.0.1:8080/", "http://127.0.0.1:8082")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`^[1-9][0-9]{17,19}$`).MatchString(dc.ClientID) || len(dc.ClientSecret) < 32 ||
+		dc.BotToken == "" || dc.GuildID == "" || dc.URL != "http://127.0.0.1:8082" {
+		t.Fatalf("discord %+v", dc)
+	}
+	q := url.Values{"client_id": {dc.ClientID}, "response_type": {"code"}, "scope": {"identify guilds.join"},
+		"redirect_uri": {"http://127.0.0.1:8080/services/discord/callback"}, "state": {"s"}}
+	rec := httptest.NewRecorder()
+	sim.ServeHTTP(rec, httptest.NewRequest("GET", "/oauth2/authorize?"+q.Encode(), nil))
+	for _, u := range demoDiscordUsers {
+		if !strings.Contains(rec.Body.String(), ">"+u[0]+"<") {
+			t.Errorf("the authorize page (%d) lacks %s:\n%s", rec.Code, u[0], rec.Body)
+		}
+	}
+	req := httptest.NewRequest("GET", "/api/v10/guilds/"+dc.GuildID+"/members?limit=10", nil)
+	req.Header.Set("Authorization", "Bot "+dc.BotToken)
+	rec = httptest.NewRecorder()
+	sim.ServeHTTP(rec, req)
+	if rec.Code != 200 || strings.TrimSpace(rec.Body.String()) != "[]" {
+		t.Errorf("members list: %d %s", rec.Code, rec.Body)
+	}
+	roles := sim.Roles(dc.GuildID)
+	if len(roles) != 3 || roles[2].Name != "Keepstar" || roles[2].Permissions != discordsim.PermConnector ||
+		roles[1].Name != "Friends" || roles[1].Managed {
+		t.Errorf("roles %+v", roles)
+	}
+	_, again, err := newDemoDiscord("http://127.0.0.1:8080", "http://127.0.0.1:8082")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.ClientID == dc.ClientID || again.ClientSecret == dc.ClientSecret || again.BotToken == dc.BotToken {
+		t.Error("a second run reuses the first one's credentials")
 	}
 }

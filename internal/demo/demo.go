@@ -24,6 +24,10 @@ const DefaultListen = "127.0.0.1:8080"
 // DefaultSimListen is where the demo's EVE simulator listens unless taken.
 const DefaultSimListen = "127.0.0.1:8081"
 
+// DefaultDiscordListen is where the demo's simulated Discord listens unless
+// taken.
+const DefaultDiscordListen = "127.0.0.1:8082"
+
 // Site is a prepared demo: its folder, listener and the settings that make it.
 type Site struct {
 	Dir      string
@@ -31,16 +35,27 @@ type Site struct {
 	Listener net.Listener
 	// SimListener serves the simulated EVE the site logs in with.
 	SimListener net.Listener
-	Settings    config.Overrides
+	// DiscordListener serves the simulated Discord (internal/discordsim).
+	DiscordListener net.Listener
+	Settings        config.Overrides
+}
+
+// Discord is what the demo's Discord service instance is made from: the
+// simulated Discord's origin, its guild, and the bot and OAuth2 application
+// registered there for this run. The demo's seed creates the instance from
+// it.
+type Discord struct {
+	URL, GuildID, BotToken, ClientID, ClientSecret string
 }
 
 // Prepare makes or reuses the folder dir (a new temporary folder when empty)
-// and listens on listen for the site and on simListen for its simulated EVE.
-// When listen is empty the demo tries DefaultListen and falls back to a free
-// port if something else has it; so does the simulator with
-// DefaultSimListen when simListen is empty. An address given that is taken
-// is an error.
-func Prepare(dir, listen, simListen string) (*Site, error) {
+// and listens on listen for the site, on simListen for its simulated EVE
+// and on discordListen for its simulated Discord. When listen is empty the
+// demo tries DefaultListen and falls back to a free port if something else
+// has it; so do the simulators with DefaultSimListen and
+// DefaultDiscordListen when simListen or discordListen is empty. An address
+// given that is taken is an error.
+func Prepare(dir, listen, simListen, discordListen string) (*Site, error) {
 	site := &Site{Dir: dir}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "keepstar-demo-")
@@ -67,7 +82,14 @@ func Prepare(dir, listen, simListen string) (*Site, error) {
 		site.Cleanup()
 		return nil, err
 	}
-	site.Listener, site.SimListener = ln, simLn
+	discordLn, err := listenFor("-discord-listen", discordListen, DefaultDiscordListen)
+	if err != nil {
+		ln.Close()
+		simLn.Close()
+		site.Cleanup()
+		return nil, err
+	}
+	site.Listener, site.SimListener, site.DiscordListener = ln, simLn, discordLn
 	addr := ln.Addr().String()
 	simURL := "http://" + simLn.Addr().String()
 	site.Settings = config.Overrides{
@@ -89,6 +111,15 @@ const (
 	SimClientID     = "keepstar"
 	SimClientSecret = "keepstar-evesim-secret"
 )
+
+// Close closes the listeners, for a demo that stops before serving.
+func (s *Site) Close() {
+	for _, ln := range []net.Listener{s.Listener, s.SimListener, s.DiscordListener} {
+		if ln != nil {
+			ln.Close()
+		}
+	}
+}
 
 // Cleanup removes a temporary folder.
 func (s *Site) Cleanup() {

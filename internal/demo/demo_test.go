@@ -9,11 +9,11 @@ import (
 )
 
 func TestTemporaryFolderIsRemoved(t *testing.T) {
-	site, err := Prepare("", "127.0.0.1:0", "127.0.0.1:0")
+	site, err := Prepare("", "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	site.Listener.Close()
+	site.Close()
 	if !site.Temp {
 		t.Fatal("no -dir given, yet the folder is not temporary")
 	}
@@ -28,17 +28,17 @@ func TestTemporaryFolderIsRemoved(t *testing.T) {
 
 func TestGivenFolderKeepsItsKey(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "site")
-	first, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0")
+	first, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	first.Listener.Close()
+	first.Close()
 	first.Cleanup()
-	second, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0")
+	second, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	second.Listener.Close()
+	second.Close()
 	if first.Settings["KEEPSTAR_SECRET_KEY"] != second.Settings["KEEPSTAR_SECRET_KEY"] || len(first.Settings["KEEPSTAR_SECRET_KEY"]) < 32 {
 		t.Error("the demo folder's secret key changed or is too short")
 	}
@@ -48,7 +48,7 @@ func TestGivenFolderKeepsItsKey(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "secret.key"), []byte("short\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0"); err == nil {
+	if _, err := Prepare(dir, "127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"); err == nil {
 		t.Error("an unusable key file was accepted")
 	}
 }
@@ -59,18 +59,18 @@ func TestBusyDefaultPort(t *testing.T) {
 	if ln, err := net.Listen("tcp", DefaultListen); err == nil {
 		defer ln.Close()
 	}
-	site, err := Prepare(t.TempDir(), "", "127.0.0.1:0")
+	site, err := Prepare(t.TempDir(), "", "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer site.Listener.Close()
+	defer site.Close()
 	if site.Listener.Addr().String() == DefaultListen {
 		t.Fatal("got the busy port")
 	}
 	if site.Settings["KEEPSTAR_BASE_URL"] != "http://"+site.Listener.Addr().String() {
 		t.Errorf("base URL %s does not follow the port", site.Settings["KEEPSTAR_BASE_URL"])
 	}
-	if _, err := Prepare(t.TempDir(), site.Listener.Addr().String(), "127.0.0.1:0"); err == nil {
+	if _, err := Prepare(t.TempDir(), site.Listener.Addr().String(), "127.0.0.1:0", "127.0.0.1:0"); err == nil {
 		t.Error("a taken -listen address was accepted")
 	}
 }
@@ -84,12 +84,11 @@ func TestSimulatorAddress(t *testing.T) {
 	}
 	addr := free.Addr().String()
 	free.Close()
-	site, err := Prepare(t.TempDir(), "127.0.0.1:0", addr)
+	site, err := Prepare(t.TempDir(), "127.0.0.1:0", addr, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer site.Listener.Close()
-	defer site.SimListener.Close()
+	defer site.Close()
 	if got := site.SimListener.Addr().String(); got != addr {
 		t.Fatalf("simulator on %s, want %s", got, addr)
 	}
@@ -98,8 +97,31 @@ func TestSimulatorAddress(t *testing.T) {
 			t.Errorf("%s = %s, want the simulator's http://%s", k, site.Settings[k], addr)
 		}
 	}
-	_, err = Prepare(t.TempDir(), "127.0.0.1:0", addr)
+	_, err = Prepare(t.TempDir(), "127.0.0.1:0", addr, "127.0.0.1:0")
 	if err == nil || !strings.Contains(err.Error(), "-evesim-listen "+addr) {
 		t.Errorf("a taken -evesim-listen address: %v", err)
+	}
+}
+
+// -discord-listen sets the simulated Discord's address; one that is taken is
+// an error, not another port.
+func TestDiscordAddress(t *testing.T) {
+	free, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := free.Addr().String()
+	free.Close()
+	site, err := Prepare(t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer site.Close()
+	if got := site.DiscordListener.Addr().String(); got != addr {
+		t.Fatalf("simulated Discord on %s, want %s", got, addr)
+	}
+	_, err = Prepare(t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", addr)
+	if err == nil || !strings.Contains(err.Error(), "-discord-listen "+addr) {
+		t.Errorf("a taken -discord-listen address: %v", err)
 	}
 }

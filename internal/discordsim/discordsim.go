@@ -15,6 +15,10 @@ type Options struct {
 	// ClientID, ClientSecret and RedirectURIs are the registered OAuth2 app.
 	ClientID, ClientSecret string
 	RedirectURIs           []string
+	// MembersIntent is the application's privileged GUILD_MEMBERS intent,
+	// which listing a guild's members needs. Discord leaves it off until it
+	// is enabled in the developer portal; so does the simulator.
+	MembersIntent bool
 	// Now is the clock; nil means time.Now. Tests drive it to move buckets.
 	Now func() time.Time
 }
@@ -31,13 +35,15 @@ type Server struct {
 	codes  map[string]*authCode
 	grants map[string]*grant // by access token and by refresh token
 	limits limiter
+	// membersIntent is Options.MembersIntent, changed by SetMembersIntent.
+	membersIntent bool
 }
 
 // New builds a simulated Discord.
 func New(opts Options) *Server {
 	s := &Server{opts: opts, now: opts.Now, mux: http.NewServeMux(), nextID: 1_000_000_000_000_000,
 		guilds: map[string]*guild{}, users: map[string]*User{}, codes: map[string]*authCode{},
-		grants: map[string]*grant{}}
+		grants: map[string]*grant{}, membersIntent: opts.MembersIntent}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -46,7 +52,8 @@ func New(opts Options) *Server {
 	return s
 }
 
-// ServeHTTP serves the REST API, OAuth2 and the authorize page.
+// ServeHTTP serves the REST API, OAuth2, the authorize page and the guild
+// pages.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
 // route describes one v10 REST route: its handler, its rate-limit bucket
@@ -62,6 +69,7 @@ func (s *Server) mount() {
 	v := "/api/v10"
 	s.handle("GET "+v+"/users/@me", route{name: "users/@me", h: s.getMe})
 	s.handle("GET "+v+"/guilds/{g}", route{name: "guild", bot: true, h: s.getGuild})
+	s.handle("GET "+v+"/guilds/{g}/members", route{name: "members list", bucket: &bucketMemberList, bot: true, h: s.listMembers})
 	s.handle("PUT "+v+"/guilds/{g}/members/{u}", route{name: "member add", bucket: &bucketMemberAdd, bot: true, h: s.putMember})
 	s.handle("GET "+v+"/guilds/{g}/members/{u}", route{name: "member get", bucket: &bucketMemberGet, bot: true, h: s.getMember})
 	s.handle("PATCH "+v+"/guilds/{g}/members/{u}", route{name: "member modify", bucket: &bucketMemberModify, bot: true, h: s.patchMember})
@@ -78,6 +86,8 @@ func (s *Server) mount() {
 		s.mux.HandleFunc("POST "+p+"/oauth2/token/revoke", s.revoke)
 	}
 	s.mux.HandleFunc("/api/", s.otherVersion)
+	s.mux.HandleFunc("GET /{$}", s.guildsPage)
+	s.mux.HandleFunc("GET /guilds/{g}", s.guildPage)
 }
 
 // otherVersion answers paths outside the routes above. Discord answers 400
@@ -148,7 +158,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 			return
 		}
 		if !g.botIn {
-			s.finish(w, now, &apiError{status: http.StatusForbidden, code: 50001, message: "Missing Access"})
+			s.finish(w, now, errMissingAccess)
 			return
 		}
 	}
@@ -197,6 +207,7 @@ var (
 	errUnknownMember = &apiError{status: http.StatusNotFound, code: 10007, message: "Unknown Member"}
 	errUnknownRole   = &apiError{status: http.StatusNotFound, code: 10011, message: "Unknown Role"}
 	errUnknownUser   = &apiError{status: http.StatusNotFound, code: 10013, message: "Unknown User"}
+	errMissingAccess = &apiError{status: http.StatusForbidden, code: 50001, message: "Missing Access"}
 	errMissingPerms  = &apiError{status: http.StatusForbidden, code: 50013, message: "Missing Permissions"}
 	errInvalidRole   = &apiError{status: http.StatusBadRequest, code: 50028, message: "Invalid Role"}
 	errBadJSON       = &apiError{status: http.StatusBadRequest, code: 50109, message: "The request body contains invalid JSON."}

@@ -1,15 +1,24 @@
 // Package discordsim is Keepstar's simulated Discord: the v10 REST routes a
-// guild connector uses (users/@me, guild members and their roles, guild
-// roles, the guild), Discord's OAuth2 authorization-code flow (authorize page,
-// form-encoded token endpoint, revoke), and Discord's rate limits (per-route
-// buckets per guild with AA's measured budgets, the 50 requests/s global gate,
-// 429 bodies with float-second retry_after) behind one http.Handler.
+// guild connector uses (users/@me, guild members and their roles, listing
+// members, guild roles, the guild), Discord's OAuth2 authorization-code flow
+// (authorize page, form-encoded token endpoint, revoke), and Discord's rate
+// limits (per-route buckets per guild with AA's measured budgets, the 50
+// requests/s global gate, 429 bodies with float-second retry_after) behind
+// one http.Handler.
 //
 // It follows the real API strictly (status codes, JSON error codes, the role
 // hierarchy) so a connector tested against it behaves on discord.com as it
 // did here; the facts it follows are in ../shared/reference/services/discord.md. Only /api/v10
 // is served: the unversioned path (Discord's deprecated default v6) and other
 // versions are refused, so Keepstar must pin v10.
+//
+// Listing a guild's members needs the application's privileged
+// GUILD_MEMBERS intent, off unless Options.MembersIntent or SetMembersIntent
+// turns it on, as on Discord.
+//
+// For people watching a demo it also serves plain HTML pages outside /api:
+// GET / lists the guilds and GET /guilds/{g} shows a guild's roles (which
+// ones the bot may assign) and members, reloading itself every 5 seconds.
 //
 // Tests set the world up through Go methods on Server (guilds, roles, users,
 // the bot's role and permissions), read members back, drive time through

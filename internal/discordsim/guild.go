@@ -1,6 +1,7 @@
 package discordsim
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -62,6 +63,69 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request, g *guild) *ap
 	}
 	writeJSON(w, http.StatusOK, s.memberJSON(m))
 	return nil
+}
+
+// MaxMembersPage is the most members one list request returns.
+const MaxMembersPage = 1000
+
+// listMembers is GET /guilds/{g}/members?limit=&after=: members in
+// ascending user id, those after the id given (0 by default), limit of
+// them (1 by default, 1–1000). Discord answers it only to an application
+// with the privileged GUILD_MEMBERS intent: 403 Missing Access otherwise.
+func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, g *guild) *apiError {
+	if !s.membersIntent {
+		return errMissingAccess
+	}
+	q := r.URL.Query()
+	limit := 1
+	if v := q.Get("limit"); q.Has("limit") {
+		n, err := strconv.Atoi(v)
+		switch {
+		case err != nil:
+			return invalidForm("limit", "NUMBER_TYPE_COERCE", "Value \""+v+"\" is not int.")
+		case n < 1:
+			return invalidForm("limit", "NUMBER_TYPE_MIN", "int value should be greater than or equal to 1.")
+		case n > MaxMembersPage:
+			return invalidForm("limit", "NUMBER_TYPE_MAX", "int value should be less than or equal to 1000.")
+		}
+		limit = n
+	}
+	var after uint64
+	if v := q.Get("after"); q.Has("after") {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return invalidForm("after", "NUMBER_TYPE_COERCE", "Value \""+v+"\" is not snowflake.")
+		}
+		after = n
+	}
+	out := []map[string]any{}
+	for _, m := range g.membersByID() {
+		if len(out) == limit {
+			break
+		}
+		if id, _ := strconv.ParseUint(m.UserID, 10, 64); id > after {
+			out = append(out, s.memberJSON(m))
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// membersByID is the guild's members in ascending user id (snowflakes
+// compare as numbers).
+func (g *guild) membersByID() []*Member {
+	out := make([]*Member, 0, len(g.members))
+	for _, m := range g.members {
+		out = append(out, m)
+	}
+	slices.SortFunc(out, func(a, b *Member) int { return compareSnowflakes(a.UserID, b.UserID) })
+	return out
+}
+
+func compareSnowflakes(a, b string) int {
+	x, _ := strconv.ParseUint(a, 10, 64)
+	y, _ := strconv.ParseUint(b, 10, 64)
+	return cmp.Compare(x, y)
 }
 
 // memberBody is the JSON of PUT and PATCH member. Nick tells "absent" from

@@ -23,6 +23,11 @@ var (
 	bucketMemberGet    = bucketSpec{"d4b8e2a6c0f3member-get", 5, time.Second}
 	bucketMemberRemove = bucketSpec{"e8c4a0d6b2f7member-remove", 5, time.Second}
 	bucketRoleCreate   = bucketSpec{"f2e6b0c4a8d1role-create", 250, 50 * time.Hour}
+	// bucketMemberList is listing a guild's members. Neither Discord's docs
+	// nor AA's measurements give its budget; 10 per 10 s per guild is a
+	// guess of the same order as the other member routes, so a client that
+	// pages through members must read the headers rather than assume.
+	bucketMemberList = bucketSpec{"b5d1f9a3c7e0member-list", 10, 10 * time.Second}
 )
 
 // GlobalLimit is the requests per second a bot may send over all routes.

@@ -89,6 +89,23 @@ func (s *Server) SetOtherGuilds(userID string, n int) {
 	}
 }
 
+// SetGlobalName sets a user's display name (AddUser makes it the username).
+func (s *Server) SetGlobalName(userID, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[userID]; u != nil {
+		u.GlobalName = name
+	}
+}
+
+// SetMembersIntent turns the application's privileged GUILD_MEMBERS intent
+// on or off (off: listing members answers 403 Missing Access).
+func (s *Server) SetMembersIntent(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.membersIntent = on
+}
+
 // AddGuild creates a guild owned by ownerID (who becomes a member), with
 // the bot in it holding role "Keepstar" at the top and the connector's
 // permissions.

@@ -1,14 +1,17 @@
 // Package discord is Keepstar's client for Discord's REST API, the calls a
 // guild connector makes: join a member with their OAuth2 access token, read,
-// update and kick members, grant and revoke single roles, list and create
-// roles, read the guild, and read the OAuth2 user (users/@me).
+// update and kick members, list them a page at a time (which needs the
+// application's privileged GUILD_MEMBERS intent), grant and revoke single
+// roles, list and create roles, read the guild, and read the OAuth2 user
+// (users/@me).
 //
 // It speaks API v10 only: the version is pinned in every path, because the
 // unversioned path means v6, whose retry_after is in milliseconds (the
 // mistake Alliance Auth makes). Errors are *APIError values carrying
 // Discord's JSON code; the sentinels (ErrUnknownMember, ErrUnknownRole,
 // ErrMissingPermissions, ErrInvalidFormBody, ErrUnknownGuild…) match them with
-// errors.Is.
+// errors.Is (ErrMissingAccess, code 50001, is also the answer to listing
+// members without the intent).
 //
 // Rate limits follow Discord's documentation rather than hard-coded budgets:
 // the Limiter learns each route's bucket from X-RateLimit-Bucket (kept per

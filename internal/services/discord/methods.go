@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 )
 
 // User is a Discord account as users/@me and members show it.
@@ -40,6 +41,7 @@ type Guild struct {
 
 const (
 	tGuild      = "/guilds/{g}"
+	tMembers    = "/guilds/{g}/members"
 	tMember     = "/guilds/{g}/members/{u}"
 	tMemberRole = "/guilds/{g}/members/{u}/roles/{r}"
 	tRoles      = "/guilds/{g}/roles"
@@ -79,6 +81,29 @@ func (c *Client) Member(ctx context.Context, guild, user string) (Member, error)
 	_, err := c.do(ctx, call{method: http.MethodGet, template: tMember, major: guild, path: memberPath(guild, user),
 		auth: c.bot()}, &m)
 	return m, err
+}
+
+// MaxMembersPage is the most members ListMembers can ask for at once.
+const MaxMembersPage = 1000
+
+// ListMembers lists up to limit (1–MaxMembersPage) members of guild in
+// ascending user id, those whose id comes after after ("" for the first
+// page); the next page starts after the last id returned, and an empty page
+// ends the list. Discord answers only an application whose privileged
+// GUILD_MEMBERS intent is on (ErrMissingAccess otherwise); a limit out of
+// range is its ErrInvalidFormBody.
+func (c *Client) ListMembers(ctx context.Context, guild, after string, limit int) ([]Member, error) {
+	if err := checkIDs(guild); err != nil {
+		return nil, err
+	}
+	q := url.Values{"limit": {strconv.Itoa(limit)}}
+	if after != "" {
+		q.Set("after", after)
+	}
+	var members []Member
+	_, err := c.do(ctx, call{method: http.MethodGet, template: tMembers, major: guild,
+		path: "/guilds/" + url.PathEscape(guild) + "/members?" + q.Encode(), auth: c.bot()}, &members)
+	return members, err
 }
 
 // UpdateMember sets a member's roles (the full list; nil leaves them,
