@@ -202,6 +202,7 @@ func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Conte
 		if f.Locales != nil {
 			catalogues = append(catalogues, f.Locales)
 		}
+		catalogues = append(catalogues, f.Catalogues...)
 	}
 	catalogue, err := i18n.Load(catalogues...)
 	if err != nil {

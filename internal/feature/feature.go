@@ -39,6 +39,9 @@ type Feature struct {
 	// (an embed.FS of the package's locales folder), merged with every
 	// other feature's at load.
 	Locales fs.FS
+	// Catalogues are more message catalogues, of the parts the feature is
+	// made of (the services' connector types), merged as Locales is.
+	Catalogues []fs.FS
 	// Routes mounts the feature's pages and API routes, each with its
 	// access rule.
 	Routes func(srv *web.Server) error

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"time"
@@ -68,6 +69,9 @@ type Type struct {
 	// Open builds the live connector of an instance. It is called again
 	// when the instance's settings change.
 	Open func(ctx context.Context, inst Instance, env Env) (Connector, error)
+	// Locales are the type's messages (its settings, its problems),
+	// locales/<lang>.toml, loaded with the services feature's.
+	Locales fs.FS
 }
 
 // Env is what a connector gets from Keepstar to work with.
