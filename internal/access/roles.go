@@ -28,6 +28,9 @@ const (
 	RoleWatchlist        = "watchlist"
 	RoleWatchlistManager = "watchlist-manager"
 	RoleWatchlistAdmin   = "watchlist-admin"
+	// RoleServiceAdmin configures the services (Discord, Mumble...):
+	// Neucore's role of the same name.
+	RoleServiceAdmin = "service-admin"
 )
 
 // Roles lists the roles an account may be given, in the order pages show
@@ -35,7 +38,7 @@ const (
 var Roles = []string{
 	RoleUserAdmin, RoleUserManager, RoleUserChars, RoleGroupAdmin, RoleGroupManager, RoleAppAdmin, RoleAppManager,
 	RoleESI, RoleSettings, RoleStatistics, RoleTracking, RoleTrackingAdmin, RoleWatchlist, RoleWatchlistManager,
-	RoleWatchlistAdmin,
+	RoleWatchlistAdmin, RoleServiceAdmin,
 }
 
 // ErrUnknownRole is wrapped when a role is not in Roles.

@@ -17,6 +17,7 @@ import (
 	"github.com/keepstar/keepstar/internal/core"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/operations"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/version"
 	"github.com/keepstar/keepstar/internal/web"
@@ -73,6 +74,9 @@ type Options struct {
 	// Features are built after every other feature, as the plugins are
 	// (tests add a feature of their own this way).
 	Features []Constructor
+	// ServiceTypes are connector types added to the shipped ones (tests
+	// add a connector of their own this way).
+	ServiceTypes []services.TypeConstructor
 	// ScheduleTick, when set, is how often the leader looks for scheduled
 	// jobs that are due, instead of every minute: tests run schedules
 	// shorter than the configuration allows.
@@ -175,7 +179,7 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		return err
 	}
 
-	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features,
+	p, err := build(cfg, db, logger, buildOptions{firstSuperuser: opts.FirstSuperuser, features: opts.Features, serviceTypes: opts.ServiceTypes,
 		pseudoLanguage: opts.PseudoLanguage})
 	if err != nil {
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/ratelimit"
 	"github.com/keepstar/keepstar/internal/secrets"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
@@ -33,6 +34,19 @@ import (
 // Constructor builds a feature over the core. Every feature beyond the
 // core (the services, the apps) is one package with one Constructor.
 type Constructor func(c *core.Core) (feature.Feature, error)
+
+// connectors are the services' connector types: adding one (Mumble,
+// TeamSpeak, a forum) is one line here.
+var connectors = []services.TypeConstructor{}
+
+// serviceTypes builds the connector types, those tests add included.
+func serviceTypes(extra []services.TypeConstructor) []services.Type {
+	var out []services.Type
+	for _, t := range append(connectors[:len(connectors):len(connectors)], extra...) {
+		out = append(out, t())
+	}
+	return out
+}
 
 // plugins are the features built over the core. Adding a feature is one
 // line here; see docs/development.md, "Adding a feature".
@@ -90,6 +104,7 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 		esi.Feature(c.DB, p.esiMetrics, logger),
 		c.Directory.Feature(c.Accounts, logger),
 		c.Names.Feature(),
+		c.Services.Feature(),
 	}
 	if c.DB.Dialect() == config.SQLite {
 		fs = append(fs, sqliteFeature(c.DB))

@@ -26,6 +26,7 @@ import (
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/ratelimit"
 	"github.com/keepstar/keepstar/internal/secrets"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/setup"
@@ -79,6 +80,9 @@ type buildOptions struct {
 	firstSuperuser bool
 	// features are built after the others (Options.Features).
 	features []Constructor
+	// serviceTypes are added to the shipped connectors
+	// (Options.ServiceTypes).
+	serviceTypes []services.TypeConstructor
 	// appRateLimits, when set, counts for the per-app rate limit instead
 	// of the database's usual counter (benchmarks compare them).
 	appRateLimits ratelimit.Counter
@@ -152,6 +156,12 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		Notifier: c.Notifications, Settings: c.Settings, Checks: []groups.Check{p.features.CheckGroup}, Follower: follow})
 	c.States = states.New(db, c.Queue, c.Permissions, nil)
 	c.States.FollowWith(follow)
+	c.Services, err = services.New(services.Options{DB: db, Queue: c.Queue, SecretKey: cfg.SecretKey, Types: serviceTypes(opts.serviceTypes),
+		Logger: logger, Env: services.Env{Shared: db.Dialect() == config.Postgres, BaseURL: cfg.BaseURL.String()}})
+	if err != nil {
+		return nil, err
+	}
+	c.Permissions.AddFamily(c.Services.Family())
 	p.appRequests, p.appRateLimits, p.rateLimited = appapi.NewRequestCounts(db, nil), opts.appRateLimits, ratelimit.NewMetrics()
 	if p.appRateLimits == nil {
 		p.appRateLimits = ratelimit.ForDatabase(db)

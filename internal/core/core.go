@@ -29,6 +29,7 @@ import (
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/notifications"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/states"
@@ -63,7 +64,9 @@ type Core struct {
 	States     *states.Store
 	// Queue takes the jobs features insert, in the transaction of the
 	// data they act on.
-	Queue *Queue
+	// Services grant and revoke access on Discord, Mumble and the rest.
+	Services *services.Services
+	Queue    *Queue
 }
 
 // Queue is the job queue, known only once it is built: building it needs

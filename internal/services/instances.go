@@ -294,7 +294,9 @@ func (s *instances) Delete(ctx context.Context, id int64) error {
 }
 
 // Get gives an instance by id.
-func (s *instances) Get(ctx context.Context, id int64) (Instance, error) { return s.get(ctx, `id = $1`, id) }
+func (s *instances) Get(ctx context.Context, id int64) (Instance, error) {
+	return s.get(ctx, `id = $1`, id)
+}
 
 // BySlug gives an instance by slug.
 func (s *instances) BySlug(ctx context.Context, slug string) (Instance, error) {

@@ -195,37 +195,38 @@ func (s *Services) Activate(ctx context.Context, slug string, accountID int64) (
 }
 
 // SetPassword sets a member's password on a password instance; an empty
-// password makes a new one. It gives the password, to be shown once.
-func (s *Services) SetPassword(ctx context.Context, slug string, accountID int64, password string) (string, error) {
+// password makes a new one. It gives the service account and the
+// password, to be shown once.
+func (s *Services) SetPassword(ctx context.Context, slug string, accountID int64, password string) (Account, string, error) {
 	inst, t, _, err := s.usable(ctx, slug, accountID)
 	if err != nil {
-		return "", err
+		return Account{}, "", err
 	}
 	if !t.Capabilities.Password {
-		return "", ErrUnsupported
+		return Account{}, "", ErrUnsupported
 	}
 	acct, err := s.account(ctx, s.db, inst.ID, accountID)
 	if err != nil {
-		return "", err
+		return Account{}, "", err
 	}
 	conn, err := s.connector(ctx, inst)
 	if err != nil {
-		return "", err
+		return Account{}, "", err
 	}
 	pm, ok := conn.(PasswordManager)
 	if !ok {
-		return "", ErrUnsupported
+		return Account{}, "", ErrUnsupported
 	}
 	detail := "set by the member"
 	if password == "" {
 		password, detail = NewPassword(), "reset"
 	}
 	if err := pm.SetPassword(ctx, acct, password); err != nil {
-		return "", s.failed(ctx, inst, acct, ActionPassword, detail, "member", err)
+		return Account{}, "", s.failed(ctx, inst, acct, ActionPassword, detail, "member", err)
 	}
 	err = audit(ctx, s.db, Entry{InstanceID: inst.ID, AccountID: accountID, Action: ActionPassword, Detail: detail, Reason: "member",
 		ActorID: accountID, At: s.now()})
-	return password, err
+	return acct, password, err
 }
 
 // Deactivate removes a member's account on an instance at their request.

@@ -10,15 +10,15 @@ import (
 // Identity is what a name format is made of: the account's main character
 // and its corporation and alliance.
 type Identity struct {
-	Username        string // the account's name (its main's, as Keepstar knows it)
-	CharacterName   string
-	CharacterID     int64
-	CorpName        string
-	CorpID          int64
-	CorpTicker      string
-	AllianceName    string
-	AllianceID      int64
-	AllianceTicker  string
+	Username       string // the account's name (its main's, as Keepstar knows it)
+	CharacterName  string
+	CharacterID    int64
+	CorpName       string
+	CorpID         int64
+	CorpTicker     string
+	AllianceName   string
+	AllianceID     int64
+	AllianceTicker string
 }
 
 // Placeholders are the names a format may use: Alliance Auth's.

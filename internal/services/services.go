@@ -49,6 +49,9 @@ type Services struct {
 	now     func() time.Time
 	metrics *Metrics
 
+	// linkBox seals the state of a member's OAuth2 link under way.
+	linkBox *secrets.Box
+
 	mu   sync.Mutex
 	open map[int64]openConnector
 }
@@ -97,6 +100,9 @@ func New(o Options) (*Services, error) {
 		s.order = append(s.order, t.Name)
 	}
 	s.inst = &instances{db: o.DB, box: box, types: s.types, now: o.Now}
+	if s.linkBox, err = secrets.New(o.SecretKey, "service link state"); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -122,10 +128,14 @@ func (s *Services) Metrics() *Metrics { return s.metrics }
 func (s *Services) Instances(ctx context.Context) ([]Instance, error) { return s.inst.List(ctx) }
 
 // Instance gives an instance by slug.
-func (s *Services) Instance(ctx context.Context, slug string) (Instance, error) { return s.inst.BySlug(ctx, slug) }
+func (s *Services) Instance(ctx context.Context, slug string) (Instance, error) {
+	return s.inst.BySlug(ctx, slug)
+}
 
 // InstanceByID gives an instance by id.
-func (s *Services) InstanceByID(ctx context.Context, id int64) (Instance, error) { return s.inst.Get(ctx, id) }
+func (s *Services) InstanceByID(ctx context.Context, id int64) (Instance, error) {
+	return s.inst.Get(ctx, id)
+}
 
 // Validate checks an instance's input (id 0: a new one).
 func (s *Services) Validate(ctx context.Context, id int64, in Input) error {
