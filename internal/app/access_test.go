@@ -66,7 +66,7 @@ func TestEveryRouteAllowsAndRefusesAsItStates(t *testing.T) {
 			// is: its route must have its row too.
 			testAccessMatrix(t, sitetest.Start(t, sitetest.Options{Dialect: d,
 				Env:      map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
-				Features: []app.Constructor{example.New}}), nil)
+				Features: []app.Constructor{example.New}, ServiceTypes: matrixServiceTypes}), nil)
 		})
 	}
 }

@@ -32,7 +32,7 @@ import (
 func TestNoTextOutsideTheCatalogue(t *testing.T) {
 	site := sitetest.Start(t, sitetest.Options{PseudoLanguage: true,
 		Env:      map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
-		Features: []app.Constructor{example.New}})
+		Features: []app.Constructor{example.New}, ServiceTypes: matrixServiceTypes})
 	db, err := sql.Open("sqlite", strings.TrimPrefix(site.Env["KEEPSTAR_DATABASE_URL"], "sqlite:")+"?_pragma=query_only(1)")
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/operations"
 	"github.com/keepstar/keepstar/internal/sessions"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
@@ -37,7 +38,7 @@ var Locales embed.FS
 // some: a core package with a locales/ folder is added here, once. A
 // plugin's catalogue comes with its feature (feature.Feature.Locales).
 func locales() []fs.FS {
-	return []fs.FS{
+	return append([]fs.FS{
 		web.Locales,
 		Locales,
 		sessions.Locales,
@@ -59,7 +60,19 @@ func locales() []fs.FS {
 		setup.Locales,
 		demo.Locales,
 		settings.Locales,
+		services.Locales,
+	}, connectorLocales(nil)...)
+}
+
+// connectorLocales are the messages of the services' connector types.
+func connectorLocales(extra []services.TypeConstructor) []fs.FS {
+	var out []fs.FS
+	for _, t := range serviceTypes(extra) {
+		if t.Locales != nil {
+			out = append(out, t.Locales)
+		}
 	}
+	return out
 }
 
 // Catalogue loads every core package's messages and those of extra (the

@@ -61,6 +61,9 @@ type parts struct {
 	hints func(*http.Request) []web.Hint
 	// pseudoLanguage: buildOptions.pseudoLanguage.
 	pseudoLanguage bool
+	// extraConnectors are the connector types tests added, whose messages
+	// the web server loads with the shipped ones'.
+	extraConnectors []services.TypeConstructor
 }
 
 // lateHandler serves a handler known only after the routes are declared.
@@ -97,7 +100,8 @@ type buildOptions struct {
 func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOptions) (*parts, error) {
 	c := &core.Core{Config: cfg, Logger: logger, DB: db, Queue: &core.Queue{}}
 	p := &parts{Core: c, features: &feature.Set{}, esiMetrics: esi.NewMetrics(), jobs: jobs.NewRegistry(),
-		checklist: setup.NewChecklist(logger), pseudoLanguage: opts.pseudoLanguage}
+		checklist: setup.NewChecklist(logger), pseudoLanguage: opts.pseudoLanguage,
+		extraConnectors: opts.serviceTypes}
 	registry := settings.NewRegistry()
 	c.Settings = settings.NewStore(db, registry, nil, 0)
 	c.Sessions = sessions.NewManager(sessions.NewStore(db), sessions.Options{Lifetime: cfg.SessionLifetime,
@@ -213,6 +217,11 @@ func (p *parts) webServer(metrics *prometheus.Registry, ready func(context.Conte
 			catalogues = append(catalogues, f.Locales)
 		}
 		catalogues = append(catalogues, f.Catalogues...)
+	}
+	for _, t := range p.extraConnectors {
+		if l := t().Locales; l != nil {
+			catalogues = append(catalogues, l)
+		}
 	}
 	catalogue, err := i18n.Load(catalogues...)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -50,16 +49,10 @@ func (s *Services) Family() access.Family {
 // admins' pages, the sync and verification jobs, the hooks that queue
 // syncs, the metrics and the setup checklist's item.
 func (s *Services) Feature() feature.Feature {
-	var catalogues []fs.FS
-	for _, t := range s.Types() {
-		if t.Locales != nil {
-			catalogues = append(catalogues, t.Locales)
-		}
-	}
+	// The framework's messages and its connectors' are the core's
+	// (internal/app, locales.go).
 	return feature.Feature{
 		Name:       "services",
-		Locales:    Locales,
-		Catalogues: catalogues,
 		Roles:      []string{access.RoleServiceAdmin},
 		Routes:     s.mount,
 		Menu: []web.MenuItem{
