@@ -292,20 +292,34 @@ type syncWorker struct {
 	s *Services
 }
 
-// retryUnavailable is how long a sync waits for a service that is down
-// and did not say when to come back.
-const retryUnavailable = 30 * time.Second
+// retryUnavailable is how long a job waits for a service that is down
+// and did not say when to come back: a second at first, doubling with
+// each try up to five minutes, so that a short outage costs seconds and a
+// long one a request every few minutes per waiting job.
+func retryUnavailable(attempt int) time.Duration {
+	const most = 5 * time.Minute
+	if attempt >= 9 {
+		return most
+	}
+	return min(time.Second<<max(attempt-1, 0), most)
+}
 
-func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
-	_, err := w.s.Sync(ctx, job.Args.Instance, job.Args.Account, job.Args.Reason)
+// postpone turns a service's unavailability into a snooze, which River
+// does not count against the job's attempts; other errors are the job's.
+func (s *Services) postpone(err error, attempt int) error {
 	var after *RetryAfter
 	switch {
 	case errors.As(err, &after):
-		w.s.metrics.snoozed.Inc()
-		return river.JobSnooze(max(after.After, time.Second))
+		s.metrics.snoozed.Inc()
+		return river.JobSnooze(max(after.After, 100*time.Millisecond))
 	case errors.Is(err, ErrUnavailable):
-		w.s.metrics.snoozed.Inc()
-		return river.JobSnooze(retryUnavailable)
+		s.metrics.snoozed.Inc()
+		return river.JobSnooze(retryUnavailable(attempt))
 	}
 	return err
+}
+
+func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
+	_, err := w.s.Sync(ctx, job.Args.Instance, job.Args.Account, job.Args.Reason)
+	return w.s.postpone(err, job.Attempt)
 }

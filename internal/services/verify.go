@@ -226,10 +226,7 @@ type verifyWorker struct {
 func (w *verifyWorker) Work(ctx context.Context, job *river.Job[VerifyArgs]) error {
 	if job.Args.Instance != 0 {
 		_, err := w.s.Verify(ctx, job.Args.Instance)
-		if errors.Is(err, ErrUnavailable) {
-			return river.JobSnooze(retryUnavailable)
-		}
-		return err
+		return w.s.postpone(err, job.Attempt)
 	}
 	list, err := w.s.inst.List(ctx)
 	if err != nil {
