@@ -93,14 +93,17 @@ func insertAccount(ctx context.Context, tx *store.Tx, a Account, now time.Time) 
 }
 
 // saveApplied records what a sync applied, as of the wanted value it
-// read.
+// read, unless wanted moved since: a change or an observation of the
+// service came in between, and the sync's next round starts from what
+// they recorded (a service is asked once more rather than a record
+// overwritten with what may no longer be so).
 func saveApplied(ctx context.Context, q store.Querier, a Account, wanted int64, now time.Time) error {
 	groups, err := json.Marshal(nonNil(a.Groups))
 	if err != nil {
 		return err
 	}
 	_, err = q.Exec(ctx, `UPDATE service_accounts SET external_name = $3, name = $4, groups = $5, state = $6, status = 'ok',
-		last_error = '', synced = $7, last_sync_at = $8 WHERE instance_id = $1 AND account_id = $2`,
+		last_error = '', synced = $7, last_sync_at = $8 WHERE instance_id = $1 AND account_id = $2 AND wanted = $7`,
 		a.InstanceID, a.AccountID, a.ExternalName, a.Name, string(groups), a.State, wanted, now)
 	if err != nil {
 		return fmt.Errorf("services: record sync of %d: %w", a.AccountID, err)
@@ -109,13 +112,15 @@ func saveApplied(ctx context.Context, q store.Querier, a Account, wanted int64, 
 }
 
 // saveObserved records what verification found on the service, so that
-// the next sync compares the Want with it.
+// the next sync compares the Want with it; it raises wanted, so that a
+// sync running meanwhile does not record over it.
 func saveObserved(ctx context.Context, q store.Querier, a Account, o Observation) error {
 	groups, err := json.Marshal(nonNil(o.Groups))
 	if err != nil {
 		return err
 	}
-	_, err = q.Exec(ctx, `UPDATE service_accounts SET name = $3, groups = $4, state = $5 WHERE instance_id = $1 AND account_id = $2`,
+	_, err = q.Exec(ctx, `UPDATE service_accounts SET name = $3, groups = $4, state = $5, wanted = wanted + 1
+		WHERE instance_id = $1 AND account_id = $2`,
 		a.InstanceID, a.AccountID, o.Name, string(groups), o.State)
 	if err != nil {
 		return fmt.Errorf("services: record verification of %d: %w", a.AccountID, err)

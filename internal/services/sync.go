@@ -23,6 +23,9 @@ const queueName = "services"
 type SyncArgs struct {
 	Instance int64 `json:"instance" river:"unique"`
 	Account  int64 `json:"account" river:"unique"`
+	// FollowUp marks the second slot of a pair: the job queued when the
+	// first is already running (see insertSyncs).
+	FollowUp bool `json:"follow_up,omitempty" river:"unique"`
 	// Reason is the first change that queued it, for the audit log.
 	Reason string `json:"reason,omitempty"`
 }
@@ -31,8 +34,9 @@ type SyncArgs struct {
 func (SyncArgs) Kind() string { return "services_sync" }
 
 // syncStates are the states in which a sync job already queued takes a
-// new one's place. River requires running among them; a change made while
-// a sync runs is caught by the wanted counter (Sync runs again).
+// new one's place. River requires running among them: a change made while
+// a sync runs is caught by the wanted counter (Sync runs again) or, when
+// it comes after the sync's last look, by a follow-up job (insertSyncs).
 var syncStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
@@ -64,14 +68,55 @@ func (s *Services) follow(ctx context.Context, tx *store.Tx, accounts []int64, w
 			return fmt.Errorf("services: queue syncs: %w", err)
 		}
 	}
-	if len(params) == 0 {
-		return nil
-	}
-	if _, err := s.queue.InsertManyTx(ctx, tx, params); err != nil {
-		return fmt.Errorf("services: queue syncs: %w", err)
+	return s.insertSyncs(ctx, tx, params)
+}
+
+// followUpDelay lets the running sync a follow-up is queued behind finish
+// first: two syncs of one account at once would converge (a sync records
+// what it applied only if nothing changed meanwhile), but cost a request.
+const followUpDelay = 2 * time.Second
+
+// insertSyncs queues sync jobs in tx. A job skipped because one for the
+// same account is running gets a follow-up: the running one may have
+// taken its last look at the account before this change, and River
+// marks a job completed a moment after it returns, so "running" may
+// already mean "done". The follow-up slot is unique too: a burst of
+// changes during one sync queues one follow-up.
+func (s *Services) insertSyncs(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) error {
+	for part := range chunks(params, 1000) {
+		res, err := s.queue.InsertManyTx(ctx, tx, part)
+		if err != nil {
+			return fmt.Errorf("services: queue syncs: %w", err)
+		}
+		var again []river.InsertManyParams
+		for i, r := range res {
+			if r == nil || !r.UniqueSkippedAsDuplicate || r.Job == nil || r.Job.State != rivertype.JobStateRunning {
+				continue
+			}
+			a := part[i].Args.(SyncArgs)
+			if a.FollowUp {
+				continue
+			}
+			a.FollowUp = true
+			opts := syncOpts()
+			opts.ScheduledAt = s.now().Add(followUpDelay)
+			again = append(again, river.InsertManyParams{Args: a, InsertOpts: opts})
+		}
+		if len(again) > 0 {
+			if _, err := s.queue.InsertManyTx(ctx, tx, again); err != nil {
+				return fmt.Errorf("services: queue follow-up syncs: %w", err)
+			}
+		}
 	}
 	s.metrics.queued.Add(float64(len(params)))
 	return nil
+}
+
+// Follower gives the hook that queues syncs in a change's transaction
+// (feature.Hooks.AccountsChanged), for stores built outside the
+// composition root (tests, tools).
+func (s *Services) Follower() func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
+	return s.follow
 }
 
 // SyncAll queues a sync of every service account of an instance ("sync
@@ -102,16 +147,8 @@ func (s *Services) queueSyncs(ctx context.Context, where, why string, args ...an
 			return fmt.Errorf("services: queue syncs: %w", err)
 		}
 		n = len(params)
-		for part := range chunks(params, 1000) {
-			if _, err := s.queue.InsertManyTx(ctx, tx, part); err != nil {
-				return fmt.Errorf("services: queue syncs: %w", err)
-			}
-		}
-		return nil
+		return s.insertSyncs(ctx, tx, params)
 	})
-	if err == nil {
-		s.metrics.queued.Add(float64(n))
-	}
 	return n, err
 }
 

@@ -180,13 +180,11 @@ func (s *Services) queueFor(ctx context.Context, accts []Account, why string) (i
 			params = append(params, river.InsertManyParams{Args: SyncArgs{Instance: a.InstanceID, Account: a.AccountID, Reason: why},
 				InsertOpts: syncOpts()})
 		}
-		_, err := s.queue.InsertManyTx(ctx, tx, params)
-		return err
+		return s.insertSyncs(ctx, tx, params)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("services: queue syncs: %w", err)
+		return 0, err
 	}
-	s.metrics.queued.Add(float64(len(accts)))
 	return len(accts), nil
 }
 
