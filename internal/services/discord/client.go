@@ -154,9 +154,18 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		status, info, data, err := c.send(ctx, k, payload)
 		if err != nil {
+			// No answer: the limiter frees what it held for one.
+			if uerr := c.update(ctx, route, RateInfo{}); uerr != nil {
+				return 0, errors.Join(err, uerr)
+			}
 			return 0, err
 		}
-		c.o.Limiter.Update(route, info)
+		info.Status = status
+		if err := c.update(ctx, route, info); err != nil {
+			// Discord answered (status says how), but the limits it told
+			// could not be shared: better to stop than to overrun them.
+			return status, err
+		}
 		c.countInvalid(status, info.Scope)
 		if status >= 200 && status < 300 {
 			if out != nil && status != http.StatusNoContent {
@@ -173,6 +182,21 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		}
 		return status, apiErr
 	}
+}
+
+// updateTimeout bounds recording an answer's limits.
+const updateTimeout = 10 * time.Second
+
+// update records what an answer said of the limits even when the caller
+// has given up meanwhile: the request was sent, and every other request of
+// the bot (in any process) must count with it.
+func (c *Client) update(ctx context.Context, route Route, info RateInfo) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), updateTimeout)
+	defer cancel()
+	if err := c.o.Limiter.Update(ctx, route, info); err != nil {
+		return fmt.Errorf("discord: recording the rate limits of %s %s: %w", route.Method, route.Template, err)
+	}
+	return nil
 }
 
 func (c *Client) send(ctx context.Context, k call, payload []byte) (int, RateInfo, []byte, error) {

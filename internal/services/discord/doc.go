@@ -18,11 +18,15 @@
 // top-level resource, the guild), does not send to a bucket known exhausted
 // until its reset, keeps all calls under the 50 requests/s global limit, and
 // on a 429 waits retry_after (float seconds in v10) before a bounded number
-// of retries. The in-memory limiter is one implementation of the interface;
-// a cross-process one (shared through the database) can replace it. Discord
-// bans an IP for a while after 10,000 invalid responses (401, 403, 429 other
-// than scope "shared") in ten minutes, so the client counts them and refuses
-// further calls well before that (ErrBreakerOpen).
+// of retries. Two limiters implement the interface: MemoryLimiter for one
+// process (SQLite's case), and DBLimiter, which keeps the same state in the
+// database (tables service_limits and service_limit_sends) so that the
+// processes sharing a PostgreSQL database stay together within one bot's
+// limits; it also sends one request at a time on a route whose bucket no
+// answer has told yet. Discord bans an IP for a while after 10,000 invalid
+// responses (401, 403, 429 other than scope "shared") in ten minutes, so
+// the client counts them and refuses further calls well before that
+// (ErrBreakerOpen).
 //
 // The facts it follows are in ../shared/reference/services/discord.md beside
 // the repository; internal/discordsim is the fake it is tested against.

@@ -67,7 +67,11 @@ type world struct {
 	header http.Header // of the last request
 }
 
-func newWorld(t *testing.T, o Options) *world {
+func newWorld(t *testing.T, o Options) *world { return newWorldWith(t, o, nil) }
+
+// newWorldWith is newWorld with the client's limiter made by limiter on
+// the world's clock (nil: the client's default, a MemoryLimiter).
+func newWorldWith(t *testing.T, o Options, limiter func(now func() time.Time, sleep func(context.Context, time.Duration) error) Limiter) *world {
 	t.Helper()
 	w := &world{t: t, clk: &clock{t: time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)}}
 	w.sim = discordsim.New(discordsim.Options{BotToken: botToken, ClientID: clientID, ClientSecret: secret,
@@ -91,6 +95,9 @@ func newWorld(t *testing.T, o Options) *world {
 	}
 	o.AppURL, o.Version = "https://keepstar.example", "1.2.3"
 	o.Now, o.Sleep = w.clk.now, w.clk.sleep
+	if limiter != nil {
+		o.Limiter = limiter(w.clk.now, w.clk.sleep)
+	}
 	w.c = New(o)
 	return w
 }

@@ -17,9 +17,16 @@ type Route struct {
 
 func (r Route) key() string { return r.Method + " " + r.Template + " " + r.Major }
 
-// RateInfo is what one answer said about rate limits.
+// RateInfo is what one answer said about rate limits. The zero value, with
+// Status 0, stands for a request that got no answer (a network error): the
+// limiter frees what it held for the answer.
 type RateInfo struct {
-	Bucket       string // X-RateLimit-Bucket; "" when the route has none
+	// Status is the answer's HTTP status; 0 when there was none.
+	Status int
+	Bucket string // X-RateLimit-Bucket; "" when the route has none
+	// Limit is X-RateLimit-Limit, the bucket's requests per window (0:
+	// not said).
+	Limit        int
 	HasRemaining bool
 	Remaining    int
 	ResetAfter   time.Duration
@@ -32,11 +39,12 @@ type RateInfo struct {
 
 // Limiter decides when a request may be sent. Wait blocks (honouring ctx)
 // until route may be sent and reserves the slot; Update records what the
-// answer said. The in-memory MemoryLimiter serves one process; a
-// database-backed one can share the budgets between processes.
+// answer said (the zero RateInfo when none came). The in-memory
+// MemoryLimiter serves one process; DBLimiter shares the budgets between
+// the processes of one database, so its calls can fail.
 type Limiter interface {
 	Wait(ctx context.Context, route Route) error
-	Update(route Route, info RateInfo)
+	Update(ctx context.Context, route Route, info RateInfo) error
 }
 
 // GlobalPerSecond is Discord's global limit per bot.
@@ -153,8 +161,13 @@ func (l *MemoryLimiter) reserve(route Route) time.Duration {
 	return 0
 }
 
-// Update implements Limiter.
-func (l *MemoryLimiter) Update(route Route, info RateInfo) {
+// Update implements Limiter; in memory it cannot fail.
+func (l *MemoryLimiter) Update(_ context.Context, route Route, info RateInfo) error {
+	l.update(route, info)
+	return nil
+}
+
+func (l *MemoryLimiter) update(route Route, info RateInfo) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -193,6 +206,11 @@ func (l *MemoryLimiter) Update(route Route, info RateInfo) {
 func rateInfo(h http.Header) RateInfo {
 	info := RateInfo{Bucket: h.Get("X-RateLimit-Bucket"), Scope: h.Get("X-RateLimit-Scope"),
 		Global: h.Get("X-RateLimit-Global") == "true"}
+	if v := h.Get("X-RateLimit-Limit"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			info.Limit = n
+		}
+	}
 	if v := h.Get("X-RateLimit-Remaining"); v != "" {
 		if n, err := strconv.Atoi(v); err == nil {
 			info.Remaining, info.HasRemaining = n, true

@@ -11,7 +11,7 @@ func TestMemoryLimiterGlobal429HoldsEveryRoute(t *testing.T) {
 	l := NewMemoryLimiter(clk.now, clk.sleep, 0)
 	a := Route{Method: "GET", Template: tGuild, Major: "1"}
 	b := Route{Method: "GET", Template: tRoles, Major: "2"}
-	l.Update(a, RateInfo{TooMany: true, Global: true, RetryAfter: 1500 * time.Millisecond})
+	l.Update(context.Background(), a, RateInfo{TooMany: true, Global: true, RetryAfter: 1500 * time.Millisecond})
 	if err := l.Wait(context.Background(), b); err != nil {
 		t.Fatal(err)
 	}
@@ -25,8 +25,8 @@ func TestMemoryLimiterBucketSharedByRoutes(t *testing.T) {
 	l := NewMemoryLimiter(clk.now, clk.sleep, 0)
 	add := Route{Method: "PUT", Template: tMemberRole, Major: "1"}
 	del := Route{Method: "DELETE", Template: tMemberRole, Major: "1"}
-	l.Update(add, RateInfo{Bucket: "roles", HasRemaining: true, Remaining: 0, ResetAfter: 3 * time.Second})
-	l.Update(del, RateInfo{Bucket: "roles"})
+	l.Update(context.Background(), add, RateInfo{Bucket: "roles", HasRemaining: true, Remaining: 0, ResetAfter: 3 * time.Second})
+	l.Update(context.Background(), del, RateInfo{Bucket: "roles"})
 	if err := l.Wait(context.Background(), del); err != nil {
 		t.Fatal(err)
 	}
