@@ -8,6 +8,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -18,6 +19,9 @@ type Jobs struct {
 	DB       *store.DB
 	Registry *jobs.Registry
 	Queue    *jobs.Queue
+	// Services are the services framework over the database, for
+	// `keepstar services`.
+	Services *services.Services
 	working  bool
 }
 
@@ -57,7 +61,7 @@ func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work
 			return nil, fmt.Errorf("start workers: %w", err)
 		}
 	}
-	return &Jobs{DB: db, Registry: reg, Queue: queue, working: work}, nil
+	return &Jobs{DB: db, Registry: reg, Queue: queue, Services: p.Services, working: work}, nil
 }
 
 // Close lets running jobs finish until ctx ends, then closes the database.
