@@ -11,13 +11,13 @@ import (
 )
 
 const accountColumns = `instance_id, account_id, external_id, external_name, name, groups, state, status, last_error, wanted,
-	last_sync_at, created_at`
+	reason, failures, last_sync_at, created_at`
 
 func scanAccount(rows store.Row, a *Account) error {
 	var groups string
 	var last *time.Time
 	if err := rows.Scan(&a.InstanceID, &a.AccountID, &a.ExternalID, &a.ExternalName, &a.Name, &groups, &a.State, &a.Status,
-		&a.LastError, &a.wanted, &last, &a.CreatedAt); err != nil {
+		&a.LastError, &a.wanted, &a.reason, &a.failures, &last, &a.CreatedAt); err != nil {
 		return err
 	}
 	if last != nil {
@@ -84,7 +84,7 @@ func insertAccount(ctx context.Context, tx *store.Tx, a Account, now time.Time) 
 		return err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO service_accounts (instance_id, account_id, external_id, external_name, name, groups, state, status,
-		last_error, wanted, synced, last_sync_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'ok', '', 0, 0, $8, $8)`,
+		last_error, wanted, synced, reason, failures, last_sync_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'ok', '', 0, 0, '', 0, $8, $8)`,
 		a.InstanceID, a.AccountID, a.ExternalID, a.ExternalName, a.Name, string(groups), a.State, now)
 	if err != nil {
 		return fmt.Errorf("services: link account %d: %w", a.AccountID, err)
@@ -103,7 +103,8 @@ func saveApplied(ctx context.Context, q store.Querier, a Account, wanted int64, 
 		return err
 	}
 	_, err = q.Exec(ctx, `UPDATE service_accounts SET external_name = $3, name = $4, groups = $5, state = $6, status = 'ok',
-		last_error = '', synced = $7, last_sync_at = $8 WHERE instance_id = $1 AND account_id = $2 AND wanted = $7`,
+		last_error = '', synced = $7, failures = 0, retry_at = NULL, last_sync_at = $8
+		WHERE instance_id = $1 AND account_id = $2 AND wanted = $7`,
 		a.InstanceID, a.AccountID, a.ExternalName, a.Name, string(groups), a.State, wanted, now)
 	if err != nil {
 		return fmt.Errorf("services: record sync of %d: %w", a.AccountID, err)
@@ -128,10 +129,11 @@ func saveObserved(ctx context.Context, q store.Querier, a Account, o Observation
 	return nil
 }
 
-// saveError records a failed sync.
-func saveError(ctx context.Context, q store.Querier, a Account, cause string, now time.Time) error {
-	_, err := q.Exec(ctx, `UPDATE service_accounts SET status = 'error', last_error = $3, last_sync_at = $4
-		WHERE instance_id = $1 AND account_id = $2`, a.InstanceID, a.AccountID, cause, now)
+// saveError records a failed sync; retry, when set, is when the account
+// is tried again (a service down retries the whole job instead).
+func saveError(ctx context.Context, q store.Querier, a Account, cause string, now time.Time, retry *time.Time) error {
+	_, err := q.Exec(ctx, `UPDATE service_accounts SET status = 'error', last_error = $3, last_sync_at = $4,
+		failures = failures + 1, retry_at = $5 WHERE instance_id = $1 AND account_id = $2`, a.InstanceID, a.AccountID, cause, now, retry)
 	if err != nil {
 		return fmt.Errorf("services: record failed sync of %d: %w", a.AccountID, err)
 	}

@@ -17,151 +17,145 @@ import (
 // queue while they do.
 const queueName = "services"
 
-// SyncArgs is the job that brings one service account in line with what
-// its account should have. It is unique per (instance, account): a burst
-// of changes queues one.
+// A sync is a mark on the service account: wanted raised above synced,
+// in the transaction of the change, with the first change's reason. The
+// mark is unique by the row's key and coalesces a burst of changes into
+// one sync by nature, and marking a thousand accounts is one statement.
+// One River job per instance (SyncArgs) works its marks, in the services'
+// queue, within the service's limits; it is unique per instance, so two
+// processes never work one instance's marks at once.
+
+// SyncArgs is the job that works an instance's pending syncs.
 type SyncArgs struct {
 	Instance int64 `json:"instance" river:"unique"`
-	Account  int64 `json:"account" river:"unique"`
-	// FollowUp marks the second slot of a pair: the job queued when the
-	// first is already running (see insertSyncs).
+	// FollowUp marks the second slot: the job queued when the first is
+	// already running (see queueWork).
 	FollowUp bool `json:"follow_up,omitempty" river:"unique"`
-	// Reason is the first change that queued it, for the audit log.
-	Reason string `json:"reason,omitempty"`
 }
 
 // Kind names the job.
 func (SyncArgs) Kind() string { return "services_sync" }
 
-// syncStates are the states in which a sync job already queued takes a
-// new one's place. River requires running among them: a change made while
-// a sync runs is caught by the wanted counter (Sync runs again) or, when
-// it comes after the sync's last look, by a follow-up job (insertSyncs).
+// syncStates are the states in which a job already queued takes a new
+// one's place. River requires running among them: work marked while the
+// job runs is found by its next pass, and work marked after its last pass
+// gets a follow-up job (queueWork).
 var syncStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning,
 	rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
 // syncOpts are a sync job's: its queue, its uniqueness, and enough
 // attempts to outlast a service down for hours (snoozes for a service
-// that said when to come back do not count).
+// that is down or limiting do not count).
 func syncOpts() *river.InsertOpts {
 	return &river.InsertOpts{Queue: queueName, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: syncStates}}
 }
 
-// follow is the services' AccountsChanged hook: in the change's
-// transaction, it raises the wanted counter of every service account of
-// the accounts (on enabled instances) and queues a sync for each.
-func (s *Services) follow(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
-	var params []river.InsertManyParams
-	for list, args := range store.InChunks(accounts) {
-		err := store.Each(ctx, tx, `UPDATE service_accounts SET wanted = wanted + 1
-			WHERE account_id IN (`+list+`) AND instance_id IN (SELECT id FROM service_instances WHERE enabled)
-			RETURNING instance_id, account_id`, func(rows store.Rows) error {
-			var a SyncArgs
-			if err := rows.Scan(&a.Instance, &a.Account); err != nil {
-				return err
-			}
-			a.Reason = why
-			params = append(params, river.InsertManyParams{Args: a, InsertOpts: syncOpts()})
-			return nil
-		}, args...)
-		if err != nil {
-			return fmt.Errorf("services: queue syncs: %w", err)
+// markSQL marks service accounts for a sync; where selects them. The
+// first change since the last sync names the reason.
+const markSQL = `UPDATE service_accounts SET wanted = wanted + 1, retry_at = NULL,
+	reason = CASE WHEN wanted = synced THEN $%d ELSE reason END
+	WHERE instance_id IN (SELECT id FROM service_instances WHERE enabled) AND `
+
+// mark marks the service accounts where selects (its placeholders $1 to
+// $len(args)) and adds their instances to instances; it gives how many
+// were marked. The caller queues the instances' work (queueAll).
+func (s *Services) mark(ctx context.Context, tx *store.Tx, instances map[int64]bool, why, where string, args ...any) (int, error) {
+	n := 0
+	err := store.Each(ctx, tx, fmt.Sprintf(markSQL, len(args)+1)+where+` RETURNING instance_id`, func(rows store.Rows) error {
+		var id int64
+		n++
+		if err := rows.Scan(&id); err != nil {
+			return err
 		}
+		instances[id] = true
+		return nil
+	}, append(args[:len(args):len(args)], why)...)
+	if err != nil {
+		return 0, fmt.Errorf("services: mark syncs: %w", err)
 	}
-	return s.insertSyncs(ctx, tx, params)
+	s.metrics.queued.Add(float64(n))
+	return n, nil
 }
 
-// followUpDelay lets the running sync a follow-up is queued behind finish
-// first: two syncs of one account at once would converge (a sync records
-// what it applied only if nothing changed meanwhile), but cost a request.
-const followUpDelay = 2 * time.Second
-
-// insertSyncs queues sync jobs in tx. A job skipped because one for the
-// same account is running gets a follow-up: the running one may have
-// taken its last look at the account before this change, and River
-// marks a job completed a moment after it returns, so "running" may
-// already mean "done". The follow-up slot is unique too: a burst of
-// changes during one sync queues one follow-up.
-func (s *Services) insertSyncs(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) error {
-	for part := range chunks(params, 1000) {
-		res, err := s.queue.InsertManyTx(ctx, tx, part)
-		if err != nil {
-			return fmt.Errorf("services: queue syncs: %w", err)
-		}
-		var again []river.InsertManyParams
-		for i, r := range res {
-			if r == nil || !r.UniqueSkippedAsDuplicate || r.Job == nil || r.Job.State != rivertype.JobStateRunning {
-				continue
-			}
-			a := part[i].Args.(SyncArgs)
-			if a.FollowUp {
-				continue
-			}
-			a.FollowUp = true
-			opts := syncOpts()
-			opts.ScheduledAt = s.now().Add(followUpDelay)
-			again = append(again, river.InsertManyParams{Args: a, InsertOpts: opts})
-		}
-		if len(again) > 0 {
-			if _, err := s.queue.InsertManyTx(ctx, tx, again); err != nil {
-				return fmt.Errorf("services: queue follow-up syncs: %w", err)
-			}
+// queueAll queues the work of instances.
+func (s *Services) queueAll(ctx context.Context, tx *store.Tx, instances map[int64]bool) error {
+	for id := range instances {
+		if err := s.queueWork(ctx, tx, id, time.Time{}); err != nil {
+			return err
 		}
 	}
-	s.metrics.queued.Add(float64(len(params)))
 	return nil
 }
 
-// Follower gives the hook that queues syncs in a change's transaction
+// follow is the services' AccountsChanged hook: in the change's
+// transaction, it marks every service account of the accounts (on enabled
+// instances) for a sync and queues their instances' work.
+func (s *Services) follow(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
+	instances := map[int64]bool{}
+	for list, args := range store.InChunks(accounts) {
+		if _, err := s.mark(ctx, tx, instances, why, `account_id IN (`+list+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return s.queueAll(ctx, tx, instances)
+}
+
+// followUpDelay lets the running job a follow-up is queued behind finish
+// first.
+const followUpDelay = 2 * time.Second
+
+// queueWork queues the job working an instance's syncs, to run at at (now
+// when zero). When the job is already running, its last pass may have
+// come before this change, and River marks a job completed a moment after
+// it returns, so "running" may already mean "done": a follow-up job is
+// queued in a second unique slot.
+func (s *Services) queueWork(ctx context.Context, tx *store.Tx, instanceID int64, at time.Time) error {
+	opts := syncOpts()
+	opts.ScheduledAt = at
+	res, err := s.queue.InsertTx(ctx, tx, SyncArgs{Instance: instanceID}, opts)
+	if err != nil {
+		return fmt.Errorf("services: queue syncs of %d: %w", instanceID, err)
+	}
+	if !res.UniqueSkippedAsDuplicate || res.Job == nil || res.Job.State != rivertype.JobStateRunning {
+		return nil
+	}
+	opts = syncOpts()
+	opts.ScheduledAt = s.now().Add(followUpDelay)
+	if _, err := s.queue.InsertTx(ctx, tx, SyncArgs{Instance: instanceID, FollowUp: true}, opts); err != nil {
+		return fmt.Errorf("services: queue syncs of %d: %w", instanceID, err)
+	}
+	return nil
+}
+
+// Follower gives the hook that marks syncs in a change's transaction
 // (feature.Hooks.AccountsChanged), for stores built outside the
 // composition root (tests, tools).
 func (s *Services) Follower() func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error {
 	return s.follow
 }
 
-// SyncAll queues a sync of every service account of an instance ("sync
+// SyncAll marks every service account of an instance for a sync ("sync
 // everyone"), and gives how many.
 func (s *Services) SyncAll(ctx context.Context, instanceID int64, why string) (int, error) {
-	return s.queueSyncs(ctx, `instance_id = $1`, why, instanceID)
+	return s.markIn(ctx, why, `instance_id = $1`, instanceID)
 }
 
-// SyncAccount queues a sync of one account on an instance.
+// SyncAccount marks one account's service account on an instance.
 func (s *Services) SyncAccount(ctx context.Context, instanceID, accountID int64, why string) (int, error) {
-	return s.queueSyncs(ctx, `instance_id = $1 AND account_id = $2`, why, instanceID, accountID)
+	return s.markIn(ctx, why, `instance_id = $1 AND account_id = $2`, instanceID, accountID)
 }
 
-func (s *Services) queueSyncs(ctx context.Context, where, why string, args ...any) (int, error) {
-	n := 0
+func (s *Services) markIn(ctx context.Context, why, where string, args ...any) (int, error) {
+	var n int
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		var params []river.InsertManyParams
-		err := store.Each(ctx, tx, `UPDATE service_accounts SET wanted = wanted + 1 WHERE `+where+` RETURNING instance_id, account_id`,
-			func(rows store.Rows) error {
-				a := SyncArgs{Reason: why}
-				if err := rows.Scan(&a.Instance, &a.Account); err != nil {
-					return err
-				}
-				params = append(params, river.InsertManyParams{Args: a, InsertOpts: syncOpts()})
-				return nil
-			}, args...)
-		if err != nil {
-			return fmt.Errorf("services: queue syncs: %w", err)
+		instances := map[int64]bool{}
+		var err error
+		if n, err = s.mark(ctx, tx, instances, why, where, args...); err != nil {
+			return err
 		}
-		n = len(params)
-		return s.insertSyncs(ctx, tx, params)
+		return s.queueAll(ctx, tx, instances)
 	})
 	return n, err
-}
-
-func chunks[T any](s []T, n int) func(func([]T) bool) {
-	return func(yield func([]T) bool) {
-		for len(s) > 0 {
-			k := min(n, len(s))
-			if !yield(s[:k]) {
-				return
-			}
-			s = s[k:]
-		}
-	}
 }
 
 // SyncResult says what a sync did.
@@ -170,46 +164,31 @@ type SyncResult struct {
 	Removed bool // access taken away (or the account was gone)
 }
 
-// maxRounds bounds how often one sync starts over for changes made while
-// it ran; what is left is its job's next run.
-const maxRounds = 3
-
-// Sync brings an account's service account on an instance in line with
-// what it should have: nothing is sent when it already is. A change made
-// while it runs makes it run again.
-func (s *Services) Sync(ctx context.Context, instanceID, accountID int64, reason string) (SyncResult, error) {
-	var res SyncResult
+// Sync applies one account's pending sync on an instance now (the job
+// does it for every pending one): nothing is sent when the service
+// account already has what it should.
+func (s *Services) Sync(ctx context.Context, instanceID, accountID int64) (SyncResult, error) {
 	inst, err := s.inst.Get(ctx, instanceID)
 	if errors.Is(err, ErrNotFound) {
-		return res, nil // deleted since: nothing to do
+		return SyncResult{}, nil
 	}
 	if err != nil || !inst.Enabled {
-		return res, err
+		return SyncResult{}, err
 	}
-	t := s.types[inst.Type]
-	for round := 0; round < maxRounds; round++ {
-		acct, err := s.account(ctx, s.db, instanceID, accountID)
-		if errors.Is(err, ErrNoAccount) {
-			return res, nil
-		}
-		if err != nil {
-			return res, err
-		}
-		r, err := s.syncOnce(ctx, inst, t, acct, reason)
-		res.Applied, res.Removed = res.Applied || r.Applied, res.Removed || r.Removed
-		if err != nil || r.Removed {
-			return res, err
-		}
-		var wanted int64
-		err = s.db.QueryRow(ctx, `SELECT wanted FROM service_accounts WHERE instance_id = $1 AND account_id = $2`, instanceID, accountID).Scan(&wanted)
-		if errors.Is(err, store.ErrNoRows) || (err == nil && wanted == acct.wanted) {
-			return res, nil
-		}
-		if err != nil {
-			return res, fmt.Errorf("services: sync: %w", err)
-		}
+	return s.syncAccount(ctx, inst, s.types[inst.Type], accountID)
+}
+
+// syncAccount reads a service account and syncs it once; a change made
+// meanwhile leaves it pending for the next pass.
+func (s *Services) syncAccount(ctx context.Context, inst Instance, t Type, accountID int64) (SyncResult, error) {
+	acct, err := s.account(ctx, s.db, inst.ID, accountID)
+	if errors.Is(err, ErrNoAccount) {
+		return SyncResult{}, nil
 	}
-	return res, nil
+	if err != nil {
+		return SyncResult{}, err
+	}
+	return s.syncOnce(ctx, inst, t, acct, acct.reason)
 }
 
 func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Account, reason string) (SyncResult, error) {
@@ -310,8 +289,13 @@ func (s *Services) unlink(ctx context.Context, inst Instance, acct Account, reas
 func (s *Services) failed(ctx context.Context, inst Instance, acct Account, action, detail, reason string, cause error) error {
 	s.metrics.failures.WithLabelValues(inst.Slug).Inc()
 	now := s.now()
+	var retry *time.Time
+	if !errors.Is(cause, ErrUnavailable) {
+		at := now.Add(retryFailed(acct.failures + 1))
+		retry = &at
+	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := saveError(ctx, tx, acct, cause.Error(), now); err != nil {
+		if err := saveError(ctx, tx, acct, cause.Error(), now, retry); err != nil {
 			return err
 		}
 		return audit(ctx, tx, Entry{InstanceID: inst.ID, AccountID: acct.AccountID, Action: action, Detail: detail, Reason: reason,
@@ -323,22 +307,33 @@ func (s *Services) failed(ctx context.Context, inst Instance, acct Account, acti
 	return fmt.Errorf("services: %s: %w", inst.Slug, cause)
 }
 
-// syncWorker works the sync jobs.
+
+// syncWorker works an instance's pending syncs.
 type syncWorker struct {
 	river.WorkerDefaults[SyncArgs]
 	s *Services
 }
 
-// retryUnavailable is how long a job waits for a service that is down
+// retryUnavailable is how long the work waits for a service that is down
 // and did not say when to come back: a second at first, doubling with
 // each try up to five minutes, so that a short outage costs seconds and a
-// long one a request every few minutes per waiting job.
+// long one a request every few minutes.
 func retryUnavailable(attempt int) time.Duration {
 	const most = 5 * time.Minute
 	if attempt >= 9 {
 		return most
 	}
 	return min(time.Second<<max(attempt-1, 0), most)
+}
+
+// retryFailed is how long one account whose sync failed (the service
+// refused it) waits before it is tried again: a minute, doubling, at most
+// an hour; verification retries it too.
+func retryFailed(failures int) time.Duration {
+	if failures >= 7 {
+		return time.Hour
+	}
+	return min(time.Minute<<max(failures-1, 0), time.Hour)
 }
 
 // postpone turns a service's unavailability into a snooze, which River
@@ -356,7 +351,65 @@ func (s *Services) postpone(err error, attempt int) error {
 	return err
 }
 
+// workBatch is how many pending syncs one pass reads.
+const workBatch = 100
+
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
-	_, err := w.s.Sync(ctx, job.Args.Instance, job.Args.Account, job.Args.Reason)
-	return w.s.postpone(err, job.Attempt)
+	return w.s.postpone(w.s.Work(ctx, job.Args.Instance), job.Attempt)
+}
+
+// Work applies an instance's pending syncs, pass after pass until none is
+// due. A service that is down or limiting stops it (ErrUnavailable, to be
+// tried again); an account the service refused is recorded and tried
+// again later, and the others go on. Syncs failed and waiting for their
+// retry are left to a job scheduled for the first of them.
+func (s *Services) Work(ctx context.Context, instanceID int64) error {
+	inst, err := s.inst.Get(ctx, instanceID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // deleted since: nothing to do
+	}
+	if err != nil || !inst.Enabled {
+		return err
+	}
+	t := s.types[inst.Type]
+	var after int64
+	for {
+		now := s.now()
+		due, err := store.Column[int64](ctx, s.db, `SELECT account_id FROM service_accounts
+			WHERE instance_id = $1 AND wanted > synced AND account_id > $2 AND (retry_at IS NULL OR retry_at <= $3)
+			ORDER BY account_id LIMIT $4`, instanceID, after, now, workBatch)
+		if err != nil {
+			return fmt.Errorf("services: pending syncs of %s: %w", inst.Slug, err)
+		}
+		if len(due) == 0 {
+			if after == 0 {
+				break
+			}
+			after = 0 // a pass over; start again for what came meanwhile
+			continue
+		}
+		for _, id := range due {
+			after = id
+			if _, err := s.syncAccount(ctx, inst, t, id); err != nil {
+				if errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+					return err
+				}
+				// Recorded on the account, to be tried again.
+				s.logger.WarnContext(ctx, "service sync failed", "service", inst.Slug, "account", id, "error", err)
+			}
+		}
+	}
+	// What failed waits for its retry: a job is scheduled for the first.
+	// (Ordered rather than min(): SQLite gives an aggregate of a
+	// timestamp back as text.)
+	var next time.Time
+	err = s.db.QueryRow(ctx, `SELECT retry_at FROM service_accounts WHERE instance_id = $1 AND wanted > synced
+		AND retry_at IS NOT NULL ORDER BY retry_at LIMIT 1`, instanceID).Scan(&next)
+	if errors.Is(err, store.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("services: pending syncs of %s: %w", inst.Slug, err)
+	}
+	return s.db.InTx(ctx, func(tx *store.Tx) error { return s.queueWork(ctx, tx, instanceID, next) })
 }

@@ -204,6 +204,8 @@ type Account struct {
 	LastSync  time.Time
 	CreatedAt time.Time
 	wanted    int64
+	reason    string // the first change since the last sync
+	failures  int    // syncs failed in a row
 }
 
 // The statuses of a service account.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 
+	"time"
+
 	"github.com/riverqueue/river"
 
 	"github.com/keepstar/keepstar/internal/store"
@@ -136,9 +138,19 @@ func (s *Services) Verify(ctx context.Context, instanceID int64) (Report, error)
 			break
 		}
 	}
-	// Changes told but not yet applied, whose job was lost or given up.
-	n, err := s.queueSyncs(ctx, `instance_id = $1 AND wanted > synced`, "verification", inst.ID)
-	rep.Queued += n
+	// Changes told but not yet applied (a job given up): their work is
+	// queued again, failed ones at once.
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE service_accounts SET retry_at = NULL WHERE instance_id = $1 AND wanted > synced`, inst.ID)
+		if err != nil {
+			return fmt.Errorf("services: verify %s: %w", inst.Slug, err)
+		}
+		rep.Queued += int(n)
+		if n == 0 {
+			return nil
+		}
+		return s.queueWork(ctx, tx, inst.ID, time.Time{})
+	})
 	if err != nil {
 		return rep, err
 	}
@@ -165,27 +177,28 @@ func (s *Services) needsSync(ctx context.Context, inst Instance, t Type, v vocab
 	return acct.Name != want.Name || !equalGroups(acct.Groups, want.Groups), nil
 }
 
-// queueFor queues syncs of some service accounts.
+// queueFor marks syncs of some service accounts.
 func (s *Services) queueFor(ctx context.Context, accts []Account, why string) (int, error) {
 	if len(accts) == 0 {
 		return 0, nil
 	}
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		var params []river.InsertManyParams
-		for _, a := range accts {
-			if _, err := tx.Exec(ctx, `UPDATE service_accounts SET wanted = wanted + 1 WHERE instance_id = $1 AND account_id = $2`,
-				a.InstanceID, a.AccountID); err != nil {
-				return fmt.Errorf("services: queue syncs: %w", err)
-			}
-			params = append(params, river.InsertManyParams{Args: SyncArgs{Instance: a.InstanceID, Account: a.AccountID, Reason: why},
-				InsertOpts: syncOpts()})
-		}
-		return s.insertSyncs(ctx, tx, params)
-	})
-	if err != nil {
-		return 0, err
+	ids := make([]int64, len(accts))
+	for i, a := range accts {
+		ids[i] = a.AccountID
 	}
-	return len(accts), nil
+	n := 0
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		instances := map[int64]bool{}
+		for list, args := range store.InChunks(ids, accts[0].InstanceID) {
+			m, err := s.mark(ctx, tx, instances, why, `instance_id = $1 AND account_id IN (`+list+`)`, args...)
+			if err != nil {
+				return err
+			}
+			n += m
+		}
+		return s.queueAll(ctx, tx, instances)
+	})
+	return n, err
 }
 
 // verified records a verification's outcome on the instance and in the
