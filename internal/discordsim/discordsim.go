@@ -32,6 +32,9 @@ type Server struct {
 	nextID uint64
 	guilds map[string]*guild
 	users  map[string]*User
+	// bot is the application's bot user, which users/@me answers for the
+	// bot token; its id is the application's (client) id, as on Discord.
+	bot    *User
 	codes  map[string]*authCode
 	grants map[string]*grant // by access token and by refresh token
 	limits limiter
@@ -46,6 +49,10 @@ func New(opts Options) *Server {
 		grants: map[string]*grant{}, membersIntent: opts.MembersIntent}
 	if s.now == nil {
 		s.now = time.Now
+	}
+	s.bot = &User{ID: opts.ClientID, Username: "Keepstar", Bot: true}
+	if !isSnowflake(opts.ClientID) {
+		s.bot.ID = s.newID()
 	}
 	s.limits.init()
 	s.mount()

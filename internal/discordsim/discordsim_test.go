@@ -1,6 +1,7 @@
 package discordsim
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -185,4 +186,78 @@ func TestOutageAndForced429(t *testing.T) {
 		t.Fatalf("shared 429 counted as invalid: %d %d", w.s.InvalidRequests(), w.s.Served429())
 	}
 	want(t, w.bot("GET", w.g(), ""), 200, 0)
+}
+
+// The bot token reads the bot user (its id the application's), and GET
+// member of that id gives the bot's roles, for a connector checking its
+// place in the hierarchy; a wrong bot token is refused.
+func TestBotUserAndMember(t *testing.T) {
+	w := newWorld(t)
+	me := w.do("GET", "/api/v10/users/@me", "Bot "+botToken, "", "")
+	want(t, me, 200, 0)
+	if me.json(t)["id"] != clientID || me.json(t)["bot"] != true || w.s.BotUser().ID != clientID {
+		t.Fatalf("bot user %s", me.body)
+	}
+	want(t, w.do("GET", "/api/v10/users/@me", "Bot wrong", "", ""), 401, 40001)
+	m := w.bot("GET", w.g()+"/members/"+clientID, "")
+	want(t, m, 200, 0)
+	roles := m.json(t)["roles"].([]any)
+	bot := w.s.Roles(w.guild.ID)[1]
+	if len(roles) != 1 || roles[0] != bot.ID || bot.Name != "Keepstar" || m.json(t)["user"].(map[string]any)["bot"] != true {
+		t.Fatalf("bot member %s, roles %+v", m.body, w.s.Roles(w.guild.ID))
+	}
+	// The bot is not listed among the people.
+	w.s.SetMembersIntent(true)
+	if ids := members(t, w.bot("GET", w.g()+"/members?limit=1000", "")); len(ids) != 1 || ids[0] != w.owner.ID {
+		t.Fatalf("listed %v", ids)
+	}
+	w.s.SetBotRole(w.guild.ID, "")
+	if roles := w.bot("GET", w.g()+"/members/"+clientID, "").json(t)["roles"].([]any); len(roles) != 0 {
+		t.Fatalf("bot roles %v", roles)
+	}
+	// An application id that is no snowflake gives the bot one.
+	if id := New(Options{ClientID: "app"}).BotUser().ID; !isSnowflake(id) {
+		t.Fatalf("bot id %q", id)
+	}
+}
+
+// The bot's permissions show as its highest role's, or @everyone's when
+// it has none.
+func TestBotPermissionsShowOnItsRole(t *testing.T) {
+	w := newWorld(t)
+	perms := func() map[string]string {
+		out := map[string]string{}
+		var list []struct{ Name, Permissions string }
+		if err := json.Unmarshal(w.bot("GET", w.g()+"/roles", "").body, &list); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range list {
+			out[r.Name] = r.Permissions
+		}
+		return out
+	}
+	if p := perms(); p["Keepstar"] != "402653187" || p["@everyone"] != "0" {
+		t.Fatalf("permissions %v", p)
+	}
+	w.s.SetBotPermissions(w.guild.ID, PermKickMembers)
+	if p := perms(); p["Keepstar"] != "2" {
+		t.Fatalf("permissions %v", p)
+	}
+	w.s.SetBotRole(w.guild.ID, "")
+	if p := perms(); p["@everyone"] != "2" {
+		t.Fatalf("permissions %v", p)
+	}
+}
+
+// A banned user cannot join again.
+func TestBan(t *testing.T) {
+	w := newWorld(t)
+	tok := w.accessToken(w.user.ID)
+	path := w.g() + "/members/" + w.user.ID
+	want(t, w.bot("PUT", path, `{"access_token":"`+tok+`"}`), 201, 0)
+	w.s.Ban(w.guild.ID, w.user.ID)
+	if _, ok := w.s.Member(w.guild.ID, w.user.ID); ok {
+		t.Fatal("a banned user is still a member")
+	}
+	want(t, w.bot("PUT", path, `{"access_token":"`+tok+`"}`), 403, 40007)
 }

@@ -20,7 +20,13 @@
 // GET / lists the guilds and GET /guilds/{g} shows a guild's roles (which
 // ones the bot may assign) and members, reloading itself every 5 seconds.
 //
+// The application's bot is a user too (its id the application's, as on
+// Discord): users/@me with the bot token answers it, and GET member of its id
+// gives its roles, whose permissions are the bot's (SetBotPermissions), so a
+// connector can check its place in the hierarchy. It is left out of the
+// member list and the pages, which show the people.
+//
 // Tests set the world up through Go methods on Server (guilds, roles, users,
-// the bot's role and permissions), read members back, drive time through
-// Options.Now, read request counters, and force 429s or an outage.
+// the bot's role and permissions, bans), read members back, drive time
+// through Options.Now, read request counters, and force 429s or an outage.
 package discordsim

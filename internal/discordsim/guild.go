@@ -15,8 +15,24 @@ import (
 const MaxNick = 32
 
 func userJSON(u *User) map[string]any {
-	return map[string]any{"id": u.ID, "username": u.Username, "discriminator": "0", "global_name": u.GlobalName,
+	var global any
+	if u.GlobalName != "" {
+		global = u.GlobalName
+	}
+	body := map[string]any{"id": u.ID, "username": u.Username, "discriminator": "0", "global_name": global,
 		"avatar": nil, "public_flags": 0}
+	if u.Bot {
+		body["bot"] = true
+	}
+	return body
+}
+
+// user finds a user by id, the bot's included.
+func (s *Server) user(id string) *User {
+	if id == s.bot.ID {
+		return s.bot
+	}
+	return s.users[id]
 }
 
 func (s *Server) memberJSON(m *Member) map[string]any {
@@ -25,7 +41,7 @@ func (s *Server) memberJSON(m *Member) map[string]any {
 		nick = m.Nick
 	}
 	roles := append([]string{}, m.Roles...)
-	return map[string]any{"user": userJSON(s.users[m.UserID]), "nick": nick, "roles": roles, "avatar": nil,
+	return map[string]any{"user": userJSON(s.user(m.UserID)), "nick": nick, "roles": roles, "avatar": nil,
 		"joined_at": m.JoinedAt.UTC().Format(time.RFC3339Nano), "premium_since": nil, "deaf": false, "mute": false,
 		"flags": 0, "pending": false, "communication_disabled_until": nil}
 }
@@ -58,6 +74,9 @@ func (s *Server) listRoles(w http.ResponseWriter, _ *http.Request, g *guild) *ap
 
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request, g *guild) *apiError {
 	m := g.members[r.PathValue("u")]
+	if m == nil && r.PathValue("u") == s.bot.ID {
+		m = g.botMember(s.bot.ID)
+	}
 	if m == nil {
 		return errUnknownMember
 	}
@@ -271,6 +290,9 @@ func (s *Server) putMember(w http.ResponseWriter, r *http.Request, g *guild) *ap
 	if gr == nil || gr.access != body.AccessToken || !s.now().Before(gr.expires) || gr.userID != uid ||
 		!slices.Contains(gr.scopes, "guilds.join") {
 		return &apiError{status: http.StatusForbidden, code: 50025, message: "Invalid OAuth2 access token"}
+	}
+	if g.banned[uid] {
+		return &apiError{status: http.StatusForbidden, code: 40007, message: "The user is banned from this guild."}
 	}
 	if g.members[uid] != nil {
 		// Already a member: Discord ignores the body's roles and nick.

@@ -203,8 +203,18 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// getMe is GET /users/@me with the user's Bearer token and scope identify.
+// getMe is GET /users/@me with the user's Bearer token and scope identify,
+// or with the bot token, which answers the bot user.
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request, _ *guild) *apiError {
+	if bot, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bot "); ok {
+		if bot != s.opts.BotToken || bot == "" {
+			return &apiError{status: http.StatusUnauthorized, code: 40001, message: "401: Unauthorized"}
+		}
+		body := userJSON(s.bot)
+		body["mfa_enabled"], body["locale"], body["flags"], body["verified"] = true, "en-US", 0, true
+		writeJSON(w, http.StatusOK, body)
+		return nil
+	}
 	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	g := s.grants[token]
 	if !ok || g == nil || g.access != token || !s.now().Before(g.expires) || !slices.Contains(g.scopes, "identify") {

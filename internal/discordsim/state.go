@@ -33,6 +33,8 @@ type User struct {
 	// OtherGuilds counts guilds outside the simulation the user is in, so a
 	// test can reach the 100-guild limit.
 	OtherGuilds int
+	// Bot is true for the application's bot user (BotUser).
+	Bot bool
 }
 
 // Role is a guild role; Position 0 is @everyone (whose id is the guild's).
@@ -59,6 +61,7 @@ type guild struct {
 	botRole           string // the bot's own role; "" means only @everyone
 	botPerms          uint64
 	botIn             bool
+	banned            map[string]bool
 }
 
 // Guild describes a guild for tests.
@@ -113,7 +116,7 @@ func (s *Server) AddGuild(name, ownerID string) Guild {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := &guild{id: s.newID(), name: name, ownerID: ownerID, roles: map[string]*Role{},
-		members: map[string]*Member{}, botPerms: PermConnector, botIn: true}
+		members: map[string]*Member{}, botPerms: PermConnector, botIn: true, banned: map[string]bool{}}
 	g.roles[g.id] = &Role{ID: g.id, Name: "@everyone", Position: 0}
 	bot := &Role{ID: s.newID(), Name: "Keepstar", Position: 1, Managed: true, Permissions: PermConnector}
 	g.roles[bot.ID] = bot
@@ -162,7 +165,9 @@ func (s *Server) SetBotRole(guildID, roleID string) {
 	}
 }
 
-// SetBotPermissions sets the bot's guild permissions.
+// SetBotPermissions sets the bot's guild permissions. The API shows them
+// where an administrator would have granted them: as the permissions of the
+// bot's highest role, or of @everyone when the bot has no role.
 func (s *Server) SetBotPermissions(guildID string, perms uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -190,6 +195,26 @@ func (s *Server) AddMember(guildID, userID string, roleIDs ...string) error {
 	}
 	g.members[userID] = &Member{UserID: userID, Roles: append([]string{}, roleIDs...), JoinedAt: s.now()}
 	return nil
+}
+
+// Ban bans a user from a guild: a member is removed, and joining again
+// (PUT member) answers 403 with code 40007.
+func (s *Server) Ban(guildID, userID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if g := s.guilds[guildID]; g != nil {
+		g.banned[userID] = true
+		delete(g.members, userID)
+	}
+}
+
+// BotUser is the application's bot user: users/@me with the bot token. Its
+// id is Options.ClientID when that is a snowflake (on Discord a bot's user
+// id is its application's id).
+func (s *Server) BotUser() User {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.bot
 }
 
 // RemoveMember makes a user leave a guild on their own.
@@ -229,10 +254,41 @@ func (s *Server) Roles(guildID string) []Role {
 func (g *guild) sortedRoles() []Role {
 	out := make([]Role, 0, len(g.roles))
 	for _, r := range g.roles {
-		out = append(out, *r)
+		out = append(out, g.shown(*r))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Position < out[j].Position })
 	return out
+}
+
+// shown is a role as the API shows it: the bot's permissions
+// (SetBotPermissions) are its highest role's, or @everyone's when it has
+// none, so that a client reading the roles finds what the bot may do.
+func (g *guild) shown(r Role) Role {
+	switch {
+	case r.ID == g.botRole:
+		r.Permissions = g.botPerms
+	case g.roles[g.botRole] == nil && r.ID == g.id:
+		r.Permissions |= g.botPerms
+	}
+	return r
+}
+
+// botMember is the bot's own membership, which GET member answers for
+// the bot's user id while the bot is in the guild. Discord would list it
+// among the members too; the simulator leaves it out of the member list
+// and the guild page, which show the people.
+func (g *guild) botMember(botID string) *Member {
+	m := &Member{UserID: botID, Roles: []string{}}
+	if g.roles[g.botRole] != nil {
+		m.Roles = append(m.Roles, g.botRole)
+	}
+	return m
+}
+
+// isSnowflake reports whether id is a Discord id: digits of a uint64.
+func isSnowflake(id string) bool {
+	_, err := strconv.ParseUint(id, 10, 64)
+	return err == nil
 }
 
 // botTop is the position of the bot's highest role.

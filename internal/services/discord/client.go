@@ -30,6 +30,9 @@ type Options struct {
 	BotToken string
 	// AppURL and Version fill "User-Agent: DiscordBot (<url>, <version>)".
 	AppURL, Version string
+	// ClientID and ClientSecret are the OAuth2 application's, for the token
+	// endpoints (ExchangeCode, RevokeToken).
+	ClientID, ClientSecret string
 	// AuditReason is the default X-Audit-Log-Reason of mutating calls
 	// (WithReason overrides it per call); "Keepstar" when empty.
 	AuditReason string
@@ -39,6 +42,9 @@ type Options struct {
 	// Now and Sleep let tests drive time; nil means real time.
 	Now   func() time.Time
 	Sleep func(context.Context, time.Duration) error
+	// Waited, when set, is told the time each call spent waiting for the
+	// Limiter (measured on Now), for the metrics.
+	Waited func(time.Duration)
 	// MaxRetries bounds the retries after 429s (default 3).
 	MaxRetries int
 	// BreakerAt is the count of invalid responses in ten minutes at which
@@ -125,11 +131,13 @@ func (c *Client) breakerOpen() bool {
 }
 
 // call is one REST request: method, the route template with its values,
-// the top-level resource, an optional JSON body, the Authorization value.
+// the top-level resource, an optional JSON body (or form, for the OAuth2
+// endpoints), the Authorization value ("" for none).
 type call struct {
 	method, template, major string
 	path                    string
 	body                    any
+	form                    url.Values
 	auth                    string
 	mutating                bool
 }
@@ -138,7 +146,10 @@ type call struct {
 // JSON answer into out (nil: ignored). It returns the final status.
 func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 	var payload []byte
-	if k.body != nil {
+	switch {
+	case k.form != nil:
+		payload = []byte(k.form.Encode())
+	case k.body != nil:
 		var err error
 		if payload, err = json.Marshal(k.body); err != nil {
 			return 0, fmt.Errorf("discord: encode %s %s: %w", k.method, k.template, err)
@@ -149,7 +160,12 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 		if c.breakerOpen() {
 			return 0, ErrBreakerOpen
 		}
-		if err := c.o.Limiter.Wait(ctx, route); err != nil {
+		start := c.o.Now()
+		err := c.o.Limiter.Wait(ctx, route)
+		if waited := c.o.Now().Sub(start); waited > 0 && c.o.Waited != nil {
+			c.o.Waited(waited)
+		}
+		if err != nil {
 			return 0, fmt.Errorf("discord: waiting for the rate limit of %s %s: %w", k.method, k.template, err)
 		}
 		status, info, data, err := c.send(ctx, k, payload)
@@ -180,6 +196,7 @@ func (c *Client) do(ctx context.Context, k call, out any) (int, error) {
 			// The limiter now holds the wait; the next Wait honours it.
 			continue
 		}
+		apiErr.RetryAfter = info.RetryAfter
 		return status, apiErr
 	}
 }
@@ -208,9 +225,14 @@ func (c *Client) send(ctx context.Context, k call, payload []byte) (int, RateInf
 	if err != nil {
 		return 0, RateInfo{}, nil, fmt.Errorf("discord: %s %s: %w", k.method, k.template, err)
 	}
-	req.Header.Set("Authorization", k.auth)
+	if k.auth != "" {
+		req.Header.Set("Authorization", k.auth)
+	}
 	req.Header.Set("User-Agent", fmt.Sprintf("DiscordBot (%s, %s)", c.o.AppURL, c.o.Version))
-	if payload != nil {
+	switch {
+	case k.form != nil:
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	case payload != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if k.mutating {
@@ -255,18 +277,28 @@ func (c *Client) send(ctx context.Context, k call, payload []byte) (int, RateInf
 	return resp.StatusCode, info, data, nil
 }
 
+// decodeError reads an error answer: Discord's JSON error, or the OAuth2
+// endpoints' RFC 6749 one; anything else is named by its status.
 func decodeError(status int, data []byte) *APIError {
 	e := &APIError{Status: status}
 	var b struct {
-		Code    int             `json:"code"`
-		Message string          `json:"message"`
-		Errors  json.RawMessage `json:"errors"`
+		Code        int             `json:"code"`
+		Message     string          `json:"message"`
+		Errors      json.RawMessage `json:"errors"`
+		OAuth       string          `json:"error"`
+		Description string          `json:"error_description"`
 	}
 	if json.Unmarshal(data, &b) == nil {
 		e.Code, e.Message, e.Errors = b.Code, b.Message, b.Errors
+		if e.Code == 0 && e.Message == "" && b.OAuth != "" {
+			e.OAuth, e.Message = b.OAuth, b.Description
+		}
 	}
 	if e.Message == "" {
 		e.Message = http.StatusText(status)
+	}
+	if e.Message == "" {
+		e.Message = "HTTP status " + strconv.Itoa(status)
 	}
 	return e
 }

@@ -27,9 +27,9 @@ func TestAddMemberTellsCreatedFromAlreadyMember(t *testing.T) {
 	ctx := context.Background()
 	r := w.role("Member")
 	tok := w.accessToken(w.user.ID)
-	added, err := w.c.AddMember(ctx, w.guild.ID, w.user.ID, tok, "Pilot One", []string{r.ID})
-	if err != nil || !added {
-		t.Fatalf("first join: added %v, %v", added, err)
+	joined, added, err := w.c.AddMember(ctx, w.guild.ID, w.user.ID, tok, "Pilot One", []string{r.ID})
+	if err != nil || !added || joined.User.ID != w.user.ID || joined.Nick != "Pilot One" || len(joined.Roles) != 1 {
+		t.Fatalf("first join: added %v %+v, %v", added, joined, err)
 	}
 	h := w.lastHeader()
 	if h.Get("Authorization") != "Bot "+botToken || h.Get("User-Agent") != "DiscordBot (https://keepstar.example, 1.2.3)" ||
@@ -40,17 +40,17 @@ func TestAddMemberTellsCreatedFromAlreadyMember(t *testing.T) {
 	if !ok || m.Nick != "Pilot One" || len(m.Roles) != 1 || m.Roles[0] != r.ID {
 		t.Fatalf("member %+v %v", m, ok)
 	}
-	added, err = w.c.AddMember(ctx, w.guild.ID, w.user.ID, tok, "", nil)
+	_, added, err = w.c.AddMember(ctx, w.guild.ID, w.user.ID, tok, "", nil)
 	if err != nil || added {
 		t.Fatalf("second join: added %v, %v", added, err)
 	}
-	_, err = w.c.AddMember(ctx, w.guild.ID, w.user.ID, "", "", nil)
+	_, _, err = w.c.AddMember(ctx, w.guild.ID, w.user.ID, "", "", nil)
 	wantIs(t, err, ErrInvalidFormBody)
 	var api *APIError
 	if errors.As(err, &api); !strings.Contains(string(api.Errors), "access_token") {
 		t.Fatalf("50035 errors %s do not name the field", api.Errors)
 	}
-	_, err = w.c.AddMember(ctx, "404404", w.user.ID, tok, "", nil)
+	_, _, err = w.c.AddMember(ctx, "404404", w.user.ID, tok, "", nil)
 	wantIs(t, err, ErrUnknownGuild)
 }
 

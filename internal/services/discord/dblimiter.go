@@ -141,6 +141,11 @@ func (l *DBLimiter) Wait(ctx context.Context, route Route) error {
 		if d <= 0 {
 			return nil
 		}
+		// Nothing was reserved: a wait longer than the caller allows is
+		// theirs to come back after (a job frees its worker).
+		if allowed, ok := allowedWait(ctx); ok && d > allowed {
+			return &WaitError{After: d}
+		}
 		if err := l.sleep(ctx, d); err != nil {
 			return err
 		}

@@ -64,7 +64,11 @@ type world struct {
 	user   discordsim.User
 	mu     sync.Mutex
 	hits   []time.Time
+	paths  []string    // method and path of each API request
 	header http.Header // of the last request
+	// before, when set, runs before the simulator answers an API request
+	// (another process acting at that moment).
+	before func(r *http.Request)
 }
 
 func newWorld(t *testing.T, o Options) *world { return newWorldWith(t, o, nil) }
@@ -80,8 +84,13 @@ func newWorldWith(t *testing.T, o Options, limiter func(now func() time.Time, sl
 		if strings.HasPrefix(r.URL.Path, "/api/v10/") {
 			w.mu.Lock()
 			w.hits = append(w.hits, w.clk.now())
+			w.paths = append(w.paths, r.Method+" "+r.URL.Path)
 			w.header = r.Header.Clone()
+			before := w.before
 			w.mu.Unlock()
+			if before != nil {
+				before(r)
+			}
 		}
 		w.sim.ServeHTTP(rw, r)
 	}))
@@ -123,24 +132,19 @@ func (w *world) role(name string) discordsim.Role {
 	return r
 }
 
+// requests gives the API requests made since the count n (hitCount).
+func (w *world) requests(n int) []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]string{}, w.paths[n:]...)
+}
+
 // accessToken runs the simulator's OAuth2 flow for userID.
 func (w *world) accessToken(userID string) string {
 	w.t.Helper()
-	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	f := url.Values{"client_id": {clientID}, "redirect_uri": {callback}, "response_type": {"code"},
-		"scope": {"identify guilds.join"}, "state": {"st"}, "user_id": {userID}}
-	resp, err := noRedirect.PostForm(w.srv.URL+"/oauth2/authorize", f)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	resp.Body.Close()
-	loc, err := url.Parse(resp.Header.Get("Location"))
-	if err != nil || resp.StatusCode != http.StatusFound {
-		w.t.Fatalf("authorize: %d %v", resp.StatusCode, err)
-	}
-	f = url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")}, "redirect_uri": {callback},
+	f := url.Values{"grant_type": {"authorization_code"}, "code": {w.code(userID)}, "redirect_uri": {callback},
 		"client_id": {clientID}, "client_secret": {secret}}
-	resp, err = http.PostForm(w.srv.URL+"/api/oauth2/token", f)
+	resp, err := http.PostForm(w.srv.URL+"/api/oauth2/token", f)
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -152,4 +156,23 @@ func (w *world) accessToken(userID string) string {
 		w.t.Fatalf("token: %d %v", resp.StatusCode, err)
 	}
 	return tok.AccessToken
+}
+
+// code runs the simulator's authorize page for userID and gives the code
+// Keepstar's callback would get.
+func (w *world) code(userID string) string {
+	w.t.Helper()
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	f := url.Values{"client_id": {clientID}, "redirect_uri": {callback}, "response_type": {"code"},
+		"scope": {"identify guilds.join"}, "state": {"st"}, "user_id": {userID}}
+	resp, err := noRedirect.PostForm(w.srv.URL+"/oauth2/authorize", f)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" {
+		w.t.Fatalf("authorize: %d %v", resp.StatusCode, err)
+	}
+	return loc.Query().Get("code")
 }

@@ -39,9 +39,12 @@ type RateInfo struct {
 
 // Limiter decides when a request may be sent. Wait blocks (honouring ctx)
 // until route may be sent and reserves the slot; Update records what the
-// answer said (the zero RateInfo when none came). The in-memory
-// MemoryLimiter serves one process; DBLimiter shares the budgets between
-// the processes of one database, so its calls can fail.
+// answer said (the zero RateInfo when none came). A wait longer than the
+// caller allows (WithMaxWait, or past ctx's deadline) is not slept: Wait
+// returns a *WaitError saying how long the limit holds, for the caller to
+// come back then. The in-memory MemoryLimiter serves one process;
+// DBLimiter shares the budgets between the processes of one database, so
+// its calls can fail.
 type Limiter interface {
 	Wait(ctx context.Context, route Route) error
 	Update(ctx context.Context, route Route, info RateInfo) error
@@ -100,6 +103,38 @@ func realSleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// WaitError is a Limiter declining to wait longer than its caller allows:
+// the limit holds for After.
+type WaitError struct {
+	After time.Duration
+}
+
+func (e *WaitError) Error() string {
+	return "discord: rate limited for another " + e.After.Round(time.Millisecond).String()
+}
+
+type maxWaitKey struct{}
+
+// WithMaxWait bounds each wait for the rate limits of the calls made with
+// ctx: a longer one is a *WaitError rather than a sleep. A job that can be
+// put off sets it, so that a limit held for minutes (a 429, an exhausted
+// bucket) frees its worker.
+func WithMaxWait(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, maxWaitKey{}, d)
+}
+
+// allowedWait is the longest wait ctx allows: WithMaxWait's, and no further
+// than its deadline (in real time, whatever the limiter's clock).
+func allowedWait(ctx context.Context) (time.Duration, bool) {
+	d, ok := ctx.Value(maxWaitKey{}).(time.Duration)
+	if deadline, has := ctx.Deadline(); has {
+		if left := time.Until(deadline); !ok || left < d {
+			d, ok = left, true
+		}
+	}
+	return d, ok
+}
+
 // Wait implements Limiter.
 func (l *MemoryLimiter) Wait(ctx context.Context, route Route) error {
 	for {
@@ -109,6 +144,9 @@ func (l *MemoryLimiter) Wait(ctx context.Context, route Route) error {
 		d := l.reserve(route)
 		if d <= 0 {
 			return nil
+		}
+		if allowed, ok := allowedWait(ctx); ok && d > allowed {
+			return &WaitError{After: d}
 		}
 		if err := l.sleep(ctx, d); err != nil {
 			return err

@@ -13,6 +13,7 @@ type User struct {
 	Username      string `json:"username"`
 	Discriminator string `json:"discriminator"`
 	GlobalName    string `json:"global_name"`
+	Bot           bool   `json:"bot"`
 }
 
 // Member is a user's membership of a guild; Roles are role ids.
@@ -32,11 +33,13 @@ type Role struct {
 	Managed     bool   `json:"managed"`
 }
 
-// Guild is what the connector needs of a guild.
+// Guild is what the connector needs of a guild: its owner (whose nickname
+// no bot may change) and its roles.
 type Guild struct {
 	ID      string `json:"id"`
 	Name    string `json:"name"`
 	OwnerID string `json:"owner_id"`
+	Roles   []Role `json:"roles"`
 }
 
 const (
@@ -45,6 +48,7 @@ const (
 	tMember     = "/guilds/{g}/members/{u}"
 	tMemberRole = "/guilds/{g}/members/{u}/roles/{r}"
 	tRoles      = "/guilds/{g}/roles"
+	tRole       = "/guilds/{g}/roles/{r}"
 	tMe         = "/users/@me"
 )
 
@@ -53,12 +57,13 @@ func memberPath(guild, user string) string {
 }
 
 // AddMember joins user to guild with their OAuth2 access token (scope
-// guilds.join), with nick ("" for none) and roles. added is true on 201;
-// false on 204, when the user was already a member and Discord ignored nick
-// and roles (set them with UpdateMember).
-func (c *Client) AddMember(ctx context.Context, guild, user, accessToken, nick string, roles []string) (added bool, err error) {
+// guilds.join), with nick ("" for none) and roles. added is true on 201,
+// with the new member; false on 204, when the user was already a member and
+// Discord ignored nick and roles (read the member with Member, set them with
+// UpdateMember).
+func (c *Client) AddMember(ctx context.Context, guild, user, accessToken, nick string, roles []string) (m Member, added bool, err error) {
 	if err := checkIDs(guild, user); err != nil {
-		return false, err
+		return m, false, err
 	}
 	body := map[string]any{"access_token": accessToken}
 	if nick != "" {
@@ -68,8 +73,8 @@ func (c *Client) AddMember(ctx context.Context, guild, user, accessToken, nick s
 		body["roles"] = roles
 	}
 	status, err := c.do(ctx, call{method: http.MethodPut, template: tMember, major: guild, path: memberPath(guild, user),
-		body: body, auth: c.bot(), mutating: true}, nil)
-	return status == http.StatusCreated, err
+		body: body, auth: c.bot(), mutating: true}, &m)
+	return m, status == http.StatusCreated, err
 }
 
 // Member reads user's membership of guild (ErrUnknownMember if none).
@@ -182,7 +187,17 @@ func (c *Client) CreateRole(ctx context.Context, guild, name string) (Role, erro
 	return r, err
 }
 
-// Guild reads guild.
+// DeleteRole deletes a role of guild.
+func (c *Client) DeleteRole(ctx context.Context, guild, role string) error {
+	if err := checkIDs(guild, role); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, call{method: http.MethodDelete, template: tRole, major: guild,
+		path: "/guilds/" + url.PathEscape(guild) + "/roles/" + url.PathEscape(role), auth: c.bot(), mutating: true}, nil)
+	return err
+}
+
+// Guild reads guild, its roles included.
 func (c *Client) Guild(ctx context.Context, guild string) (Guild, error) {
 	var g Guild
 	if err := checkIDs(guild); err != nil {
@@ -191,6 +206,13 @@ func (c *Client) Guild(ctx context.Context, guild string) (Guild, error) {
 	_, err := c.do(ctx, call{method: http.MethodGet, template: tGuild, major: guild,
 		path: "/guilds/" + url.PathEscape(guild), auth: c.bot()}, &g)
 	return g, err
+}
+
+// BotUser reads the bot's own user (users/@me with the bot token).
+func (c *Client) BotUser(ctx context.Context) (User, error) {
+	var u User
+	_, err := c.do(ctx, call{method: http.MethodGet, template: tMe, path: tMe, auth: c.bot()}, &u)
+	return u, err
 }
 
 // CurrentUser reads the user owning userAccessToken (scope identify).
