@@ -21,6 +21,7 @@ import (
 	"github.com/keepstar/keepstar/internal/ratelimit"
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/services"
+	"github.com/keepstar/keepstar/internal/services/discord"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
@@ -37,7 +38,7 @@ type Constructor func(c *core.Core) (feature.Feature, error)
 
 // connectors are the services' connector types: adding one (Mumble,
 // TeamSpeak, a forum) is one line here.
-var connectors = []services.TypeConstructor{}
+var connectors = []services.TypeConstructor{discord.Type}
 
 // serviceTypes builds the connector types, those tests add included.
 func serviceTypes(extra []services.TypeConstructor) []services.Type {

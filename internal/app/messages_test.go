@@ -219,8 +219,11 @@ func TestCataloguesPerPackage(t *testing.T) {
 				t.Errorf("%s: %s is not loaded: add the package's Locales to the list in internal/app", f.path, id)
 				break
 			}
-			if !strings.HasPrefix(id, f.pkg+".") && !(f.pkg == "i18n" && id == "language.name") {
-				t.Errorf("%s: %s is not named by its package (%s.…)", f.path, id, f.pkg)
+			// A package's ids start with its name, or with its path under
+			// internal/ (services.discord. for internal/services/discord).
+			under := strings.ReplaceAll(strings.TrimPrefix(filepath.ToSlash(filepath.Dir(filepath.Dir(f.path))), "../../internal/"), "/", ".")
+			if !strings.HasPrefix(id, f.pkg+".") && !strings.HasPrefix(id, under+".") && !(f.pkg == "i18n" && id == "language.name") {
+				t.Errorf("%s: %s is not named by its package (%s.… or %s.…)", f.path, id, f.pkg, under)
 			}
 		}
 	}

@@ -59,6 +59,18 @@ func (m *memberPages) list(w http.ResponseWriter, r *http.Request) {
 
 // fail answers a member's action that failed with what they can do.
 func (m *memberPages) fail(w http.ResponseWriter, r *http.Request, err error) {
+	// A connector says what went wrong in the member's words (Discord: in
+	// a hundred servers already, banned, the code expired).
+	var said *i18n.InvalidError
+	if errors.As(err, &said) && len(said.Problems) > 0 {
+		status := http.StatusBadRequest
+		if errors.Is(err, ErrUnavailable) {
+			status = http.StatusServiceUnavailable
+		}
+		m.s.logger.InfoContext(r.Context(), "service action refused", "path", r.URL.Path, "error", err)
+		m.srv.Fail(w, r, status, said.Problems[0].ID, said.Problems[0].Args...)
+		return
+	}
 	switch {
 	case errors.Is(err, ErrNotFound):
 		m.srv.Fail(w, r, http.StatusNotFound, "services.error.not_found")
