@@ -78,8 +78,10 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		FirstSuperuser: true,
 		Features:       c.features,
 		Prepare: func(ctx context.Context, core *core.Core) error {
-			guide, err = demo.Seed(ctx, core.States, core.Groups, sim.Universe)
-			return err
+			if guide, err = demo.Seed(ctx, core.States, core.Groups, sim.Universe); err != nil {
+				return err
+			}
+			return demo.SeedDiscord(ctx, core.DB, core.Services, discord)
 		},
 		Hints: func(r *http.Request) []web.Hint { return guide.Hints(r) },
 		OnReady: func(url string) {
