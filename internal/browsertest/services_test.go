@@ -95,7 +95,7 @@ func testDiscord(t *testing.T, exe string, vp viewport) {
 		t.Fatal(err)
 	}
 	a.visit("/admin/services/discord")
-	a.do("mapping Scouts", chromedp.SetValue(fmt.Sprintf(`#map-%d`, scouts.ID), "Recon", chromedp.ByQuery))
+	a.do("mapping Scouts", chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#map-%d`, scouts.ID)), "Recon"))
 	a.follow("saving the service", a.press("#save-service"))
 	a.screenshot(shots, "admin-service")
 	if p := b.Post(t, "/groups/"+strconv.FormatInt(scouts.ID, 10)+"/join", nil); p.Status != 200 {
