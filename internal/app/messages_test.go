@@ -17,6 +17,7 @@ import (
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/services"
 )
 
 // Message ids as the code writes them: in templates {{.T "id"}} and
@@ -40,7 +41,7 @@ var (
 // catalogue, and so is each id made from a list (access.role.<role>,
 // accounts.removal.<reason>, ...). A page would otherwise show the bare id.
 func TestEveryMessageIDExists(t *testing.T) {
-	c, err := app.Catalogue(example.Locales)
+	c, err := app.Catalogue(example.Locales, services.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func catalogueFiles(t *testing.T) []catalogueFile {
 // each locales/ folder is in the list given to i18n.Load, and each of its
 // ids is named by its package.
 func TestCataloguesPerPackage(t *testing.T) {
-	c, err := app.Catalogue(example.Locales)
+	c, err := app.Catalogue(example.Locales, services.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func TestCataloguesPerPackage(t *testing.T) {
 // value for each field of its English message: a translation whose template
 // breaks is shown as its id.
 func TestEveryMessageFormats(t *testing.T) {
-	c, err := app.Catalogue(example.Locales)
+	c, err := app.Catalogue(example.Locales, services.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +266,8 @@ func TestEveryMessageFormats(t *testing.T) {
 // taken as they are, and words spelt alike. Any other translation equal to
 // its English is English left untranslated.
 var sameInEnglish = map[string][]string{
-	"": {"Keepstar", "Keepstar {{.Version}}", "API", "Application API", "Go", "River", "River UI", "×{{.Count}}"},
+	"": {"Keepstar", "Keepstar {{.Version}}", "API", "Application API", "Go", "River", "River UI", "×{{.Count}}",
+		"{{.Setting}}: {{.Error}}"},
 	"de": {"Name", "Status", "Standard", "Superuser", "Administration", "Browser", "Logo", "Jobs", "Job", "Apps",
 		"App", "Schema", "Schemas", "Header", "Secret", "Body", "Buckets", "Corporations"},
 	"es":      {"Roles", "no", "Buckets"},
@@ -303,7 +305,7 @@ func TestNoEnglishLeftInTranslations(t *testing.T) {
 		t.Errorf("compared only %d translations: the catalogue files are not all found", n)
 	}
 	// A message a language lacks is shown in English too.
-	c, err := app.Catalogue(example.Locales)
+	c, err := app.Catalogue(example.Locales, services.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,6 +34,7 @@ import (
 	"github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/jobs"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 	"github.com/keepstar/keepstar/internal/web"
@@ -70,6 +71,9 @@ type Options struct {
 	// Features are added to the site's own, as a plugin is (the guide's
 	// example feature).
 	Features []app.Constructor
+	// ServiceTypes are connector types added to the shipped ones, as
+	// app.Options.ServiceTypes (a test's own connector).
+	ServiceTypes []services.TypeConstructor
 	// PseudoLanguage offers the pseudo-language en-XA (internal/i18n,
 	// WithPseudo) to browsers asking for it: every message marked.
 	PseudoLanguage bool
@@ -93,6 +97,7 @@ type Site struct {
 	mode     app.Mode
 	log      io.Writer
 	features []app.Constructor
+	types    []services.TypeConstructor
 	pseudo   bool
 	ln       net.Listener
 	routes   []web.Route
@@ -123,7 +128,7 @@ func Start(t testing.TB, opts Options) *Site {
 	if opts.Mode == "" {
 		opts.Mode = app.All
 	}
-	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, pseudo: opts.PseudoLanguage,
+	s := &Site{t: t, dbc: storetest.Database(t, opts.Dialect), mode: opts.Mode, log: opts.Log, features: opts.Features, types: opts.ServiceTypes, pseudo: opts.PseudoLanguage,
 		Env: map[string]string{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -222,7 +227,7 @@ func (s *Site) run() {
 		if s.log != nil {
 			log = slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		}
-		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln, Features: s.features,
+		s.done <- app.Run(ctx, s.Config, log, app.Options{Mode: s.mode, Listener: ln, Features: s.features, ServiceTypes: s.types,
 			OnReady: func(string) { close(ready) },
 			OnWeb:   func(srv *web.Server) { s.routes = srv.Routes() },
 			OnQueue: func(q *jobs.Queue) { s.queue = q }, PseudoLanguage: s.pseudo})
