@@ -49,13 +49,20 @@ func serviceMemberRows(t *testing.T, e *matrixEnv) map[string][]check {
 		},
 		// Without the state of a link started in this browser, nothing
 		// is done for anyone.
-		"GET /services/{slug}/callback":  {{"GET", "/services/chat/callback?code=x&state=y", nil, members(400)}},
-		"POST /services/{slug}/activate": {{"POST", "/services/chat/activate", url.Values{}, [visitors]int{login, 403, 403, 403, 409, 403}}},
+		"GET /services/{slug}/callback": {{"GET", "/services/chat/callback?code=x&state=y", nil, members(400)}},
+		"POST /services/{slug}/activate": {
+			{"POST", "/services/chat/activate", url.Values{}, [visitors]int{login, 403, 403, 403, 409, 403}},
+			{"POST", "/services/nothing/activate", url.Values{}, [visitors]int{login, 404, 404, 404, 404, 404}},
+		},
 		"POST /services/{slug}/password": {
 			{"POST", "/services/chat/password", reset, [visitors]int{login, 403, 403, 403, 200, 403}},
 			{"POST", "/services/chat/password", url.Values{"password": {"short"}}, [visitors]int{login, 400, 400, 400, 400, 400}},
+			{"POST", "/services/nothing/password", url.Values{"reset": {"1"}}, [visitors]int{login, 404, 404, 404, 404, 404}},
 		},
-		"GET /services/{slug}/deactivate":  {{"GET", "/services/chat/deactivate", nil, [visitors]int{login, 409, 409, 409, 200, 409}}},
+		"GET /services/{slug}/deactivate": {
+			{"GET", "/services/chat/deactivate", nil, [visitors]int{login, 409, 409, 409, 200, 409}},
+			{"GET", "/services/nothing/deactivate", nil, [visitors]int{login, 404, 404, 404, 404, 404}},
+		},
 		"POST /services/{slug}/deactivate": {{"POST", "/services/chat/deactivate", url.Values{}, [visitors]int{login, 409, 409, 409, 400, 409}}},
 	}
 }

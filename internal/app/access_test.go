@@ -12,6 +12,7 @@ import (
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -65,8 +66,9 @@ func TestEveryRouteAllowsAndRefusesAsItStates(t *testing.T) {
 			// The guide's example feature is plugged in as any feature
 			// is: its route must have its row too.
 			testAccessMatrix(t, sitetest.Start(t, sitetest.Options{Dialect: d,
-				Env:      map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
-				Features: []app.Constructor{example.New}, ServiceTypes: matrixServiceTypes}), nil)
+				Env:          map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
+				Features:     []app.Constructor{example.New},
+				ServiceTypes: append([]services.TypeConstructor{matrixServiceType}, matrixServiceTypes...)}), nil)
 		})
 	}
 }

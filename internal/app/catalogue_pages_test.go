@@ -15,6 +15,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/i18n"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/version"
 )
@@ -31,8 +32,9 @@ import (
 // meant to be shown.
 func TestNoTextOutsideTheCatalogue(t *testing.T) {
 	site := sitetest.Start(t, sitetest.Options{PseudoLanguage: true,
-		Env:      map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
-		Features: []app.Constructor{example.New}, ServiceTypes: matrixServiceTypes})
+		Env:          map[string]string{"KEEPSTAR_RATE_LIMIT_APP_AUTH_FAILURES": "0"},
+		Features:     []app.Constructor{example.New},
+		ServiceTypes: append([]services.TypeConstructor{matrixServiceType}, matrixServiceTypes...)})
 	db, err := sql.Open("sqlite", strings.TrimPrefix(site.Env["KEEPSTAR_DATABASE_URL"], "sqlite:")+"?_pragma=query_only(1)")
 	if err != nil {
 		t.Fatal(err)

@@ -269,7 +269,8 @@ func TestEveryMessageFormats(t *testing.T) {
 // taken as they are, and words spelt alike. Any other translation equal to
 // its English is English left untranslated.
 var sameInEnglish = map[string][]string{
-	"": {"Keepstar", "Keepstar {{.Version}}", "API", "Application API", "Go", "River", "River UI", "×{{.Count}}"},
+	"": {"Keepstar", "Keepstar {{.Version}}", "API", "Application API", "Go", "River", "River UI", "×{{.Count}}",
+		"{{.Setting}}: {{.Error}}"},
 	"de": {"Name", "Status", "Standard", "Superuser", "Administration", "Browser", "Logo", "Jobs", "Job", "Apps",
 		"App", "Schema", "Schemas", "Header", "Secret", "Body", "Buckets", "Corporations"},
 	"es":      {"Roles", "no", "Buckets"},

@@ -17,6 +17,7 @@ import (
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/states"
 	"github.com/keepstar/keepstar/internal/web"
@@ -67,6 +68,10 @@ var auditSkipped = map[string]string{
 	"GET /admin/autogroups/{id}/delete":                "the shared confirmation page",
 	"GET /characters/{id}/delete":                      "the shared confirmation page",
 	"GET /admin/accounts/{id}/characters/{cid}/delete": "the shared confirmation page",
+	"GET /admin/services/{slug}/delete":                "the shared confirmation page",
+	"GET /services/{slug}/deactivate":                  "the shared confirmation page",
+	"GET /services/{slug}/link":                        "a redirect to the service's OAuth2 consent page",
+	"GET /services/{slug}/callback":                    "the service's return, a redirect",
 }
 
 // auditFixtures is what the audited site holds, named for the pages' paths.
@@ -78,11 +83,12 @@ type auditFixtures struct {
 	app                    int64
 	login                  string
 	permission             string
+	service                string
 	mainPages, publicPages []string
 }
 
 func testAccessible(t *testing.T, exe string, vp viewport) {
-	site := sitetest.Start(t, sitetest.Options{})
+	site := sitetest.Start(t, sitetest.Options{ServiceTypes: []services.TypeConstructor{auditServiceType}})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	shots := t.ArtifactDir()
@@ -123,6 +129,10 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /admin/settings":                 "/admin/settings",
 		"GET /admin/operations":               "/admin/operations",
 		"GET /admin/setup":                    "/admin/setup",
+		"GET /admin/services":                 "/admin/services",
+		"GET /admin/services/{slug}":          "/admin/services/" + f.service,
+		"GET /admin/services/{slug}/audit":    "/admin/services/" + f.service + "/audit",
+		"GET /services":                       "/services",
 		"GET /admin/states/{id}/delete":       fmt.Sprintf("/admin/states/%d/delete", f.state),
 		"GET /admin/eve-logins/{name}/delete": "/admin/eve-logins/" + f.login + "/delete",
 		"GET /admin/apps/{id}/delete":         fmt.Sprintf("/admin/apps/%d/delete", f.app),
@@ -291,7 +301,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	chars := site.AccountCharacters(t, 2)
 	f := &auditFixtures{su: chars[0], member: chars[1], permission: access.RequestPermission,
 		mainPages: []string{"/dashboard", "/characters", "/groups", "/groups/manage", "/admin/accounts", "/admin/groups",
-			"/admin/states", "/admin/eve-logins", "/admin/apps", "/admin/settings", "/admin/operations", "/admin/permissions", "/admin/setup"}}
+			"/admin/states", "/admin/eve-logins", "/admin/apps", "/admin/settings", "/admin/operations", "/admin/permissions", "/admin/setup", "/admin/services"}}
 	p.visit("/")
 	p.logIn(f.su)
 	accs := site.Accounts()
@@ -358,6 +368,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 		t.Fatal(err)
 	}
 	f.app = a.ID
+	f.service = setUpServices(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
 }

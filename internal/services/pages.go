@@ -244,9 +244,9 @@ func (m *memberPages) askDeactivate(w http.ResponseWriter, r *http.Request) (web
 		return web.Confirmation{}, false
 	}
 	return web.Confirmation{
-		Question:     i18n.M("services.deactivate.question", "Service", inst.Name),
-		Consequences: []i18n.Message{i18n.M("services.deactivate.consequence", "Service", inst.Name, "Name", acct.ExternalName)},
-		Button:       i18n.M("services.deactivate.button"),
+		Question:     i18n.M("services.deactivation.question", "Service", inst.Name),
+		Consequences: []i18n.Message{i18n.M("services.deactivation.consequence", "Service", inst.Name, "Name", acct.ExternalName)},
+		Button:       i18n.M("services.deactivation.button"),
 		Back:         "/services",
 		Reversible:   true,
 	}, true

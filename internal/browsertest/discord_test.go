@@ -11,19 +11,18 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/keepstar/keepstar/internal/demo"
 	"github.com/keepstar/keepstar/internal/discordsim"
 	"github.com/keepstar/keepstar/internal/groups"
-	"github.com/keepstar/keepstar/internal/services/discord"
 	"github.com/keepstar/keepstar/internal/sitetest"
 )
 
-// TestDiscordInABrowser is issue 15's member and admin, at a desktop and at
-// a phone, on the demo's Discord: the member, in a group, links Discord on
-// the Services page through the simulated Discord's consent page, and the
-// guild's page shows them with the group's role; the admin maps another
-// group to a role of another name on the service's page, the member joins
-// it, and the guild's page shows that role too.
+// TestDiscordInABrowser is issue 15's admin and member, at a desktop and
+// at a phone, on a simulated Discord set up as the demo's: the admin
+// creates the Discord service, fills its settings, maps the group Scouts to
+// the role Recon and enables it; the member, in the group Fleet, links
+// Discord on the Services page through the simulated Discord's consent
+// page, and the guild's page shows them with the role Fleet; they join
+// Scouts, and the guild's page shows Recon.
 func TestDiscordInABrowser(t *testing.T) {
 	atDesktopAndPhone(t, testDiscord)
 }
@@ -35,8 +34,8 @@ func testDiscord(t *testing.T, exe string, vp viewport) {
 	chars := site.AccountCharacters(t, 2)
 	su, member := chars[0], chars[1]
 
-	// The demo's Discord: a guild with the bot's role on top, users to
-	// pick, the site's callback registered.
+	// The simulated Discord, as the demo's: a guild with the bot's role
+	// on top, a user to pick, the site's callback registered.
 	sim := discordsim.New(discordsim.Options{BotToken: "bot-token", ClientID: "100000000000000001", ClientSecret: "secret",
 		RedirectURIs: []string{site.URL + "/services/discord/callback"}, MembersIntent: true})
 	srv := httptest.NewServer(sim)
@@ -44,16 +43,6 @@ func testDiscord(t *testing.T, exe string, vp viewport) {
 	owner := sim.AddUser("guild_owner")
 	g := sim.AddGuild("Keepstar demo", owner.ID)
 	user := sim.AddUser("pilot_one")
-	svc := site.Services(t, discord.Type)
-	if err := demo.SeedDiscord(ctx, site.DB, svc, demo.Discord{URL: srv.URL, GuildID: g.ID, BotToken: "bot-token",
-		ClientID: "100000000000000001", ClientSecret: "secret"}); err != nil {
-		t.Fatal(err)
-	}
-	// The demo opens it to Member and Blue; here the member is a Guest.
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission)
-		SELECT id, 'services.discord.access' FROM states WHERE guest UNION SELECT id, 'groups.request' FROM states WHERE guest`); err != nil {
-		t.Fatal(err)
-	}
 	gs := groups.New(site.DB, groups.Options{Queue: site.Queue()})
 	fleet, err := gs.Create(ctx, groups.Input{Name: "Fleet", Open: true, Public: true})
 	if err != nil {
@@ -63,14 +52,47 @@ func testDiscord(t *testing.T, exe string, vp viewport) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	shots := t.ArtifactDir()
+
+	// The admin creates the service and maps Scouts to Recon.
+	a := openBrowser(ctx, t, exe, site, vp)
+	a.visit("/")
+	a.logIn(su)
+	if _, _, err := site.Accounts().GrantSuperuser(ctx, strconv.Itoa(int(su))); err != nil {
+		t.Fatal(err)
+	}
+	a.visit("/admin/services")
+	a.do("choosing Discord", chromedp.SetValue(chromedp.CSS("#type"), "discord"))
+	a.do("naming the service", chromedp.SendKeys(chromedp.CSS("#slug"), "discord"), chromedp.SendKeys(chromedp.CSS("#name"), "Discord"))
+	a.follow("creating the service", a.press("#create-service"))
+	a.wantAt(site.URL, "/admin/services/discord")
+	for field, value := range map[string]string{"guild_id": g.ID, "client_id": "100000000000000001", "client_secret": "secret",
+		"bot_token": "bot-token", "api_url": srv.URL} {
+		a.do("setting "+field, chromedp.SendKeys(chromedp.CSS("#setting-"+field), value))
+	}
+	a.tick("#enabled", true)
+	a.do("mapping Scouts to a named role", chromedp.SetValue(chromedp.CSS(fmt.Sprintf("#map-%d", scouts.ID)), "name"),
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf("#map-name-%d", scouts.ID)), "Recon"))
+	a.follow("saving the service", a.press("#save-service"))
+	a.screenshot(shots, "admin-service")
+	// Who may use it: the Guest state here (the demo gives it to Member
+	// and Blue), as the state's page grants it.
+	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission)
+		SELECT id, 'services.discord.access' FROM states WHERE guest UNION SELECT id, 'groups.request' FROM states WHERE guest`); err != nil {
+		t.Fatal(err)
+	}
+	var enabled bool
+	if err := site.DB.QueryRow(ctx, `SELECT enabled FROM service_instances WHERE slug = 'discord'`).Scan(&enabled); err != nil || !enabled {
+		t.Fatalf("the service saved enabled=%v (%v)", enabled, err)
+	}
+
+	// The member, in Fleet, links Discord.
 	b := site.NewBrowser(t)
 	b.LogIn(t, member)
 	if p := b.Post(t, "/groups/"+strconv.FormatInt(fleet.ID, 10)+"/join", nil); p.Status != 200 {
 		t.Fatalf("join: %d", p.Status)
 	}
-
-	shots := t.ArtifactDir()
-	p := openBrowser(ctx, t, exe, site, vp)
+	p := a.stranger()
 	p.visit("/")
 	p.logIn(member)
 	p.visit("/services")
@@ -82,22 +104,11 @@ func testDiscord(t *testing.T, exe string, vp viewport) {
 	p.wantAt(site.URL, "/services")
 	p.wantText(`#service-discord [data-field="external-name"]`, "pilot_one")
 	p.screenshot(shots, "services-linked")
-
 	guildPage := fmt.Sprintf("%s/guilds/%s", srv.URL, g.ID)
 	p.waitFor("the role on the guild's page", guildPage, "Fleet")
 	p.screenshot(shots, "guild-fleet")
 
-	// The admin maps Scouts to a role of another name.
-	a := p.stranger()
-	a.visit("/")
-	a.logIn(su)
-	if _, _, err := site.Accounts().GrantSuperuser(ctx, strconv.Itoa(int(su))); err != nil {
-		t.Fatal(err)
-	}
-	a.visit("/admin/services/discord")
-	a.do("mapping Scouts", chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`#map-%d`, scouts.ID)), "Recon"))
-	a.follow("saving the service", a.press("#save-service"))
-	a.screenshot(shots, "admin-service")
+	// They join Scouts: the mapped role comes.
 	if p := b.Post(t, "/groups/"+strconv.FormatInt(scouts.ID, 10)+"/join", nil); p.Status != 200 {
 		t.Fatalf("join: %d", p.Status)
 	}
