@@ -6,7 +6,6 @@ import (
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/feature/example"
-	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -16,7 +15,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales, services.Locales)
+	c, err := Catalogue(example.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
