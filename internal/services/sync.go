@@ -307,7 +307,6 @@ func (s *Services) failed(ctx context.Context, inst Instance, acct Account, acti
 	return fmt.Errorf("services: %s: %w", inst.Slug, cause)
 }
 
-
 // syncWorker works an instance's pending syncs.
 type syncWorker struct {
 	river.WorkerDefaults[SyncArgs]
