@@ -49,7 +49,7 @@ func serviceMemberRows(t *testing.T, e *matrixEnv) map[string][]check {
 		},
 		// Without the state of a link started in this browser, nothing
 		// is done for anyone.
-		"GET /services/{slug}/callback": {{"GET", "/services/chat/callback?code=x&state=y", nil, members(400)}},
+		"GET /services/{slug}/callback":  {{"GET", "/services/chat/callback?code=x&state=y", nil, members(400)}},
 		"POST /services/{slug}/activate": {{"POST", "/services/chat/activate", url.Values{}, [visitors]int{login, 403, 403, 403, 409, 403}}},
 		"POST /services/{slug}/password": {
 			{"POST", "/services/chat/password", reset, [visitors]int{login, 403, 403, 403, 200, 403}},
