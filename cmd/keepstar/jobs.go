@@ -85,7 +85,7 @@ func (c *cli) openJobs(ctx context.Context, cmd, file string, work bool, log io.
 	if !ok {
 		return nil, nil, exitUsage, false
 	}
-	j, err := app.OpenJobs(ctx, cfg, logger, work, c.features...)
+	j, err := app.OpenJobs(ctx, cfg, logger, app.JobsOptions{Work: work, Features: c.features, ServiceTypes: c.serviceTypes})
 	if err != nil {
 		fmt.Fprintf(c.stderr, "keepstar %s: %v\n", cmd, err)
 		return nil, nil, exitFailure, false

@@ -18,6 +18,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/telemetry"
 	"github.com/keepstar/keepstar/internal/version"
 )
@@ -36,6 +37,9 @@ type cli struct {
 	// features are added to the composition root's (tests register the
 	// guide's example feature this way).
 	features []app.Constructor
+	// serviceTypes are added to the shipped connector types (tests
+	// register the in-memory service this way).
+	serviceTypes []services.TypeConstructor
 }
 
 type command struct {
@@ -48,16 +52,17 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"serve":   {"run the web server, job workers and scheduler", (*cli).serve},
-		"demo":    {"run a demo site on a throw-away SQLite file, nothing to set up", (*cli).demo},
-		"migrate": {"apply database migrations and exit", (*cli).migrate},
-		"check":   {"check the configuration and the database, listing every problem", (*cli).check},
-		"version": {"print the version", (*cli).version},
-		"evesim":  {"run the simulated EVE universe (SSO, ESI and a control API) for tests and demos", (*cli).evesim},
-		"admin":   {"make the account of a character superuser, or no longer: keepstar admin grant CHARACTER", (*cli).admin},
-		"jobs":    {"list the background jobs, or run one now: keepstar jobs list, keepstar jobs run NAME [-wait]", (*cli).jobs},
-		"update":  {"run the jobs that bring Keepstar up to date (affiliations, tokens, access) once, for cron and first imports", (*cli).update},
-		"help":    {"explain a command: keepstar help COMMAND", (*cli).help},
+		"serve":    {"run the web server, job workers and scheduler", (*cli).serve},
+		"demo":     {"run a demo site on a throw-away SQLite file, nothing to set up", (*cli).demo},
+		"migrate":  {"apply database migrations and exit", (*cli).migrate},
+		"check":    {"check the configuration and the database, listing every problem", (*cli).check},
+		"version":  {"print the version", (*cli).version},
+		"evesim":   {"run the simulated EVE universe (SSO, ESI and a control API) for tests and demos", (*cli).evesim},
+		"admin":    {"make the account of a character superuser, or no longer: keepstar admin grant CHARACTER", (*cli).admin},
+		"jobs":     {"list the background jobs, or run one now: keepstar jobs list, keepstar jobs run NAME [-wait]", (*cli).jobs},
+		"services": {"look at the services (Discord, Mumble…) and sync or verify them now: keepstar services list, sync INSTANCE, verify [INSTANCE]", (*cli).services},
+		"update":   {"run the jobs that bring Keepstar up to date (affiliations, tokens, access) once, for cron and first imports", (*cli).update},
+		"help":     {"explain a command: keepstar help COMMAND", (*cli).help},
 	}
 }
 

@@ -4,12 +4,15 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/eve/tokens"
+	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/setup"
@@ -46,6 +49,13 @@ type PageDeps struct {
 	// Roles are the roles superusers are offered to give: those the
 	// features declared.
 	Roles *access.RoleSet
+	// Cards gives the features' cards of a member's dashboard
+	// (feature.Set.Cards), and CardsFor tells the Services and Apps menu
+	// entries those cards stand for (feature.Set.CardsFor); nil: none.
+	Cards    func(ctx context.Context, accountID int64) ([]feature.Card, error)
+	CardsFor func(path string) bool
+	// Logger logs what a page shows without: cards that could not be read.
+	Logger *slog.Logger
 }
 
 // SetupStatus reads the setup checklist (*setup.Checklist).
@@ -69,6 +79,9 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 	ps, err := srv.ParsePages(templates, "templates/*.html", "templates/partials/*.html")
 	if err != nil {
 		return err
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	p := &pages{a: a, srv: srv, deps: deps, pages: ps}
 	srv.Handle("GET /dashboard", web.LoggedIn, http.HandlerFunc(p.dashboard))
@@ -94,7 +107,8 @@ func (a *Accounts) Mount(srv *web.Server, deps PageDeps) error {
 }
 
 // dashboardPage is the data of dashboard.html. The services and apps the
-// member may use are the page's menu entries (web.Page.Menu).
+// member may use are the features' cards and, for the menu entries no
+// feature's cards stand for, the page's menu entries (web.Page.Menu).
 type dashboardPage struct {
 	Main        *Character
 	Characters  []Character
@@ -106,6 +120,94 @@ type dashboardPage struct {
 	TokenWarnings []TokenWarning
 	// Setup is the setup checklist, for superusers while it is not done.
 	Setup *setup.Status
+	// Cards are the features' cards, each with its status in the
+	// member's language.
+	Cards []DashboardCard
+	// carded tells the menu entries the cards stand for.
+	carded func(path string) bool
+}
+
+// DashboardCard is a feature's card as the dashboard shows it.
+type DashboardCard struct {
+	Title, Kind, Path string
+	// Status is the message id of the card's status (a hook for tests and
+	// styles); Text the message in the member's language, Action that of
+	// its button, if any.
+	Status, Text, Action string
+	Problem              bool
+}
+
+// Plain reports whether the menu entry at path gets a card of its own: no
+// feature's cards stand for it.
+func (d dashboardPage) Plain(path string) bool { return d.carded == nil || !d.carded(path) }
+
+// Tiles lays out the "services and apps" grid: the services' cards, then
+// the Services menu entries no card stands for, then the same for the
+// apps.
+func (d dashboardPage) Tiles(m web.Menu) []DashboardCard {
+	var out []DashboardCard
+	for _, section := range []struct {
+		kind    string
+		entries []web.MenuEntry
+	}{{"service", m.Services}, {"app", m.Apps}} {
+		for _, c := range d.Cards {
+			if (c.Kind == "app") == (section.kind == "app") {
+				out = append(out, c)
+			}
+		}
+		for _, e := range section.entries {
+			if d.Plain(e.Path) {
+				out = append(out, DashboardCard{Title: e.Label, Kind: section.kind, Path: e.Path})
+			}
+		}
+	}
+	return out
+}
+
+// cards reads the features' cards. When some cannot be read, the error is
+// logged and the page shows the others and, for the menu entries no card
+// read stands for, their plain cards: the member's home page does not
+// fail for one service's status.
+func (p *pages) cards(r *http.Request, page *dashboardPage) {
+	if p.deps.Cards == nil {
+		return
+	}
+	ctx := r.Context()
+	cs, err := p.deps.Cards(ctx, web.ViewerFrom(ctx).AccountID)
+	for _, c := range cs {
+		card := DashboardCard{Title: c.Title, Kind: c.Kind, Path: c.Path, Status: c.Status,
+			Text: p.srv.T(r, c.Status, c.Args...), Problem: c.Problem}
+		if c.Action != "" {
+			card.Action = p.srv.T(r, c.Action)
+		}
+		page.Cards = append(page.Cards, card)
+	}
+	if err != nil {
+		p.deps.Logger.ErrorContext(ctx, "dashboard cards", "error", err)
+	}
+	page.carded = carded(p.deps.CardsFor, cs, err)
+}
+
+// carded tells the menu entries cards stand for: those of features with
+// cards (cardsFor) or, when some cards could not be read, only those some
+// card read leads under, so that a feature whose cards failed keeps its
+// plain card.
+func carded(cardsFor func(string) bool, cs []feature.Card, err error) func(string) bool {
+	return func(path string) bool {
+		if cardsFor == nil || !cardsFor(path) {
+			return false
+		}
+		return err == nil || slices.ContainsFunc(cs, func(c feature.Card) bool { return under(c.Path, path) })
+	}
+}
+
+// under reports whether a card's path (its query and fragment aside) is
+// a menu entry's path or below it.
+func under(card, entry string) bool {
+	if i := strings.IndexAny(card, "?#"); i >= 0 {
+		card = card[:i]
+	}
+	return card == entry || strings.HasPrefix(card, strings.TrimSuffix(entry, "/")+"/")
 }
 
 // TokenWarning is a token of a character that no longer works.
@@ -139,6 +241,7 @@ func (p *pages) dashboard(w http.ResponseWriter, r *http.Request) {
 			page.Setup = &st
 		}
 	}
+	p.cards(r, &page)
 	p.srv.Render(w, r, p.pages, "dashboard.html", http.StatusOK, "accounts.dashboard.title", page)
 }
 

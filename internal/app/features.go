@@ -89,7 +89,10 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 		// there.
 		setup.Feature(p.checklist),
 		c.Accounts.Feature(accounts.PageDeps{DB: c.DB, Tokens: c.Tokens, Logins: c.Logins, Settings: c.Settings,
-			Permissions: c.Permissions, Setup: p.checklist, Roles: c.Roles}),
+			Permissions: c.Permissions, Setup: p.checklist, Roles: c.Roles,
+			// The set is filled once every feature is built, before
+			// anything is served.
+			Cards: p.features.Cards, CardsFor: p.features.CardsFor, Logger: logger}),
 		signin.Feature(signinDeps),
 		c.Notifications.Feature(logger),
 		c.Groups.Feature(groups.PageDeps{Characters: c.Accounts}, groups.AdminDeps{States: c.States, Characters: c.Accounts, Names: c.Names}),

@@ -25,11 +25,22 @@ type Jobs struct {
 	working  bool
 }
 
+// JobsOptions tune OpenJobs.
+type JobsOptions struct {
+	// Work makes this process also work queued jobs (whoever queued them)
+	// until Close, but run no schedules: a server may be running them.
+	Work bool
+	// Features are built after every other feature, as the plugins are
+	// (tests add a feature of their own this way).
+	Features []Constructor
+	// ServiceTypes are connector types added to the shipped ones (tests
+	// add a connector of their own this way).
+	ServiceTypes []services.TypeConstructor
+}
+
 // OpenJobs opens cfg's database, which must be migrated already, and
-// builds every feature's jobs, those of the extra features too. With work,
-// this process also works queued jobs (whoever queued them) until Close,
-// but runs no schedules: a server may be running them.
-func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work bool, features ...Constructor) (*Jobs, error) {
+// builds every feature's jobs, those of the extra features too.
+func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts JobsOptions) (*Jobs, error) {
 	db, err := store.Open(ctx, cfg.Database, cfg.DatabaseMaxConns)
 	if err != nil {
 		return nil, err
@@ -38,14 +49,14 @@ func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work
 		db.Close()
 		return nil, errors.New(problems[0])
 	}
-	p, err := build(cfg, db, logger, buildOptions{features: features})
+	p, err := build(cfg, db, logger, buildOptions{features: opts.Features, serviceTypes: opts.ServiceTypes})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	reg := p.jobs
 	workers := 0
-	if work {
+	if opts.Work {
 		workers = cfg.JobWorkers
 	}
 	queue, err := jobs.New(ctx, db, reg, jobs.Options{Workers: workers, NoSchedules: true, JobTimeout: cfg.JobTimeout,
@@ -55,13 +66,13 @@ func OpenJobs(ctx context.Context, cfg *config.Config, logger *slog.Logger, work
 		return nil, err
 	}
 	p.Queue.Q = queue
-	if work {
+	if opts.Work {
 		if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("start workers: %w", err)
 		}
 	}
-	return &Jobs{DB: db, Registry: reg, Queue: queue, Services: p.Services, working: work}, nil
+	return &Jobs{DB: db, Registry: reg, Queue: queue, Services: p.Services, working: opts.Work}, nil
 }
 
 // Close lets running jobs finish until ctx ends, then closes the database.

@@ -2,7 +2,8 @@
 // Feature value per feature package says what the feature brings (its
 // settings, permissions, routes, menu entries, jobs, metrics, translations)
 // and which hooks it offers to the rest of the house (account merges,
-// account status changes, group checks). The composition root
+// account status changes, group checks), and the cards it shows on a
+// member's dashboard (Set.Cards collects them). The composition root
 // (internal/app) lists the features once and loops over them; nothing else
 // needs to know a feature exists.
 //

@@ -2,6 +2,7 @@ package feature
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 
@@ -60,6 +61,34 @@ type Feature struct {
 	// (internal/setup): what a new site needs of it before members come.
 	// They show in the order the features are listed.
 	Setup []SetupStep
+	// Cards give the feature's cards on a member's dashboard, in its
+	// "services and apps" grid: one per thing the member may use, saying
+	// how it stands for them (a service linked, not linked yet, in
+	// trouble). A feature with Cards speaks for its Services and Apps
+	// menu entries there: they get no plain card of their own, so a
+	// member who may use none of its things sees none.
+	Cards func(ctx context.Context, accountID int64) ([]Card, error)
+}
+
+// Card is one card of a member's dashboard.
+type Card struct {
+	// Title is shown as it is: data, not a message id (a service's name).
+	Title string
+	// Kind is "service" or "app": where in the grid the card shows, and
+	// the word above its title.
+	Kind string
+	// Path is where the card leads: a path of the site.
+	Path string
+	// Status is the message id of how the thing stands for the member
+	// ("services.card.linked"); Args are its arguments, key, value pairs.
+	Status string
+	Args   []any
+	// Action, when set, is the message id of what the member does next
+	// at Path ("Link your account"), shown as the card's button.
+	Action string
+	// Problem shows the card as a warning: something is wrong that the
+	// member should see (a service account whose last change failed).
+	Problem bool
 }
 
 // SetupStep is one item of the setup checklist. It ticks itself: Done reads
@@ -184,6 +213,45 @@ func (s *Set) CheckGroup(ctx context.Context, q store.Querier, change GroupChang
 		}
 	}
 	return nil
+}
+
+// Cards gives every feature's dashboard cards for an account, in the
+// order of the features. A feature whose cards cannot be read gives none:
+// its error, named after it, is returned (joined with any other's) beside
+// the other features' cards. The caller, the member's home page, shows
+// what it has and logs the rest, rather than failing whole because one
+// service's status cannot be read.
+func (s *Set) Cards(ctx context.Context, accountID int64) ([]Card, error) {
+	var out []Card
+	var errs []error
+	for _, f := range s.list {
+		if f.Cards == nil {
+			continue
+		}
+		cs, err := f.Cards(ctx, accountID)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", f.Name, err))
+			continue
+		}
+		out = append(out, cs...)
+	}
+	return out, errors.Join(errs...)
+}
+
+// CardsFor reports whether the dashboard's cards of a feature stand for
+// its Services or Apps menu entry at path (see Feature.Cards).
+func (s *Set) CardsFor(path string) bool {
+	for _, f := range s.list {
+		if f.Cards == nil {
+			continue
+		}
+		for _, m := range f.Menu {
+			if m.Path == path && (m.Section == web.MenuServices || m.Section == web.MenuApps) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // AccountsChanged runs every feature's AccountsChanged hook in order.

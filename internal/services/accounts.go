@@ -172,3 +172,32 @@ func (s *Services) StatusOf(ctx context.Context, instanceID int64) (Status, erro
 	}
 	return st, nil
 }
+
+// Failure is a service account whose last change failed.
+type Failure struct {
+	Account
+	// Pending: a change is still to be applied there; its sync job tries
+	// again.
+	Pending bool
+}
+
+// Errors lists an instance's service accounts whose last change failed,
+// by account id, for `keepstar services`.
+func (s *Services) Errors(ctx context.Context, instanceID int64) ([]Failure, error) {
+	list, err := store.Collect(ctx, s.db, `SELECT `+accountColumns+`, wanted > synced FROM service_accounts
+		WHERE instance_id = $1 AND status = 'error' ORDER BY account_id`, func(rows store.Rows, f *Failure) error {
+		return scanAccount(withColumn{rows, &f.Pending}, &f.Account)
+	}, instanceID)
+	if err != nil {
+		return nil, fmt.Errorf("services: accounts in error of %d: %w", instanceID, err)
+	}
+	return list, nil
+}
+
+// withColumn scans one more column after those scanAccount reads.
+type withColumn struct {
+	store.Row
+	last any
+}
+
+func (r withColumn) Scan(dest ...any) error { return r.Row.Scan(append(dest, r.last)...) }

@@ -71,6 +71,7 @@ func (s *Services) Feature() feature.Feature {
 		Hooks:   feature.Hooks{AccountsChanged: s.follow, MergeAccounts: s.merge},
 		Setup: []feature.SetupStep{{ID: "service", Label: "services.setup.service", Help: "services.setup.service_help",
 			Link: "/admin/services", Done: s.anyEnabled}},
+		Cards: s.Cards,
 	}
 }
 
