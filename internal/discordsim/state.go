@@ -197,6 +197,19 @@ func (s *Server) AddMember(guildID, userID string, roleIDs ...string) error {
 	return nil
 }
 
+// SetNick sets a member's nickname ("" for none), as a moderator would,
+// or as a sync made before the test began left it.
+func (s *Server) SetNick(guildID, userID, nick string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[guildID]
+	if g == nil || g.members[userID] == nil {
+		return fmt.Errorf("discordsim: %s is not a member of guild %s", userID, guildID)
+	}
+	g.members[userID].Nick = nick
+	return nil
+}
+
 // Ban bans a user from a guild: a member is removed, and joining again
 // (PUT member) answers 403 with code 40007.
 func (s *Server) Ban(guildID, userID string) {

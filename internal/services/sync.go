@@ -181,6 +181,11 @@ func (s *Services) Sync(ctx context.Context, instanceID, accountID int64) (SyncR
 // syncAccount reads a service account and syncs it once; a change made
 // meanwhile leaves it pending for the next pass.
 func (s *Services) syncAccount(ctx context.Context, inst Instance, t Type, accountID int64) (SyncResult, error) {
+	return s.syncIn(ctx, inst, t, accountID, nil)
+}
+
+// syncIn is syncAccount within a batch of Work (nil: on its own).
+func (s *Services) syncIn(ctx context.Context, inst Instance, t Type, accountID int64, p *batch) (SyncResult, error) {
 	acct, err := s.account(ctx, s.db, inst.ID, accountID)
 	if errors.Is(err, ErrNoAccount) {
 		return SyncResult{}, nil
@@ -188,10 +193,53 @@ func (s *Services) syncAccount(ctx context.Context, inst Instance, t Type, accou
 	if err != nil {
 		return SyncResult{}, err
 	}
-	return s.syncOnce(ctx, inst, t, acct, acct.reason)
+	return s.syncOnce(ctx, inst, t, acct, acct.reason, p)
 }
 
-func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Account, reason string) (SyncResult, error) {
+// batch is what the syncs of one batch of Work (workBatch pending
+// accounts) share: the site's
+// vocabulary, read once for the batch rather than once per account (two
+// queries each), and the accounts found already right, recorded together
+// in one transaction at the batch's end (recordRight) rather than one
+// commit each: in a resync most accounts are right, and on PostgreSQL
+// each commit waits for the WAL to reach the disk.
+type batch struct {
+	v     vocabulary
+	right []rightAccount
+}
+
+type rightAccount struct {
+	acct Account
+	at   time.Time
+}
+
+func (s *Services) newBatch(ctx context.Context) (*batch, error) {
+	v, err := readVocabulary(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	return &batch{v: v}, nil
+}
+
+// recordRight records the accounts the batch found right, each as of the
+// wanted value it read: one changed since stays marked (saveApplied).
+func (s *Services) recordRight(ctx context.Context, p *batch) error {
+	if len(p.right) == 0 {
+		return nil
+	}
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		for _, r := range p.right {
+			if err := saveApplied(ctx, tx, r.acct, r.acct.wanted, r.at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	p.right = p.right[:0]
+	return err
+}
+
+func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Account, reason string, p *batch) (SyncResult, error) {
 	now := s.now()
 	f, err := readFacts(ctx, s.db, acct.AccountID)
 	if err != nil {
@@ -200,8 +248,10 @@ func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Acc
 	if !f.allowed(inst) {
 		return SyncResult{Removed: true}, s.remove(ctx, inst, acct, reason, 0)
 	}
-	v, err := readVocabulary(ctx, s.db)
-	if err != nil {
+	var v vocabulary
+	if p != nil {
+		v = p.v
+	} else if v, err = readVocabulary(ctx, s.db); err != nil {
 		return SyncResult{}, err
 	}
 	want, err := f.want(inst, t, v)
@@ -210,6 +260,10 @@ func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Acc
 	}
 	want.Reason = reason
 	if acct.Status == StatusOK && acct.Name == want.Name && equalGroups(acct.Groups, want.Groups) {
+		if p != nil {
+			p.right = append(p.right, rightAccount{acct: acct, at: now})
+			return SyncResult{}, nil
+		}
 		return SyncResult{}, saveApplied(ctx, s.db, acct, acct.wanted, now)
 	}
 	conn, err := s.connector(ctx, inst)
@@ -387,15 +441,30 @@ func (s *Services) Work(ctx context.Context, instanceID int64) error {
 			after = 0 // a pass over; start again for what came meanwhile
 			continue
 		}
+		p, err := s.newBatch(ctx)
+		if err != nil {
+			return err
+		}
 		for _, id := range due {
 			after = id
-			if _, err := s.syncAccount(ctx, inst, t, id); err != nil {
+			if _, err := s.syncIn(ctx, inst, t, id, p); err != nil {
 				if errors.Is(err, ErrUnavailable) || ctx.Err() != nil {
+					// What the batch found right is recorded still; when ctx
+					// is done, the next run finds it right again, sending
+					// nothing.
+					if ctx.Err() == nil {
+						if rerr := s.recordRight(ctx, p); rerr != nil {
+							err = errors.Join(err, rerr)
+						}
+					}
 					return err
 				}
 				// Recorded on the account, to be tried again.
 				s.logger.WarnContext(ctx, "service sync failed", "service", inst.Slug, "account", id, "error", err)
 			}
+		}
+		if err := s.recordRight(ctx, p); err != nil {
+			return err
 		}
 	}
 	// What failed waits for its retry: a job is scheduled for the first.
