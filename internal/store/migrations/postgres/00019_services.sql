@@ -51,8 +51,8 @@ CREATE TABLE service_accounts (
     last_error    TEXT NOT NULL,
     wanted        BIGINT NOT NULL,            -- raised by every change that may concern the account
     synced        BIGINT NOT NULL,            -- the value of wanted the last sync applied
-    reason        TEXT NOT NULL,              -- the first change since the last sync, for the audit log
-    failures      INTEGER NOT NULL,           -- syncs failed in a row
+    reason        TEXT NOT NULL DEFAULT '',   -- the first change since the last sync, for the audit log
+    failures      INTEGER NOT NULL DEFAULT 0, -- syncs failed in a row
     retry_at      TIMESTAMPTZ,                -- a failed sync is tried again from then
     last_sync_at  TIMESTAMPTZ,
     created_at    TIMESTAMPTZ NOT NULL,

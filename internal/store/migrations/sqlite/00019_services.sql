@@ -51,8 +51,8 @@ CREATE TABLE service_accounts (
     last_error    TEXT NOT NULL,
     wanted        INTEGER NOT NULL,            -- raised by every change that may concern the account
     synced        INTEGER NOT NULL,            -- the value of wanted the last sync applied
-    reason        TEXT NOT NULL,              -- the first change since the last sync, for the audit log
-    failures      INTEGER NOT NULL,           -- syncs failed in a row
+    reason        TEXT NOT NULL DEFAULT '',   -- the first change since the last sync, for the audit log
+    failures      INTEGER NOT NULL DEFAULT 0, -- syncs failed in a row
     retry_at      TIMESTAMP,                -- a failed sync is tried again from then
     last_sync_at  TIMESTAMP,
     created_at    TIMESTAMP NOT NULL,
