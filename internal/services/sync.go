@@ -358,8 +358,14 @@ func (s *Services) failed(ctx context.Context, inst Instance, acct Account, acti
 	if err != nil {
 		return errors.Join(cause, err)
 	}
-	return fmt.Errorf("services: %s: %w", inst.Slug, cause)
+	return &recordedError{fmt.Errorf("services: %s: %w", inst.Slug, cause)}
 }
+
+// recordedError is a failed change recorded on its account with when to
+// try it again.
+type recordedError struct{ error }
+
+func (e *recordedError) Unwrap() error { return e.error }
 
 // syncWorker works an instance's pending syncs.
 type syncWorker struct {
@@ -426,6 +432,11 @@ func (s *Services) Work(ctx context.Context, instanceID int64) error {
 	}
 	t := s.types[inst.Type]
 	var after int64
+	// progress: a pass applied something. A pass that applied nothing
+	// ends the run, so that an account failing without a retry time (its
+	// facts unreadable) is not tried in a loop: the job's error then
+	// brings River's backoff.
+	progress, stuck := false, 0
 	for {
 		now := s.now()
 		due, err := store.Column[int64](ctx, s.db, `SELECT account_id FROM service_accounts
@@ -435,10 +446,11 @@ func (s *Services) Work(ctx context.Context, instanceID int64) error {
 			return fmt.Errorf("services: pending syncs of %s: %w", inst.Slug, err)
 		}
 		if len(due) == 0 {
-			if after == 0 {
+			if after == 0 || !progress {
 				break
 			}
-			after = 0 // a pass over; start again for what came meanwhile
+			// A pass over: start again for what came meanwhile.
+			after, progress, stuck = 0, false, 0
 			continue
 		}
 		p, err := s.newBatch(ctx)
@@ -459,13 +471,22 @@ func (s *Services) Work(ctx context.Context, instanceID int64) error {
 					}
 					return err
 				}
-				// Recorded on the account, to be tried again.
 				s.logger.WarnContext(ctx, "service sync failed", "service", inst.Slug, "account", id, "error", err)
+				// One recorded on the account is tried again at its time;
+				// any other (its facts unreadable) counts as stuck.
+				if rec := (*recordedError)(nil); !errors.As(err, &rec) {
+					stuck++
+				}
+				continue
 			}
+			progress = true
 		}
 		if err := s.recordRight(ctx, p); err != nil {
 			return err
 		}
+	}
+	if stuck > 0 && !progress {
+		return fmt.Errorf("services: %d syncs of %s failed and none was applied", stuck, inst.Slug)
 	}
 	// What failed waits for its retry: a job is scheduled for the first.
 	// (Ordered rather than min(): SQLite gives an aggregate of a
