@@ -52,9 +52,9 @@ func (s *Services) Feature() feature.Feature {
 	// The framework's messages and its connectors' are the core's
 	// (internal/app, locales.go).
 	return feature.Feature{
-		Name:       "services",
-		Roles:      []string{access.RoleServiceAdmin},
-		Routes:     s.mount,
+		Name:   "services",
+		Roles:  []string{access.RoleServiceAdmin},
+		Routes: s.mount,
 		Menu: []web.MenuItem{
 			{Section: web.MenuServices, Label: "services.nav.services", Path: "/services", Access: web.LoggedIn},
 			{Section: web.MenuAdmin, Label: "services.nav.admin", Path: "/admin/services", Access: AdminAccess},

@@ -222,4 +222,3 @@ func (c connector) Groups(context.Context) ([]string, error) {
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }
-
