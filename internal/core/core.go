@@ -90,6 +90,15 @@ func (r *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.I
 	return r.Q.InsertManyTx(ctx, tx, params)
 }
 
+// RetryTx makes a job waiting for its time available at once, in tx
+// (jobs.Queue.RetryTx).
+func (r *Queue) RetryTx(ctx context.Context, tx *store.Tx, id int64) (*rivertype.JobRow, error) {
+	if r.Q == nil {
+		return nil, errors.New("core: the job queue is not ready")
+	}
+	return r.Q.RetryTx(ctx, tx, id)
+}
+
 func (r *Queue) RunNow(ctx context.Context, kind string) (int64, bool, error) {
 	if r.Q == nil {
 		return 0, false, errors.New("core: the job queue is not ready")

@@ -135,6 +135,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		writeError(w, &apiError{status: http.StatusUnauthorized, code: 40001, message: "401: Unauthorized"})
 		return
 	}
+	if rt.bot {
+		s.limits.perSecond.add(now)
+	}
 	if s.limits.forced > 0 {
 		s.limits.forced--
 		s.limits.tooMany(w, now, s.limits.forcedAfter, "shared", false)

@@ -27,6 +27,9 @@
 // member list and the pages, which show the people.
 //
 // Tests set the world up through Go methods on Server (guilds, roles, users,
-// the bot's role and permissions, bans), read members back, drive time
-// through Options.Now, read request counters, and force 429s or an outage.
+// the bot's role and permissions, bans), do what people do by hand in
+// Discord's app (DeleteRole, AddMemberRole, RemoveMember), read members
+// back, drive time through Options.Now, read request counters and the
+// busiest second of the bot's requests (BusiestSecond), and force 429s or an
+// outage.
 package discordsim

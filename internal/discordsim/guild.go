@@ -436,15 +436,21 @@ func (s *Server) deleteRole(w http.ResponseWriter, r *http.Request, g *guild) *a
 	if !g.botHas(PermManageRoles) || role.Managed || role.Position >= g.botTop() {
 		return errMissingPerms
 	}
-	delete(g.roles, id)
+	g.removeRole(role)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// removeRole deletes a role: the roles above move down one place, and
+// every member who had it loses it.
+func (g *guild) removeRole(role *Role) {
+	delete(g.roles, role.ID)
 	for _, other := range g.roles {
 		if other.Position > role.Position {
 			other.Position--
 		}
 	}
 	for _, m := range g.members {
-		m.Roles = slices.DeleteFunc(m.Roles, func(x string) bool { return x == id })
+		m.Roles = slices.DeleteFunc(m.Roles, func(x string) bool { return x == role.ID })
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }

@@ -2,6 +2,7 @@ package discordsim
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -200,4 +201,73 @@ func FuzzDecodeMemberBody(f *testing.F) {
 			t.Fatalf("nick %q", b.Nick)
 		}
 	})
+}
+
+// The busiest second counts the bot's requests in any one second, however
+// they straddle the global gate's own windows; users' calls are not the
+// bot's.
+func TestBusiestSecond(t *testing.T) {
+	w := newWorld(t)
+	for i := 0; i < 30; i++ {
+		want(t, w.bot("GET", w.g()+"/roles", ""), 200, 0)
+	}
+	w.now = w.now.Add(900 * time.Millisecond)
+	limited := 0
+	for i := 0; i < 30; i++ {
+		if w.bot("GET", w.g()+"/roles", "").status == 429 {
+			limited++
+		}
+	}
+	if limited != 10 {
+		t.Fatalf("%d requests over the gate's limit, want 10", limited)
+	}
+	tok := w.accessToken(w.user.ID)
+	want(t, w.do("GET", "/api/v10/users/@me", "Bearer "+tok, "", ""), 200, 0)
+	// The gate's window began at the first request: 50 went through in
+	// it, the 51st met a 429; any second sliding over both bursts saw 60.
+	if n := w.s.BusiestSecond(); n != 60 {
+		t.Fatalf("busiest second %d, want 60", n)
+	}
+	w.now = w.now.Add(2 * time.Second)
+	want(t, w.bot("GET", w.g(), ""), 200, 0)
+	if n := w.s.BusiestSecond(); n != 60 {
+		t.Fatalf("busiest second %d after a quiet one, want 60 still", n)
+	}
+}
+
+// A role deleted in Discord's app leaves every member who had it; one
+// given by hand is given whatever the bot's place.
+func TestRolesChangedByHand(t *testing.T) {
+	w := newWorld(t)
+	low, high := w.role("Low"), w.role("High")
+	top, _ := w.s.AddRole(w.guild.ID, "Director", true)
+	if err := w.s.AddMember(w.guild.ID, w.user.ID, low.ID); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Role{high, top, high} {
+		if err := w.s.AddMemberRole(w.guild.ID, w.user.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if m, _ := w.s.Member(w.guild.ID, w.user.ID); len(m.Roles) != 3 {
+		t.Fatalf("roles given by hand: %v", m.Roles)
+	}
+	if err := w.s.AddMemberRole(w.guild.ID, w.user.ID, "404"); err == nil {
+		t.Fatal("an unknown role was given")
+	}
+	if err := w.s.DeleteRole(w.guild.ID, low.ID); err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := w.s.Member(w.guild.ID, w.user.ID); len(m.Roles) != 2 || slices.Contains(m.Roles, low.ID) {
+		t.Fatalf("after deleting Low: %v", m.Roles)
+	}
+	want(t, w.bot("DELETE", w.g()+"/roles/"+low.ID, ""), 404, 10011)
+	for _, r := range w.s.Roles(w.guild.ID) {
+		if r.ID == high.ID && r.Position != 1 {
+			t.Fatalf("High at %d after the role below it went, want 1", r.Position)
+		}
+	}
+	if err := w.s.DeleteRole(w.guild.ID, w.guild.ID); err == nil {
+		t.Fatal("@everyone was deleted")
+	}
 }

@@ -73,9 +73,30 @@ func (g *window) take(now time.Time) (retryAfter time.Duration, limited bool) {
 	return 0, false
 }
 
+// sliding counts the bot's requests in the last second at every request,
+// and keeps the most seen: what the global limit allows in any second,
+// however Discord places its windows. It holds one second of times.
+type sliding struct {
+	recent  []time.Time
+	busiest int
+}
+
+func (c *sliding) add(now time.Time) {
+	if n := len(c.recent); n > 0 && now.Before(c.recent[n-1]) {
+		c.recent = c.recent[:0] // a test's clock moved back
+	}
+	i := 0
+	for i < len(c.recent) && !c.recent[i].After(now.Add(-time.Second)) {
+		i++
+	}
+	c.recent = append(c.recent[i:], now)
+	c.busiest = max(c.busiest, len(c.recent))
+}
+
 type limiter struct {
 	buckets     map[string]*bucket
 	global      window
+	perSecond   sliding
 	requests    map[string]int
 	served429   int
 	invalids    []time.Time
@@ -148,6 +169,16 @@ func (s *Server) InvalidRequests() int {
 		}
 	}
 	return n
+}
+
+// BusiestSecond is the most requests of the bot's (those the global
+// limit counts) that arrived within one second, over a sliding window: at
+// most GlobalLimit for a client that keeps the global limit, wherever
+// Discord's own windows begin.
+func (s *Server) BusiestSecond() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limits.perSecond.busiest
 }
 
 // Force429 makes the next n authenticated requests answer 429 with scope

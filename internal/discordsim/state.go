@@ -2,6 +2,7 @@ package discordsim
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -154,6 +155,39 @@ func (g *guild) addRole(id, name string, top bool) *Role {
 	r := &Role{ID: id, Name: name, Position: pos}
 	g.roles[id] = r
 	return r
+}
+
+// DeleteRole deletes a role as the guild's owner does in Discord's app:
+// whoever had it loses it. @everyone and the bot's own role cannot be
+// deleted.
+func (s *Server) DeleteRole(guildID, roleID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[guildID]
+	if g == nil || g.roles[roleID] == nil {
+		return fmt.Errorf("discordsim: no role %s in guild %s", roleID, guildID)
+	}
+	if roleID == g.id || roleID == g.botRole {
+		return fmt.Errorf("discordsim: role %s of guild %s is @everyone or the bot's", roleID, guildID)
+	}
+	g.removeRole(g.roles[roleID])
+	return nil
+}
+
+// AddMemberRole gives a member a role by hand, as a moderator does in
+// Discord's app: the bot's place in the hierarchy does not matter.
+func (s *Server) AddMemberRole(guildID, userID, roleID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[guildID]
+	if g == nil || g.members[userID] == nil || g.roles[roleID] == nil || roleID == guildID {
+		return fmt.Errorf("discordsim: no member %s or role %s in guild %s", userID, roleID, guildID)
+	}
+	m := g.members[userID]
+	if !slices.Contains(m.Roles, roleID) {
+		m.Roles = append(m.Roles, roleID)
+	}
+	return nil
 }
 
 // SetBotRole makes roleID the bot's highest role ("" leaves it only @everyone).

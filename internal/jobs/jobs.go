@@ -119,6 +119,7 @@ type queueClient interface {
 	JobGet(ctx context.Context, id int64) (*rivertype.JobRow, error)
 	insertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	retryTx(ctx context.Context, tx *store.Tx, id int64) (*rivertype.JobRow, error)
 	// uiEndpoints are River UI's API over this client (ui.go).
 	uiEndpoints() uiendpoints.Bundle
 }
@@ -136,6 +137,10 @@ func (c riverClient[TTx]) insertTx(ctx context.Context, tx *store.Tx, args river
 
 func (c riverClient[TTx]) insertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
 	return c.Client.InsertManyTx(ctx, c.txOf(tx), params)
+}
+
+func (c riverClient[TTx]) retryTx(ctx context.Context, tx *store.Tx, id int64) (*rivertype.JobRow, error) {
+	return c.Client.JobRetryTx(ctx, c.txOf(tx), id)
 }
 
 // New builds the queue for db. It does not start working until Start.
@@ -279,6 +284,14 @@ func (q *Queue) InsertManyTx(ctx context.Context, tx *store.Tx, params []river.I
 		return nil, nil
 	}
 	return q.client.insertManyTx(ctx, tx, params)
+}
+
+// RetryTx makes a job waiting for its time (scheduled, or retryable
+// after an error) available at once, in tx; a running job is left as it
+// is (River's JobRetryTx). A job scheduled for later is brought forward
+// this way when work it would do is due now.
+func (q *Queue) RetryTx(ctx context.Context, tx *store.Tx, id int64) (*rivertype.JobRow, error) {
+	return q.client.retryTx(ctx, tx, id)
 }
 
 // Job reads a job's current row.

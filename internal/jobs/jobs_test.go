@@ -129,6 +129,43 @@ func TestInsertTxFollowsTheTransaction(t *testing.T) {
 	}
 }
 
+// A job scheduled for later, brought forward in a transaction, runs at
+// once when the transaction commits.
+func TestRetryTxBringsAScheduledJobForward(t *testing.T) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			db := migrated(t, d)
+			ran := make(chan string, 4)
+			reg := jobs.NewRegistry()
+			jobs.Add(reg, &signalWorker{ran: ran})
+			q := startQueue(t, db, reg, 2)
+			ctx := context.Background()
+			var id int64
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				res, err := q.InsertTx(ctx, tx, signalArgs{Note: "later"}, &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)})
+				if err == nil {
+					id = res.Job.ID
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.InTx(ctx, func(tx *store.Tx) error {
+				_, err := q.RetryTx(ctx, tx, id)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := wait(t, ran, "the job brought forward"); got != "later" {
+				t.Fatalf("ran %q", got)
+			}
+		})
+	}
+}
+
 // A web process's insert-only queue inserts jobs that a worker process runs.
 func TestInsertOnlyQueueFeedsWorkers(t *testing.T) {
 	for _, d := range storetest.Dialects {

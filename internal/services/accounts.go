@@ -114,15 +114,19 @@ func saveApplied(ctx context.Context, q store.Querier, a Account, wanted int64, 
 
 // saveObserved records what verification found on the service, so that
 // the next sync compares the Want with it; it raises wanted, so that a
-// sync running meanwhile does not record over it.
-func saveObserved(ctx context.Context, q store.Querier, a Account, o Observation) error {
+// sync running meanwhile does not record over it. Raising wanted marks a
+// sync, so it names the mark's reason as mark does (why, when it is the
+// first change since the last sync): without it, the repair that follows
+// was logged with the reason the sync before had left ("linked").
+func saveObserved(ctx context.Context, q store.Querier, a Account, o Observation, why string) error {
 	groups, err := json.Marshal(nonNil(o.Groups))
 	if err != nil {
 		return err
 	}
-	_, err = q.Exec(ctx, `UPDATE service_accounts SET name = $3, groups = $4, state = $5, wanted = wanted + 1
+	_, err = q.Exec(ctx, `UPDATE service_accounts SET name = $3, groups = $4, state = $5, wanted = wanted + 1,
+		reason = CASE WHEN wanted = synced THEN $6 ELSE reason END
 		WHERE instance_id = $1 AND account_id = $2`,
-		a.InstanceID, a.AccountID, o.Name, string(groups), o.State)
+		a.InstanceID, a.AccountID, o.Name, string(groups), o.State, why)
 	if err != nil {
 		return fmt.Errorf("services: record verification of %d: %w", a.AccountID, err)
 	}

@@ -20,6 +20,8 @@ import (
 type Queue interface {
 	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 	InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	// RetryTx makes a job waiting for its time available at once.
+	RetryTx(ctx context.Context, tx *store.Tx, id int64) (*rivertype.JobRow, error)
 }
 
 // Options build the Services.

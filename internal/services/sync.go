@@ -109,6 +109,13 @@ const followUpDelay = 2 * time.Second
 // come before this change, and River marks a job completed a moment after
 // it returns, so "running" may already mean "done": a follow-up job is
 // queued in a second unique slot.
+//
+// The job in the way may also be one that never ran, scheduled by Work
+// for the retry of failed syncs, a minute to an hour ahead: the new work
+// would wait for it, a member's change or a verification's repair held
+// for up to an hour behind another account's failure. That job is brought
+// forward. One that ran and was snoozed is left to its snooze: the
+// service is down or limiting, and the work must wait for it anyway.
 func (s *Services) queueWork(ctx context.Context, tx *store.Tx, instanceID int64, at time.Time) error {
 	opts := syncOpts()
 	opts.ScheduledAt = at
@@ -116,7 +123,19 @@ func (s *Services) queueWork(ctx context.Context, tx *store.Tx, instanceID int64
 	if err != nil {
 		return fmt.Errorf("services: queue syncs of %d: %w", instanceID, err)
 	}
-	if !res.UniqueSkippedAsDuplicate || res.Job == nil || res.Job.State != rivertype.JobStateRunning {
+	if !res.UniqueSkippedAsDuplicate || res.Job == nil {
+		return nil
+	}
+	if job := res.Job; job.State != rivertype.JobStateRunning {
+		due := s.now()
+		if at.After(due) {
+			due = at
+		}
+		if job.Attempt == 0 && job.ScheduledAt.After(due.Add(followUpDelay)) {
+			if _, err := s.queue.RetryTx(ctx, tx, job.ID); err != nil {
+				return fmt.Errorf("services: queue syncs of %d: %w", instanceID, err)
+			}
+		}
 		return nil
 	}
 	opts = syncOpts()

@@ -106,13 +106,13 @@ func (s *Services) Verify(ctx context.Context, instanceID int64) (Report, error)
 				slices.Sort(o.Groups)
 				if o.Name != acct.Name || !equalGroups(o.Groups, acct.Groups) {
 					rep.Drifted++
-					if err := saveObserved(ctx, s.db, acct, o); err != nil {
+					if err := saveObserved(ctx, s.db, acct, o, "verification"); err != nil {
 						return rep, err
 					}
 					acct.Name, acct.Groups = o.Name, o.Groups
 				}
 				if acct.State != o.State {
-					if err := saveObserved(ctx, s.db, acct, o); err != nil {
+					if err := saveObserved(ctx, s.db, acct, o, "verification"); err != nil {
 						return rep, err
 					}
 				}

@@ -52,6 +52,7 @@ const (
 
 // Type is the Discord connector type: one instance per guild.
 func Type() services.Type {
+	bots := &memoryLimiters{byBot: map[string]*MemoryLimiter{}}
 	return services.Type{
 		Name:  "discord",
 		Label: "services.discord.label",
@@ -78,7 +79,7 @@ func Type() services.Type {
 		DefaultNameFormat: "{character_name}",
 		Sanitize:          Sanitize,
 		Open: func(ctx context.Context, inst services.Instance, env services.Env) (services.Connector, error) {
-			return open(inst, env, Options{})
+			return open(inst, env, Options{Limiter: bots.limiter(inst, env)})
 		},
 		Locales: Locales,
 	}
@@ -162,6 +163,36 @@ func newLimiter(inst services.Instance, env services.Env) Limiter {
 		return NewDBLimiter(env.DB, strings.TrimSpace(inst.Settings[SettingClientID]), DBLimiterOptions{})
 	}
 	return NewMemoryLimiter(nil, nil, 0)
+}
+
+// memoryLimiters are the MemoryLimiters of one process's connectors, one
+// per bot (named by its application's client id). Discord counts the
+// global limit per bot: each connector with a limiter of its own let the
+// instances of one bot on SQLite send more than 50 requests in a second
+// between them (six guilds syncing at once drew global 429s), and a
+// connector rebuilt after its instance's settings changed forgot the
+// buckets and holds its predecessor had learnt. The DBLimiter needs none
+// of this: its state is the database's.
+type memoryLimiters struct {
+	mu    sync.Mutex
+	byBot map[string]*MemoryLimiter
+}
+
+// limiter gives the limiter an instance's connector uses: nil when the
+// limits are kept in the database (newLimiter then makes the DBLimiter).
+func (m *memoryLimiters) limiter(inst services.Instance, env services.Env) Limiter {
+	if env.Shared && env.DB != nil {
+		return nil
+	}
+	bot := strings.TrimSpace(inst.Settings[SettingClientID])
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l, ok := m.byBot[bot]
+	if !ok {
+		l = NewMemoryLimiter(nil, nil, 0)
+		m.byBot[bot] = l
+	}
+	return l
 }
 
 // open builds an instance's connector; o carries what tests set (the

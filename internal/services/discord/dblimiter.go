@@ -70,7 +70,8 @@ type DBLimiterOptions struct {
 //     from all processes, until an answer tells it;
 //   - the global limit: no second, sliding, sees more than PerSecond
 //     requests reserved (Discord counts its own way; a sliding window is
-//     stricter than any);
+//     stricter than any), nor any globalWindow, a little longer, so that
+//     the requests' latencies do not bring more within Discord's second;
 //   - a 429 holds every process for its retry_after: all routes when it
 //     is global, the bucket, or else the route.
 //
@@ -370,8 +371,8 @@ func (l *DBLimiter) refill(b *limitRow, now time.Time) {
 }
 
 // globalWait tells how long until one more request fits the global
-// sliding window: until enough of the last second's requests are a second
-// old.
+// sliding window: until enough of the last window's requests are older
+// than globalWindow.
 func (l *DBLimiter) globalWait(ctx context.Context, tx *store.Tx, now time.Time) (time.Duration, error) {
 	type send struct {
 		at time.Time
@@ -379,7 +380,7 @@ func (l *DBLimiter) globalWait(ctx context.Context, tx *store.Tx, now time.Time)
 	}
 	sends, err := store.Collect(ctx, tx, selectSends, func(rows store.Rows, s *send) error {
 		return rows.Scan(&s.at, &s.n)
-	}, l.service, now.Add(-time.Second))
+	}, l.service, now.Add(-globalWindow))
 	if err != nil {
 		return 0, fmt.Errorf("discord: read the global window of %s: %w", l.service, err)
 	}
@@ -394,7 +395,7 @@ func (l *DBLimiter) globalWait(ctx context.Context, tx *store.Tx, now time.Time)
 		}
 		over -= s.n
 		if over <= 0 {
-			return s.at.Add(time.Second).Sub(now), nil
+			return s.at.Add(globalWindow).Sub(now), nil
 		}
 	}
 	return 0, nil
@@ -416,7 +417,7 @@ func (l *DBLimiter) recordSend(ctx context.Context, tx *store.Tx, now time.Time)
 	}
 	l.mu.Unlock()
 	if forget {
-		if _, err := tx.Exec(ctx, deleteSends, l.service, now.Add(-time.Second)); err != nil {
+		if _, err := tx.Exec(ctx, deleteSends, l.service, now.Add(-globalWindow)); err != nil {
 			return fmt.Errorf("discord: forget the requests of %s: %w", l.service, err)
 		}
 	}
