@@ -50,7 +50,9 @@ func TestTheDashboardShowsEachServiceAndItsProblem(t *testing.T) {
 		}
 
 		// The service is down when the member sets a password: the change
-		// failed, and the dashboard says so and why.
+		// failed, and the dashboard says so and why. (The link's own sync
+		// first: one finding the account right would record it so.)
+		w.settle(t)
 		w.mem.SetDown(true)
 		if p := w.browser.Post(t, "/services/chat/password", url.Values{"reset": {"1"}}); p.Status != http.StatusServiceUnavailable {
 			t.Fatalf("a new password while the service is down: %d", p.Status)

@@ -433,7 +433,77 @@ func (s *Services) postpone(err error, attempt int) error {
 const workBatch = 100
 
 func (w *syncWorker) Work(ctx context.Context, job *river.Job[SyncArgs]) error {
-	return w.s.postpone(w.s.Work(ctx, job.Args.Instance), job.Attempt)
+	err := w.s.Work(ctx, job.Args.Instance)
+	if errors.Is(err, errBusy) {
+		// Its other job is working the instance: this one comes back
+		// after it, for what that one may have missed.
+		return river.JobSnooze(leaseWait)
+	}
+	return w.s.postpone(err, job.Attempt)
+}
+
+// The work lease: one process at a time works an instance's syncs, so that
+// its two jobs (the first and the follow-up) never send one account's
+// change twice. It is renewed while the work goes on and lapses if its
+// process dies.
+const (
+	leaseFor   = 2 * time.Minute
+	leaseRenew = 30 * time.Second
+	leaseWait  = 5 * time.Second
+)
+
+// errBusy: another job holds the instance's work lease.
+var errBusy = errors.New("services: another job is working this service")
+
+// lease holds an instance's work lease.
+type lease struct {
+	s        *Services
+	instance int64
+	until    time.Time
+	renewed  time.Time
+}
+
+// takeLease takes an instance's work lease, or gives errBusy.
+func (s *Services) takeLease(ctx context.Context, instanceID int64) (*lease, error) {
+	now := s.now()
+	l := &lease{s: s, instance: instanceID, until: now.Add(leaseFor).UTC().Truncate(time.Millisecond), renewed: now}
+	n, err := s.db.Exec(ctx, `UPDATE service_instances SET work_lease = $2 WHERE id = $1 AND (work_lease IS NULL OR work_lease < $3)`,
+		instanceID, l.until, now)
+	if err != nil {
+		return nil, fmt.Errorf("services: work lease of %d: %w", instanceID, err)
+	}
+	if n == 0 {
+		return nil, errBusy
+	}
+	return l, nil
+}
+
+// keep renews the lease when half of it has run; errBusy if it was lost
+// (it lapsed, and another job took it).
+func (l *lease) keep(ctx context.Context) error {
+	now := l.s.now()
+	if now.Sub(l.renewed) < leaseRenew {
+		return nil
+	}
+	until := now.Add(leaseFor).UTC().Truncate(time.Millisecond)
+	n, err := l.s.db.Exec(ctx, `UPDATE service_instances SET work_lease = $3 WHERE id = $1 AND work_lease = $2`, l.instance, l.until, until)
+	if err != nil {
+		return fmt.Errorf("services: work lease of %d: %w", l.instance, err)
+	}
+	if n == 0 {
+		return errBusy
+	}
+	l.until, l.renewed = until, now
+	return nil
+}
+
+// release gives the lease back, even when ctx is done.
+func (l *lease) release(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := l.s.db.Exec(ctx, `UPDATE service_instances SET work_lease = NULL WHERE id = $1 AND work_lease = $2`, l.instance, l.until); err != nil {
+		l.s.logger.WarnContext(ctx, "release a service's work lease", "instance", l.instance, "error", err)
+	}
 }
 
 // Work applies an instance's pending syncs, pass after pass until none is
@@ -449,6 +519,11 @@ func (s *Services) Work(ctx context.Context, instanceID int64) error {
 	if err != nil || !inst.Enabled {
 		return err
 	}
+	l, err := s.takeLease(ctx, instanceID)
+	if err != nil {
+		return err
+	}
+	defer l.release(ctx)
 	t := s.types[inst.Type]
 	var after int64
 	// progress: a pass applied something. A pass that applied nothing
@@ -477,6 +552,9 @@ func (s *Services) Work(ctx context.Context, instanceID int64) error {
 			return err
 		}
 		for _, id := range due {
+			if err := l.keep(ctx); err != nil {
+				return errors.Join(err, s.recordRight(ctx, p))
+			}
 			after = id
 			if _, err := s.syncIn(ctx, inst, t, id, p); err != nil {
 				if errors.Is(err, ErrUnavailable) || ctx.Err() != nil {

@@ -18,6 +18,7 @@ CREATE TABLE service_instances (
     unmanaged      TEXT NOT NULL,             -- the service's groups Keepstar never touches, one per line
     verified_at    TIMESTAMPTZ,
     verify_error   TEXT NOT NULL,
+    work_lease     TIMESTAMPTZ,               -- a process works its syncs until then (one at a time)
     created_at     TIMESTAMPTZ NOT NULL,
     updated_at     TIMESTAMPTZ NOT NULL
 );

@@ -18,6 +18,7 @@ CREATE TABLE service_instances (
     unmanaged      TEXT NOT NULL,             -- the service's groups Keepstar never touches, one per line
     verified_at    TIMESTAMP,
     verify_error   TEXT NOT NULL,
+    work_lease     TIMESTAMP,                 -- a process works its syncs until then (one at a time)
     created_at     TIMESTAMP NOT NULL,
     updated_at     TIMESTAMP NOT NULL
 );
