@@ -92,20 +92,33 @@ func insertAccount(ctx context.Context, tx *store.Tx, a Account, now time.Time) 
 	return nil
 }
 
-// saveApplied records what a sync applied, as of the wanted value it
-// read, unless wanted moved since: a change or an observation of the
-// service came in between, and the sync's next round starts from what
-// they recorded (a service is asked once more rather than a record
-// overwritten with what may no longer be so).
+// saveApplied records what a sync applied. What the service has is what
+// was just sent, whatever came in between (an observation read before the
+// request is older), so it is always recorded; the mark is cleared only
+// as of the wanted value the sync read: a change made meanwhile leaves
+// the account marked for the next round, which sends nothing if the
+// change altered nothing there.
 func saveApplied(ctx context.Context, q store.Querier, a Account, wanted int64, now time.Time) error {
 	groups, err := json.Marshal(nonNil(a.Groups))
 	if err != nil {
 		return err
 	}
 	_, err = q.Exec(ctx, `UPDATE service_accounts SET external_name = $3, name = $4, groups = $5, state = $6, status = 'ok',
-		last_error = '', synced = $7, failures = 0, retry_at = NULL, last_sync_at = $8
-		WHERE instance_id = $1 AND account_id = $2 AND wanted = $7`,
+		last_error = '', synced = CASE WHEN wanted = $7 THEN $7 ELSE synced END, failures = 0, retry_at = NULL, last_sync_at = $8
+		WHERE instance_id = $1 AND account_id = $2`,
 		a.InstanceID, a.AccountID, a.ExternalName, a.Name, string(groups), a.State, wanted, now)
+	if err != nil {
+		return fmt.Errorf("services: record sync of %d: %w", a.AccountID, err)
+	}
+	return nil
+}
+
+// saveRight records that a sync found the account right, sending nothing:
+// only as of the wanted value it read, since what it read may be older
+// than a change or an observation made meanwhile.
+func saveRight(ctx context.Context, q store.Querier, a Account, now time.Time) error {
+	_, err := q.Exec(ctx, `UPDATE service_accounts SET status = 'ok', last_error = '', synced = $3, failures = 0, retry_at = NULL,
+		last_sync_at = $4 WHERE instance_id = $1 AND account_id = $2 AND wanted = $3`, a.InstanceID, a.AccountID, a.wanted, now)
 	if err != nil {
 		return fmt.Errorf("services: record sync of %d: %w", a.AccountID, err)
 	}

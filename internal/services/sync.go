@@ -241,14 +241,14 @@ func (s *Services) newBatch(ctx context.Context) (*batch, error) {
 }
 
 // recordRight records the accounts the batch found right, each as of the
-// wanted value it read: one changed since stays marked (saveApplied).
+// wanted value it read: one changed since stays marked (saveRight).
 func (s *Services) recordRight(ctx context.Context, p *batch) error {
 	if len(p.right) == 0 {
 		return nil
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		for _, r := range p.right {
-			if err := saveApplied(ctx, tx, r.acct, r.acct.wanted, r.at); err != nil {
+			if err := saveRight(ctx, tx, r.acct, r.at); err != nil {
 				return err
 			}
 		}
@@ -283,7 +283,7 @@ func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Acc
 			p.right = append(p.right, rightAccount{acct: acct, at: now})
 			return SyncResult{}, nil
 		}
-		return SyncResult{}, saveApplied(ctx, s.db, acct, acct.wanted, now)
+		return SyncResult{}, saveRight(ctx, s.db, acct, now)
 	}
 	conn, err := s.connector(ctx, inst)
 	if err != nil {

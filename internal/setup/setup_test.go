@@ -96,8 +96,16 @@ func TestChecklistTicksAsDataAppears(t *testing.T) {
 			if err := accs.SetRoles(ctx, c.AccountID, []string{access.RoleGroupAdmin}, false); err != nil {
 				t.Fatal(err)
 			}
+			// A service, created and enabled on its admin pages.
+			su.Expect(t, "superuser", "/admin/services", url.Values{"type": {"discord"}, "slug": {"discord"}, "name": {"Discord"}}, 200)
+			if got := done(su.Get(t, "/admin/setup").Body); got["service"] {
+				t.Error("service ticked for a service not enabled")
+			}
+			su.Expect(t, "superuser", "/admin/services/discord", url.Values{"name": {"Discord"}, "enabled": {"on"}, "map_by_name": {"on"},
+				"setting-guild_id": {"100000000000000001"}, "setting-client_id": {"100000000000000002"},
+				"setting-client_secret": {"secret"}, "setting-bot_token": {"token"}}, 200)
 			got = done(su.Get(t, "/admin/setup").Body)
-			for _, id := range []string{"state", "groups", "roles"} {
+			for _, id := range []string{"state", "groups", "roles", "service"} {
 				if !got[id] {
 					t.Errorf("%s not ticked after it was done", id)
 				}
