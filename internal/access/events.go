@@ -92,8 +92,8 @@ func WriteEvents(ctx context.Context, tx *store.Tx, events ...Event) error {
 
 // Follower is told, in the transaction of a change, of the accounts whose
 // access or identity changed (feature.Hooks.AccountsChanged): the
-// services' connectors queue their sync jobs there, so that a job exists
-// if and only if its change does. why says what changed, for logs.
+// services mark their syncs there, so that a sync exists if and only if
+// its change does. why says what changed, for logs.
 type Follower func(ctx context.Context, tx *store.Tx, accounts []int64, why string) error
 
 // follow tells f, if any, of accounts; none is nothing to tell.
