@@ -364,27 +364,37 @@ func (s *instances) list(ctx context.Context, q store.Querier, where string, arg
 	if err != nil {
 		return nil, fmt.Errorf("services: instances: %w", err)
 	}
+	// Every instance's formats and mappings in two statements, however
+	// many instances (the dashboard lists them all).
+	byID := make(map[int64]*Instance, len(out))
+	ids := make([]int64, 0, len(out))
 	for idx := range out {
 		i := &out[idx]
 		i.StateFormats, i.Maps = map[int64]string{}, map[int64]string{}
-		err := store.Each(ctx, q, `SELECT state_id, format FROM service_name_formats WHERE instance_id = $1`, func(rows store.Rows) error {
-			var st int64
-			var f string
-			err := rows.Scan(&st, &f)
-			i.StateFormats[st] = f
-			return err
-		}, i.ID)
-		if err == nil {
-			err = store.Each(ctx, q, `SELECT group_id, external FROM service_group_maps WHERE instance_id = $1`, func(rows store.Rows) error {
-				var g int64
-				var ext string
-				err := rows.Scan(&g, &ext)
-				i.Maps[g] = ext
+		byID[i.ID] = i
+		ids = append(ids, i.ID)
+	}
+	for list, args := range store.InChunks(ids) {
+		err := store.Each(ctx, q, `SELECT instance_id, state_id, format FROM service_name_formats WHERE instance_id IN (`+list+`)`,
+			func(rows store.Rows) error {
+				var inst, st int64
+				var f string
+				err := rows.Scan(&inst, &st, &f)
+				byID[inst].StateFormats[st] = f
 				return err
-			}, i.ID)
+			}, args...)
+		if err == nil {
+			err = store.Each(ctx, q, `SELECT instance_id, group_id, external FROM service_group_maps WHERE instance_id IN (`+list+`)`,
+				func(rows store.Rows) error {
+					var inst, g int64
+					var ext string
+					err := rows.Scan(&inst, &g, &ext)
+					byID[inst].Maps[g] = ext
+					return err
+				}, args...)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("services: instance %d: %w", i.ID, err)
+			return nil, fmt.Errorf("services: instances: %w", err)
 		}
 	}
 	return out, nil
