@@ -28,14 +28,14 @@ const (
 
 // Reply statuses.
 const (
-	StatusOK                   byte = 0
-	StatusUserException        byte = 1
-	StatusObjectNotExist       byte = 2
-	StatusFacetNotExist        byte = 3
-	StatusOperationNotExist    byte = 4
+	StatusOK                    byte = 0
+	StatusUserException         byte = 1
+	StatusObjectNotExist        byte = 2
+	StatusFacetNotExist         byte = 3
+	StatusOperationNotExist     byte = 4
 	StatusUnknownLocalException byte = 5
-	StatusUnknownUserException byte = 6
-	StatusUnknownException     byte = 7
+	StatusUnknownUserException  byte = 6
+	StatusUnknownException      byte = 7
 )
 
 // Proxy modes.
