@@ -52,12 +52,13 @@ func awaitValidation(ctx context.Context, conn net.Conn) error {
 		defer conn.SetReadDeadline(time.Time{})
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
 	t, _, err := ReadFrame(conn)
+	if !stop() {
+		// ctx ended and closed the connection, perhaps just after the
+		// frame arrived.
+		return ctx.Err()
+	}
 	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		return fmt.Errorf("awaiting connection validation: %w", err)
 	}
 	if t != MsgValidateConnection {
@@ -130,7 +131,7 @@ func (c *Client) Call(ctx context.Context, id Identity, operation string, mode b
 	c.pending[reqID] = ch
 	c.mu.Unlock()
 
-	if err := c.send(Request{ID: reqID, Identity: id, Operation: operation, Mode: mode, Context: reqCtx, Params: params}); err != nil {
+	if err := c.send(ctx, Request{ID: reqID, Identity: id, Operation: operation, Mode: mode, Context: reqCtx, Params: params}); err != nil {
 		c.forget(reqID)
 		return 0, nil, err
 	}
@@ -167,7 +168,7 @@ func (c *Client) Oneway(ctx context.Context, id Identity, operation string, mode
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return c.send(Request{ID: 0, Identity: id, Operation: operation, Mode: mode, Context: reqCtx, Params: params})
+	return c.send(ctx, Request{ID: 0, Identity: id, Operation: operation, Mode: mode, Context: reqCtx, Params: params})
 }
 
 func (c *Client) forget(id int32) {
@@ -176,11 +177,16 @@ func (c *Client) forget(id int32) {
 	c.mu.Unlock()
 }
 
-func (c *Client) send(r Request) error {
+func (c *Client) send(ctx context.Context, r Request) error {
 	var e Encoder
 	e.Request(r)
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
+	// A server that stops reading must not hold the caller past its
+	// deadline. (A write cut short leaves the stream broken; the read loop
+	// then fails with it.)
+	dl, _ := ctx.Deadline()
+	c.conn.SetWriteDeadline(dl)
 	if err := WriteFrame(c.conn, MsgRequest, e.Bytes()); err != nil {
 		return fmt.Errorf("ice: sending %s: %w", r.Operation, err)
 	}

@@ -292,3 +292,16 @@ func TestServeStopsAndClosesConnections(t *testing.T) {
 		t.Fatalf("client ended with %v, want ErrClosed", c.Err())
 	}
 }
+
+func TestHandlerPanicIsAnUnknownException(t *testing.T) {
+	c := dial(t, serve(t, &Servant{Handle: func(ctx context.Context, req Request) (byte, []byte) {
+		panic("boom")
+	}}))
+	status, _, err := c.Call(t.Context(), Identity{Name: "x"}, "authenticate", ModeIdempotent, nil, nil)
+	if status != StatusUnknownException || err == nil {
+		t.Fatalf("call: %d, %v", status, err)
+	}
+	if status, _, err := c.Call(t.Context(), Identity{Name: "x"}, "ice_ping", ModeNonmutating, nil, nil); err != nil || status != StatusOK {
+		t.Fatalf("ice_ping after: %d, %v", status, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"slices"
 	"sync"
+	"time"
 )
 
 // Handler answers a request the servant does not answer itself. For
@@ -79,6 +80,8 @@ func (sc *serverConn) serve(ctx context.Context) error {
 	defer wg.Wait()
 	// When ctx ends, say goodbye and close, which ends the read below.
 	stop := context.AfterFunc(ctx, func() {
+		// A peer that stops reading gets a second to take the goodbye.
+		sc.conn.SetWriteDeadline(time.Now().Add(time.Second))
 		sc.write(MsgCloseConnection, nil)
 		sc.conn.Close()
 	})
@@ -112,7 +115,7 @@ func (sc *serverConn) serve(ctx context.Context) error {
 }
 
 func (sc *serverConn) answer(ctx context.Context, req Request) {
-	status, payload := sc.s.dispatch(ctx, req)
+	status, payload := sc.s.dispatchSafely(ctx, req)
 	if req.ID == 0 {
 		return
 	}
@@ -133,6 +136,21 @@ func (sc *serverConn) answer(ctx context.Context, req Request) {
 		// The read loop sees the broken connection too and ends it.
 		sc.conn.Close()
 	}
+}
+
+// dispatchSafely turns a handler's panic into the reply Ice gives for an
+// exception it does not know, rather than ending the process on a
+// server's call.
+func (s *Servant) dispatchSafely(ctx context.Context, req Request) (status byte, payload []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			if s.Logger != nil {
+				s.Logger.ErrorContext(ctx, "ice handler panicked", "operation", req.Operation, "panic", fmt.Sprint(p))
+			}
+			status, payload = StatusUnknownException, []byte(fmt.Sprintf("%s: %v", req.Operation, p))
+		}
+	}()
+	return s.dispatch(ctx, req)
 }
 
 // dispatch answers the operations every Ice object has, and hands the rest
