@@ -305,3 +305,32 @@ func TestHandlerPanicIsAnUnknownException(t *testing.T) {
 		t.Fatalf("ice_ping after: %d, %v", status, err)
 	}
 }
+
+// A peer breaking the protocol loses its connection; the servant goes on
+// serving others.
+func TestServantDropsAPeerThatBreaksTheProtocol(t *testing.T) {
+	addr := serve(t, echoServant())
+	for name, frame := range map[string][]byte{
+		"bad magic":     []byte("GET / HTTP/1.1\r\n\r\n"),
+		"batch request": AppendHeader(nil, MsgBatchRequest, 0),
+		"reply":         AppendHeader(nil, MsgReply, 0),
+		"bad request":   append(AppendHeader(nil, MsgRequest, 3), 1, 2, 3),
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if typ, _, err := ReadFrame(conn); err != nil || typ != MsgValidateConnection {
+			t.Fatalf("%s: first frame %d, %v", name, typ, err)
+		}
+		conn.Write(frame)
+		if _, _, err := ReadFrame(conn); err == nil {
+			t.Errorf("%s: the servant answered", name)
+		}
+		conn.Close()
+	}
+	c := dial(t, addr)
+	if _, _, err := c.Call(t.Context(), Identity{Name: "x"}, "ice_ping", ModeNonmutating, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+}
