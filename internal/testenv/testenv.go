@@ -32,6 +32,7 @@ var Servers = []Server{
 		Example: "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"},
 	{Tests: "MariaDB tests", Env: "KEEPSTAR_TEST_MARIADB_DSN", Example: "root@tcp(127.0.0.1:3306)/test"},
 	{Tests: "browser tests", Env: "KEEPSTAR_TEST_CHROMIUM", Example: "/usr/bin/chromium"},
+	{Tests: "Mumble server (murmurd) tests", Env: "KEEPSTAR_TEST_MURMURD", Example: "/usr/sbin/murmurd"},
 }
 
 // Off lists the servers whose variable is unset, per getenv.
