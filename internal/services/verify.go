@@ -85,53 +85,41 @@ func (s *Services) Verify(ctx context.Context, instanceID int64) (Report, error)
 		}
 		var queue []Account
 		for i, acct := range page {
+			if seen != nil && seen[i].Gone {
+				rep.Gone++
+				if err := s.unlink(ctx, inst, acct, "verification"); err != nil {
+					return rep, err
+				}
+				continue
+			}
+			f, err := readFacts(ctx, s.db, acct.AccountID)
+			if err != nil {
+				return rep, err
+			}
+			want, err := f.want(inst, t, v)
+			if err != nil {
+				return rep, err
+			}
 			if seen != nil {
 				o := seen[i]
-				if o.Gone {
-					rep.Gone++
-					if err := s.unlink(ctx, inst, acct, "verification"); err != nil {
-						return rep, err
-					}
-					continue
-				}
-				f, err := readFacts(ctx, s.db, acct.AccountID)
-				if err != nil {
-					return rep, err
-				}
-				want, err := f.want(inst, t, v)
-				if err != nil {
-					return rep, err
-				}
 				o.Groups = slices.DeleteFunc(slices.Clone(o.Groups), want.Keep)
 				slices.Sort(o.Groups)
-				if o.Name != acct.Name || !equalGroups(o.Groups, acct.Groups) {
+				drifted := o.Name != acct.Name || !equalGroups(o.Groups, acct.Groups)
+				if drifted {
 					rep.Drifted++
+				}
+				if drifted || o.State != acct.State {
 					if err := saveObserved(ctx, s.db, acct, o, "verification"); err != nil {
 						return rep, err
 					}
 					acct.Name, acct.Groups = o.Name, o.Groups
 				}
-				if acct.State != o.State {
-					if err := saveObserved(ctx, s.db, acct, o, "verification"); err != nil {
-						return rep, err
-					}
-				}
-				if !f.allowed(inst) || acct.Name != want.Name || !equalGroups(acct.Groups, want.Groups) || acct.Status != StatusOK {
-					queue = append(queue, acct)
-				}
-				continue
 			}
-			needs, err := s.needsSync(ctx, inst, t, v, acct)
-			if err != nil {
-				return rep, err
-			}
-			if needs {
+			if acct.Status != StatusOK || !f.allowed(inst) || acct.Name != want.Name || !equalGroups(acct.Groups, want.Groups) {
 				queue = append(queue, acct)
 			}
 		}
-		n, err := s.queueFor(ctx, queue, "verification")
-		rep.Queued += n
-		if err != nil {
+		if err := s.queueFor(ctx, queue, "verification"); err != nil {
 			return rep, err
 		}
 		if len(page) < verifyPage {
@@ -139,13 +127,14 @@ func (s *Services) Verify(ctx context.Context, instanceID int64) (Report, error)
 		}
 	}
 	// Changes told but not yet applied (a job given up): their work is
-	// queued again, failed ones at once.
+	// queued again, failed ones at once. Every account marked now, by
+	// this verification or before it, is one sync queued, counted once.
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		n, err := tx.Exec(ctx, `UPDATE service_accounts SET retry_at = NULL WHERE instance_id = $1 AND wanted > synced`, inst.ID)
 		if err != nil {
 			return fmt.Errorf("services: verify %s: %w", inst.Slug, err)
 		}
-		rep.Queued += int(n)
+		rep.Queued = int(n)
 		if n == 0 {
 			return nil
 		}
@@ -157,48 +146,24 @@ func (s *Services) Verify(ctx context.Context, instanceID int64) (Report, error)
 	return rep, s.verified(ctx, inst, rep, nil)
 }
 
-// needsSync reports whether an account's Want differs from what was
-// applied, or its last sync failed.
-func (s *Services) needsSync(ctx context.Context, inst Instance, t Type, v vocabulary, acct Account) (bool, error) {
-	if acct.Status != StatusOK {
-		return true, nil
-	}
-	f, err := readFacts(ctx, s.db, acct.AccountID)
-	if err != nil {
-		return false, err
-	}
-	if !f.allowed(inst) {
-		return true, nil
-	}
-	want, err := f.want(inst, t, v)
-	if err != nil {
-		return false, err
-	}
-	return acct.Name != want.Name || !equalGroups(acct.Groups, want.Groups), nil
-}
-
-// queueFor marks syncs of some service accounts.
-func (s *Services) queueFor(ctx context.Context, accts []Account, why string) (int, error) {
+// queueFor marks syncs of some service accounts of one instance.
+func (s *Services) queueFor(ctx context.Context, accts []Account, why string) error {
 	if len(accts) == 0 {
-		return 0, nil
+		return nil
 	}
 	ids := make([]int64, len(accts))
 	for i, a := range accts {
 		ids[i] = a.AccountID
 	}
-	n := 0
-	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		instances := map[int64]bool{}
 		for list, args := range store.InChunks(ids, accts[0].InstanceID) {
-			m, err := s.mark(ctx, tx, instances, why, `instance_id = $1 AND account_id IN (`+list+`)`, args...)
-			if err != nil {
+			if _, err := s.mark(ctx, tx, instances, why, `instance_id = $1 AND account_id IN (`+list+`)`, args...); err != nil {
 				return err
 			}
-			n += m
 		}
 		return s.queueAll(ctx, tx, instances)
 	})
-	return n, err
 }
 
 // verified records a verification's outcome on the instance and in the
