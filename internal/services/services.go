@@ -200,12 +200,6 @@ func (s *Services) connector(ctx context.Context, inst Instance) (Connector, err
 	return conn, nil
 }
 
-// Connector gives the live connector of an instance, for the type's own
-// pages.
-func (s *Services) Connector(ctx context.Context, inst Instance) (Connector, error) {
-	return s.connector(ctx, inst)
-}
-
 // statusBySlug counts every instance's service accounts, for the metrics.
 func (s *Services) statusBySlug(ctx context.Context) (map[string]Status, error) {
 	out := map[string]Status{}
