@@ -32,6 +32,10 @@ type Capabilities struct {
 	// Bulk: the service reads every account back in a few requests, so
 	// verification costs little (Discord's member list).
 	Bulk bool
+	// Invite: Keepstar makes an invitation the member redeems on the
+	// service (TeamSpeak's privilege key); the account there exists once
+	// it is redeemed, and Apply finds it. The type implements Inviter.
+	Invite bool
 }
 
 // Setting is one setting of a connector type, set per instance.
@@ -90,6 +94,10 @@ type Env struct {
 	BaseURL string
 	// Metrics take the connector's rate-limit waits (Metrics.Waited).
 	Metrics *Metrics
+	// SecretKey is KEEPSTAR_SECRET_KEY, for the connector's own sealed
+	// values and keyed hashes (secrets.New, secrets.NewMAC with a purpose
+	// of its own).
+	SecretKey []byte
 }
 
 // Connector is the live connection to one instance's service.
@@ -122,6 +130,34 @@ type PasswordManager interface {
 	Create(ctx context.Context, want Want, password string) (Account, error)
 	// SetPassword changes the account's password.
 	SetPassword(ctx context.Context, acct Account, password string) error
+}
+
+// Inviter is a connector whose members join with an invitation Keepstar
+// makes (Capabilities.Invite).
+type Inviter interface {
+	// Invite makes an invitation for want. The Account returned is
+	// recorded as the member's service account: its ExternalID is the
+	// connector's lasting handle on the member there (unique on the
+	// instance), its State what the connector needs to find the redeemed
+	// account and to show the invitation again (sealed where secret).
+	Invite(ctx context.Context, want Want) (Account, error)
+}
+
+// Joiner is a connector with a link that takes a member to the service
+// (mumble://, ts3server:// with the invitation), shown on the Services page.
+type Joiner interface {
+	// JoinURL gives the link for a service account; "" for none.
+	JoinURL(acct Account) string
+}
+
+// Runner is a connector with work that runs as long as its instance is
+// enabled (Mumble's authenticator). The framework runs it in one process
+// at a time, holding a lease in the database, and cancels ctx when the
+// instance's settings change, it is disabled or deleted, the lease is lost
+// or the process stops. Run returns when ctx ends; an error before that is
+// logged and Run is called again after a pause.
+type Runner interface {
+	Run(ctx context.Context) error
 }
 
 // Observer is a connector that reads accounts back from the service, for
