@@ -132,9 +132,9 @@ func (a rangeAuth) Authenticate(context.Context, string, string, string, bool) (
 	return a.id, a.name, a.groups
 }
 func (a rangeAuth) GetInfo(context.Context, int) (UserInfo, bool) { return a.info, true }
-func (a rangeAuth) NameToID(context.Context, string) int           { return a.id }
-func (a rangeAuth) IDToName(context.Context, int) string           { return a.name }
-func (a rangeAuth) IDToTexture(context.Context, int) []byte        { return nil }
+func (a rangeAuth) NameToID(context.Context, string) int          { return a.id }
+func (a rangeAuth) IDToName(context.Context, int) string          { return a.name }
+func (a rangeAuth) IDToTexture(context.Context, int) []byte       { return nil }
 
 func TestServantKeepsTheContract(t *testing.T) {
 	secret := map[string]string{"secret": "w"}
