@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 
@@ -205,9 +206,10 @@ func TestMurmurdAuthenticator(t *testing.T) {
 }
 
 func TestMurmurdAuthenticatorWrongSecret(t *testing.T) {
-	// A servant expecting another secret refuses murmurd's calls; murmurd
-	// then counts the authenticator as failing and falls back to its own
-	// database, so a login the servant would accept is unknown.
+	// A servant expecting another secret refuses murmurd's calls. murmurd
+	// treats any failure of a callback as a broken authenticator: it drops
+	// it (MurmurIce::badAuthenticator) and the login falls back to its own
+	// database. Registering again (Keepstar's watchdog does) restores it.
 	srv := mumbletest.Start(t, mumbletest.Options{})
 	ctx := t.Context()
 	s, err := dialMurmurd(t, srv).Server(ctx, 1)
@@ -215,15 +217,25 @@ func TestMurmurdAuthenticatorWrongSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	auth := &testAuth{users: map[string]testUser{"Alice_Pilot": {id: 5, pw: "s3cret"}}}
-	prx := serveAuthenticator(t, ModuleMurmur, "not-murmurds-secret", auth)
-	if err := s.SetAuthenticator(ctx, prx); err != nil {
+	if err := s.SetAuthenticator(ctx, serveAuthenticator(t, ModuleMurmur, "not-murmurds-secret", auth)); err != nil {
 		t.Fatal(err)
 	}
-	if id, err := s.VerifyPassword(ctx, "Alice_Pilot", "s3cret"); err != nil || id == 5 {
-		t.Errorf("VerifyPassword = %d, %v; want the login not accepted", id, err)
+	if id, err := s.VerifyPassword(ctx, "Alice_Pilot", "s3cret"); err != nil || id != AuthUnknown {
+		t.Errorf("VerifyPassword = %d, %v; want unknown to murmurd's own database", id, err)
 	}
 	if auth.wasAsked("Alice_Pilot") {
 		t.Error("the authenticator answered a call without its secret")
+	}
+	if !strings.Contains(srv.Log(), "Ice Authenticator") || !strings.Contains(srv.Log(), "failed") {
+		t.Errorf("murmurd did not log the failed authenticator:\n%s", srv.Log())
+	}
+	// Dropped: a good servant is not asked until registered.
+	good := serveAuthenticator(t, ModuleMurmur, srv.Secret, auth)
+	if err := s.SetAuthenticator(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.VerifyPassword(ctx, "Alice_Pilot", "s3cret"); err != nil || id != 5 {
+		t.Errorf("VerifyPassword after registering again = %d, %v; want 5", id, err)
 	}
 }
 
@@ -235,12 +247,13 @@ func TestMurmurdDone(t *testing.T) {
 		t.Fatal("Done before murmurd stopped")
 	default:
 	}
-	srv.Restart(t)
+	srv.Stop(t)
 	<-m.Done() // the test's deadline bounds the wait
 	if m.Err() == nil {
 		t.Error("Err is nil after Done")
 	}
-	// The restarted server is reachable again on the same address.
+	// Restarted, the server is reachable again on the same address.
+	srv.Restart(t)
 	m2 := dialMurmurd(t, srv)
 	if _, err := m2.Server(t.Context(), 1); err != nil {
 		t.Fatal(err)
