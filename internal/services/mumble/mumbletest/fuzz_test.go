@@ -104,3 +104,11 @@ func FuzzUserState(f *testing.F) {
 		}
 	})
 }
+
+func FuzzPermissionDenied(f *testing.F) {
+	f.Add(pb(func(w *pbWriter) { w.uint(1, 4); w.uint(2, 3); w.uint(3, 7); w.string(4, "no"); w.uint(5, 1) }))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, err := decodePermissionDenied(b)
+		checkMalformed(t, err)
+	})
+}
