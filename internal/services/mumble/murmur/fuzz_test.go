@@ -3,6 +3,7 @@ package murmur
 import (
 	"bytes"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/services/mumble/ice"
@@ -145,6 +146,26 @@ func FuzzVersion(f *testing.F) {
 		e.String(v.Text)
 		if !bytes.Equal(e.Bytes(), b) {
 			t.Fatalf("version does not round-trip")
+		}
+	})
+}
+
+func FuzzServerList(f *testing.F) {
+	f.Add(h(f, "01"+goldenServerProxy))
+	f.Add(h(f, "02"+goldenServerProxy+goldenServerProxy))
+	f.Add(h(f, "01 00 00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		refs, err := decodeServerList(b)
+		if err != nil {
+			if !errors.Is(err, ice.ErrMalformed) {
+				t.Fatalf("error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		for _, r := range refs {
+			if r.identity.Category != "s" || r.identity.Name != strconv.Itoa(r.id) {
+				t.Fatalf("server %d from identity %s", r.id, r.identity)
+			}
 		}
 	})
 }

@@ -95,6 +95,16 @@ func TestGoldenCalls(t *testing.T) {
 	}
 	check("getServer", ice.ModeIdempotent, "01000000")
 
+	f.expect("getBootedServers", ice.StatusOK, h(t, "01"+goldenServerProxy))
+	booted, err := m.BootedServers(ctx)
+	if err != nil || len(booted) != 1 || booted[0].ID != 1 || booted[0].identity != (ice.Identity{Name: "1", Category: "s"}) {
+		t.Errorf("BootedServers = %+v, %v", booted, err)
+	}
+	req := f.last(t)
+	if req.Operation != "getBootedServers" || req.Mode != ice.ModeIdempotent || req.Identity != metaIdentity || len(req.Params) != 0 {
+		t.Errorf("getBootedServers sent as %+v", req)
+	}
+
 	f.expect("isRunning", ice.StatusOK, h(t, "01"))
 	if ok, err := s.IsRunning(ctx); err != nil || !ok {
 		t.Errorf("IsRunning = %v, %v", ok, err)

@@ -17,8 +17,9 @@ import (
 type testAuth struct {
 	users map[string]testUser // by login name
 
-	mu    sync.Mutex
-	asked []string
+	mu     sync.Mutex
+	asked  []string
+	hashes map[string]string // certificate hash by login name
 }
 
 type testUser struct {
@@ -30,6 +31,10 @@ type testUser struct {
 func (a *testAuth) Authenticate(ctx context.Context, name, pw, certHash string, certStrong bool) (int, string, []string) {
 	a.mu.Lock()
 	a.asked = append(a.asked, name)
+	if a.hashes == nil {
+		a.hashes = map[string]string{}
+	}
+	a.hashes[name] = certHash
 	a.mu.Unlock()
 	u, ok := a.users[name]
 	switch {
@@ -68,6 +73,12 @@ func (a *testAuth) IDToName(ctx context.Context, id int) string {
 
 func (a *testAuth) IDToTexture(ctx context.Context, id int) []byte { return nil }
 
+func (a *testAuth) certHash(name string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hashes[name]
+}
+
 func (a *testAuth) wasAsked(name string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -96,10 +107,7 @@ func serveAuthenticator(t *testing.T, module Module, secret string, a Authentica
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return ice.Proxy{
-		Identity:  ice.Identity{Name: "keepstar-authenticator"},
-		Endpoints: []ice.TCPEndpoint{{Host: "127.0.0.1", Port: int32(ln.Addr().(*net.TCPAddr).Port), Timeout: -1}},
-	}
+	return AuthenticatorProxy("127.0.0.1", ln.Addr().(*net.TCPAddr).Port)
 }
 
 func dialMurmurd(t *testing.T, srv *mumbletest.Murmurd) *Meta {
@@ -132,6 +140,10 @@ func TestMurmurdMeta(t *testing.T) {
 	}
 	if running, err := s.IsRunning(ctx); err != nil || !running {
 		t.Errorf("IsRunning = %v, %v", running, err)
+	}
+	booted, err := m.BootedServers(ctx)
+	if err != nil || len(booted) != 1 || booted[0].ID != 1 {
+		t.Errorf("BootedServers = %v, %v; want server 1", booted, err)
 	}
 	if _, err := m.Server(ctx, 77); !errors.Is(err, ErrServerNotFound) {
 		t.Errorf("Server(77): %v, want ErrServerNotFound", err)
