@@ -62,6 +62,7 @@ type Client struct {
 	err     error
 
 	kicked   chan KickInfo
+	kickOnce sync.Once
 	done     chan struct{}
 	closing  chan struct{}
 	closeOne sync.Once
@@ -214,12 +215,10 @@ func (c *Client) notifyLocked() {
 	c.changed = make(chan struct{})
 }
 
-// kick reports the end of the session once.
+// kick reports the end of the session, the first time only (a UserRemove
+// for the client is followed by the connection closing).
 func (c *Client) kick(k KickInfo) {
-	select {
-	case c.kicked <- k:
-	default: // already reported
-	}
+	c.kickOnce.Do(func() { c.kicked <- k }) // buffered for one
 }
 
 func (c *Client) readLoop() {

@@ -83,6 +83,13 @@ func Servant(module Module, secret string, a Authenticator, logger *slog.Logger)
 		logger = slog.New(slog.DiscardHandler)
 	}
 	as := &authServant{module: module, secret: []byte(secret), a: a, log: logger}
+	as.ops = map[string]authOp{
+		"authenticate": as.authenticate,
+		"getInfo":      as.getInfo,
+		"nameToId":     as.nameToID,
+		"idToName":     as.idToName,
+		"idToTexture":  as.idToTexture,
+	}
 	return &ice.Servant{
 		TypeIDs: []string{module.typeID("ServerAuthenticator")},
 		Handle:  as.handle,
@@ -95,12 +102,13 @@ type authServant struct {
 	secret []byte
 	a      Authenticator
 	log    *slog.Logger
+	ops    map[string]authOp // the ServerAuthenticator operations, by name
 }
 
 type authOp func(ctx context.Context, params *ice.Decoder) (result []byte, err error)
 
 func (s *authServant) handle(ctx context.Context, req ice.Request) (byte, []byte) {
-	op, ok := s.ops()[req.Operation]
+	op, ok := s.ops[req.Operation]
 	if !ok {
 		return ice.StatusOperationNotExist, nil
 	}
@@ -117,17 +125,7 @@ func (s *authServant) handle(ctx context.Context, req ice.Request) (byte, []byte
 	return ice.StatusOK, out
 }
 
-func (s *authServant) ops() map[string]authOp {
-	return map[string]authOp{
-		"authenticate": s.authenticate,
-		"getInfo":      s.getInfo,
-		"nameToId":     s.nameToID,
-		"idToName":     s.idToName,
-		"idToTexture":  s.idToTexture,
-	}
-}
-
-// AuthenticateParams are authenticate's parameters.
+// authenticateParams are authenticate's parameters.
 type authenticateParams struct {
 	Name, PW     string
 	Certificates [][]byte

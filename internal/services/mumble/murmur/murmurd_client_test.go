@@ -127,6 +127,12 @@ func TestMurmurdLiveUsers(t *testing.T) {
 	if k.Removed == nil || k.Removed.Reason != "revoked" {
 		t.Errorf("Bob's kick: %+v", k)
 	}
+	<-bob.Done() // murmurd closes the connection after the UserRemove
+	select {
+	case k := <-bob.Kicked():
+		t.Errorf("a second kick reported: %+v", k)
+	default:
+	}
 	if err := s.Kick(ctx, 99999, "x"); !errors.Is(err, ErrInvalidSession) {
 		t.Errorf("Kick of no session: %v, want ErrInvalidSession", err)
 	}
