@@ -30,6 +30,10 @@ const Secret = "keepstar-test-secret"
 // more on its first start, which benchmarks PBKDF2).
 const startLimit = 60 * time.Second
 
+// stopLimit bounds how long murmurd may take to stop after SIGTERM before it
+// is killed (it stops at once in practice).
+const stopLimit = 20 * time.Second
+
 // Options change the server a test starts.
 type Options struct {
 	// ServerPassword, when set, is the password every client must give
@@ -216,7 +220,15 @@ func (m *Murmurd) stop() {
 		return
 	}
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	<-p.exited
+	timer := time.NewTimer(stopLimit)
+	defer timer.Stop()
+	select {
+	case <-p.exited:
+	case <-timer.C:
+		// A murmurd stuck shutting down must not hang the test run.
+		p.cmd.Process.Kill()
+		<-p.exited
+	}
 }
 
 // Restart stops murmurd and starts it again on the same ports, ini and

@@ -196,6 +196,18 @@ func TestMurmurdAuthenticator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// murmurd checks the authenticator (ice_isA) within setAuthenticator:
+	// one it cannot reach is refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := s.SetAuthenticator(ctx, AuthenticatorProxy("127.0.0.1", closedPort)); !errors.Is(err, ErrInvalidCallback) {
+		t.Errorf("SetAuthenticator to a closed port: %v, want ErrInvalidCallback", err)
+	}
+
 	auth := &testAuth{users: map[string]testUser{"Alice_Pilot": {id: 1000000001, pw: "s3cret", display: "[CORP] Alice Pilot"}}}
 	if err := s.SetAuthenticator(ctx, serveAuthenticator(t, ModuleMurmur, srv.Secret, auth)); err != nil {
 		t.Fatal(err)
