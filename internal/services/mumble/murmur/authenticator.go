@@ -112,6 +112,12 @@ func (s *authServant) handle(ctx context.Context, req ice.Request) (byte, []byte
 	if !ok {
 		return ice.StatusOperationNotExist, nil
 	}
+	if req.Mode == ice.ModeNormal {
+		// Every ServerAuthenticator operation is idempotent, and Ice
+		// refuses a call that says otherwise (nonmutating is accepted
+		// for idempotent, as ZeroC's servants do).
+		return ice.StatusUnknownLocalException, []byte(req.Operation + ": unexpected operation mode normal")
+	}
 	if subtle.ConstantTimeCompare([]byte(req.Context["secret"]), s.secret) != 1 {
 		s.log.WarnContext(ctx, "mumble authenticator: call without the right Ice secret refused", "operation", req.Operation)
 		return ice.StatusUserException, encodeException(s.module, "InvalidSecretException")

@@ -109,6 +109,15 @@ func TestServantTypesAndRefusedOperations(t *testing.T) {
 			t.Errorf("%s: status %d, %v; want operation-not-exist", op, status, err)
 		}
 	}
+	// The operations are idempotent; a call saying normal is refused, as
+	// ZeroC's servants refuse it.
+	params := h(t, str("a")+str("b")+"00"+str("")+"00")
+	if status, _, err := c.Call(t.Context(), authID, "authenticate", ice.ModeNormal, secret, params); status != ice.StatusUnknownLocalException || err == nil {
+		t.Errorf("authenticate in mode normal: status %d, %v", status, err)
+	}
+	if status, _, err := c.Call(t.Context(), authID, "authenticate", ice.ModeNonmutating, secret, params); status != ice.StatusOK || err != nil {
+		t.Errorf("authenticate in mode nonmutating: status %d, %v", status, err)
+	}
 	// Parameters that do not decode are an unknown local exception,
 	// not a crash nor an answer.
 	for _, params := range []string{"", "05 4161", str("a") + str("b") + "00" + str("") + "02", str("a") + str("b") + "00" + str("") + "00 00"} {
