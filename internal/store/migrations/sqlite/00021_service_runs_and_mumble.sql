@@ -7,7 +7,10 @@
 -- murmurd with, read by one indexed lookup per login. user_id is the id
 -- Murmur knows the user by, fixed when the account is made (the service
 -- account's external id), so that merges, which move service accounts
--- between Keepstar accounts, need not touch this table.
+-- between Keepstar accounts, need not touch this table. The regroup secret
+-- exists because murmurd keeps the groups a login was given for the user
+-- id until that id authenticates again: Keepstar has murmurd verify a
+-- password it made for the purpose (docs/services-mumble.md).
 -- +goose Up
 ALTER TABLE service_instances ADD COLUMN run_holder TEXT;
 ALTER TABLE service_instances ADD COLUMN run_until TIMESTAMP;
@@ -21,6 +24,8 @@ CREATE TABLE mumble_users (
     salt          TEXT NOT NULL,
     display_name  TEXT NOT NULL,             -- the formatted name Murmur shows
     groups        TEXT NOT NULL,             -- the groups Murmur's ACLs see, one per line
+    regroup_hash  TEXT NOT NULL DEFAULT '',  -- a one-time secret Keepstar logs in with to give live sessions new groups
+    regroup_until TIMESTAMP,                 -- until when that secret is good
     updated_at    TIMESTAMP NOT NULL,
     PRIMARY KEY (instance_id, user_id)
 );
