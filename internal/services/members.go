@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
 
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -25,8 +28,10 @@ type Offer struct {
 	Type     Type
 	Account  *Account // nil: not linked or activated
 	// JoinURL takes the member to the service (Joiner): a mumble:// or
-	// ts3server:// link; "" for none.
-	JoinURL string
+	// ts3server:// link; "" for none. It is a template.URL because
+	// html/template lets only http(s) and mailto through; joinURL checks
+	// the scheme instead.
+	JoinURL template.URL
 }
 
 // Offers lists the enabled instances the account may use, with its
@@ -64,17 +69,30 @@ func (s *Services) Offers(ctx context.Context, accountID int64) ([]Offer, error)
 // joinURL gives a service account's link to the service, when its
 // connector has one; a connector that cannot be opened has none (the
 // page still shows the rest).
-func (s *Services) joinURL(ctx context.Context, inst Instance, acct Account) string {
+func (s *Services) joinURL(ctx context.Context, inst Instance, acct Account) template.URL {
 	conn, err := s.connector(ctx, inst)
 	if err != nil {
 		s.logger.WarnContext(ctx, "service link unavailable", "service", inst.Slug, "error", err)
 		return ""
 	}
-	if j, ok := conn.(Joiner); ok {
-		return j.JoinURL(acct)
+	j, ok := conn.(Joiner)
+	if !ok {
+		return ""
 	}
-	return ""
+	link := j.JoinURL(acct)
+	if link == "" {
+		return ""
+	}
+	if u, err := url.Parse(link); err != nil || !joinSchemes[strings.ToLower(u.Scheme)] {
+		s.logger.ErrorContext(ctx, "service join link refused", "service", inst.Slug, "error", err)
+		return ""
+	}
+	return template.URL(link)
 }
+
+// joinSchemes are the links a Services page may show: the voice clients'
+// own and the web's; never javascript: or data:.
+var joinSchemes = map[string]bool{"mumble": true, "ts3server": true, "https": true, "http": true}
 
 // usable gives an instance a member may use now, with the want they get.
 func (s *Services) usable(ctx context.Context, slug string, accountID int64) (Instance, Type, Want, error) {
