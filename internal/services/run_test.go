@@ -18,7 +18,7 @@ type runnerConnector struct {
 }
 
 func (c *runnerConnector) Apply(_ context.Context, a Account, _ Want) (Account, error) { return a, nil }
-func (c *runnerConnector) Remove(context.Context, Account) error                   { return nil }
+func (c *runnerConnector) Remove(context.Context, Account) error                       { return nil }
 func (c *runnerConnector) Run(ctx context.Context) error {
 	c.started.Add(1)
 	c.live.Add(1)

@@ -229,4 +229,3 @@ func (w *world) ticker(t *testing.T, corp int32) string {
 	}
 	return c.Ticker
 }
-
