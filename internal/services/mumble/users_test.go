@@ -16,7 +16,7 @@ import (
 var testKey = []byte(strings.Repeat("k", 32))
 
 // instanceRow makes a service instance row for mumble_users to hang on.
-func instanceRow(t *testing.T, db *store.DB) int64 {
+func instanceRow(t testing.TB, db *store.DB) int64 {
 	t.Helper()
 	var id int64
 	ctx := context.Background()
