@@ -21,12 +21,13 @@ import (
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-murmurd PATH] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
 	discordListen := fs.String("discord-listen", "", "address of the simulated Discord (API v10, OAuth2 and a page of its guild) the demo's\nDiscord service uses (default "+demo.DefaultDiscordListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
+	murmurdBin := fs.String("murmurd", "auto", "Mumble server (murmurd with Ice) the demo's Mumble service runs on: a path, \"auto\" for\nDebian's mumble-server when installed, or \"none\"")
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -64,6 +65,17 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
+	var mumbleServer demo.Mumble
+	if bin := findMurmurd(*murmurdBin); bin != "" {
+		p, m, err := startDemoMumble(ctx, bin, site.Dir)
+		if err != nil {
+			site.Close()
+			fmt.Fprintf(c.stderr, "keepstar demo: %v (use -murmurd none to run without one)\n", err)
+			return exitFailure
+		}
+		defer p.Stop()
+		mumbleServer = m
+	}
 	simCtx, stopSim := context.WithCancel(ctx)
 	simDone, discordDone := make(chan error, 1), make(chan error, 1)
 	go func() { simDone <- serveSim(simCtx, site.SimListener, sim, logger) }()
@@ -81,7 +93,13 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			if guide, err = demo.Seed(ctx, core.States, core.Groups, sim.Universe); err != nil {
 				return err
 			}
-			return demo.SeedDiscord(ctx, core.DB, core.Services, discord)
+			if err := demo.SeedDiscord(ctx, core.DB, core.Services, discord); err != nil {
+				return err
+			}
+			if mumbleServer.IceAddr == "" {
+				return nil
+			}
+			return demo.SeedMumble(ctx, core.DB, core.Services, mumbleServer)
 		},
 		Hints: func(r *http.Request) []web.Hint { return guide.Hints(r) },
 		OnReady: func(url string) {
@@ -91,10 +109,11 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			}
 			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\n"+
 				"Simulated Discord (API v10, OAuth2), its guild's page: %s/guilds/%s\n"+
+				"%s"+
 				"Log in with any simulated character; the first account becomes superuser, to look at the administration too.\n"+
 				"A character of %s (such as %s) gets the Member state and its groups.\n"+
 				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters,
-				discord.URL, discord.GuildID, guide.Alliance, guide.Member, kept)
+				discord.URL, discord.GuildID, mumbleLine(mumbleServer), guide.Alliance, guide.Member, kept)
 		},
 	})
 	if err != nil {
