@@ -77,7 +77,10 @@ type Authenticator interface {
 // true for ::<module>::ServerAuthenticator and not for the
 // ServerUpdatingAuthenticator, so murmurd never sends the updating
 // interface's writes (registerUser, setInfo…); they, and any other
-// operation, get operation-not-exist.
+// operation, get operation-not-exist. A call in mode normal is refused as
+// ZeroC's servants refuse it (the operations are idempotent). An empty
+// secret accepts calls that carry none, which is what murmurd sends when
+// its icesecretwrite is empty; Keepstar's settings require one.
 func Servant(module Module, secret string, a Authenticator, logger *slog.Logger) *ice.Servant {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
