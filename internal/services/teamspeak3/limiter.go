@@ -2,6 +2,7 @@ package teamspeak3
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -13,7 +14,13 @@ import (
 // it has left the server's window by the time the new one arrives, however
 // long the network took: the rule is never broken and no time is given
 // away beyond one round trip per N commands.
+//
+// The server counts per address, so the sessions of one Keepstar process
+// to one server (several virtual servers, an instance's settings saved
+// while its old connector finishes) share a Limiter: a command holds it
+// from Wait to Done, one at a time.
 type Limiter struct {
+	mu     sync.Mutex
 	n      int
 	window time.Duration
 	now    func() time.Time
@@ -34,8 +41,10 @@ func NewLimiter(n int, window time.Duration, now func() time.Time, sleep func(co
 	return &Limiter{n: max(n, 1), window: window, now: now, sleep: sleep}
 }
 
-// Wait returns when the next command may be sent.
+// Wait returns when the next command may be sent, holding the limiter
+// until Done; on an error it is not held.
 func (l *Limiter) Wait(ctx context.Context) error {
+	l.mu.Lock()
 	if len(l.done) < l.n {
 		return nil
 	}
@@ -44,19 +53,29 @@ func (l *Limiter) Wait(ctx context.Context) error {
 		return nil
 	}
 	l.waited += d
-	return l.sleep(ctx, d)
+	if err := l.sleep(ctx, d); err != nil {
+		l.mu.Unlock()
+		return err
+	}
+	return nil
 }
 
-// Done records that a command was answered (or failed on the way).
+// Done records that the command Wait let through was answered (or failed
+// on the way), and lets the next one wait.
 func (l *Limiter) Done() {
 	l.done = append(l.done, l.now())
 	if len(l.done) > l.n {
 		l.done = append(l.done[:0], l.done[len(l.done)-l.n:]...)
 	}
+	l.mu.Unlock()
 }
 
 // Waited is the time spent waiting so far.
-func (l *Limiter) Waited() time.Duration { return l.waited }
+func (l *Limiter) Waited() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.waited
+}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
