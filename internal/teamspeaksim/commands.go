@@ -46,8 +46,11 @@ var handlers = map[string]struct {
 	need int
 	h    handler
 }{
-	"login":                  {0, (*Server).cmdLogin},
-	"logout":                 {1, func(s *Server, c *session, _ command) (reply, *queryError) { c.loggedIn, c.server = false, false; return nil, nil }},
+	"login": {0, (*Server).cmdLogin},
+	"logout": {1, func(s *Server, c *session, _ command) (reply, *queryError) {
+		c.loggedIn, c.server = false, false
+		return nil, nil
+	}},
 	"quit":                   {0, func(*Server, *session, command) (reply, *queryError) { return nil, &queryError{msg: "ok", close: true} }},
 	"version":                {0, (*Server).cmdVersion},
 	"whoami":                 {0, (*Server).cmdWhoami},

@@ -337,10 +337,10 @@ type Stats struct {
 	Commands map[string]int
 	// Adds and Removes count the group changes applied, by "sgid/cldbid".
 	Adds, Removes map[string]int
-	Floods      int // 524 answers
-	Bans        int // flood bans (3331)
-	Connections int // connections accepted
-	IdleDrops   int // connections dropped for idleness
+	Floods        int // 524 answers
+	Bans          int // flood bans (3331)
+	Connections   int // connections accepted
+	IdleDrops     int // connections dropped for idleness
 }
 
 // Total is the number of commands received.

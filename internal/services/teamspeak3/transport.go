@@ -135,6 +135,6 @@ type sshConn struct {
 	tcp    net.Conn
 }
 
-func (c *sshConn) Write(p []byte) (int, error)     { return c.in.Write(p) }
+func (c *sshConn) Write(p []byte) (int, error)   { return c.in.Write(p) }
 func (c *sshConn) SetDeadline(t time.Time) error { return c.tcp.SetDeadline(t) }
 func (c *sshConn) Close() error                  { return c.client.Close() }
