@@ -59,6 +59,11 @@ func serviceMemberRows(t *testing.T, e *matrixEnv) map[string][]check {
 			{"POST", "/services/chat/password", url.Values{"password": {"short"}}, [visitors]int{login, 400, 400, 400, 400, 400}},
 			{"POST", "/services/nothing/password", url.Values{"reset": {"1"}}, [visitors]int{login, 404, 404, 404, 404, 404}},
 		},
+		// Checking again queues a sync of one's own account.
+		"POST /services/{slug}/refresh": {
+			{"POST", "/services/chat/refresh", url.Values{}, [visitors]int{login, 403, 403, 403, 200, 403}},
+			{"POST", "/services/nothing/refresh", url.Values{}, [visitors]int{login, 404, 404, 404, 404, 404}},
+		},
 		"GET /services/{slug}/deactivate": {
 			{"GET", "/services/chat/deactivate", nil, [visitors]int{login, 409, 409, 409, 200, 409}},
 			{"GET", "/services/nothing/deactivate", nil, [visitors]int{login, 404, 404, 404, 404, 404}},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -243,6 +244,13 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 
 	runCtx, stopWeb := context.WithCancel(ctx)
 	defer stopWeb()
+	// The features' own long-running work stops with the web server.
+	var featureRuns sync.WaitGroup
+	for _, f := range p.features.All() {
+		if f.Run != nil {
+			featureRuns.Go(func() { f.Run(runCtx) })
+		}
+	}
 	// webDone stays nil in worker mode, where only ctx ends the run, and
 	// so does statsDone, closed when the Application API's statistics are
 	// no longer flushed every few seconds.
@@ -330,6 +338,8 @@ func Run(ctx context.Context, cfg *config.Config, logger *slog.Logger, opts Opti
 		}
 		cancel()
 	}
+	stopWeb()
+	featureRuns.Wait()
 	if workers > 0 {
 		stopCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 		defer cancel()

@@ -54,6 +54,11 @@ type Feature struct {
 	Jobs func(reg *jobs.Registry)
 	// Metrics are the feature's Prometheus collectors, served on /metrics.
 	Metrics []prometheus.Collector
+	// Run is work the feature keeps running while the process runs, in web
+	// and worker mode alike (the services' connectors that hold a live
+	// connection, such as Mumble's authenticator). It returns when ctx
+	// ends.
+	Run func(ctx context.Context)
 	// Hooks are what the feature asks to be told or to decide about
 	// other features' changes.
 	Hooks Hooks

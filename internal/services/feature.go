@@ -68,6 +68,7 @@ func (s *Services) Feature() feature.Feature {
 				Label:   "services.job.verify", Help: "services.job.verify_help"})
 		},
 		Metrics: []prometheus.Collector{s.metrics},
+		Run:     s.Run,
 		Hooks:   feature.Hooks{AccountsChanged: s.follow, MergeAccounts: s.merge},
 		Setup: []feature.SetupStep{{ID: "service", Label: "services.setup.service", Help: "services.setup.service_help",
 			Link: "/admin/services", Done: s.anyEnabled}},

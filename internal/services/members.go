@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"html/template"
+	"net/url"
+	"strings"
 
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -24,6 +27,11 @@ type Offer struct {
 	Instance Instance
 	Type     Type
 	Account  *Account // nil: not linked or activated
+	// JoinURL takes the member to the service (Joiner): a mumble:// or
+	// ts3server:// link; "" for none. It is a template.URL because
+	// html/template lets only http(s) and mailto through; joinURL checks
+	// the scheme instead.
+	JoinURL template.URL
 }
 
 // Offers lists the enabled instances the account may use, with its
@@ -51,11 +59,40 @@ func (s *Services) Offers(ctx context.Context, accountID int64) ([]Offer, error)
 		o := Offer{Instance: inst, Type: s.types[inst.Type]}
 		if linked {
 			o.Account = &acct
+			o.JoinURL = s.joinURL(ctx, inst, acct)
 		}
 		out = append(out, o)
 	}
 	return out, nil
 }
+
+// joinURL gives a service account's link to the service, when its
+// connector has one; a connector that cannot be opened has none (the
+// page still shows the rest).
+func (s *Services) joinURL(ctx context.Context, inst Instance, acct Account) template.URL {
+	conn, err := s.connector(ctx, inst)
+	if err != nil {
+		s.logger.WarnContext(ctx, "service link unavailable", "service", inst.Slug, "error", err)
+		return ""
+	}
+	j, ok := conn.(Joiner)
+	if !ok {
+		return ""
+	}
+	link := j.JoinURL(acct)
+	if link == "" {
+		return ""
+	}
+	if u, err := url.Parse(link); err != nil || !joinSchemes[strings.ToLower(u.Scheme)] {
+		s.logger.ErrorContext(ctx, "service join link refused", "service", inst.Slug, "error", err)
+		return ""
+	}
+	return template.URL(link)
+}
+
+// joinSchemes are the links a Services page may show: the voice clients'
+// own and the web's; never javascript: or data:.
+var joinSchemes = map[string]bool{"mumble": true, "ts3server": true, "https": true, "http": true}
 
 // usable gives an instance a member may use now, with the want they get.
 func (s *Services) usable(ctx context.Context, slug string, accountID int64) (Instance, Type, Want, error) {
@@ -164,13 +201,14 @@ func (s *Services) record(ctx context.Context, inst Instance, accountID int64, a
 }
 
 // Activate makes a member's account on a password instance, and gives
-// the password, to be shown once.
+// the password, to be shown once; on an invitation instance it makes the
+// invitation (no password: the Services page shows the join link).
 func (s *Services) Activate(ctx context.Context, slug string, accountID int64) (Account, string, error) {
 	inst, t, want, err := s.usable(ctx, slug, accountID)
 	if err != nil {
 		return Account{}, "", err
 	}
-	if !t.Capabilities.Password {
+	if !t.Capabilities.Password && !t.Capabilities.Invite {
 		return Account{}, "", ErrUnsupported
 	}
 	if _, err := s.account(ctx, s.db, inst.ID, accountID); err == nil {
@@ -179,6 +217,19 @@ func (s *Services) Activate(ctx context.Context, slug string, accountID int64) (
 	conn, err := s.connector(ctx, inst)
 	if err != nil {
 		return Account{}, "", err
+	}
+	if t.Capabilities.Invite {
+		inv, ok := conn.(Inviter)
+		if !ok {
+			return Account{}, "", ErrUnsupported
+		}
+		want.Reason = "activated by the member"
+		acct, err := inv.Invite(ctx, want)
+		if err != nil {
+			return Account{}, "", err
+		}
+		acct, err = s.record(ctx, inst, accountID, acct, want, ActionLink)
+		return acct, "", err
 	}
 	pm, ok := conn.(PasswordManager)
 	if !ok {
@@ -227,6 +278,20 @@ func (s *Services) SetPassword(ctx context.Context, slug string, accountID int64
 	err = audit(ctx, s.db, Entry{InstanceID: inst.ID, AccountID: accountID, Action: ActionPassword, Detail: detail, Reason: "member",
 		ActorID: accountID, At: s.now()})
 	return acct, password, err
+}
+
+// Refresh queues a sync of a member's service account on an instance
+// they may use: the connector looks again (an invitation redeemed).
+func (s *Services) Refresh(ctx context.Context, slug string, accountID int64) error {
+	inst, _, _, err := s.usable(ctx, slug, accountID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.account(ctx, s.db, inst.ID, accountID); err != nil {
+		return err
+	}
+	_, err = s.SyncAccount(ctx, inst.ID, accountID, "checked by the member")
+	return err
 }
 
 // Deactivate removes a member's account on an instance at their request.

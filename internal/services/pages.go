@@ -32,6 +32,7 @@ func (s *Services) mount(srv *web.Server) error {
 	srv.Handle("GET /services/{slug}/callback", memberAccess, http.HandlerFunc(m.callback))
 	srv.Handle("POST /services/{slug}/activate", memberAccess, http.HandlerFunc(m.activate))
 	srv.Handle("POST /services/{slug}/password", memberAccess, http.HandlerFunc(m.password))
+	srv.Handle("POST /services/{slug}/refresh", memberAccess, http.HandlerFunc(m.refresh))
 	srv.HandleConfirmed("/services/{slug}/deactivate", memberAccess, m.askDeactivate, m.deactivate)
 	return s.mountAdmin(srv, pages)
 }
@@ -197,7 +198,25 @@ func (m *memberPages) activate(w http.ResponseWriter, r *http.Request) {
 		m.fail(w, r, err)
 		return
 	}
+	if password == "" {
+		// An invitation: its join link is on the Services page.
+		m.srv.AddFlash(r, "success", "services.flash.invited")
+		http.Redirect(w, r, "/services", http.StatusSeeOther)
+		return
+	}
 	m.showCredentials(w, r, slug, acct.ExternalName, password)
+}
+
+// refresh checks a member's service account again now (an invitation
+// they have just redeemed), rather than at the next verification.
+func (m *memberPages) refresh(w http.ResponseWriter, r *http.Request) {
+	v := web.ViewerFrom(r.Context())
+	if err := m.s.Refresh(r.Context(), r.PathValue("slug"), v.AccountID); err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	m.srv.AddFlash(r, "info", "services.flash.refreshing")
+	http.Redirect(w, r, "/services", http.StatusSeeOther)
 }
 
 // Passwords a member sets: long enough, and short enough for every

@@ -3,6 +3,7 @@ package services
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -93,6 +94,7 @@ func New(o Options) (*Services, error) {
 		metrics: NewMetrics(), open: map[int64]openConnector{}}
 	o.Env.Metrics = s.metrics
 	s.env = o.Env
+	s.env.SecretKey = o.SecretKey
 	s.metrics.status = s.statusBySlug
 	for _, t := range o.Types {
 		if _, dup := s.types[t.Name]; dup || t.Name == "" || t.Open == nil {
@@ -175,6 +177,9 @@ func (s *Services) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	s.mu.Lock()
+	if old, ok := s.open[id]; ok {
+		s.closeConnector(ctx, id, old.conn)
+	}
 	delete(s.open, id)
 	s.mu.Unlock()
 	return nil
@@ -196,8 +201,23 @@ func (s *Services) connector(ctx context.Context, inst Instance) (Connector, err
 	if err != nil {
 		return nil, fmt.Errorf("services: %s: %w", inst.Slug, err)
 	}
+	if old, ok := s.open[inst.ID]; ok {
+		s.closeConnector(ctx, inst.ID, old.conn)
+	}
 	s.open[inst.ID] = openConnector{updatedAt: inst.UpdatedAt, conn: conn}
 	return conn, nil
+}
+
+// closeConnector closes a connector that holds connections (TeamSpeak's
+// ServerQuery session) when it is replaced or its instance deleted.
+func (s *Services) closeConnector(ctx context.Context, id int64, conn Connector) {
+	c, ok := conn.(io.Closer)
+	if !ok {
+		return
+	}
+	if err := c.Close(); err != nil {
+		s.logger.WarnContext(ctx, "close a service's connection", "instance", id, "error", err)
+	}
 }
 
 // statusBySlug counts every instance's service accounts, for the metrics.

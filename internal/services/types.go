@@ -221,6 +221,12 @@ type Want struct {
 	// Reason says why the change is made, for the service's own audit log
 	// (Discord's X-Audit-Log-Reason).
 	Reason string
+	// AccountID is the Keepstar account the want is for, and Identity its
+	// main character's names: a connector that makes accounts names them
+	// from these (Mumble's login name, as Alliance Auth's, is the main's
+	// name). They change when accounts merge or the main changes.
+	AccountID int64
+	Identity  Identity
 }
 
 // Account is a service account: what was applied for one account on one

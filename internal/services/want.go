@@ -15,6 +15,7 @@ const defaultNameFormat = "[{corp_ticker}] {character_name}"
 
 // facts are what an account's Want on any instance is made of.
 type facts struct {
+	accountID   int64
 	active      bool
 	stateID     int64
 	stateName   string
@@ -31,7 +32,7 @@ type namedGroup struct {
 
 // readFacts reads an account's facts in three queries.
 func readFacts(ctx context.Context, q store.Querier, accountID int64) (facts, error) {
-	var f facts
+	f := facts{accountID: accountID}
 	var deactivated string
 	id := &f.identity
 	err := q.QueryRow(ctx, `SELECT a.active, COALESCE(a.state_id, 0), COALESCE(st.name, ''), a.groups_deactivated, a.name,
@@ -117,7 +118,7 @@ func (f facts) want(inst Instance, t Type, v vocabulary) (Want, error) {
 		slices.Sort(groups)
 		groups = slices.Compact(groups)
 	}
-	return Want{Name: name, Groups: groups, Keep: keeper(inst, v)}, nil
+	return Want{Name: name, Groups: groups, Keep: keeper(inst, v), AccountID: f.accountID, Identity: f.identity}, nil
 }
 
 // vocabulary is the site's names a Keep needs: reserved group names and

@@ -1,113 +1,20 @@
 package ice
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"io"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
+
+	"github.com/keepstar/keepstar/internal/services/mumble/mumbletest"
 )
 
-// murmurdEnv names the murmurd binary (Debian's mumble-server package, built
-// with Ice); the tests against the real server skip without it.
-const murmurdEnv = "KEEPSTAR_TEST_MURMURD"
-
-const murmurSecret = "keepstar-test-secret"
-
-// freePort returns a loopback port nothing listens on at the moment.
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// startMurmurd runs murmurd in the foreground on loopback with a temporary
-// ini and database, waits for its log to say virtual server 1 listens, and
-// returns the address of its Ice endpoint. It is stopped at the test's end.
-func startMurmurd(t *testing.T) string {
-	t.Helper()
-	bin := os.Getenv(murmurdEnv)
-	if bin == "" {
-		t.Skipf("set %s to the murmurd binary (e.g. /usr/sbin/murmurd) to test against the real Mumble server", murmurdEnv)
-	}
-	dir := t.TempDir()
-	if os.Geteuid() == 0 {
-		// Started as root, murmurd switches to the mumble-server user,
-		// which must be able to write its database here.
-		for _, d := range []string{dir, filepath.Dir(dir)} {
-			if err := os.Chmod(d, 0o777); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	icePort := freePort(t)
-	ini := fmt.Sprintf("database=%s\nice=\"tcp -h 127.0.0.1 -p %d\"\nicesecretwrite=%s\nhost=127.0.0.1\nport=%d\n",
-		filepath.Join(dir, "murmur.sqlite"), icePort, murmurSecret, freePort(t))
-	iniPath := filepath.Join(dir, "murmur.ini")
-	if err := os.WriteFile(iniPath, []byte(ini), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	cmd := exec.Command(bin, "-ini", iniPath, "-fg")
-	cmd.Dir = dir
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); pw.Close(); close(exited) }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		<-exited
-	})
-
-	var (
-		mu  sync.Mutex
-		log strings.Builder
-	)
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(pr)
-		signalled := false
-		for sc.Scan() {
-			mu.Lock()
-			log.WriteString(sc.Text() + "\n")
-			mu.Unlock()
-			if !signalled && strings.Contains(sc.Text(), "1 => Server listening on") {
-				signalled = true
-				close(ready)
-			}
-		}
-		io.Copy(io.Discard, pr)
-	}()
-	select {
-	case <-ready:
-	case <-exited:
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("murmurd exited before its server listened:\n%s", log.String())
-	}
-	return "127.0.0.1:" + strconv.Itoa(icePort)
-}
-
 func TestRealMurmurd(t *testing.T) {
-	addr := startMurmurd(t)
+	srv := mumbletest.Start(t, mumbletest.Options{})
+	murmurSecret := srv.Secret
 	ctx := t.Context()
-	c, err := Dial(ctx, addr)
+	c, err := Dial(ctx, srv.IceAddr)
 	if err != nil {
 		t.Fatal(err)
 	}

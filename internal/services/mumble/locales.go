@@ -1,0 +1,9 @@
+package mumble
+
+import "embed"
+
+// Locales are the connector type's messages (its settings, its problems),
+// prefixed services.mumble.
+//
+//go:embed locales/*.toml
+var Locales embed.FS
