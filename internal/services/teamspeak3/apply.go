@@ -49,7 +49,10 @@ func (k *Connector) reconcile(ctx context.Context, cldbid int, want services.Wan
 	if err != nil {
 		return err
 	}
-	l, wanted, missing, err := k.groups.resolve(ctx, l, want.Groups)
+	// The member group is every member's while they have access: the key
+	// gave it, and it stays.
+	names := append(want.Groups[:len(want.Groups):len(want.Groups)], k.member)
+	l, wanted, missing, err := k.groups.resolve(ctx, l, names)
 	if err != nil {
 		return err
 	}

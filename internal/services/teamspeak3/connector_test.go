@@ -129,6 +129,7 @@ func TestEscapingRoundTrip(t *testing.T) {
 	if acct.ExternalName != nick {
 		t.Fatalf("nickname %q", acct.ExternalName)
 	}
+	acct.Groups = want.Groups // as the framework records them
 	if got := s.ClientGroups(dbid); !slices.Equal(got, want.Groups) {
 		t.Fatalf("groups %q, want %q", got, want.Groups)
 	}
@@ -142,15 +143,17 @@ func TestEscapingRoundTrip(t *testing.T) {
 }
 
 // The default group, template and query groups and the groups want keeps
-// are never taken away; the default group is never given either.
+// are never taken away; the default group is never given either; the
+// member group is given and kept.
 func TestReservedGroupsUntouched(t *testing.T) {
 	ctx := context.Background()
 	s := startSim(t, teamspeaksim.Options{})
 	s.AddGroup("Member", teamspeaksim.GroupRegular)
 	s.AddGroup("Friends", teamspeaksim.GroupRegular)
+	s.AddGroup("Old", teamspeaksim.GroupRegular)
 	k := open(t, s, Options{}, nil)
 	dbid, _ := s.AddClient("Somebody")
-	for _, g := range []int{teamspeaksim.SGIDAdminQuery, s.GroupID("Friends"), s.GroupID("Member")} {
+	for _, g := range []int{teamspeaksim.SGIDAdminQuery, s.GroupID("Friends"), s.GroupID("Old")} {
 		if err := s.SetClientGroup(dbid, g, true); err != nil {
 			t.Fatal(err)
 		}
@@ -159,25 +162,31 @@ func TestReservedGroupsUntouched(t *testing.T) {
 	if _, err := k.Apply(ctx, acct, services.Want{Groups: []string{"Guest"}, Keep: keep}); err != nil {
 		t.Fatal(err)
 	}
-	got := s.ClientGroups(dbid)
-	if !slices.Equal(got, []string{"Admin Server Query", "Friends"}) {
+	if got := s.ClientGroups(dbid); !slices.Equal(got, []string{"Admin Server Query", "Friends", "Member"}) {
 		t.Fatalf("groups %v", got)
 	}
 	st := s.Stats()
-	if st.Commands["servergroupdelclient"] != 1 || st.Commands["servergroupaddclient"] != 0 {
+	if st.Commands["servergroupdelclient"] != 1 || st.Commands["servergroupaddclient"] != 1 {
 		t.Fatalf("commands %v", st.Commands)
 	}
-	// With nothing left to take, the default group shows and stays.
-	if err := s.SetClientGroup(dbid, teamspeaksim.SGIDAdminQuery, false); err != nil {
+	// A client in no group shows the default one, which stays untouched.
+	other, _ := s.AddClient("Other")
+	if got := s.ClientGroups(other); !slices.Equal(got, []string{"Guest"}) {
+		t.Fatalf("a new client's groups %v", got)
+	}
+	acct.State = state{CLDBID: other}.String()
+	if _, err := k.Apply(ctx, acct, services.Want{Groups: []string{"Guest"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := k.Apply(ctx, acct, services.Want{}); err != nil {
-		t.Fatal(err)
-	}
-	if got := s.ClientGroups(dbid); !slices.Equal(got, []string{"Guest"}) {
+	if got := s.ClientGroups(other); !slices.Equal(got, []string{"Member"}) {
 		t.Fatalf("groups %v", got)
 	}
-	if st := s.Stats(); st.Commands["servergroupdelclient"] != 2 {
+	for c := range s.Stats().Removes {
+		if strings.HasPrefix(c, fmt.Sprint(teamspeaksim.SGIDGuest, "/")) {
+			t.Fatalf("the default group was removed: %s", c)
+		}
+	}
+	if st := s.Stats(); st.Commands["servergroupdelclient"] != 1 {
 		t.Fatalf("commands %v", st.Commands)
 	}
 }
@@ -417,7 +426,7 @@ func TestMissingGroup(t *testing.T) {
 	if _, err := k.Apply(ctx, other, services.Want{Groups: []string{"Fleet"}}); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.ClientGroups(d2); !slices.Equal(got, []string{"Fleet"}) {
+	if got := s.ClientGroups(d2); !slices.Equal(got, []string{"Fleet", "Member"}) {
 		t.Fatalf("groups %v", got)
 	}
 }

@@ -13,8 +13,8 @@ import (
 // sync that follows finds it with the ids already in State); its key, when
 // older than the instance's key lifetime, is deleted and a new one issued
 // (State carries it, and the Services page shows the new link). A found
-// account's groups are read back: the regular ones but the default, one
-// command each; a client record deleted on the server is Gone. TeamSpeak
+// account's groups are read back: the regular ones but the default and
+// the member group, one command each; a client record deleted on the server is Gone. TeamSpeak
 // nicknames are the member's own, so the name always reads as applied.
 func (k *Connector) Observe(ctx context.Context, accts []services.Account) ([]services.Observation, error) {
 	out := make([]services.Observation, len(accts))
@@ -79,8 +79,10 @@ func (k *Connector) observe(ctx context.Context, a services.Account) (services.O
 				return o, err
 			}
 		}
-		if l.manageable(id) {
-			o.Groups = append(o.Groups, l.byID[id].name)
+		// The member group is Keepstar's own mark, not one of the
+		// Want's groups, unless the mapping names it too.
+		if name := l.byID[id].name; l.manageable(id) && (name != k.member || slices.Contains(a.Groups, name)) {
+			o.Groups = append(o.Groups, name)
 		}
 	}
 	slices.Sort(o.Groups)
