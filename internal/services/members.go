@@ -290,9 +290,14 @@ func (s *Services) Refresh(ctx context.Context, slug string, accountID int64) er
 	if _, err := s.account(ctx, s.db, inst.ID, accountID); err != nil {
 		return err
 	}
-	_, err = s.SyncAccount(ctx, inst.ID, accountID, "checked by the member")
+	_, err = s.SyncAccount(ctx, inst.ID, accountID, reasonChecked)
 	return err
 }
+
+// reasonChecked is the reason of a sync the member asked for (Refresh):
+// on an invitation type the connector is asked even when the account
+// looks right here, as the invitation may have been redeemed since.
+const reasonChecked = "checked by the member"
 
 // Deactivate removes a member's account on an instance at their request.
 func (s *Services) Deactivate(ctx context.Context, slug string, accountID int64) error {
