@@ -3,7 +3,12 @@ package teamspeaksim
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -268,4 +273,36 @@ func FuzzLine(f *testing.F) {
 		}
 		parseCustomSet(line)
 	})
+}
+
+// The page redeems a key as a client joining and lists it.
+func TestPageRedeems(t *testing.T) {
+	s := New(Options{})
+	mem := s.AddGroup("Member", GroupRegular)
+	s.mu.Lock()
+	s.keys["abc"] = &Key{Token: "abc", ID1: mem, CustomSet: "ident=keepstar_id value=ks1", Created: s.now()}
+	s.mu.Unlock()
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	res, err := http.PostForm(srv.URL+"/redeem", url.Values{"token": {"abc"}, "nickname": {"Pilot One"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != http.StatusOK || !strings.Contains(string(b), "Pilot One") ||
+		!strings.Contains(string(b), "keepstar_id=ks1") || !strings.Contains(string(b), "Joined") {
+		t.Fatalf("%d %v\n%s", res.StatusCode, err, b)
+	}
+	res, err = http.PostForm(srv.URL+"/redeem", url.Values{"token": {"abc"}, "nickname": {"Pilot Two"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("a used key: %d", res.StatusCode)
+	}
+	if c := s.Clients(); len(c) != 1 || !slices.Equal(s.ClientGroups(c[0].DBID), []string{"Member"}) || !s.Online(c[0].DBID) {
+		t.Fatalf("clients %+v", c)
+	}
 }
