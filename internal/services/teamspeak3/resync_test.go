@@ -122,6 +122,9 @@ func BenchmarkResync5000(b *testing.B) {
 			b.Fatalf("%d floods, %d bans", st.Floods, st.Bans)
 		}
 		floor := setupCommands + len(w.accts) + w.adds + w.removes
+		if st.Total() != floor {
+			b.Fatalf("%d commands, the floor is %d: %v", st.Total(), floor, st.Commands)
+		}
 		allowed := time.Duration((st.Total()-1)/FloodCommands) * window
 		b.ReportMetric(float64(st.Total()), "commands")
 		b.ReportMetric(float64(floor), "floor")
