@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -237,6 +238,7 @@ var (
 	_ services.Observer    = (*Connector)(nil)
 	_ services.Checker     = (*Connector)(nil)
 	_ services.GroupLister = (*Connector)(nil)
+	_ io.Closer            = (*Connector)(nil)
 )
 
 // Open builds an instance's connector from its settings; it connects on

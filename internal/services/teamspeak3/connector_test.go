@@ -239,6 +239,24 @@ func TestRemove(t *testing.T) {
 	if keys := s.Keys(); len(keys) != 0 {
 		t.Fatalf("keys left %v", keys)
 	}
+	// A stored key that no longer opens (another secret key) is found
+	// on the server by its handle and deleted all the same.
+	other, err := k.Invite(ctx, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := k.Invite(ctx, want); err != nil { // a key that must stay
+		t.Fatal(err)
+	}
+	st := stateOf(t, other)
+	st.Key = k.box.Seal("not the key", "elsewhere")
+	other.State = st.String()
+	if err := k.Remove(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if keys := s.Keys(); len(keys) != 1 || strings.Contains(keys[0].CustomSet, other.ExternalID) {
+		t.Fatalf("keys left %+v", keys)
+	}
 }
 
 // Verification: a pending key past its lifetime is replaced; a redeemed

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/keepstar/keepstar/internal/services"
@@ -67,11 +68,16 @@ func (k *Connector) issueKey(ctx context.Context, handle, name string) (state, e
 }
 
 // deleteKey deletes a pending key; one already used or deleted (3840) is
-// no error.
+// no error. A stored key that does not open (the site's secret key
+// changed) is found on the server's key list by the handle in its custom
+// set instead.
 func (k *Connector) deleteKey(ctx context.Context, handle, sealed string) error {
 	key, err := k.openKey(handle, sealed)
 	if err != nil {
-		return fmt.Errorf("teamspeak3: the stored key: %w", err)
+		k.logger.WarnContext(ctx, "teamspeak3: a stored key does not open; looking for it on the server", "handle", handle, "err", err)
+		if key, err = k.findKey(ctx, handle); err != nil || key == "" {
+			return err
+		}
 	}
 	_, err = k.sess.Exec(ctx, Cmd("privilegekeydelete", "token", key))
 	if errors.Is(err, ErrCommandNotFound) {
@@ -114,4 +120,28 @@ func (k *Connector) find(ctx context.Context, handle string) (st state, nick str
 		return state{CLDBID: id, UID: info[0]["client_unique_identifier"]}, info[0]["client_nickname"], true, nil
 	}
 	return state{}, "", false, nil
+}
+
+// findKey finds the pending key whose custom set holds handle ("" if
+// none).
+func (k *Connector) findKey(ctx context.Context, handle string) (string, error) {
+	items, err := k.sess.Exec(ctx, Cmd("privilegekeylist"))
+	if errors.Is(err, ErrCommandNotFound) {
+		items, err = k.sess.Exec(ctx, Cmd("tokenlist"))
+	}
+	if errors.Is(err, ErrEmptyResult) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	want := "value=" + Escape(handle)
+	for _, it := range items {
+		for field := range strings.SplitSeq(it["token_customset"], " ") {
+			if field == want {
+				return it["token"], nil
+			}
+		}
+	}
+	return "", nil
 }
