@@ -24,13 +24,14 @@ import (
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-murmurd PATH] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
 	discordListen := fs.String("discord-listen", "", "address of the simulated Discord (API v10, OAuth2 and a page of its guild) the demo's\nDiscord service uses (default "+demo.DefaultDiscordListen+", or a free port if that one is taken)")
 	teamspeakListen := fs.String("teamspeak-listen", "", "address of the page of the simulated TeamSpeak 3 server (its groups and clients, and a form to\njoin with a privilege key) the demo's TeamSpeak service uses; its ServerQuery listens on a free port\n(default "+demo.DefaultTeamSpeakListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
+	murmurdBin := fs.String("murmurd", "auto", "Mumble server (murmurd with Ice) the demo's Mumble service runs on: a path, \"auto\" for\nDebian's mumble-server when installed, or \"none\"")
 	if code, done := parse(fs, args); done {
 		return code
 	}
@@ -83,6 +84,19 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
+	var mumbleServer demo.Mumble
+	if bin := findMurmurd(*murmurdBin); bin != "" {
+		p, m, err := startDemoMumble(ctx, bin, site.Dir)
+		if err != nil {
+			site.Close()
+			tsPage.Close()
+			tsQuery.Close()
+			fmt.Fprintf(c.stderr, "keepstar demo: %v (use -murmurd none to run without one)\n", err)
+			return exitFailure
+		}
+		defer p.Stop()
+		mumbleServer = m
+	}
 	simCtx, stopSim := context.WithCancel(ctx)
 	simDone, discordDone := make(chan error, 1), make(chan error, 1)
 	tsDone, tsQueryDone := make(chan error, 1), make(chan error, 1)
@@ -114,7 +128,13 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 				}
 			}
 			guide.TeamSpeakPage = teamspeak.PageURL
-			return demo.SeedTeamSpeak(ctx, core.DB, core.Services, teamspeak)
+			if err := demo.SeedTeamSpeak(ctx, core.DB, core.Services, teamspeak); err != nil {
+				return err
+			}
+			if mumbleServer.IceAddr == "" {
+				return nil
+			}
+			return demo.SeedMumble(ctx, core.DB, core.Services, mumbleServer)
 		},
 		Hints: func(r *http.Request) []web.Hint { return guide.Hints(r) },
 		OnReady: func(url string) {
@@ -125,10 +145,11 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\n"+
 				"Simulated Discord (API v10, OAuth2), its guild's page: %s/guilds/%s\n"+
 				"Simulated TeamSpeak 3 (ServerQuery over SSH on %s), its page to join with a key: %s\n"+
+				"%s"+
 				"Log in with any simulated character; the first account becomes superuser, to look at the administration too.\n"+
 				"A character of %s (such as %s) gets the Member state and its groups.\n"+
 				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters,
-				discord.URL, discord.GuildID, teamspeak.QueryAddr, teamspeak.PageURL, guide.Alliance, guide.Member, kept)
+				discord.URL, discord.GuildID, teamspeak.QueryAddr, teamspeak.PageURL, mumbleLine(mumbleServer), guide.Alliance, guide.Member, kept)
 		},
 	})
 	if err != nil {

@@ -112,7 +112,7 @@ func testAdminPages(t *testing.T, site *sitetest.Site, fake *fakeService) {
 	admin.expect(t, "/admin/services", nil, http.StatusOK, "There is no service yet.", "Fake voice", "A voice server kept in memory.")
 
 	// Creation: every problem at once, on the form, nothing stored.
-	body := admin.expect(t, "/admin/services", url.Values{"type": {"mumble"}, "slug": {"Voice Comms"}, "name": {""}}, http.StatusUnprocessableEntity,
+	body := admin.expect(t, "/admin/services", url.Values{"type": {"no-such-type"}, "slug": {"Voice Comms"}, "name": {""}}, http.StatusUnprocessableEntity,
 		"Choose a type of service.", "The short name has 1 to 40 lower-case letters", "The name has 1 to 64 characters.")
 	if n := strings.Count(body, `aria-invalid="true"`); n != 3 {
 		t.Errorf("%d fields marked invalid, want 3", n)

@@ -13,6 +13,7 @@ import (
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/discordsim"
 	"github.com/keepstar/keepstar/internal/services"
+	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -52,7 +53,7 @@ func TestDiscordDownLosesNothing(t *testing.T) {
 		for _, m := range ms {
 			w.join(t, m, fleet)
 		}
-		waitFor(t, "the sync to meet the outage and be snoozed", func() bool {
+		sitetest.WaitFor(t, "the sync to meet the outage and be snoozed", func() bool {
 			snoozed := false
 			for _, j := range w.syncJobs(t) {
 				snoozed = snoozed || snoozes(t, j.Metadata) > 0

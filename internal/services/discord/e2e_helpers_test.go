@@ -277,26 +277,7 @@ func (w *world) leave(t *testing.T, m *member, group int64) {
 // settle waits until no sync or verification is waiting or running.
 func (w *world) settle(t *testing.T) {
 	t.Helper()
-	waitFor(t, "the service jobs to finish", func() bool {
-		var n int
-		if err := w.site.DB.QueryRow(context.Background(), `SELECT count(*) FROM river_job WHERE kind IN ('services_sync', 'services_verify')
-			AND state IN ('available', 'running', 'retryable', 'scheduled', 'pending')`).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n == 0
-	})
-}
-
-// waitFor polls cond until it holds, failing the test after a minute.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("still waiting for %s after a minute", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	w.site.SettleServices(t)
 }
 
 // on reads a user's membership of a guild as Discord's app shows it: in

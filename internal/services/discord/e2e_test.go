@@ -225,7 +225,7 @@ func TestDeactivatedGroupsLoseTheirRolesUntilTheNextLogin(t *testing.T) {
 		if err := st.Set(ctx, map[string]string{"groups.deactivation": "true", "groups.deactivation_delay_hours": "0"}); err != nil {
 			t.Fatal(err)
 		}
-		control(t, w.site, fmt.Sprintf("characters/%d/invalidate-tokens", m.char), "")
+		w.site.Control(t, fmt.Sprintf("characters/%d/invalidate-tokens", m.char), "")
 		w.site.RunJob(t, tokencheck.Args{All: true})
 		w.site.RunJob(t, access.RecomputeArgs{Force: true})
 		var deactivated string
@@ -268,7 +268,7 @@ func TestTheNicknameFollowsTheMainsCorporation(t *testing.T) {
 		if _, nick, _ := w.on(w.guild.ID, m.discord.ID); nick != before {
 			t.Fatalf("nick %q before the move, want %q", nick, before)
 		}
-		control(t, w.site, fmt.Sprintf("characters/%d/move", m.char), fmt.Sprintf(`{"corporation_id": %d}`, target))
+		w.site.Control(t, fmt.Sprintf("characters/%d/move", m.char), fmt.Sprintf(`{"corporation_id": %d}`, target))
 		w.site.RunJob(t, affiliations.SyncArgs{})
 		w.settle(t)
 		if _, nick, _ := w.on(w.guild.ID, m.discord.ID); nick != w.nick(t, m, target) {
@@ -345,7 +345,7 @@ func TestARoleDeletedOnDiscordIsMadeAgainOrReported(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.site.RunJob(t, services.VerifyArgs{Instance: w.inst.ID})
-		waitFor(t, "the failed sync", func() bool { a, _ := w.account(t, w.inst, m); return a.Status == services.StatusError })
+		sitetest.WaitFor(t, "the failed sync", func() bool { a, _ := w.account(t, w.inst, m); return a.Status == services.StatusError })
 		acct, _ := w.account(t, w.inst, m)
 		if !strings.Contains(acct.LastError, `no role "Fleet" on Discord, and role creation is off`) {
 			t.Errorf("the account's last error: %q", acct.LastError)
@@ -364,7 +364,7 @@ func TestARoleDeletedOnDiscordIsMadeAgainOrReported(t *testing.T) {
 		}
 		// The failed sync is tried again a minute later: its job waits.
 		var retry *rivertype.JobRow
-		waitFor(t, "the failed sync's retry to be scheduled", func() bool {
+		sitetest.WaitFor(t, "the failed sync's retry to be scheduled", func() bool {
 			for _, j := range w.syncJobs(t) {
 				if j.State == rivertype.JobStateScheduled && j.ScheduledAt.After(time.Now().Add(30*time.Second)) {
 					retry = j
@@ -379,7 +379,7 @@ func TestARoleDeletedOnDiscordIsMadeAgainOrReported(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.site.RunJob(t, services.VerifyArgs{Instance: w.inst.ID})
-		waitFor(t, "the role given again", func() bool {
+		sitetest.WaitFor(t, "the role given again", func() bool {
 			a, _ := w.account(t, w.inst, m)
 			return a.Status == services.StatusOK && slices.Equal(w.rolesOn(t, w.guild.ID, m), []string{"Fleet"})
 		})
@@ -465,16 +465,4 @@ func TestTwoGuildsWithTheirOwnMappings(t *testing.T) {
 			t.Errorf("after leaving Fleet, on the second guild: roles %q, want [Hand]", got)
 		}
 	})
-}
-
-// control calls the simulated EVE's control API.
-func control(t *testing.T, site *sitetest.Site, path, body string) {
-	t.Helper()
-	res, err := http.Post(site.SimURL+"/control/"+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b := sitetest.Body(t, res); res.StatusCode != http.StatusOK {
-		t.Fatalf("control %s: %d %s", path, res.StatusCode, b)
-	}
 }
