@@ -375,3 +375,11 @@ func (s *Server) Deny(command string, deny bool) {
 		delete(s.denied, command)
 	}
 }
+
+// SetDefaultGroup makes another regular group the virtual server's
+// default group, as an admin may (virtualserver_default_server_group).
+func (s *Server) SetDefaultGroup(sgid int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.defaultGroup = sgid
+}

@@ -96,8 +96,12 @@ func (k *Connector) reconcile(ctx context.Context, cldbid int, want services.Wan
 		case errors.Is(err, ErrNotInGroup), errors.Is(err, ErrInvalidGroup):
 			// Taken out, or the group deleted, since it was read.
 		case errors.Is(err, ErrDefaultGroup):
-			// Not retried: it is the default group, whatever the list said.
+			// Not retried: it is the default group, made so since the list
+			// was read, which is read again so that no sync tries again.
 			k.logger.WarnContext(ctx, "teamspeak3: the server refused to remove its default group", "group", name)
+			if l, err = k.groups.refresh(ctx, l); err != nil {
+				return err
+			}
 		case errors.Is(err, ErrInvalidClientID):
 			return fmt.Errorf("%w: client %d", services.ErrGone, cldbid)
 		case err != nil:

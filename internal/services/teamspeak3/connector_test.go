@@ -314,10 +314,24 @@ func TestObserve(t *testing.T) {
 // again, the command is sent again and taken as done (2561), and no
 // change is applied twice.
 func TestDropMidResync(t *testing.T) {
+	for _, allowlisted := range []bool{true, false} {
+		t.Run(fmt.Sprint("allowlisted=", allowlisted), func(t *testing.T) { dropMidResync(t, allowlisted) })
+	}
+}
+
+func dropMidResync(t *testing.T, allowlisted bool) {
 	ctx := context.Background()
-	s := startSim(t, teamspeaksim.Options{Allowlist: []string{"127.0.0.1"}})
+	o := teamspeaksim.Options{}
+	if allowlisted {
+		o.Allowlist = []string{"127.0.0.1"}
+	}
+	s := startSim(t, o)
 	s.AddGroup("Member", teamspeaksim.GroupRegular)
-	k := open(t, s, Options{}, func(m map[string]string) { m[SettingAllowlisted] = "true" })
+	k := open(t, s, Options{}, func(m map[string]string) {
+		if allowlisted {
+			m[SettingAllowlisted] = "true"
+		}
+	})
 	var accts []services.Account
 	for i := range 40 {
 		dbid, _ := s.AddClient(fmt.Sprintf("pilot %d", i))
@@ -343,8 +357,68 @@ func TestDropMidResync(t *testing.T) {
 			t.Fatalf("%s added %d times", c, n)
 		}
 	}
-	if st.Commands["servergroupaddclient"] != 41 {
-		t.Fatalf("%d adds sent", st.Commands["servergroupaddclient"])
+	if st.Commands["servergroupaddclient"] != 41 || st.Floods != 0 || st.Bans != 0 {
+		t.Fatalf("%d adds sent, %d floods, %d bans", st.Commands["servergroupaddclient"], st.Floods, st.Bans)
+	}
+}
+
+// The default group changed on the server after the list was read: the
+// removal the stale list allowed is refused (2564), not retried, and the
+// sync goes on.
+func TestDefaultGroupChangedNotRetried(t *testing.T) {
+	ctx := context.Background()
+	s := startSim(t, teamspeaksim.Options{})
+	s.AddGroup("Member", teamspeaksim.GroupRegular)
+	lobby := s.AddGroup("Lobby", teamspeaksim.GroupRegular)
+	k := open(t, s, Options{}, nil)
+	if _, err := k.Groups(ctx); err != nil { // the list read, Guest the default
+		t.Fatal(err)
+	}
+	dbid, _ := s.AddClient("Somebody")
+	if err := s.SetClientGroup(dbid, lobby, true); err != nil {
+		t.Fatal(err)
+	}
+	s.SetDefaultGroup(lobby)
+	acct := services.Account{State: state{CLDBID: dbid}.String()}
+	for range 2 {
+		if _, err := k.Apply(ctx, acct, services.Want{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.ClientGroups(dbid); !slices.Equal(got, []string{"Lobby", "Member"}) {
+		t.Fatalf("groups %v", got)
+	}
+	// One refusal; the list read again knows the new default.
+	if st := s.Stats(); st.Commands["servergroupdelclient"] != 1 || st.Commands["servergrouplist"] != 2 {
+		t.Fatalf("%d removals sent, the list read %d times", st.Commands["servergroupdelclient"], st.Commands["servergrouplist"])
+	}
+}
+
+// fakeCounter counts accounts for Check's advice.
+type fakeCounter int
+
+func (f fakeCounter) count(context.Context, int64) (int, error) { return int(f), nil }
+
+// Many accounts and no allowlist: the check advises it; allowlisted or
+// few, it does not.
+func TestCheckAdvisesAllowlist(t *testing.T) {
+	ctx := context.Background()
+	s := startSim(t, teamspeaksim.Options{Allowlist: []string{"127.0.0.1"}})
+	s.AddGroup("Member", teamspeaksim.GroupRegular)
+	k := open(t, s, Options{}, nil)
+	k.db = fakeCounter(5000)
+	ps, err := k.Check(ctx, nil)
+	if err != nil || len(ps) != 1 || ps[0].Message != "services.teamspeak3.problem.allowlist" || ps[0].Args["Minutes"] != 50 {
+		t.Fatalf("5,000 accounts: %v %+v", err, ps)
+	}
+	k.db = fakeCounter(500)
+	if ps, err := k.Check(ctx, nil); err != nil || len(ps) != 0 {
+		t.Fatalf("500 accounts: %v %+v", err, ps)
+	}
+	k = open(t, s, Options{}, func(m map[string]string) { m[SettingAllowlisted] = "true" })
+	k.db = fakeCounter(5000)
+	if ps, err := k.Check(ctx, nil); err != nil || len(ps) != 0 {
+		t.Fatalf("allowlisted: %v %+v", err, ps)
 	}
 }
 

@@ -1,8 +1,12 @@
 package teamspeak3
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"io"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -184,5 +188,41 @@ func TestFloodWithoutLimiter(t *testing.T) {
 	}
 	if st := s.Stats(); st.Floods != 1 || st.Bans != 1 {
 		t.Fatalf("%d floods, %d bans", st.Floods, st.Bans)
+	}
+}
+
+// Event lines (notify…) between a command and its answer are skipped.
+func TestNotifyLinesSkipped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		_, _ = io.WriteString(c, "TS3\n\rWelcome\n\r")
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			if strings.HasPrefix(line, "version") {
+				_, _ = io.WriteString(c, "notifycliententerview cfid=0 ctid=1 clid=5 client_nickname=Somebody\n\r"+
+					"version=3.13.7 build=1 platform=Linux\n\rnotifyclientleftview clid=5\n\rerror id=0 msg=ok\n\r")
+				continue
+			}
+			_, _ = io.WriteString(c, "error id=0 msg=ok\n\r")
+		}
+	}()
+	sess := NewSession(SessionOptions{Dial: RawDialer(ln.Addr().String()), Login: "u", Password: "p"})
+	t.Cleanup(func() { _ = sess.Close() })
+	items, err := sess.Exec(context.Background(), Cmd("version"))
+	if err != nil || len(items) != 1 || items[0]["version"] != "3.13.7" {
+		t.Fatalf("%v %v", items, err)
 	}
 }
