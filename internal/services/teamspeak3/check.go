@@ -38,6 +38,8 @@ const slowResync = 10 * time.Minute
 // long that the server's allowlist is the better way.
 func (k *Connector) Check(ctx context.Context, managed []string) ([]services.Problem, error) {
 	_, err := k.sess.Exec(ctx, Cmd("whoami"))
+	// Within the backoff after a failed attempt, that attempt's error
+	// says what is wrong (the errors below match through it).
 	switch {
 	case errors.Is(err, ErrInvalidLogin):
 		return []services.Problem{{Message: "services.teamspeak3.problem.login"}}, nil

@@ -67,6 +67,7 @@ type Session struct {
 	lastUsed time.Time
 	failures int
 	retryAt  time.Time
+	lastErr  error // why the last attempt to connect failed
 	closed   bool
 	dials    int
 }
@@ -79,7 +80,8 @@ var ErrClosed = errors.New("teamspeak3: session closed")
 var ErrConnection = errors.New("teamspeak3: connection to the server failed")
 
 // BackoffError is a command refused without dialling because the last
-// attempt to connect failed less than After ago.
+// attempt to connect failed less than After ago; it wraps that attempt's
+// error (errors.Is(err, ErrInvalidLogin) holds through it).
 type BackoffError struct {
 	After time.Duration
 	Err   error
@@ -227,7 +229,7 @@ func (s *Session) connect(ctx context.Context) error {
 	}
 	now := s.o.Now()
 	if now.Before(s.retryAt) {
-		return &BackoffError{After: s.retryAt.Sub(now), Err: ErrConnection}
+		return &BackoffError{After: s.retryAt.Sub(now), Err: s.lastErr}
 	}
 	err := s.dial(ctx)
 	if err == nil {
@@ -242,10 +244,11 @@ func (s *Session) connect(ctx context.Context) error {
 	}
 	s.retryAt = s.o.Now().Add(wait)
 	var qe *Error
-	if errors.As(err, &qe) {
-		return err
+	if !errors.As(err, &qe) {
+		err = fmt.Errorf("%w: %w", ErrConnection, err)
 	}
-	return fmt.Errorf("%w: %w", ErrConnection, err)
+	s.lastErr = err
+	return err
 }
 
 func (s *Session) dial(ctx context.Context) error {

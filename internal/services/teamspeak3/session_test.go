@@ -57,7 +57,7 @@ func TestSessionWrongLogin(t *testing.T) {
 	// The next command does not dial again at once.
 	_, err = sess.Exec(context.Background(), Cmd("whoami"))
 	var b *BackoffError
-	if !errors.As(err, &b) || sess.Dials() != 1 {
+	if !errors.As(err, &b) || !errors.Is(err, ErrInvalidLogin) || sess.Dials() != 1 {
 		t.Fatalf("after a failed login: %v, %d dials", err, sess.Dials())
 	}
 }
