@@ -1,6 +1,7 @@
 // Package teamspeaksim is Keepstar's simulated TeamSpeak 3 server: its
-// ServerQuery interface, over raw TCP (Serve) and over SSH (ServeSSH, the
-// query login being the SSH user and password), with the in-memory state a
+// ServerQuery interface, over raw TCP (Serve), over SSH (ServeSSH, the
+// query login being the SSH user and password) and as WebQuery over HTTP
+// (WebQueryHandler, with an API key), with the in-memory state a
 // virtual server keeps that Keepstar touches: server groups with their type
 // (0 template, 1 regular, 2 query) including the default group Guest, the
 // client database with custom fields, online clients, and privilege keys.

@@ -354,8 +354,11 @@ func (s *Server) line(c *session, line string) (string, error) {
 		name = "?"
 	}
 	s.stats.Commands[name]++
-	if out, err := s.flood(c, now); out != "" || err != nil {
-		return out, err
+	if e := s.flood(c, now); e != nil {
+		if e.close {
+			return status(e.id, e.msg, e.extra), errClose
+		}
+		return status(e.id, e.msg, e.extra), nil
 	}
 	if perr != nil {
 		if errors.Is(perr, errBadEscape) {
@@ -394,14 +397,20 @@ func trimLine(l string) string {
 // flood applies the anti-flood rule to a command about to run: beyond the
 // rule the caller is told 524 once; another command while still beyond
 // it bans the address (3331) and closes the connection.
-func (s *Server) flood(c *session, now time.Time) (string, error) {
+func (s *Server) flood(c *session, now time.Time) *queryError {
 	if s.allow[c.ip] {
-		return "", nil
+		return nil
 	}
 	f := s.floods[c.ip]
 	if f == nil {
 		f = &floodState{}
 		s.floods[c.ip] = f
+	}
+	if now.Before(f.banned) {
+		// Only WebQuery's requests get here while banned: a banned
+		// address's query connections are refused on connect.
+		return &queryError{id: 3329, msg: "connection failed, you are banned", close: true,
+			extra: "extra_msg=" + escape(fmt.Sprintf("you may retry in %d seconds", int(f.banned.Sub(now).Seconds())))}
 	}
 	cut := 0
 	for cut < len(f.recent) && !f.recent[cut].After(now.Add(-s.opts.FloodWindow)) {
@@ -411,18 +420,18 @@ func (s *Server) flood(c *session, now time.Time) (string, error) {
 	if len(f.recent) < s.opts.FloodCommands {
 		f.recent = append(f.recent, now)
 		f.flooding = false
-		return "", nil
+		return nil
 	}
 	if !f.flooding {
 		f.flooding = true
 		s.stats.Floods++
-		return status(524, "client is flooding", ""), nil
+		return qerr(524, "client is flooding")
 	}
 	f.banned = now.Add(s.opts.FloodBan)
 	f.recent, f.flooding = nil, false
 	s.stats.Bans++
-	return fmt.Sprintf("error id=3331 msg=%s extra_msg=%s\n\r", escape("flood ban"),
-		escape(fmt.Sprintf("you may retry in %d seconds", int(s.opts.FloodBan.Seconds())))), errClose
+	return &queryError{id: 3331, msg: "flood ban", close: true,
+		extra: "extra_msg=" + escape(fmt.Sprintf("you may retry in %d seconds", int(s.opts.FloodBan.Seconds())))}
 }
 
 // status is a reply's status line.

@@ -56,7 +56,7 @@ func (k *Connector) reconcile(ctx context.Context, cldbid int, want services.Wan
 	if err != nil {
 		return err
 	}
-	items, err := k.sess.Exec(ctx, Cmd("servergroupsbyclientid", "cldbid", cldbid))
+	items, err := k.q.Exec(ctx, Cmd("servergroupsbyclientid", "cldbid", cldbid))
 	if errors.Is(err, ErrEmptyResult) {
 		// Every client record has a group, the default one at least:
 		// none is no record.
@@ -91,7 +91,7 @@ func (k *Connector) reconcile(ctx context.Context, cldbid int, want services.Wan
 		if !l.manageable(id) || containsInt(wanted, id) || (want.Keep != nil && want.Keep(l.byID[id].name)) {
 			continue
 		}
-		_, err := k.sess.Exec(ctx, Cmd("servergroupdelclient", "sgid", id, "cldbid", cldbid))
+		_, err := k.q.Exec(ctx, Cmd("servergroupdelclient", "sgid", id, "cldbid", cldbid))
 		switch {
 		case errors.Is(err, ErrNotInGroup), errors.Is(err, ErrInvalidGroup):
 			// Taken out, or the group deleted, since it was read.
@@ -119,7 +119,7 @@ func (k *Connector) reconcile(ctx context.Context, cldbid int, want services.Wan
 // (2560) reads the list again and, if one of the same name exists now,
 // tries that once.
 func (k *Connector) add(ctx context.Context, cldbid, id int, l *groupList) error {
-	_, err := k.sess.Exec(ctx, Cmd("servergroupaddclient", "sgid", id, "cldbid", cldbid))
+	_, err := k.q.Exec(ctx, Cmd("servergroupaddclient", "sgid", id, "cldbid", cldbid))
 	if errors.Is(err, ErrInvalidGroup) {
 		name := l.byID[id].name
 		if l, err = k.groups.refresh(ctx, l); err != nil {
@@ -129,7 +129,7 @@ func (k *Connector) add(ctx context.Context, cldbid, id int, l *groupList) error
 		if !ok {
 			return fmt.Errorf("%w: %s", errGroupMissing, name)
 		}
-		_, err = k.sess.Exec(ctx, Cmd("servergroupaddclient", "sgid", g.id, "cldbid", cldbid))
+		_, err = k.q.Exec(ctx, Cmd("servergroupaddclient", "sgid", g.id, "cldbid", cldbid))
 	}
 	switch {
 	case errors.Is(err, ErrAlreadyInGroup):
@@ -179,29 +179,21 @@ func (k *Connector) remove(ctx context.Context, acct services.Account) error {
 		}
 		st = found
 	}
-	items, err := k.sess.Exec(ctx, Cmd("clientlist"))
+	items, err := k.q.Exec(ctx, Cmd("clientlist"))
 	if err != nil {
 		return err
 	}
-	var kick Command
+	// One kick per connection (usually one): WebQuery takes no lists.
 	for _, it := range items {
 		if it["client_database_id"] != fmt.Sprint(st.CLDBID) || it["client_type"] == "1" {
 			continue
 		}
-		arg := []Arg{{Key: "clid", Value: it["clid"]}}
-		if kick.Name == "" {
-			kick = Command{Name: "clientkick", Args: arg}
-		} else {
-			kick.More = append(kick.More, arg)
-		}
-	}
-	if kick.Name != "" {
-		kick.Args = append(kick.Args, Arg{Key: "reasonid", Value: "5"}, Arg{Key: "reasonmsg", Value: kickReason})
-		if _, err := k.sess.Exec(ctx, kick); err != nil && !errors.Is(err, ErrInvalidClientID) {
+		_, err := k.q.Exec(ctx, Cmd("clientkick", "clid", it["clid"], "reasonid", 5, "reasonmsg", kickReason))
+		if err != nil && !errors.Is(err, ErrInvalidClientID) {
 			return err
 		}
 	}
-	_, err = k.sess.Exec(ctx, Cmd("clientdbdelete", "cldbid", st.CLDBID))
+	_, err = k.q.Exec(ctx, Cmd("clientdbdelete", "cldbid", st.CLDBID))
 	if errors.Is(err, ErrInvalidClientID) || errors.Is(err, ErrEmptyResult) {
 		return nil
 	}

@@ -37,12 +37,14 @@ const slowResync = 10 * time.Minute
 // whether a resync of every account within the anti-flood rule takes so
 // long that the server's allowlist is the better way.
 func (k *Connector) Check(ctx context.Context, managed []string) ([]services.Problem, error) {
-	_, err := k.sess.Exec(ctx, Cmd("whoami"))
+	_, err := k.q.Exec(ctx, Cmd("whoami"))
 	// Within the backoff after a failed attempt, that attempt's error
 	// says what is wrong (the errors below match through it).
 	switch {
 	case errors.Is(err, ErrInvalidLogin):
 		return []services.Problem{{Message: "services.teamspeak3.problem.login"}}, nil
+	case errors.Is(err, ErrAPIKey):
+		return []services.Problem{{Message: "services.teamspeak3.problem.api_key"}}, nil
 	case errors.Is(err, ErrInvalidServerID):
 		return []services.Problem{{Message: "services.teamspeak3.problem.server"}}, nil
 	case errors.Is(err, ErrHostKey):

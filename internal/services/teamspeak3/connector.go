@@ -35,21 +35,27 @@ const (
 	SettingMemberGroup   = "member_group"
 	SettingAllowlisted   = "allowlisted"
 	SettingNickname      = "query_nickname"
+	SettingAPIKey        = "api_key"
 	SettingKeyDays       = "key_days"
 )
 
-// The transports, as the setting names them.
+// The transports, as the setting names them: ServerQuery over SSH or raw
+// TCP, or WebQuery over HTTPS or HTTP.
 const (
-	TransportSSH = "ssh"
-	TransportRaw = "raw"
+	TransportSSH   = "ssh"
+	TransportRaw   = "raw"
+	TransportHTTPS = "https"
+	TransportHTTP  = "http"
 )
 
 // Defaults of the settings left empty.
 const (
-	DefaultSSHPort  = 10022
-	DefaultRawPort  = 10011
-	DefaultNickname = "Keepstar"
-	DefaultKeyDays  = 7
+	DefaultSSHPort   = 10022
+	DefaultRawPort   = 10011
+	DefaultHTTPPort  = 10080
+	DefaultHTTPSPort = 10443
+	DefaultNickname  = "Keepstar"
+	DefaultKeyDays   = 7
 )
 
 // The anti-flood rule of a TeamSpeak 3 server's defaults, which the
@@ -81,9 +87,11 @@ func Type() services.Type {
 			{Key: SettingHostKey, Label: "services.teamspeak3.setting.host_key", Help: "services.teamspeak3.setting.host_key_help",
 				Check: checkFingerprint},
 			{Key: SettingQueryUser, Label: "services.teamspeak3.setting.query_user", Help: "services.teamspeak3.setting.query_user_help",
-				Required: true, Check: checkWord},
+				Check: checkWord},
 			{Key: SettingQueryPassword, Label: "services.teamspeak3.setting.query_password",
-				Help: "services.teamspeak3.setting.query_password_help", Secret: true, Required: true},
+				Help: "services.teamspeak3.setting.query_password_help", Secret: true},
+			{Key: SettingAPIKey, Label: "services.teamspeak3.setting.api_key", Help: "services.teamspeak3.setting.api_key_help",
+				Secret: true, Check: checkWord},
 			{Key: SettingServerID, Label: "services.teamspeak3.setting.server_id", Help: "services.teamspeak3.setting.server_id_help",
 				Check: checkPositive},
 			{Key: SettingVoicePort, Label: "services.teamspeak3.setting.voice_port", Help: "services.teamspeak3.setting.voice_port_help",
@@ -127,10 +135,11 @@ func checkHost(v string) error {
 }
 
 func checkTransport(v string) error {
-	if v != "" && v != TransportSSH && v != TransportRaw {
-		return errors.New(`"ssh" or "raw"`)
+	switch v {
+	case "", TransportSSH, TransportRaw, TransportHTTPS, TransportHTTP:
+		return nil
 	}
-	return nil
+	return errors.New(`"ssh", "raw", "https" or "http"`)
 }
 
 func checkPort(v string) error {
@@ -213,7 +222,8 @@ func (h *hostLimiters) limiter(host string) *Limiter {
 // one virtual server. It is shared by the instance's concurrent jobs,
 // which the session serializes.
 type Connector struct {
-	sess       *Session
+	q          querier
+	sess       *Session // nil over WebQuery
 	limiter    *Limiter
 	hostKeys   *HostKeys
 	transport  string
@@ -246,8 +256,18 @@ var (
 func Open(inst services.Instance, env services.Env, o Options) (*Connector, error) {
 	set := func(k string) string { return strings.TrimSpace(inst.Settings[k]) }
 	host, user, pw := set(SettingHost), set(SettingQueryUser), inst.Settings[SettingQueryPassword]
-	if host == "" || user == "" || pw == "" || set(SettingMemberGroup) == "" {
-		return nil, errors.New("teamspeak3: the instance needs its host, query login and member group")
+	transport := set(SettingTransport)
+	if transport == "" {
+		transport = TransportSSH
+	}
+	webQuery := transport == TransportHTTP || transport == TransportHTTPS
+	switch {
+	case host == "" || set(SettingMemberGroup) == "":
+		return nil, errors.New("teamspeak3: the instance needs its host and member group")
+	case webQuery && set(SettingAPIKey) == "":
+		return nil, errors.New("teamspeak3: WebQuery needs an API key")
+	case !webQuery && (user == "" || pw == ""):
+		return nil, errors.New("teamspeak3: ServerQuery needs its login and password")
 	}
 	box, err := secrets.New(env.SecretKey, "teamspeak3 keys")
 	if err != nil {
@@ -265,14 +285,8 @@ func Open(inst services.Instance, env services.Env, o Options) (*Connector, erro
 		logger = slog.New(slog.DiscardHandler)
 	}
 	logger = logger.With("service", inst.Slug)
-	transport := set(SettingTransport)
-	if transport == "" {
-		transport = TransportSSH
-	}
-	port := DefaultSSHPort
-	if transport == TransportRaw {
-		port = DefaultRawPort
-	}
+	port := map[string]int{TransportSSH: DefaultSSHPort, TransportRaw: DefaultRawPort, TransportHTTP: DefaultHTTPPort,
+		TransportHTTPS: DefaultHTTPSPort}[transport]
 	if p := set(SettingQueryPort); p != "" {
 		if port, err = strconv.Atoi(p); err != nil {
 			return nil, fmt.Errorf("teamspeak3: query port: %w", err)
@@ -312,9 +326,10 @@ func Open(inst services.Instance, env services.Env, o Options) (*Connector, erro
 			so.VoicePort = k.voicePort // no sid given: the port names the server
 		}
 	}
-	if transport == TransportRaw {
+	switch transport {
+	case TransportRaw:
 		so.Dial, so.Login, so.Password = RawDialer(addr), user, pw
-	} else {
+	case TransportSSH:
 		k.hostKeys = &HostKeys{Pinned: set(SettingHostKey), Logger: logger}
 		so.Dial = SSHDialer(addr, user, pw, k.hostKeys)
 	}
@@ -329,16 +344,29 @@ func Open(inst services.Instance, env services.Env, o Options) (*Connector, erro
 		}
 		so.Limiter = k.limiter
 	}
-	k.sess = NewSession(so)
-	k.groups = &groupBook{sess: k.sess, now: now}
+	if webQuery {
+		k.q = NewWebQuery(WebQueryOptions{BaseURL: transport + "://" + addr, ServerID: so.ServerID, VoicePort: so.VoicePort,
+			APIKey: set(SettingAPIKey), HTTP: env.HTTP, Limiter: so.Limiter})
+	} else {
+		k.sess = NewSession(so)
+		k.q = k.sess
+	}
+	k.groups = &groupBook{sess: k.q, now: now}
 	return k, nil
 }
 
 // Close ends the instance's session.
-func (k *Connector) Close() error { return k.sess.Close() }
+func (k *Connector) Close() error { return k.q.Close() }
 
-// Session is the connector's ServerQuery session (tests count its dials).
+// Session is the connector's ServerQuery session (tests count its dials);
+// nil over WebQuery.
 func (k *Connector) Session() *Session { return k.sess }
+
+// querier sends commands: a Session, or WebQuery.
+type querier interface {
+	Exec(ctx context.Context, c Command) ([]Item, error)
+	Close() error
+}
 
 // JoinURL implements services.Joiner: the ts3server:// link that opens the
 // TeamSpeak client on the server, with the member's nickname and, until it
@@ -389,6 +417,8 @@ func classify(ctx context.Context, err error) error {
 				"check it and set the instance's host key fingerprint: %w", err)
 		}
 		return fmt.Errorf("%w: %w", services.ErrUnavailable, err)
+	case errors.Is(err, ErrAPIKey):
+		return fmt.Errorf("TeamSpeak's WebQuery refused the API key: make one with apikeyadd scope=manage and set it: %w", err)
 	case errors.Is(err, ErrInvalidLogin):
 		return fmt.Errorf("TeamSpeak refused the query login (520): check the query user and password: %w", err)
 	case errors.Is(err, ErrInvalidServerID):

@@ -41,7 +41,10 @@
 // The line codec escapes by SQMAN's table, splits items on "|" and pairs on
 // their first "=", turns status lines into *Error values matched by id with
 // errors.Is (ErrEmptyResult, ErrAlreadyInGroup…), and skips notify lines.
-// WebQuery (HTTP) is not implemented.
+// WebQuery (the transports https and http, servers since 3.12) sends the
+// same commands one HTTP request each, with an API key, and reads their
+// JSON answers into the same items and errors; it has no session to keep
+// and no lists in a command, and the limiter applies to it alike.
 //
 // The facts it follows are in ../shared/reference/services/teamspeak3.md
 // beside the repository; internal/teamspeaksim is the server it is tested

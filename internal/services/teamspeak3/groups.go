@@ -45,7 +45,7 @@ func (l *groupList) manageable(id int) bool {
 
 // groupBook caches the server's group list per connector.
 type groupBook struct {
-	sess *Session
+	sess querier
 	now  func() time.Time
 	mu   sync.Mutex
 	list *groupList

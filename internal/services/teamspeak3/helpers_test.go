@@ -3,6 +3,7 @@ package teamspeak3
 import (
 	"context"
 	"net"
+	"net/http/httptest"
 	"net/url"
 	"sync"
 	"testing"
@@ -50,8 +51,12 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 type sim struct {
 	*teamspeaksim.Server
 	raw, ssh string
+	web      string // WebQuery's origin, API key webKey
 	clk      *clock
 }
+
+// webKey is the simulated servers' WebQuery API key.
+const webKey = "BAByFoiEXZfnSJyE6dbXFiW_nn_SdwkclpKNz9j"
 
 func startSim(t testing.TB, o teamspeaksim.Options) *sim {
 	t.Helper()
@@ -79,7 +84,9 @@ func startSim(t testing.TB, o teamspeaksim.Options) *sim {
 			wg.Go(func() { _ = s.Serve(ctx, ln) })
 		}
 	}
-	t.Cleanup(func() { cancel(); wg.Wait() })
+	web := httptest.NewServer(s.WebQueryHandler(webKey))
+	s.web = web.URL
+	t.Cleanup(func() { web.Close(); cancel(); wg.Wait() })
 	return s
 }
 

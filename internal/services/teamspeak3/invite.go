@@ -53,10 +53,10 @@ func (k *Connector) issueKey(ctx context.Context, handle, name string) (state, e
 	custom := "ident=" + Escape(CustomIdent) + " value=" + Escape(handle)
 	c := Cmd("privilegekeyadd", "tokentype", 0, "tokenid1", ids[0], "tokenid2", 0, "tokendescription", desc,
 		"tokencustomset", custom)
-	items, err := k.sess.Exec(ctx, c)
+	items, err := k.q.Exec(ctx, c)
 	if errors.Is(err, ErrCommandNotFound) {
 		c.Name = "tokenadd"
-		items, err = k.sess.Exec(ctx, c)
+		items, err = k.q.Exec(ctx, c)
 	}
 	if err != nil {
 		return state{}, err
@@ -79,9 +79,9 @@ func (k *Connector) deleteKey(ctx context.Context, handle, sealed string) error 
 			return err
 		}
 	}
-	_, err = k.sess.Exec(ctx, Cmd("privilegekeydelete", "token", key))
+	_, err = k.q.Exec(ctx, Cmd("privilegekeydelete", "token", key))
 	if errors.Is(err, ErrCommandNotFound) {
-		_, err = k.sess.Exec(ctx, Cmd("tokendelete", "token", key))
+		_, err = k.q.Exec(ctx, Cmd("tokendelete", "token", key))
 	}
 	if errors.Is(err, ErrInvalidKey) {
 		return nil
@@ -92,7 +92,7 @@ func (k *Connector) deleteKey(ctx context.Context, handle, sealed string) error 
 // find looks for the client record that redeemed a member's key, by the
 // custom field it wrote: found false while nobody has.
 func (k *Connector) find(ctx context.Context, handle string) (st state, nick string, found bool, err error) {
-	items, err := k.sess.Exec(ctx, Cmd("customsearch", "ident", CustomIdent, "pattern", handle))
+	items, err := k.q.Exec(ctx, Cmd("customsearch", "ident", CustomIdent, "pattern", handle))
 	if errors.Is(err, ErrEmptyResult) {
 		return state{}, "", false, nil
 	}
@@ -107,7 +107,7 @@ func (k *Connector) find(ctx context.Context, handle string) (st state, nick str
 		if err != nil {
 			return state{}, "", false, err
 		}
-		info, err := k.sess.Exec(ctx, Cmd("clientdbinfo", "cldbid", id))
+		info, err := k.q.Exec(ctx, Cmd("clientdbinfo", "cldbid", id))
 		if errors.Is(err, ErrInvalidClientID) || errors.Is(err, ErrEmptyResult) {
 			continue // deleted since
 		}
@@ -125,9 +125,9 @@ func (k *Connector) find(ctx context.Context, handle string) (st state, nick str
 // findKey finds the pending key whose custom set holds handle ("" if
 // none).
 func (k *Connector) findKey(ctx context.Context, handle string) (string, error) {
-	items, err := k.sess.Exec(ctx, Cmd("privilegekeylist"))
+	items, err := k.q.Exec(ctx, Cmd("privilegekeylist"))
 	if errors.Is(err, ErrCommandNotFound) {
-		items, err = k.sess.Exec(ctx, Cmd("tokenlist"))
+		items, err = k.q.Exec(ctx, Cmd("tokenlist"))
 	}
 	if errors.Is(err, ErrEmptyResult) {
 		return "", nil

@@ -61,7 +61,7 @@ func (k *Connector) observe(ctx context.Context, a services.Account) (services.O
 	if err != nil {
 		return o, err
 	}
-	items, err := k.sess.Exec(ctx, Cmd("servergroupsbyclientid", "cldbid", st.CLDBID))
+	items, err := k.q.Exec(ctx, Cmd("servergroupsbyclientid", "cldbid", st.CLDBID))
 	if errors.Is(err, ErrEmptyResult) {
 		return services.Observation{Gone: true}, nil
 	}
