@@ -33,6 +33,7 @@ var Servers = []Server{
 	{Tests: "MariaDB tests", Env: "KEEPSTAR_TEST_MARIADB_DSN", Example: "root@tcp(127.0.0.1:3306)/test"},
 	{Tests: "browser tests", Env: "KEEPSTAR_TEST_CHROMIUM", Example: "/usr/bin/chromium"},
 	{Tests: "Mumble server (murmurd) tests", Env: "KEEPSTAR_TEST_MURMURD", Example: "/usr/sbin/murmurd"},
+	{Tests: "Mumble Ice tests against ZeroC's own Ice (Python)", Env: "KEEPSTAR_TEST_ZEROC_PYTHON", Example: "/usr/bin/python3"},
 }
 
 // Off lists the servers whose variable is unset, per getenv.

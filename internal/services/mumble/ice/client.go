@@ -83,7 +83,7 @@ func (c *Client) readLoop() {
 
 func (c *Client) read() error {
 	for {
-		t, body, err := ReadFrame(c.conn)
+		t, body, err := ReadFrameLimit(c.conn, MaxReplyFrameSize)
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrClosed, err)
 		}

@@ -18,11 +18,14 @@
 //     sequence of strings, dictionary string→string, encapsulation, identity,
 //     proxy, request and reply headers. Operation parameters and results are
 //     encoded by the caller with Encoder and read with Decoder.
-//   - Frames are at most MaxFrameSize bytes; a larger size is refused before
-//     anything is allocated for it.
+//   - Frames are at most MaxFrameSize bytes (1 MiB), except those a Client
+//     reads from the server it dialled, at most MaxReplyFrameSize (64 MiB,
+//     for murmurd's getUsers on a busy server), read as they arrive; a
+//     larger size is refused before anything is allocated for it.
 //
-// User exceptions are not decoded: a reply status other than StatusOK is
-// handed to the caller with its raw payload.
+// User exceptions are not decoded here: a reply with StatusUserException is
+// handed to the caller with its raw payload (package murmur decodes
+// Murmur's).
 //
 // The Murmur slice operations themselves (getVersion, setAuthenticator,
 // authenticate…) belong to the package that uses this one.

@@ -1,6 +1,7 @@
 package ice
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -27,6 +28,15 @@ const (
 	HeaderSize   = 14
 	MaxFrameSize = 1 << 20
 )
+
+// MaxReplyFrameSize bounds a frame a Client reads from the server it dialled
+// (murmurd, which Keepstar's configuration names). murmurd's getUsers
+// carries every user's whole comment, up to 128 KiB each with images by
+// default, so a busy server's answer runs to megabytes; Debian's murmurd
+// itself accepts Ice messages up to 64 MiB (Ice.MessageSizeMax=65536). A
+// frame over MaxFrameSize is read as its bytes arrive rather than allocated
+// at once, so a size announced but never sent costs nothing.
+const MaxReplyFrameSize = 64 << 20
 
 var magic = [4]byte{'I', 'c', 'e', 'P'}
 
@@ -56,7 +66,9 @@ func AppendHeader(b []byte, t MessageType, bodyLen int) []byte {
 // ParseHeader checks a frame header strictly: magic, protocol 1.0, encoding
 // 1.0, a known message type, no compression and a size within
 // [HeaderSize, MaxFrameSize].
-func ParseHeader(b []byte) (Header, error) {
+func ParseHeader(b []byte) (Header, error) { return parseHeader(b, MaxFrameSize) }
+
+func parseHeader(b []byte, maxSize int32) (Header, error) {
 	if len(b) < HeaderSize {
 		return Header{}, malformed("frame header of %d bytes", len(b))
 	}
@@ -77,7 +89,7 @@ func ParseHeader(b []byte) (Header, error) {
 		return Header{}, malformed("compression %d not supported", b[9])
 	}
 	size := int32(binary.LittleEndian.Uint32(b[10:14]))
-	if size < HeaderSize || size > MaxFrameSize {
+	if size < HeaderSize || size > maxSize {
 		return Header{}, malformed("frame size %d", size)
 	}
 	if (t == MsgValidateConnection || t == MsgCloseConnection) && size != HeaderSize {
@@ -86,19 +98,37 @@ func ParseHeader(b []byte) (Header, error) {
 	return Header{Type: t, Size: size}, nil
 }
 
-// ReadFrame reads one frame and returns its type and body. The size is
-// checked before the body is allocated.
-func ReadFrame(r io.Reader) (MessageType, []byte, error) {
+// ReadFrame reads one frame of at most MaxFrameSize bytes and returns its
+// type and body. The size is checked before the body is allocated.
+func ReadFrame(r io.Reader) (MessageType, []byte, error) { return ReadFrameLimit(r, MaxFrameSize) }
+
+// ReadFrameLimit is ReadFrame for frames of at most maxSize bytes. A body
+// over MaxFrameSize is read as it arrives, its buffer growing with what was
+// really received.
+func ReadFrameLimit(r io.Reader, maxSize int32) (MessageType, []byte, error) {
 	var hb [HeaderSize]byte
 	if _, err := io.ReadFull(r, hb[:]); err != nil {
 		return 0, nil, err
 	}
-	h, err := ParseHeader(hb[:])
+	h, err := parseHeader(hb[:], maxSize)
 	if err != nil {
 		return 0, nil, err
 	}
-	body := make([]byte, int(h.Size)-HeaderSize)
-	if _, err := io.ReadFull(r, body); err != nil {
+	n := int(h.Size) - HeaderSize
+	var body []byte
+	if h.Size <= MaxFrameSize {
+		body = make([]byte, n)
+		_, err = io.ReadFull(r, body)
+	} else {
+		buf := bytes.NewBuffer(make([]byte, 0, MaxFrameSize))
+		var got int64
+		got, err = io.CopyN(buf, r, int64(n))
+		if err == nil && got != int64(n) {
+			err = io.ErrUnexpectedEOF
+		}
+		body = buf.Bytes()
+	}
+	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
 		}

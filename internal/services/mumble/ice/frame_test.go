@@ -75,3 +75,26 @@ func TestMalformedFramesAreRefused(t *testing.T) {
 		t.Error("WriteFrame wrote a frame over MaxFrameSize")
 	}
 }
+
+// TestReadFrameLimit: a client reads frames up to MaxReplyFrameSize, whole
+// and byte for byte, refuses larger ones, and a body shorter than the size
+// it announced is an unexpected end, however large the size.
+func TestReadFrameLimit(t *testing.T) {
+	body := bytes.Repeat([]byte{1, 2, 3, 4, 5}, 500_000) // 2.5 MB
+	frame := AppendHeader(nil, MsgReply, len(body))
+	frame = append(frame, body...)
+	if _, _, err := ReadFrame(bytes.NewReader(frame)); !errors.Is(err, ErrMalformed) {
+		t.Errorf("ReadFrame of 2.5 MB: %v, want ErrMalformed", err)
+	}
+	mt, got, err := ReadFrameLimit(bytes.NewReader(frame), MaxReplyFrameSize)
+	if err != nil || mt != MsgReply || !bytes.Equal(got, body) {
+		t.Fatalf("ReadFrameLimit: type %d, %d bytes, %v", mt, len(got), err)
+	}
+	if _, _, err := ReadFrameLimit(bytes.NewReader(frame[:len(frame)-1]), MaxReplyFrameSize); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("short large body: %v, want io.ErrUnexpectedEOF", err)
+	}
+	huge := AppendHeader(nil, MsgReply, MaxReplyFrameSize)
+	if _, _, err := ReadFrameLimit(bytes.NewReader(huge), MaxReplyFrameSize); !errors.Is(err, ErrMalformed) {
+		t.Errorf("frame over MaxReplyFrameSize: %v, want ErrMalformed", err)
+	}
+}

@@ -57,10 +57,12 @@ type Client struct {
 	mu      sync.Mutex
 	users   map[int]UserState
 	removed []UserRemove
+	denied  []PermissionDenied
 	changed chan struct{} // closed and replaced on every message
 	err     error
 
 	kicked   chan KickInfo
+	kickOnce sync.Once
 	done     chan struct{}
 	closing  chan struct{}
 	closeOne sync.Once
@@ -182,6 +184,15 @@ func (c *Client) handle(t MessageType, body []byte) error {
 		c.users[int(u.session)] = s
 		c.notifyLocked()
 		c.mu.Unlock()
+	case MsgPermissionDenied:
+		p, err := decodePermissionDenied(body)
+		if err != nil {
+			return err
+		}
+		c.mu.Lock()
+		c.denied = append(c.denied, p)
+		c.notifyLocked()
+		c.mu.Unlock()
 	case MsgUserRemove:
 		r, err := decodeUserRemove(body)
 		if err != nil {
@@ -204,12 +215,10 @@ func (c *Client) notifyLocked() {
 	c.changed = make(chan struct{})
 }
 
-// kick reports the end of the session once.
+// kick reports the end of the session, the first time only (a UserRemove
+// for the client is followed by the connection closing).
 func (c *Client) kick(k KickInfo) {
-	select {
-	case c.kicked <- k:
-	default: // already reported
-	}
+	c.kickOnce.Do(func() { c.kicked <- k }) // buffered for one
 }
 
 func (c *Client) readLoop() {
@@ -291,6 +300,13 @@ func (c *Client) Removed() []UserRemove {
 	return append([]UserRemove(nil), c.removed...)
 }
 
+// Denied returns the PermissionDenied messages received so far, in order.
+func (c *Client) Denied() []PermissionDenied {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]PermissionDenied(nil), c.denied...)
+}
+
 // ErrConnectionEnded is returned by Wait when the connection ended before
 // the condition held.
 var ErrConnectionEnded = errors.New("mumble: connection ended")
@@ -319,11 +335,24 @@ func (c *Client) Wait(ctx context.Context, cond func(*Client) bool) error {
 
 // MoveTo asks the server to move the client into channel (a UserState for
 // its own session). The server answers with a UserState when it moved it,
-// or a PermissionDenied when it may not enter; Wait for the first.
+// or a PermissionDenied when it may not enter (see Denied); Wait for
+// either.
 func (c *Client) MoveTo(channel int) error {
 	var w pbWriter
 	w.uint(1, uint64(c.session))
 	w.uint(5, uint64(channel))
+	return c.write(MsgUserState, w.b)
+}
+
+// SetComment sets the client's comment (a UserState for its own session),
+// which murmurd keeps and reports in getUsers; it confirms a long one with
+// a UserState carrying its hash (CommentHash), and refuses one longer than
+// its textmessagelength (imagemessagelength with images) with a
+// PermissionDenied of type TextTooLong (see Denied).
+func (c *Client) SetComment(text string) error {
+	var w pbWriter
+	w.uint(1, uint64(c.session))
+	w.string(14, text)
 	return c.write(MsgUserState, w.b)
 }
 

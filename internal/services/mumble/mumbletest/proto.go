@@ -337,8 +337,11 @@ type UserState struct {
 	SelfDeaf  bool
 	Comment   string
 	Hash      string // the client certificate's hash
-	Priority  bool   // priority speaker
-	Recording bool
+	// CommentHash is the SHA-1 of a long comment, which murmurd sends
+	// instead of the comment itself (as raw bytes).
+	CommentHash string
+	Priority    bool // priority speaker
+	Recording   bool
 }
 
 // userStateUpdate is one UserState message: its session and the fields it
@@ -370,7 +373,7 @@ func decodeUserState(b []byte) (userStateUpdate, error) {
 				return userStateUpdate{}, err
 			}
 			kept = append(kept, f)
-		case 3, 14, 15:
+		case 3, 14, 15, 16:
 			if err := f.want(wireBytes); err != nil {
 				return userStateUpdate{}, err
 			}
@@ -410,10 +413,53 @@ func (u userStateUpdate) apply(s *UserState) {
 			s.Comment = string(f.bytes)
 		case 15:
 			s.Hash = string(f.bytes)
+		case 16:
+			s.CommentHash = string(f.bytes)
 		case 18:
 			s.Priority = f.num64 != 0
 		case 19:
 			s.Recording = f.num64 != 0
 		}
 	}
+}
+
+// PermissionDenied is a PermissionDenied message: the server refused
+// something the client asked (entering a channel, a comment too long…).
+// Type is Mumble.proto's DenyType (1 Permission, 4 TextTooLong…).
+type PermissionDenied struct {
+	Type       int
+	Permission uint32
+	ChannelID  int
+	Session    int
+	Reason     string
+}
+
+func decodePermissionDenied(b []byte) (PermissionDenied, error) {
+	fields, err := parseFields(b)
+	if err != nil {
+		return PermissionDenied{}, err
+	}
+	var p PermissionDenied
+	for _, f := range fields {
+		var v uint32
+		switch f.num {
+		case 1:
+			p.Permission, err = f.uint32()
+		case 2:
+			v, err = f.uint32()
+			p.ChannelID = int(v)
+		case 3:
+			v, err = f.uint32()
+			p.Session = int(v)
+		case 4:
+			p.Reason, err = f.str()
+		case 5:
+			v, err = f.uint32()
+			p.Type = int(int32(v))
+		}
+		if err != nil {
+			return PermissionDenied{}, err
+		}
+	}
+	return p, nil
 }

@@ -77,12 +77,22 @@ type Authenticator interface {
 // true for ::<module>::ServerAuthenticator and not for the
 // ServerUpdatingAuthenticator, so murmurd never sends the updating
 // interface's writes (registerUser, setInfo…); they, and any other
-// operation, get operation-not-exist.
+// operation, get operation-not-exist. A call in mode normal is refused as
+// ZeroC's servants refuse it (the operations are idempotent). An empty
+// secret accepts calls that carry none, which is what murmurd sends when
+// its icesecretwrite is empty; Keepstar's settings require one.
 func Servant(module Module, secret string, a Authenticator, logger *slog.Logger) *ice.Servant {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	as := &authServant{module: module, secret: []byte(secret), a: a, log: logger}
+	as.ops = map[string]authOp{
+		"authenticate": as.authenticate,
+		"getInfo":      as.getInfo,
+		"nameToId":     as.nameToID,
+		"idToName":     as.idToName,
+		"idToTexture":  as.idToTexture,
+	}
 	return &ice.Servant{
 		TypeIDs: []string{module.typeID("ServerAuthenticator")},
 		Handle:  as.handle,
@@ -95,14 +105,21 @@ type authServant struct {
 	secret []byte
 	a      Authenticator
 	log    *slog.Logger
+	ops    map[string]authOp // the ServerAuthenticator operations, by name
 }
 
 type authOp func(ctx context.Context, params *ice.Decoder) (result []byte, err error)
 
 func (s *authServant) handle(ctx context.Context, req ice.Request) (byte, []byte) {
-	op, ok := s.ops()[req.Operation]
+	op, ok := s.ops[req.Operation]
 	if !ok {
 		return ice.StatusOperationNotExist, nil
+	}
+	if req.Mode == ice.ModeNormal {
+		// Every ServerAuthenticator operation is idempotent, and Ice
+		// refuses a call that says otherwise (nonmutating is accepted
+		// for idempotent, as ZeroC's servants do).
+		return ice.StatusUnknownLocalException, []byte(req.Operation + ": unexpected operation mode normal")
 	}
 	if subtle.ConstantTimeCompare([]byte(req.Context["secret"]), s.secret) != 1 {
 		s.log.WarnContext(ctx, "mumble authenticator: call without the right Ice secret refused", "operation", req.Operation)
@@ -117,17 +134,7 @@ func (s *authServant) handle(ctx context.Context, req ice.Request) (byte, []byte
 	return ice.StatusOK, out
 }
 
-func (s *authServant) ops() map[string]authOp {
-	return map[string]authOp{
-		"authenticate": s.authenticate,
-		"getInfo":      s.getInfo,
-		"nameToId":     s.nameToID,
-		"idToName":     s.idToName,
-		"idToTexture":  s.idToTexture,
-	}
-}
-
-// AuthenticateParams are authenticate's parameters.
+// authenticateParams are authenticate's parameters.
 type authenticateParams struct {
 	Name, PW     string
 	Certificates [][]byte

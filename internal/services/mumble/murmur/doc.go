@@ -4,7 +4,8 @@
 //
 // Operations called (all with the context "secret" = icesecretwrite):
 //
-//   - Meta: ice_isA (module detection), getVersion, getServer.
+//   - Meta: ice_isA (module detection), getVersion, getServer,
+//     getBootedServers.
 //   - Server: isRunning, setAuthenticator, getConf, setConf, getUsers,
 //     kickUser, addUserToGroup, removeUserFromGroup, verifyPassword,
 //     hasPermission, addChannel, removeChannel, getACL, setACL.
@@ -25,6 +26,10 @@
 // under MumbleServer). User exceptions are decoded by type id into the
 // sentinel errors (ErrInvalidSecret…) of the connection's module; one of an
 // unknown type gives ErrUnknownException naming it.
+//
+// Ice checks each request's operation mode against the slice (murmurd
+// answers a mismatch with a MarshalException), so every call is sent with
+// its slice mode, and the servant refuses a mismatch in turn.
 //
 // Everything murmurd sends is decoded strictly (bounds, sizes, enum
 // values, trailing bytes) and returns errors, never panics; the decoders

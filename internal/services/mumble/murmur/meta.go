@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/keepstar/keepstar/internal/services/mumble/ice"
 )
@@ -182,6 +183,71 @@ func (m *Meta) Server(ctx context.Context, id int) (*Server, error) {
 	// connection to its identity (s/<id>) instead, which is the same
 	// object and needs no second connection.
 	return &Server{ID: id, meta: m, identity: prx.Identity}, nil
+}
+
+// BootedServers calls getBootedServers: the virtual servers running now,
+// by id.
+func (m *Meta) BootedServers(ctx context.Context) ([]*Server, error) {
+	out, err := m.callRaw(ctx, metaIdentity, "getBootedServers", ice.ModeIdempotent, nil)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := decodeServerList(out)
+	if err != nil {
+		return nil, fmt.Errorf("murmur: getBootedServers result: %w", err)
+	}
+	servers := make([]*Server, 0, len(ids))
+	for _, id := range ids {
+		servers = append(servers, &Server{ID: id.id, meta: m, identity: id.identity})
+	}
+	return servers, nil
+}
+
+type serverRef struct {
+	id       int
+	identity ice.Identity
+}
+
+// decodeServerList reads a ServerList: proxies to s/<id>, never null.
+func decodeServerList(b []byte) ([]serverRef, error) {
+	d := ice.NewDecoder(b)
+	n, err := d.Size()
+	if err != nil {
+		return nil, err
+	}
+	refs := make([]serverRef, 0, n)
+	for range n {
+		p, err := d.Proxy()
+		if err != nil {
+			return nil, err
+		}
+		id, err := serverID(p.Identity)
+		if err != nil {
+			return nil, err
+		}
+		refs = append(refs, serverRef{id: id, identity: p.Identity})
+	}
+	return refs, d.Finish()
+}
+
+// serverID reads the id of a virtual server from its identity, s/<id>.
+func serverID(id ice.Identity) (int, error) {
+	n, err := strconv.ParseInt(id.Name, 10, 32)
+	if id.Category != "s" || err != nil || strconv.FormatInt(n, 10) != id.Name {
+		return 0, fmt.Errorf("%w: %q is not a virtual server's identity", ice.ErrMalformed, id)
+	}
+	return int(n), nil
+}
+
+// AuthenticatorProxy returns the proxy to pass to SetAuthenticator for a
+// Servant listening on host:port, which must be reachable from murmurd
+// (loopback when both run on one machine). The identity is Keepstar's
+// name for it: a Servant answers whatever identity it is called by.
+func AuthenticatorProxy(host string, port int) ice.Proxy {
+	return ice.Proxy{
+		Identity:  ice.Identity{Name: "keepstar-authenticator"},
+		Endpoints: []ice.TCPEndpoint{{Host: host, Port: int32(port), Timeout: -1}},
+	}
 }
 
 // Done is closed when the connection to murmurd has ended (murmurd stopped

@@ -127,6 +127,12 @@ func TestMurmurdLiveUsers(t *testing.T) {
 	if k.Removed == nil || k.Removed.Reason != "revoked" {
 		t.Errorf("Bob's kick: %+v", k)
 	}
+	<-bob.Done() // murmurd closes the connection after the UserRemove
+	select {
+	case k := <-bob.Kicked():
+		t.Errorf("a second kick reported: %+v", k)
+	default:
+	}
 	if err := s.Kick(ctx, 99999, "x"); !errors.Is(err, ErrInvalidSession) {
 		t.Errorf("Kick of no session: %v, want ErrInvalidSession", err)
 	}
@@ -138,4 +144,54 @@ func TestMurmurdLiveUsers(t *testing.T) {
 func isReject(err error, want mumbletest.RejectType) bool {
 	var r *mumbletest.RejectError
 	return errors.As(err, &r) && r.Type == want
+}
+
+// TestMurmurdForceExternalAuth records what forceExternalAuth does, and
+// does not do, with real logins: without an authenticator (none
+// registered, or dropped after a failure) every login is refused as
+// AuthenticatorFail instead of falling back to murmurd's own database; a
+// name the authenticator calls unknown (-2) still falls through, and
+// connects as an unregistered guest, so an authenticator that must keep
+// strangers out answers -1, not -2. And a quirk of murmurd 1.3.4: a name
+// refused as -3 is written to its own users table under the id -3
+// (Server::authenticate stores any result but -1 and -2), so that name is
+// afterwards refused as WrongUserPW whenever the authenticator falls
+// through for it.
+func TestMurmurdForceExternalAuth(t *testing.T) {
+	srv := mumbletest.Start(t, mumbletest.Options{})
+	ctx := t.Context()
+	s, err := dialMurmurd(t, srv).Server(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetConf(ctx, "forceExternalAuth", "true"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mumbletest.Connect(ctx, srv.VoiceAddr, "Passerby", ""); !isReject(err, mumbletest.RejectAuthenticatorFail) {
+		t.Errorf("login without an authenticator: %v, want AuthenticatorFail", err)
+	}
+
+	auth := &testAuth{users: map[string]testUser{"Alice_Pilot": {id: 42, pw: "s3cret"}}}
+	if err := s.SetAuthenticator(ctx, serveAuthenticator(t, ModuleMurmur, srv.Secret, auth)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mumbletest.Connect(ctx, srv.VoiceAddr, "Passerby", ""); !isReject(err, mumbletest.RejectWrongUserPW) {
+		t.Errorf("a name once refused as -3: %v, want WrongUserPW (murmurd 1.3.4 keeps it)", err)
+	}
+	guest, err := mumbletest.Connect(ctx, srv.VoiceAddr, "Guest", "")
+	if err != nil {
+		t.Fatalf("a name the authenticator does not know: %v, want a guest login", err)
+	}
+	defer guest.Close()
+	if u, _ := guest.User(guest.Session()); u.UserID != -1 {
+		t.Errorf("guest user id %d, want -1 (unregistered)", u.UserID)
+	}
+	if _, err := mumbletest.Connect(ctx, srv.VoiceAddr, "Alice_Pilot", "nope"); !isReject(err, mumbletest.RejectWrongUserPW) {
+		t.Errorf("wrong password: %v, want WrongUserPW", err)
+	}
+	alice, err := mumbletest.Connect(ctx, srv.VoiceAddr, "Alice_Pilot", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	alice.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 
@@ -16,8 +17,9 @@ import (
 type testAuth struct {
 	users map[string]testUser // by login name
 
-	mu    sync.Mutex
-	asked []string
+	mu     sync.Mutex
+	asked  []string
+	hashes map[string]string // certificate hash by login name
 }
 
 type testUser struct {
@@ -29,6 +31,10 @@ type testUser struct {
 func (a *testAuth) Authenticate(ctx context.Context, name, pw, certHash string, certStrong bool) (int, string, []string) {
 	a.mu.Lock()
 	a.asked = append(a.asked, name)
+	if a.hashes == nil {
+		a.hashes = map[string]string{}
+	}
+	a.hashes[name] = certHash
 	a.mu.Unlock()
 	u, ok := a.users[name]
 	switch {
@@ -67,6 +73,12 @@ func (a *testAuth) IDToName(ctx context.Context, id int) string {
 
 func (a *testAuth) IDToTexture(ctx context.Context, id int) []byte { return nil }
 
+func (a *testAuth) certHash(name string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.hashes[name]
+}
+
 func (a *testAuth) wasAsked(name string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -95,10 +107,7 @@ func serveAuthenticator(t *testing.T, module Module, secret string, a Authentica
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	return ice.Proxy{
-		Identity:  ice.Identity{Name: "keepstar-authenticator"},
-		Endpoints: []ice.TCPEndpoint{{Host: "127.0.0.1", Port: int32(ln.Addr().(*net.TCPAddr).Port), Timeout: -1}},
-	}
+	return AuthenticatorProxy("127.0.0.1", ln.Addr().(*net.TCPAddr).Port)
 }
 
 func dialMurmurd(t *testing.T, srv *mumbletest.Murmurd) *Meta {
@@ -131,6 +140,10 @@ func TestMurmurdMeta(t *testing.T) {
 	}
 	if running, err := s.IsRunning(ctx); err != nil || !running {
 		t.Errorf("IsRunning = %v, %v", running, err)
+	}
+	booted, err := m.BootedServers(ctx)
+	if err != nil || len(booted) != 1 || booted[0].ID != 1 {
+		t.Errorf("BootedServers = %v, %v; want server 1", booted, err)
 	}
 	if _, err := m.Server(ctx, 77); !errors.Is(err, ErrServerNotFound) {
 		t.Errorf("Server(77): %v, want ErrServerNotFound", err)
@@ -183,6 +196,18 @@ func TestMurmurdAuthenticator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// murmurd checks the authenticator (ice_isA) within setAuthenticator:
+	// one it cannot reach is refused.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	if err := s.SetAuthenticator(ctx, AuthenticatorProxy("127.0.0.1", closedPort)); !errors.Is(err, ErrInvalidCallback) {
+		t.Errorf("SetAuthenticator to a closed port: %v, want ErrInvalidCallback", err)
+	}
+
 	auth := &testAuth{users: map[string]testUser{"Alice_Pilot": {id: 1000000001, pw: "s3cret", display: "[CORP] Alice Pilot"}}}
 	if err := s.SetAuthenticator(ctx, serveAuthenticator(t, ModuleMurmur, srv.Secret, auth)); err != nil {
 		t.Fatal(err)
@@ -205,9 +230,10 @@ func TestMurmurdAuthenticator(t *testing.T) {
 }
 
 func TestMurmurdAuthenticatorWrongSecret(t *testing.T) {
-	// A servant expecting another secret refuses murmurd's calls; murmurd
-	// then counts the authenticator as failing and falls back to its own
-	// database, so a login the servant would accept is unknown.
+	// A servant expecting another secret refuses murmurd's calls. murmurd
+	// treats any failure of a callback as a broken authenticator: it drops
+	// it (MurmurIce::badAuthenticator) and the login falls back to its own
+	// database. Registering again (Keepstar's watchdog does) restores it.
 	srv := mumbletest.Start(t, mumbletest.Options{})
 	ctx := t.Context()
 	s, err := dialMurmurd(t, srv).Server(ctx, 1)
@@ -215,15 +241,25 @@ func TestMurmurdAuthenticatorWrongSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	auth := &testAuth{users: map[string]testUser{"Alice_Pilot": {id: 5, pw: "s3cret"}}}
-	prx := serveAuthenticator(t, ModuleMurmur, "not-murmurds-secret", auth)
-	if err := s.SetAuthenticator(ctx, prx); err != nil {
+	if err := s.SetAuthenticator(ctx, serveAuthenticator(t, ModuleMurmur, "not-murmurds-secret", auth)); err != nil {
 		t.Fatal(err)
 	}
-	if id, err := s.VerifyPassword(ctx, "Alice_Pilot", "s3cret"); err != nil || id == 5 {
-		t.Errorf("VerifyPassword = %d, %v; want the login not accepted", id, err)
+	if id, err := s.VerifyPassword(ctx, "Alice_Pilot", "s3cret"); err != nil || id != AuthUnknown {
+		t.Errorf("VerifyPassword = %d, %v; want unknown to murmurd's own database", id, err)
 	}
 	if auth.wasAsked("Alice_Pilot") {
 		t.Error("the authenticator answered a call without its secret")
+	}
+	if !strings.Contains(srv.Log(), "Ice Authenticator") || !strings.Contains(srv.Log(), "failed") {
+		t.Errorf("murmurd did not log the failed authenticator:\n%s", srv.Log())
+	}
+	// Dropped: a good servant is not asked until registered.
+	good := serveAuthenticator(t, ModuleMurmur, srv.Secret, auth)
+	if err := s.SetAuthenticator(ctx, good); err != nil {
+		t.Fatal(err)
+	}
+	if id, err := s.VerifyPassword(ctx, "Alice_Pilot", "s3cret"); err != nil || id != 5 {
+		t.Errorf("VerifyPassword after registering again = %d, %v; want 5", id, err)
 	}
 }
 
@@ -235,12 +271,13 @@ func TestMurmurdDone(t *testing.T) {
 		t.Fatal("Done before murmurd stopped")
 	default:
 	}
-	srv.Restart(t)
+	srv.Stop(t)
 	<-m.Done() // the test's deadline bounds the wait
 	if m.Err() == nil {
 		t.Error("Err is nil after Done")
 	}
-	// The restarted server is reachable again on the same address.
+	// Restarted, the server is reachable again on the same address.
+	srv.Restart(t)
 	m2 := dialMurmurd(t, srv)
 	if _, err := m2.Server(t.Context(), 1); err != nil {
 		t.Fatal(err)

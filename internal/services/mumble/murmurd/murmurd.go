@@ -207,8 +207,20 @@ func (p *Process) Stop() {
 		return
 	}
 	c.cmd.Process.Signal(syscall.SIGTERM)
-	<-c.exited
+	timer := time.NewTimer(stopLimit)
+	defer timer.Stop()
+	select {
+	case <-c.exited:
+	case <-timer.C:
+		// A murmurd stuck shutting down must not hang its parent.
+		c.cmd.Process.Kill()
+		<-c.exited
+	}
 }
+
+// stopLimit bounds how long murmurd may take to stop after SIGTERM before
+// it is killed (it stops at once in practice).
+const stopLimit = 20 * time.Second
 
 // Restart stops murmurd and starts it again on the same ports, ini and
 // database.
