@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,15 +18,18 @@ import (
 	"github.com/keepstar/keepstar/internal/discordsim"
 	"github.com/keepstar/keepstar/internal/evesim"
 	"github.com/keepstar/keepstar/internal/evesim/sso"
+	"github.com/keepstar/keepstar/internal/teamspeaksim"
 	"github.com/keepstar/keepstar/internal/web"
+	"golang.org/x/crypto/ssh"
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-murmurd PATH] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-murmurd PATH] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
 	discordListen := fs.String("discord-listen", "", "address of the simulated Discord (API v10, OAuth2 and a page of its guild) the demo's\nDiscord service uses (default "+demo.DefaultDiscordListen+", or a free port if that one is taken)")
+	teamspeakListen := fs.String("teamspeak-listen", "", "address of the page of the simulated TeamSpeak 3 server (its groups and clients, and a form to\njoin with a privilege key) the demo's TeamSpeak service uses; its ServerQuery listens on a free port\n(default "+demo.DefaultTeamSpeakListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
 	murmurdBin := fs.String("murmurd", "auto", "Mumble server (murmurd with Ice) the demo's Mumble service runs on: a path, \"auto\" for\nDebian's mumble-server when installed, or \"none\"")
 	if code, done := parse(fs, args); done {
@@ -65,11 +69,28 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
+	// The seed creates the demo's TeamSpeak instance from teamspeak.
+	tsPage, tsQuery, err := demo.ListenTeamSpeak(*teamspeakListen)
+	if err != nil {
+		site.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
+	tsSim, teamspeak, err := newDemoTeamSpeak(tsPage, tsQuery)
+	if err != nil {
+		site.Close()
+		tsPage.Close()
+		tsQuery.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
 	var mumbleServer demo.Mumble
 	if bin := findMurmurd(*murmurdBin); bin != "" {
 		p, m, err := startDemoMumble(ctx, bin, site.Dir)
 		if err != nil {
 			site.Close()
+			tsPage.Close()
+			tsQuery.Close()
 			fmt.Fprintf(c.stderr, "keepstar demo: %v (use -murmurd none to run without one)\n", err)
 			return exitFailure
 		}
@@ -78,9 +99,12 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	}
 	simCtx, stopSim := context.WithCancel(ctx)
 	simDone, discordDone := make(chan error, 1), make(chan error, 1)
+	tsDone, tsQueryDone := make(chan error, 1), make(chan error, 1)
 	go func() { simDone <- serveSim(simCtx, site.SimListener, sim, logger) }()
 	go func() { discordDone <- serveSim(simCtx, site.DiscordListener, discordSim, logger) }()
-	defer func() { stopSim(); <-simDone; <-discordDone }()
+	go func() { tsDone <- serveSim(simCtx, tsPage, tsSim.Handler(), logger) }()
+	go func() { tsQueryDone <- tsSim.ServeSSH(simCtx, tsQuery) }()
+	defer func() { stopSim(); <-simDone; <-discordDone; <-tsDone; <-tsQueryDone }()
 	// The guide is filled by Prepare, before the site serves its first
 	// page.
 	var guide demo.Guide
@@ -96,6 +120,17 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			if err := demo.SeedDiscord(ctx, core.DB, core.Services, discord); err != nil {
 				return err
 			}
+			// The demo's groups exist on TeamSpeak too, so mapping by name
+			// gives them.
+			for _, g := range []string{guide.CorpGroup, demo.GroupOpen, demo.GroupRequest, demo.GroupRestricted} {
+				if g != "" && tsSim.GroupID(g) == 0 {
+					tsSim.AddGroup(g, teamspeaksim.GroupRegular)
+				}
+			}
+			guide.TeamSpeakPage = teamspeak.PageURL
+			if err := demo.SeedTeamSpeak(ctx, core.DB, core.Services, teamspeak); err != nil {
+				return err
+			}
 			if mumbleServer.IceAddr == "" {
 				return nil
 			}
@@ -109,11 +144,12 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			}
 			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\n"+
 				"Simulated Discord (API v10, OAuth2), its guild's page: %s/guilds/%s\n"+
+				"Simulated TeamSpeak 3 (ServerQuery over SSH on %s), its page to join with a key: %s\n"+
 				"%s"+
 				"Log in with any simulated character; the first account becomes superuser, to look at the administration too.\n"+
 				"A character of %s (such as %s) gets the Member state and its groups.\n"+
 				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters,
-				discord.URL, discord.GuildID, mumbleLine(mumbleServer), guide.Alliance, guide.Member, kept)
+				discord.URL, discord.GuildID, teamspeak.QueryAddr, teamspeak.PageURL, mumbleLine(mumbleServer), guide.Alliance, guide.Member, kept)
 		},
 	})
 	if err != nil {
@@ -188,4 +224,23 @@ func randomText(n int) (string, error) {
 		return "", fmt.Errorf("demo: %w", err)
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// newDemoTeamSpeak builds the demo's simulated TeamSpeak 3 server: a query
+// login made for this run, loopback allowlisted (so the demo's syncs are
+// not held to the anti-flood rule), and the groups the demo's states and
+// Keepstar's member mark give ("Member", "Blue", "Keepstar"; the demo's
+// own groups are added once the seed named them).
+func newDemoTeamSpeak(page, query net.Listener) (*teamspeaksim.Server, demo.TeamSpeak, error) {
+	password, err := randomText(18)
+	if err != nil {
+		return nil, demo.TeamSpeak{}, err
+	}
+	sim := teamspeaksim.New(teamspeaksim.Options{QueryUser: "serveradmin", QueryPassword: password,
+		Allowlist: []string{"127.0.0.1"}})
+	for _, g := range []string{demo.TeamSpeakMemberGroup, "Member", "Blue"} {
+		sim.AddGroup(g, teamspeaksim.GroupRegular)
+	}
+	return sim, demo.TeamSpeak{QueryAddr: query.Addr().String(), HostKey: ssh.FingerprintSHA256(sim.HostKey()),
+		User: "serveradmin", Password: password, PageURL: "http://" + page.Addr().String()}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -266,5 +267,65 @@ func TestDemoDiscord(t *testing.T) {
 	}
 	if again.ClientID == dc.ClientID || again.ClientSecret == dc.ClientSecret || again.BotToken == dc.BotToken {
 		t.Error("a second run reuses the first one's credentials")
+	}
+}
+
+// A demo visitor joins the simulated TeamSpeak as the Services page's hint
+// says: activate, paste the key on the simulated server's page (which
+// stands in for a TeamSpeak client), check again, and see their groups
+// there: the member mark and the Member state's group.
+func TestDemoTeamSpeak(t *testing.T) {
+	d := startDemo(t, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0",
+		"-teamspeak-listen", "127.0.0.1:0", "-characters", "600")
+	page := regexp.MustCompile(`Simulated TeamSpeak 3 \(ServerQuery over SSH on [^)]+\), its page to join with a key: (\S+)`).FindStringSubmatch(d.said)
+	who := regexp.MustCompile(`\(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
+	if page == nil || who == nil {
+		t.Fatalf("the demo does not say where TeamSpeak is, or who to log in with:\n%s", d.said)
+	}
+	browser := d.client(t, url.Values{"character_name": {who[1]}})
+	get(t, browser, d.url+"/sso/login")
+	_, services := get(t, browser, d.url+"/services")
+	if !strings.Contains(services, page[1]) {
+		t.Errorf("the Services page has no hint naming %s:\n%s", page[1], services)
+	}
+	res, err := browser.PostForm(d.url+"/services/teamspeak/activate", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	link := regexp.MustCompile(`href="(ts3server://[^"]+)" data-action="join"`).FindStringSubmatch(string(body))
+	if link == nil {
+		t.Fatalf("no join link after activating (%d):\n%s", res.StatusCode, body)
+	}
+	u, err := url.Parse(html.UnescapeString(link[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = http.PostForm(page[1]+"/redeem", url.Values{"token": {u.Query().Get("token")}, "nickname": {u.Query().Get("nickname")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(joined), "Joined") {
+		t.Fatalf("redeeming on the simulated server: %d\n%s", res.StatusCode, joined)
+	}
+	if res, err = browser.PostForm(d.url+"/services/teamspeak/refresh", url.Values{}); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, ts := get(t, http.DefaultClient, page[1])
+		// The member mark and the state's group, beside the groups mapped
+		// by name (the corporation's).
+		if regexp.MustCompile(`<td>[^<]*\b` + demo.TeamSpeakMemberGroup + `, Member\b[^<]*</td>`).MatchString(ts) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the member's groups never reached TeamSpeak:\n%s", ts)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -42,6 +42,10 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 			add("demo.hint.states", "Alliance", g.Alliance)
 			blue()
 		}
+	case "/services":
+		if g.TeamSpeakPage != "" {
+			add("demo.hint.teamspeak", "Page", g.TeamSpeakPage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)

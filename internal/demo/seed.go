@@ -36,6 +36,9 @@ type Guide struct {
 	// holds by itself.
 	Corporation string
 	CorpGroup   string
+	// TeamSpeakPage is the simulated TeamSpeak server's page, where a
+	// visitor redeems their key ("" when the demo has none).
+	TeamSpeakPage string
 }
 
 // Seed gives a fresh demo database its rules: the universe's first alliance

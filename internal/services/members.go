@@ -194,7 +194,7 @@ func (s *Services) record(ctx context.Context, inst Instance, accountID int64, a
 	s.logger.InfoContext(ctx, "service account linked", "service", inst.Slug, "account", accountID)
 	// The member's groups may have changed between the want and now: a
 	// sync catches up, and does nothing if not.
-	if _, err := s.SyncAccount(ctx, inst.ID, accountID, "linked"); err != nil {
+	if _, err := s.SyncAccount(ctx, inst.ID, accountID, reasonLinked); err != nil {
 		return acct, err
 	}
 	return acct, nil
@@ -290,9 +290,20 @@ func (s *Services) Refresh(ctx context.Context, slug string, accountID int64) er
 	if _, err := s.account(ctx, s.db, inst.ID, accountID); err != nil {
 		return err
 	}
-	_, err = s.SyncAccount(ctx, inst.ID, accountID, "checked by the member")
+	_, err = s.SyncAccount(ctx, inst.ID, accountID, reasonChecked)
 	return err
 }
+
+// reasonLinked and reasonChecked are the reasons of the sync that follows
+// a link or an activation (record) and of one the member asked for
+// (Refresh). On an invitation type either asks the connector even when
+// the account looks right here, as the invitation may have been redeemed
+// since (a "check now" coalesced with the activation's sync names the
+// activation).
+const (
+	reasonLinked  = "linked"
+	reasonChecked = "checked by the member"
+)
 
 // Deactivate removes a member's account on an instance at their request.
 func (s *Services) Deactivate(ctx context.Context, slug string, accountID int64) error {

@@ -278,7 +278,8 @@ func (s *Services) syncOnce(ctx context.Context, inst Instance, t Type, acct Acc
 		return SyncResult{}, err
 	}
 	want.Reason = reason
-	if acct.Status == StatusOK && acct.Name == want.Name && equalGroups(acct.Groups, want.Groups) {
+	lookAgain := t.Capabilities.Invite && (reason == reasonChecked || reason == reasonLinked)
+	if !lookAgain && acct.Status == StatusOK && acct.Name == want.Name && equalGroups(acct.Groups, want.Groups) {
 		if p != nil {
 			p.right = append(p.right, rightAccount{acct: acct, at: now})
 			return SyncResult{}, nil

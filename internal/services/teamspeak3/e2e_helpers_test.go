@@ -1,0 +1,207 @@
+package teamspeak3_test
+
+import (
+	"context"
+	"html"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/groups"
+	"github.com/keepstar/keepstar/internal/services"
+	"github.com/keepstar/keepstar/internal/services/teamspeak3"
+	"github.com/keepstar/keepstar/internal/sitetest"
+	"github.com/keepstar/keepstar/internal/store/storetest"
+	"github.com/keepstar/keepstar/internal/teamspeaksim"
+)
+
+// The end-to-end tests of the TeamSpeak 3 service: a whole site (the serve
+// process on a fresh database of either engine, the simulated EVE) with a
+// TeamSpeak instance on internal/teamspeaksim over SSH, host key pinned.
+// Members use the pages as browsers do; their TeamSpeak client is the
+// simulated server's Redeem, and what they get is read back from it.
+
+const (
+	queryUser = "serveradmin"
+	queryPass = "e2e-query-password"
+)
+
+func eachEngine(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
+	for _, d := range storetest.Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			fn(t, d)
+		})
+	}
+}
+
+// world is a site with the TeamSpeak instance "teamspeak": groups mapped
+// by name, member group "Member", "Friends" unmanaged, open to Guests.
+type world struct {
+	site   *sitetest.Site
+	ts     *teamspeaksim.Server
+	svc    *services.Services
+	inst   services.Instance
+	guest  int64
+	groups *groups.Store
+	taken  []int32
+}
+
+func newWorld(t *testing.T, d config.Dialect) *world {
+	t.Helper()
+	ctx := context.Background()
+	logs := &sitetest.LogBuffer{}
+	site := sitetest.Start(t, sitetest.Options{Dialect: d, Log: logs})
+	t.Cleanup(func() {
+		if t.Failed() {
+			l := logs.String()
+			t.Log(l[max(0, len(l)-20000):])
+		}
+	})
+	// The site's process and the test's each keep a session: the
+	// simulated server allowlists loopback, as the instance says.
+	ts := teamspeaksim.New(teamspeaksim.Options{QueryUser: queryUser, QueryPassword: queryPass, Allowlist: []string{"127.0.0.1"}})
+	for _, g := range []string{"Member", "Fleet Command", "Friends"} {
+		ts.AddGroup(g, teamspeaksim.GroupRegular)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = ts.ServeSSH(sctx, ln) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	_, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{site: site, ts: ts, svc: site.Services(t, teamspeak3.Type),
+		groups: groups.New(site.DB, groups.Options{Queue: site.Queue()})}
+	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
+		t.Fatal(err)
+	}
+	inst, err := w.svc.Create(ctx, services.Input{Slug: "teamspeak", Type: "teamspeak3", Name: "TeamSpeak"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.inst, err = w.svc.Update(ctx, inst.ID, services.Input{Name: "TeamSpeak", Enabled: true, MapByName: true,
+		NameFormat: "[{corp_ticker}]{character_name}", Unmanaged: []string{"Friends"},
+		Settings: map[string]string{teamspeak3.SettingHost: "127.0.0.1", teamspeak3.SettingQueryPort: port,
+			teamspeak3.SettingHostKey: ssh.FingerprintSHA256(ts.HostKey()), teamspeak3.SettingQueryUser: queryUser,
+			teamspeak3.SettingQueryPassword: queryPass, teamspeak3.SettingMemberGroup: "Member",
+			teamspeak3.SettingPublicAddress: "ts.example.org", teamspeak3.SettingVoicePort: "9987",
+			teamspeak3.SettingAllowlisted: "true"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, w.inst.Permission()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// member is a player logged in to the site.
+type member struct {
+	b       *sitetest.Browser
+	char    int32
+	name    string
+	corp    int32
+	account int64
+}
+
+func (w *world) member(t *testing.T) *member {
+	t.Helper()
+	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
+	w.taken = append(w.taken, char)
+	m := &member{b: w.site.NewBrowser(t), char: char}
+	m.b.LogIn(t, char)
+	c, err := w.site.Accounts().Character(context.Background(), char)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.account, m.name, m.corp = c.AccountID, c.Name, c.CorporationID
+	return m
+}
+
+// nick is the nickname the instance gives a member.
+func (w *world) nick(t *testing.T, m *member) string {
+	t.Helper()
+	c, err := w.site.Sim.Universe.Corporation(m.corp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return teamspeak3.Sanitize("[" + c.Ticker + "]" + m.name)
+}
+
+var joinLink = regexp.MustCompile(`href="(ts3server://[^"]*)" data-action="join"`)
+
+// activate presses Activate on the Services page and reads the join link
+// it then shows.
+func (w *world) activate(t *testing.T, m *member) *url.URL {
+	t.Helper()
+	p := m.b.Post(t, "/services/teamspeak/activate", url.Values{})
+	if p.Status != http.StatusOK || !strings.HasSuffix(p.URL, "/services") {
+		t.Fatalf("activation: %d at %s\n%s", p.Status, p.URL, p.Body)
+	}
+	w.site.SettleServices(t)
+	return w.link(t, m)
+}
+
+// link reads the join link on the member's Services page.
+func (w *world) link(t *testing.T, m *member) *url.URL {
+	t.Helper()
+	p := m.b.Get(t, "/services")
+	l := joinLink.FindStringSubmatch(p.Body)
+	if l == nil {
+		t.Fatalf("no join link on the Services page:\n%s", p.Body)
+	}
+	u, err := url.Parse(html.UnescapeString(l[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// checkAgain presses "Check again" on the Services page.
+func (w *world) checkAgain(t *testing.T, m *member) {
+	t.Helper()
+	if p := m.b.Post(t, "/services/teamspeak/refresh", url.Values{}); p.Status != http.StatusOK {
+		t.Fatalf("check again: %d\n%s", p.Status, p.Body)
+	}
+	w.site.SettleServices(t)
+}
+
+func (w *world) group(t *testing.T, name string) int64 {
+	t.Helper()
+	g, err := w.groups.Create(context.Background(), groups.Input{Name: name, Open: true, Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.ID
+}
+
+func (w *world) join(t *testing.T, m *member, group int64) {
+	t.Helper()
+	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/join", url.Values{}); p.Status != http.StatusOK {
+		t.Fatalf("join %d: %d", group, p.Status)
+	}
+}
+
+func (w *world) leave(t *testing.T, m *member, group int64) {
+	t.Helper()
+	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/leave", url.Values{}); p.Status != http.StatusOK {
+		t.Fatalf("leave %d: %d", group, p.Status)
+	}
+}
