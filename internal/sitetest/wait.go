@@ -3,9 +3,13 @@ package sitetest
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/keepstar/keepstar/internal/groups"
 )
 
 // WaitFor polls cond until it holds, failing the test after a minute: for
@@ -45,5 +49,31 @@ func (s *Site) Control(t testing.TB, path, body string) {
 	}
 	if b := Body(t, res); res.StatusCode != http.StatusOK {
 		t.Fatalf("control %s: %d %s", path, res.StatusCode, b)
+	}
+}
+
+// OpenGroup makes an open, public group, which members join on its page.
+func (s *Site) OpenGroup(t testing.TB, name string) int64 {
+	t.Helper()
+	g, err := groups.New(s.DB, groups.Options{Queue: s.queue}).Create(context.Background(), groups.Input{Name: name, Open: true, Public: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g.ID
+}
+
+// JoinGroup joins a group on its page, as its member does.
+func (b *Browser) JoinGroup(t testing.TB, group int64) {
+	t.Helper()
+	if p := b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/join", url.Values{}); p.Status != http.StatusOK {
+		t.Fatalf("join %d: %d", group, p.Status)
+	}
+}
+
+// LeaveGroup leaves a group on its page.
+func (b *Browser) LeaveGroup(t testing.TB, group int64) {
+	t.Helper()
+	if p := b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/leave", url.Values{}); p.Status != http.StatusOK {
+		t.Fatalf("leave %d: %d", group, p.Status)
 	}
 }

@@ -48,10 +48,10 @@ func TestDiscordDownLosesNothing(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newWorld(t, d)
 		ms := w.members(t, 3)
-		fleet := w.group(t, "Fleet")
+		fleet := w.site.OpenGroup(t, "Fleet")
 		w.sim.SetOutage(http.StatusServiceUnavailable)
 		for _, m := range ms {
-			w.join(t, m, fleet)
+			m.b.JoinGroup(t, fleet)
 		}
 		sitetest.WaitFor(t, "the sync to meet the outage and be snoozed", func() bool {
 			snoozed := false
@@ -98,7 +98,7 @@ func TestA429StormIsWaitedOut(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newWorld(t, d)
 		ms := w.members(t, 3)
-		fleet := w.group(t, "Fleet")
+		fleet := w.site.OpenGroup(t, "Fleet")
 		start := w.traffic.len()
 		const retry = 400 * time.Millisecond
 		// More than the client's retries of one request: the sync is
@@ -106,7 +106,7 @@ func TestA429StormIsWaitedOut(t *testing.T) {
 		const storm = 6
 		w.sim.Force429(storm, retry)
 		for _, m := range ms {
-			w.join(t, m, fleet)
+			m.b.JoinGroup(t, fleet)
 		}
 		w.settle(t)
 		for _, m := range ms {

@@ -249,31 +249,6 @@ func (w *world) link(t *testing.T, m *member, slug string) {
 	}
 }
 
-// group makes an open group.
-func (w *world) group(t *testing.T, name string) int64 {
-	t.Helper()
-	g, err := w.groups.Create(context.Background(), groups.Input{Name: name, Open: true, Public: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g.ID
-}
-
-// join and leave use the groups page's buttons.
-func (w *world) join(t *testing.T, m *member, group int64) {
-	t.Helper()
-	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/join", url.Values{}); p.Status != http.StatusOK {
-		t.Fatalf("join %d: %d", group, p.Status)
-	}
-}
-
-func (w *world) leave(t *testing.T, m *member, group int64) {
-	t.Helper()
-	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/leave", url.Values{}); p.Status != http.StatusOK {
-		t.Fatalf("leave %d: %d", group, p.Status)
-	}
-}
-
 // settle waits until no sync or verification is waiting or running.
 func (w *world) settle(t *testing.T) {
 	t.Helper()

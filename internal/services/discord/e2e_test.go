@@ -34,7 +34,7 @@ func TestMemberLinksDiscordOnTheServicesPage(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newWorld(t, d)
 		m := w.member(t)
-		w.join(t, m, w.group(t, "Fleet"))
+		m.b.JoinGroup(t, w.site.OpenGroup(t, "Fleet"))
 		if p := m.b.Get(t, "/services"); !strings.Contains(p.Body, `data-service="discord" data-linked="false"`) {
 			t.Fatalf("the Services page does not offer Discord:\n%s", p.Body)
 		}
@@ -112,13 +112,13 @@ func TestJoiningAndLeavingAGroupGivesAndTakesTheRole(t *testing.T) {
 		m := w.member(t)
 		w.link(t, m, "discord")
 		w.settle(t)
-		fleet := w.group(t, "Fleet")
-		w.join(t, m, fleet)
+		fleet := w.site.OpenGroup(t, "Fleet")
+		m.b.JoinGroup(t, fleet)
 		w.settle(t)
 		if got := w.rolesOn(t, w.guild.ID, m); !slices.Equal(got, []string{"Fleet"}) {
 			t.Errorf("after joining: roles %q, want [Fleet]", got)
 		}
-		w.leave(t, m, fleet)
+		m.b.LeaveGroup(t, fleet)
 		w.settle(t)
 		if got := w.rolesOn(t, w.guild.ID, m); len(got) != 0 {
 			t.Errorf("after leaving: roles %q, want none", got)
@@ -149,7 +149,7 @@ func TestLosingTheAccessPermissionKicksAndUnlinks(t *testing.T) {
 		w := newWorld(t, d)
 		m := w.member(t)
 		w.link(t, m, "discord")
-		w.join(t, m, w.group(t, "Fleet"))
+		m.b.JoinGroup(t, w.site.OpenGroup(t, "Fleet"))
 		w.settle(t)
 		admin := w.superuser(t)
 		admin.b.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
@@ -219,7 +219,7 @@ func TestDeactivatedGroupsLoseTheirRolesUntilTheNextLogin(t *testing.T) {
 		ctx := context.Background()
 		m := w.member(t)
 		w.link(t, m, "discord")
-		w.join(t, m, w.group(t, "Fleet"))
+		m.b.JoinGroup(t, w.site.OpenGroup(t, "Fleet"))
 		w.settle(t)
 		st := settings.NewStore(w.site.DB, settings.NewRegistry(access.Settings), nil, 0)
 		if err := st.Set(ctx, map[string]string{"groups.deactivation": "true", "groups.deactivation_delay_hours": "0"}); err != nil {
@@ -301,7 +301,7 @@ func TestAMemberGoneFromTheGuildIsUnlinked(t *testing.T) {
 		w.link(t, m, "discord")
 		w.settle(t)
 		w.sim.RemoveMember(w.guild.ID, m.discord.ID)
-		w.join(t, m, w.group(t, "Fleet"))
+		m.b.JoinGroup(t, w.site.OpenGroup(t, "Fleet"))
 		w.settle(t)
 		if _, ok := w.account(t, w.inst, m); ok {
 			t.Fatal("still linked after a sync met the member gone")
@@ -324,7 +324,7 @@ func TestARoleDeletedOnDiscordIsMadeAgainOrReported(t *testing.T) {
 		ctx := context.Background()
 		m := w.member(t)
 		w.link(t, m, "discord")
-		w.join(t, m, w.group(t, "Fleet"))
+		m.b.JoinGroup(t, w.site.OpenGroup(t, "Fleet"))
 		w.settle(t)
 		old := w.role(t, w.guild.ID, "Fleet")
 		if err := w.sim.DeleteRole(w.guild.ID, old.ID); err != nil {
@@ -401,8 +401,8 @@ func TestRolesGivenByHandAreTakenBackUnlessUnmanaged(t *testing.T) {
 		w := newWorld(t, d)
 		m := w.member(t)
 		w.link(t, m, "discord")
-		w.join(t, m, w.group(t, "Fleet"))
-		w.group(t, "Capitals")
+		m.b.JoinGroup(t, w.site.OpenGroup(t, "Fleet"))
+		w.site.OpenGroup(t, "Capitals")
 		w.settle(t)
 		for _, name := range []string{"Capitals", "Friends"} {
 			r, err := w.sim.AddRole(w.guild.ID, name, false)
@@ -431,13 +431,13 @@ func TestTwoGuildsWithTheirOwnMappings(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newWorld(t, d)
 		coalition := w.sim.AddGuild("Coalition", w.owner.ID)
-		fleet, wing := w.group(t, "Fleet"), w.group(t, "Wing")
+		fleet, wing := w.site.OpenGroup(t, "Fleet"), w.site.OpenGroup(t, "Wing")
 		second := w.instance(t, "discord2", "Coalition", coalition.ID, services.Input{Maps: map[int64]string{fleet: "Pilots"}})
 		m := w.member(t)
 		w.link(t, m, "discord")
 		w.link(t, m, "discord2")
-		w.join(t, m, fleet)
-		w.join(t, m, wing)
+		m.b.JoinGroup(t, fleet)
+		m.b.JoinGroup(t, wing)
 		w.settle(t)
 		if got := w.rolesOn(t, w.guild.ID, m); !slices.Equal(got, []string{"Fleet", "Wing"}) {
 			t.Errorf("on the first guild: roles %q, want [Fleet Wing]", got)
@@ -456,7 +456,7 @@ func TestTwoGuildsWithTheirOwnMappings(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.site.RunJob(t, services.VerifyArgs{Instance: second.ID})
-		w.leave(t, m, fleet)
+		m.b.LeaveGroup(t, fleet)
 		w.settle(t)
 		if got := w.rolesOn(t, w.guild.ID, m); !slices.Equal(got, []string{"Wing"}) {
 			t.Errorf("after leaving Fleet, on the first guild: roles %q, want [Wing]", got)

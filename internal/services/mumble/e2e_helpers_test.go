@@ -7,12 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/config"
-	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/mumble"
 	"github.com/keepstar/keepstar/internal/services/mumble/mumbletest"
@@ -50,7 +48,6 @@ type world struct {
 	svc     *services.Services
 	inst    services.Instance
 	guest   int64
-	groups  *groups.Store
 	taken   []int32
 	stopRun func()
 }
@@ -69,8 +66,7 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 			t.Log(m.Log())
 		}
 	})
-	w := &world{site: site, murmurd: m, svc: site.Services(t, mumble.Type),
-		groups: groups.New(site.DB, groups.Options{Queue: site.Queue()})}
+	w := &world{site: site, murmurd: m, svc: site.Services(t, mumble.Type)}
 	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
 		t.Fatal(err)
 	}
@@ -200,29 +196,6 @@ func refused(t *testing.T, err error, why mumbletest.RejectType) {
 	var r *mumbletest.RejectError
 	if !errors.As(err, &r) || r.Type != why {
 		t.Errorf("login: %v, want refused %s", err, why)
-	}
-}
-
-func (w *world) group(t *testing.T, name string) int64 {
-	t.Helper()
-	g, err := w.groups.Create(context.Background(), groups.Input{Name: name, Open: true, Public: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g.ID
-}
-
-func (w *world) join(t *testing.T, m *member, group int64) {
-	t.Helper()
-	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/join", url.Values{}); p.Status != http.StatusOK {
-		t.Fatalf("join %d: %d", group, p.Status)
-	}
-}
-
-func (w *world) leave(t *testing.T, m *member, group int64) {
-	t.Helper()
-	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/leave", url.Values{}); p.Status != http.StatusOK {
-		t.Fatalf("leave %d: %d", group, p.Status)
 	}
 }
 

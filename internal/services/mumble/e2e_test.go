@@ -79,9 +79,9 @@ func TestGroupChangesReachALiveSession(t *testing.T) {
 		w := newWorld(t, d)
 		srv := w.meta(t)
 		ctx := context.Background()
-		fleet := w.group(t, "Fleet Command")
+		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		w.join(t, m, fleet) // before the login: the login gives it
+		m.b.JoinGroup(t, fleet) // before the login: the login gives it
 		w.site.SettleServices(t)
 		w.activate(t, m)
 		gated := gatedChannel(t, srv, "Command", "Fleet-Command")
@@ -101,12 +101,12 @@ func TestGroupChangesReachALiveSession(t *testing.T) {
 			t.Fatalf("after the login: enter Command %t, Guests (the state) %t; want both", can(gated), can(guests))
 		}
 
-		w.leave(t, m, fleet)
+		m.b.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if can(gated) {
 			t.Error("the group left still opens its channel to the live session")
 		}
-		w.join(t, m, fleet)
+		m.b.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if !can(gated) {
 			t.Error("the group joined again does not open its channel to the live session")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -15,7 +14,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/keepstar/keepstar/internal/config"
-	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/teamspeak3"
 	"github.com/keepstar/keepstar/internal/sitetest"
@@ -46,13 +44,12 @@ func eachEngine(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
 // world is a site with the TeamSpeak instance "teamspeak": groups mapped
 // by name, member group "Member", "Friends" unmanaged, open to Guests.
 type world struct {
-	site   *sitetest.Site
-	ts     *teamspeaksim.Server
-	svc    *services.Services
-	inst   services.Instance
-	guest  int64
-	groups *groups.Store
-	taken  []int32
+	site  *sitetest.Site
+	ts    *teamspeaksim.Server
+	svc   *services.Services
+	inst  services.Instance
+	guest int64
+	taken []int32
 }
 
 func newWorld(t *testing.T, d config.Dialect) *world {
@@ -84,8 +81,7 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{site: site, ts: ts, svc: site.Services(t, teamspeak3.Type),
-		groups: groups.New(site.DB, groups.Options{Queue: site.Queue()})}
+	w := &world{site: site, ts: ts, svc: site.Services(t, teamspeak3.Type)}
 	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
 		t.Fatal(err)
 	}
@@ -181,27 +177,4 @@ func (w *world) checkAgain(t *testing.T, m *member) {
 		t.Fatalf("check again: %d\n%s", p.Status, p.Body)
 	}
 	w.site.SettleServices(t)
-}
-
-func (w *world) group(t *testing.T, name string) int64 {
-	t.Helper()
-	g, err := w.groups.Create(context.Background(), groups.Input{Name: name, Open: true, Public: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return g.ID
-}
-
-func (w *world) join(t *testing.T, m *member, group int64) {
-	t.Helper()
-	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/join", url.Values{}); p.Status != http.StatusOK {
-		t.Fatalf("join %d: %d", group, p.Status)
-	}
-}
-
-func (w *world) leave(t *testing.T, m *member, group int64) {
-	t.Helper()
-	if p := m.b.Post(t, "/groups/"+strconv.FormatInt(group, 10)+"/leave", url.Values{}); p.Status != http.StatusOK {
-		t.Fatalf("leave %d: %d", group, p.Status)
-	}
 }

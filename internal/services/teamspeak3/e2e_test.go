@@ -20,9 +20,9 @@ import (
 func TestMemberJoinsWithKeyAndFollowsGroups(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newWorld(t, d)
-		fleet := w.group(t, "Fleet Command")
+		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		w.join(t, m, fleet)
+		m.b.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 
 		link := w.activate(t, m)
@@ -60,12 +60,12 @@ func TestMemberJoinsWithKeyAndFollowsGroups(t *testing.T) {
 		if err := w.ts.SetClientGroup(dbid, w.ts.GroupID("Friends"), true); err != nil {
 			t.Fatal(err)
 		}
-		w.leave(t, m, fleet)
+		m.b.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.ts.ClientGroups(dbid); !slices.Equal(got, []string{"Friends", "Member"}) {
 			t.Fatalf("groups after leaving %v", got)
 		}
-		w.join(t, m, fleet)
+		m.b.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.ts.ClientGroups(dbid); !slices.Equal(got, []string{"Fleet Command", "Friends", "Member"}) {
 			t.Fatalf("groups after joining again %v", got)
