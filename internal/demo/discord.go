@@ -2,8 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/discord"
@@ -24,31 +22,5 @@ func SeedDiscord(ctx context.Context, db *store.DB, svc *services.Services, d Di
 		Unmanaged: []string{"Friends"},
 		Settings: map[string]string{discord.SettingGuildID: d.GuildID, discord.SettingClientID: d.ClientID,
 			discord.SettingClientSecret: d.ClientSecret, discord.SettingBotToken: d.BotToken, discord.SettingAPIURL: d.URL}}
-	inst, err := svc.Instance(ctx, DiscordSlug)
-	switch {
-	case errors.Is(err, services.ErrNotFound):
-		if inst, err = svc.Create(ctx, in); err != nil {
-			return fmt.Errorf("demo: discord: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("demo: discord: %w", err)
-	case inst.Type != "discord":
-		return nil // the visitor made "discord" something else: theirs
-	}
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM service_accounts WHERE instance_id = $1`, inst.ID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO state_permissions (state_id, permission)
-			SELECT id, $1 FROM states WHERE name IN ('Member', 'Blue') ON CONFLICT DO NOTHING`, inst.Permission())
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("demo: discord: %w", err)
-	}
-	in.Slug, in.Type = "", ""
-	if _, err := svc.Update(ctx, inst.ID, in); err != nil {
-		return fmt.Errorf("demo: discord: %w", err)
-	}
-	return nil
+	return seedService(ctx, db, svc, in, true)
 }

@@ -2,8 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/mumble"
@@ -27,24 +25,6 @@ func SeedMumble(ctx context.Context, db *store.DB, svc *services.Services, m Mum
 	in := services.Input{Slug: MumbleSlug, Type: mumble.TypeName, Name: "Mumble", Enabled: true, MapByName: true, StateAsGroup: true,
 		Settings: map[string]string{mumble.SettingIceAddress: m.IceAddr, mumble.SettingIceSecret: m.Secret,
 			mumble.SettingPublicAddress: m.VoiceAddr}}
-	inst, err := svc.Instance(ctx, MumbleSlug)
-	switch {
-	case errors.Is(err, services.ErrNotFound):
-		if inst, err = svc.Create(ctx, in); err != nil {
-			return fmt.Errorf("demo: mumble: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("demo: mumble: %w", err)
-	case inst.Type != mumble.TypeName:
-		return nil // the visitor made "mumble" something else: theirs
-	}
-	if _, err := db.Exec(ctx, `INSERT INTO state_permissions (state_id, permission)
-		SELECT id, $1 FROM states WHERE name IN ('Member', 'Blue') ON CONFLICT DO NOTHING`, inst.Permission()); err != nil {
-		return fmt.Errorf("demo: mumble: %w", err)
-	}
-	in.Slug, in.Type = "", ""
-	if _, err := svc.Update(ctx, inst.ID, in); err != nil {
-		return fmt.Errorf("demo: mumble: %w", err)
-	}
-	return nil
+	// murmurd keeps its users in the demo's folder: the accounts stay.
+	return seedService(ctx, db, svc, in, false)
 }

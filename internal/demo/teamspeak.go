@@ -2,7 +2,6 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 
@@ -63,31 +62,5 @@ func SeedTeamSpeak(ctx context.Context, db *store.DB, svc *services.Services, ts
 			// The simulated server allowlists loopback, as an admin would
 			// the Keepstar host.
 			teamspeak3.SettingAllowlisted: "true"}}
-	inst, err := svc.Instance(ctx, TeamSpeakSlug)
-	switch {
-	case errors.Is(err, services.ErrNotFound):
-		if inst, err = svc.Create(ctx, in); err != nil {
-			return fmt.Errorf("demo: teamspeak: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("demo: teamspeak: %w", err)
-	case inst.Type != "teamspeak3":
-		return nil // the visitor made "teamspeak" something else: theirs
-	}
-	err = db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `DELETE FROM service_accounts WHERE instance_id = $1`, inst.ID); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `INSERT INTO state_permissions (state_id, permission)
-			SELECT id, $1 FROM states WHERE name IN ('Member', 'Blue') ON CONFLICT DO NOTHING`, inst.Permission())
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("demo: teamspeak: %w", err)
-	}
-	in.Slug, in.Type = "", ""
-	if _, err := svc.Update(ctx, inst.ID, in); err != nil {
-		return fmt.Errorf("demo: teamspeak: %w", err)
-	}
-	return nil
+	return seedService(ctx, db, svc, in, true)
 }
