@@ -32,15 +32,8 @@ type world struct {
 	char    int32
 }
 
-// eachEngine runs fn as a subtest per engine.
-func eachEngine(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
-	for _, d := range storetest.Dialects {
-		t.Run(string(d), func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
-}
+// eachEngine runs fn on each engine, side by side.
+var eachEngine = storetest.EachDialect
 
 func newWorld(t *testing.T, d config.Dialect) *world {
 	t.Helper()

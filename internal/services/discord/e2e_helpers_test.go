@@ -47,15 +47,8 @@ const nameFormat = "[{corp_ticker}] {character_name}"
 // accepts their callbacks.
 var slugs = []string{"discord", "discord2"}
 
-// eachEngine runs fn as a subtest per engine, side by side.
-func eachEngine(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
-	for _, d := range storetest.Dialects {
-		t.Run(string(d), func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
-}
+// eachEngine runs fn on each engine, side by side.
+var eachEngine = storetest.EachDialect
 
 // world is a site with the Discord instance "discord" on the guild
 // "Alliance" of a simulated Discord, mapping groups to roles by name, open

@@ -31,14 +31,8 @@ const nameFormat = "[{corp_ticker}]{character_name}"
 // site's) looks at the instances: it registers the authenticator at once.
 const runEvery = 50 * time.Millisecond
 
-func eachEngine(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
-	for _, d := range storetest.Dialects {
-		t.Run(string(d), func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
-}
+// eachEngine runs fn on each engine, side by side.
+var eachEngine = storetest.EachDialect
 
 // world is a site with the Mumble instance "mumble" on a real murmurd,
 // open to Guests, groups mapped by name and the state as a group.

@@ -32,14 +32,8 @@ const (
 	queryPass = "e2e-query-password"
 )
 
-func eachEngine(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
-	for _, d := range storetest.Dialects {
-		t.Run(string(d), func(t *testing.T) {
-			t.Parallel()
-			fn(t, d)
-		})
-	}
-}
+// eachEngine runs fn on each engine, side by side.
+var eachEngine = storetest.EachDialect
 
 // world is a site with the TeamSpeak instance "teamspeak": groups mapped
 // by name, member group "Member", "Friends" unmanaged, open to Guests.

@@ -37,6 +37,18 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	}
 }
 
+// EachDialect runs fn as a parallel subtest per engine, for tests that
+// start more than a database on it (a whole site, a service's fake).
+func EachDialect(t *testing.T, fn func(t *testing.T, d config.Dialect)) {
+	t.Helper()
+	for _, d := range Dialects {
+		t.Run(string(d), func(t *testing.T) {
+			t.Parallel()
+			fn(t, d)
+		})
+	}
+}
+
 // Open gives a fresh database with Keepstar's schema applied, closed when the
 // test ends.
 func Open(t testing.TB, d config.Dialect) *store.DB {
