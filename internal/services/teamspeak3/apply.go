@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/services"
@@ -88,7 +89,7 @@ func (k *Connector) reconcile(ctx context.Context, cldbid int, want services.Wan
 		}
 	}
 	for id, name := range current {
-		if !l.manageable(id) || containsInt(wanted, id) || (want.Keep != nil && want.Keep(l.byID[id].name)) {
+		if !l.manageable(id) || slices.Contains(wanted, id) || (want.Keep != nil && want.Keep(l.byID[id].name)) {
 			continue
 		}
 		_, err := k.q.Exec(ctx, Cmd("servergroupdelclient", "sgid", id, "cldbid", cldbid))
@@ -138,15 +139,6 @@ func (k *Connector) add(ctx context.Context, cldbid, id int, l *groupList) error
 		return fmt.Errorf("%w: client %d", services.ErrGone, cldbid)
 	}
 	return err
-}
-
-func containsInt(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // kickReason is what a kicked member reads (the server takes 40
