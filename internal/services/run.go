@@ -8,10 +8,19 @@ import (
 )
 
 // runEvery is how often the run loop looks at the instances and renews
-// its leases; a lease lasts three times as long, so one late pass does
-// not lose it, and a process that stopped without releasing it is
-// replaced within that time.
+// its leases; a lease lasts three times as long (leaseFor), so one late
+// pass does not lose it, and a process that stopped without releasing it
+// is replaced within that time.
 const runEvery = 10 * time.Second
+
+// minLease and minPass bound a lease's length and a pass's time from
+// below, whatever the interval: a busy database (SQLite's one writer in a
+// burst of syncs) may take a while to renew, and the work must not stop
+// for that.
+const (
+	minLease = 5 * time.Second
+	minPass  = 5 * time.Second
+)
 
 // runPause is how long a Runner that failed waits before it is run again.
 const runPause = 5 * time.Second
@@ -19,6 +28,7 @@ const runPause = 5 * time.Second
 // running is one instance's Runner at work in this process.
 type running struct {
 	updatedAt time.Time
+	until     time.Time // the lease, as last taken or renewed
 	cancel    context.CancelFunc
 	done      chan struct{}
 }
@@ -57,7 +67,7 @@ type runLoop struct {
 
 // pass starts, renews and stops the instances' Runners.
 func (r *runLoop) pass(ctx context.Context) {
-	passCtx, cancel := context.WithTimeout(ctx, r.every)
+	passCtx, cancel := context.WithTimeout(ctx, max(r.every, minPass))
 	defer cancel()
 	list, err := r.s.inst.List(passCtx)
 	if err != nil {
@@ -85,18 +95,27 @@ func (r *runLoop) pass(ctx context.Context) {
 			if !ok {
 				continue
 			}
-			if held, err := r.lease(passCtx, inst.ID); err != nil || !held {
+			until, held, err := r.lease(passCtx, inst.ID)
+			if err != nil || !held {
 				if err != nil {
 					r.s.logger.ErrorContext(ctx, "services: run lease", "service", inst.Slug, "error", err)
 				}
 				continue
 			}
-			r.start(ctx, inst, runner)
+			r.start(ctx, inst, runner, until)
 			continue
 		}
-		if held, err := r.lease(passCtx, inst.ID); err != nil || !held {
+		until, held, err := r.lease(passCtx, inst.ID)
+		switch {
+		case err != nil && r.s.now().Before(cur.until):
+			// Not renewed, not lost either: the work goes on while the
+			// lease lasts, and the next pass tries again.
+			r.s.logger.WarnContext(ctx, "services: run lease not renewed", "service", inst.Slug, "error", err)
+		case err != nil || !held:
 			r.s.logger.WarnContext(ctx, "services: run lease lost", "service", inst.Slug, "error", err)
 			r.stop(ctx, inst.ID)
+		default:
+			cur.until = until
 		}
 	}
 	for id := range r.running {
@@ -107,22 +126,23 @@ func (r *runLoop) pass(ctx context.Context) {
 }
 
 // lease takes or renews the run lease of an instance: held by nobody, by
-// this loop, or lapsed.
-func (r *runLoop) lease(ctx context.Context, id int64) (bool, error) {
+// this loop, or lapsed. It gives when the lease ends.
+func (r *runLoop) lease(ctx context.Context, id int64) (time.Time, bool, error) {
 	now := r.s.now()
+	until := now.Add(max(3*r.every, minLease))
 	n, err := r.s.db.Exec(ctx, `UPDATE service_instances SET run_holder = $1, run_until = $2
-		WHERE id = $3 AND (run_holder IS NULL OR run_holder = $1 OR run_until < $4)`, r.holder, now.Add(3*r.every), id, now)
+		WHERE id = $3 AND (run_holder IS NULL OR run_holder = $1 OR run_until < $4)`, r.holder, until, id, now)
 	if err != nil {
-		return false, fmt.Errorf("services: run lease: %w", err)
+		return time.Time{}, false, fmt.Errorf("services: run lease: %w", err)
 	}
-	return n == 1, nil
+	return until, n == 1, nil
 }
 
 // start runs a Runner until its context ends, again after a pause when it
 // fails.
-func (r *runLoop) start(ctx context.Context, inst Instance, runner Runner) {
+func (r *runLoop) start(ctx context.Context, inst Instance, runner Runner, until time.Time) {
 	runCtx, cancel := context.WithCancel(ctx)
-	cur := &running{updatedAt: inst.UpdatedAt, cancel: cancel, done: make(chan struct{})}
+	cur := &running{updatedAt: inst.UpdatedAt, until: until, cancel: cancel, done: make(chan struct{})}
 	r.running[inst.ID] = cur
 	r.s.logger.InfoContext(ctx, "service running", "service", inst.Slug)
 	go func() {
