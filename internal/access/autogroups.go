@@ -1,9 +1,11 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/store"
@@ -32,6 +34,13 @@ func AutogroupName(prefix, name string, replaceSpaces bool, replaceWith string) 
 // it made. A name taken by another group or reserved gets "_2", "_3"...,
 // as Alliance Auth renames groups with reserved names.
 func (r *Recomputer) makeAutogroups(ctx context.Context, keys []AutogroupKey) (int, error) {
+	// In one order for every caller: two recomputations making the same
+	// groups at once then wait for each other's rows instead of each
+	// holding one the other needs (PostgreSQL's deadlock, 40P01).
+	keys = slices.Clone(keys)
+	slices.SortFunc(keys, func(a, b AutogroupKey) int {
+		return cmp.Or(cmp.Compare(a.Config, b.Config), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.EntityID, b.EntityID))
+	})
 	made := 0
 	err := r.db.InTx(ctx, func(tx *store.Tx) error {
 		configs := map[int64]autogroupConfig{}
