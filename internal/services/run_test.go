@@ -116,3 +116,66 @@ func TestRunnersRunInOneProcessAtATime(t *testing.T) {
 		}
 	})
 }
+
+// TestARunnerOutlivesAFailedRenewalWhileItsLeaseLasts: a database too busy
+// to renew the lease within a pass (another transaction holds the row)
+// does not stop the work while the lease lasts; once it has run out, the
+// work stops, as another process may have taken over.
+func TestARunnerOutlivesAFailedRenewalWhileItsLeaseLasts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+		conn := &runnerConnector{}
+		s, err := New(Options{DB: db, SecretKey: []byte(strings.Repeat("k", 32)), Now: func() time.Time { return now },
+			Types: []Type{{Name: "voice", Open: func(context.Context, Instance, Env) (Connector, error) { return conn, nil }}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := s.Create(ctx, Input{Slug: "voice", Type: "voice", Name: "Voice"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Update(ctx, inst.ID, Input{Name: "Voice", Enabled: true, MapByName: true}); err != nil {
+			t.Fatal(err)
+		}
+		loop := &runLoop{s: s, holder: "a", every: time.Millisecond, running: map[int64]*running{}}
+		defer loop.stopAll()
+		loop.pass(ctx)
+		if len(loop.running) != 1 {
+			t.Fatal("the runner did not start")
+		}
+		// busy holds the instance's row (and, on SQLite, the one writer)
+		// for the length of one pass.
+		busy := func() {
+			t.Helper()
+			held, release := make(chan struct{}), make(chan struct{})
+			done := make(chan error, 1)
+			go func() {
+				done <- db.InTx(ctx, func(tx *store.Tx) error {
+					if _, err := tx.Exec(ctx, `UPDATE service_instances SET name = name WHERE id = $1`, inst.ID); err != nil {
+						return err
+					}
+					close(held)
+					<-release
+					return nil
+				})
+			}()
+			<-held
+			loop.pass(ctx)
+			close(release)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		busy()
+		if len(loop.running) != 1 || conn.live.Load() != 1 || conn.started.Load() != 1 {
+			t.Fatalf("a failed renewal within the lease stopped the work: running %d, live %d, started %d",
+				len(loop.running), conn.live.Load(), conn.started.Load())
+		}
+		now = now.Add(minLease)
+		busy()
+		if len(loop.running) != 0 || conn.live.Load() != 0 {
+			t.Fatal("the work went on after its lease ran out unrenewed")
+		}
+	})
+}
