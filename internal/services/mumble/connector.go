@@ -176,34 +176,18 @@ const regroupLifetime = 30 * time.Second
 func (c *connector) regroup(ctx context.Context, id int, before, after []string) error {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	srv, err := c.connect(ctx)
-	if err != nil {
+	srv, sessions, err := c.sessions(ctx, id)
+	if err != nil || len(sessions) == 0 {
 		return err
-	}
-	list, err := srv.Users(ctx)
-	if err != nil {
-		return c.failed(err)
-	}
-	var sessions []int
-	for _, u := range list {
-		if u.UserID == id {
-			sessions = append(sessions, u.Session)
-		}
-	}
-	if len(sessions) == 0 {
-		return nil
 	}
 	if slices.ContainsFunc(before, func(g string) bool { return !slices.Contains(after, g) }) {
 		if err := c.reauthenticate(ctx, srv, id); err != nil {
 			return err
 		}
 	}
-	for _, session := range sessions {
-		if err := regroupSession(ctx, srv, session, before, after); err != nil && !errors.Is(err, murmur.ErrInvalidSession) {
-			return c.failed(err)
-		}
-	}
-	return nil
+	return c.eachSession(sessions, func(session int) error {
+		return regroupSession(ctx, srv, session, before, after)
+	})
 }
 
 // reauthenticate has murmurd authenticate the user again with a one-time
@@ -264,30 +248,43 @@ func (c *connector) Remove(ctx context.Context, acct services.Account) error {
 	if err := c.users.remove(ctx, id); err != nil {
 		return err
 	}
-	return c.live(ctx, id, func(srv *murmur.Server, u murmur.User) error {
-		c.logger.InfoContext(ctx, "mumble: kicking a session whose access was removed", "user", id, "session", u.Session)
-		return srv.Kick(ctx, u.Session, kickReason)
-	})
-}
-
-// live calls fn for each connected session of the user. A session that
-// left meanwhile is no error.
-func (c *connector) live(ctx context.Context, id int, fn func(*murmur.Server, murmur.User) error) error {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	srv, err := c.connect(ctx)
+	srv, sessions, err := c.sessions(ctx, id)
 	if err != nil {
 		return err
 	}
+	return c.eachSession(sessions, func(session int) error {
+		c.logger.InfoContext(ctx, "mumble: kicking a session whose access was removed", "user", id, "session", session)
+		return srv.Kick(ctx, session, kickReason)
+	})
+}
+
+// sessions gives the virtual server, over the connection for live
+// changes, and the user's connected sessions.
+func (c *connector) sessions(ctx context.Context, id int) (*murmur.Server, []int, error) {
+	srv, err := c.connect(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	list, err := srv.Users(ctx)
 	if err != nil {
-		return c.failed(err)
+		return nil, nil, c.failed(err)
 	}
+	var out []int
 	for _, u := range list {
-		if u.UserID != id {
-			continue
+		if u.UserID == id {
+			out = append(out, u.Session)
 		}
-		if err := fn(srv, u); err != nil && !errors.Is(err, murmur.ErrInvalidSession) {
+	}
+	return srv, out, nil
+}
+
+// eachSession calls fn for each session; one that left meanwhile is no
+// error.
+func (c *connector) eachSession(sessions []int, fn func(session int) error) error {
+	for _, session := range sessions {
+		if err := fn(session); err != nil && !errors.Is(err, murmur.ErrInvalidSession) {
 			return c.failed(err)
 		}
 	}
