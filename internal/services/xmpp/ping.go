@@ -10,8 +10,10 @@ import (
 )
 
 // pingWorkers is how many messages of a ping are in flight at once. On
-// the real ejabberd (2 cores shared with the test), 16 keep it busy
-// without queueing: see docs/performance.md.
+// the real ejabberd (2 cores shared with the test) one at a time already
+// sends 5,000 in 2.1 s, 16 in 1.9 s, 32 in 1.5 s (docs/performance.md):
+// the bound keeps a ping from taking every core of a server its members
+// are chatting on, at a cost of fractions of a second.
 const pingWorkers = 16
 
 // Ping sends message to each of the given service accounts of this
