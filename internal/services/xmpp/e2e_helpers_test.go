@@ -6,6 +6,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/openfiresim"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/xmpp"
 	"github.com/keepstar/keepstar/internal/services/xmpp/ejabberdtest"
@@ -38,6 +40,7 @@ const secondDomain = "second.test"
 type world struct {
 	site  *sitetest.Site
 	ej    *ejabberdtest.Server
+	of    *openfiresim.Server
 	svc   *services.Services
 	inst  services.Instance
 	guest int64
@@ -46,7 +49,6 @@ type world struct {
 
 func newWorld(t *testing.T, d config.Dialect, nameFormat string) *world {
 	t.Helper()
-	ctx := context.Background()
 	// Started first: without ejabberd the test skips before a site is made.
 	ej := ejabberdtest.Start(t, ejabberdtest.Options{Hosts: []string{secondDomain}})
 	logs := &sitetest.LogBuffer{}
@@ -60,14 +62,52 @@ func newWorld(t *testing.T, d config.Dialect, nameFormat string) *world {
 		}
 	})
 	w := &world{site: site, ej: ej, svc: site.Services(t, xmpp.Type)}
+	w.grantRequests(t)
+	w.inst = w.instance(t, "xmpp", ej.Domain, nameFormat)
+	return w
+}
+
+// openfireDomain is the fake Openfire's XMPP domain.
+const openfireDomain = "openfire.test"
+
+// newOpenfireWorld is a site with the XMPP instance "xmpp" on the fake
+// Openfire.
+func newOpenfireWorld(t *testing.T, d config.Dialect, nameFormat string) *world {
+	t.Helper()
+	ctx := context.Background()
+	of := openfiresim.New("the-secret-key", openfireDomain)
+	srv := httptest.NewServer(of.Handler())
+	t.Cleanup(srv.Close)
+	site := sitetest.Start(t, sitetest.Options{Dialect: d})
+	w := &world{site: site, of: of, svc: site.Services(t, xmpp.Type)}
+	w.grantRequests(t)
+	inst, err := w.svc.Create(ctx, services.Input{Slug: "xmpp", Type: xmpp.TypeName, Name: "Openfire"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.inst, err = w.svc.Update(ctx, inst.ID, services.Input{Name: "Openfire", Enabled: true, MapByName: true, StateAsGroup: true,
+		NameFormat: nameFormat, Settings: map[string]string{xmpp.SettingBackend: xmpp.BackendOpenfire,
+			xmpp.SettingAPIURL: srv.URL, xmpp.SettingAPISecret: "the-secret-key", xmpp.SettingDomain: openfireDomain}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, w.inst.Permission()); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// grantRequests finds the Guest state and lets it request groups.
+func (w *world) grantRequests(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	site := w.site
 	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
 		t.Fatal(err)
 	}
-	w.inst = w.instance(t, "xmpp", ej.Domain, nameFormat)
-	return w
 }
 
 // instance makes an enabled instance on the test ejabberd's domain,
