@@ -218,6 +218,8 @@ func (e *ejabberd) send(ctx context.Context, to, message string) error {
 // check asks for a statistic, which needs mod_admin_extra and the API's
 // permission, and costs the server nothing.
 func (e *ejabberd) check(ctx context.Context) error {
-	var n int
+	var n struct {
+		Stat int `json:"stat"`
+	}
 	return e.call(ctx, "stats_host", map[string]string{"name": "registeredusers", "host": e.host}, &n)
 }
