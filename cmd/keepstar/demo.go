@@ -24,12 +24,13 @@ import (
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-murmurd PATH] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-openfire-listen ADDR] [-murmurd PATH] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
 	discordListen := fs.String("discord-listen", "", "address of the simulated Discord (API v10, OAuth2 and a page of its guild) the demo's\nDiscord service uses (default "+demo.DefaultDiscordListen+", or a free port if that one is taken)")
 	teamspeakListen := fs.String("teamspeak-listen", "", "address of the page of the simulated TeamSpeak 3 server (its groups and clients, and a form to\njoin with a privilege key) the demo's TeamSpeak service uses; its ServerQuery listens on a free port\n(default "+demo.DefaultTeamSpeakListen+", or a free port if that one is taken)")
+	openfireListen := fs.String("openfire-listen", "", "address of the simulated Openfire (its REST API, and a page with its users, their groups and a login form)\nthe demo's XMPP service uses (default "+demo.DefaultOpenfireListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
 	murmurdBin := fs.String("murmurd", "auto", "Mumble server (murmurd with Ice) the demo's Mumble service runs on: a path, \"auto\" for\nDebian's mumble-server when installed, or \"none\"")
 	if code, done := parse(fs, args); done {
@@ -84,6 +85,17 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
+	// The seed creates the demo's XMPP instance on the simulated Openfire.
+	ofListener, err := demo.ListenOpenfire(*openfireListen)
+	if err != nil {
+		site.Close()
+		tsPage.Close()
+		tsQuery.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
+	ofSim, ofSecret := demo.NewOpenfire()
+	ofURL := "http://" + ofListener.Addr().String()
 	var mumbleServer demo.Mumble
 	if bin := findMurmurd(*murmurdBin); bin != "" {
 		p, m, err := startDemoMumble(ctx, bin, site.Dir)
@@ -91,6 +103,7 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			site.Close()
 			tsPage.Close()
 			tsQuery.Close()
+			ofListener.Close()
 			fmt.Fprintf(c.stderr, "keepstar demo: %v (use -murmurd none to run without one)\n", err)
 			return exitFailure
 		}
@@ -99,12 +112,20 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	}
 	simCtx, stopSim := context.WithCancel(ctx)
 	simDone, discordDone := make(chan error, 1), make(chan error, 1)
-	tsDone, tsQueryDone := make(chan error, 1), make(chan error, 1)
+	tsDone, tsQueryDone, ofDone := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { simDone <- serveSim(simCtx, site.SimListener, sim, logger) }()
 	go func() { discordDone <- serveSim(simCtx, site.DiscordListener, discordSim, logger) }()
 	go func() { tsDone <- serveSim(simCtx, tsPage, tsSim.Handler(), logger) }()
 	go func() { tsQueryDone <- tsSim.ServeSSH(simCtx, tsQuery) }()
-	defer func() { stopSim(); <-simDone; <-discordDone; <-tsDone; <-tsQueryDone }()
+	go func() { ofDone <- serveSim(simCtx, ofListener, ofSim.Handler(), logger) }()
+	defer func() {
+		stopSim()
+		<-simDone
+		<-discordDone
+		<-tsDone
+		<-tsQueryDone
+		<-ofDone
+	}()
 	// The guide is filled by Prepare, before the site serves its first
 	// page.
 	var guide demo.Guide
@@ -129,6 +150,10 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			}
 			guide.TeamSpeakPage = teamspeak.PageURL
 			if err := demo.SeedTeamSpeak(ctx, core.DB, core.Services, teamspeak); err != nil {
+				return err
+			}
+			guide.OpenfirePage = ofURL
+			if err := demo.SeedOpenfire(ctx, core.DB, core.Services, ofURL, ofSecret); err != nil {
 				return err
 			}
 			if mumbleServer.IceAddr == "" {

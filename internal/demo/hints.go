@@ -46,6 +46,9 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.TeamSpeakPage != "" {
 			add("demo.hint.teamspeak", "Page", g.TeamSpeakPage)
 		}
+		if g.OpenfirePage != "" {
+			add("demo.hint.openfire", "Page", g.OpenfirePage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)

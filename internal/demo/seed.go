@@ -39,6 +39,9 @@ type Guide struct {
 	// TeamSpeakPage is the simulated TeamSpeak server's page, where a
 	// visitor redeems their key ("" when the demo has none).
 	TeamSpeakPage string
+	// OpenfirePage is the simulated Openfire's page, where a visitor
+	// tries their XMPP password and sees their groups ("" when none).
+	OpenfirePage string
 }
 
 // Seed gives a fresh demo database its rules: the universe's first alliance
