@@ -321,6 +321,9 @@ modules:
 // ejabberdctl switches to it.
 func (s *Server) own() error {
 	if os.Geteuid() != 0 {
+		if u, err := user.Current(); err != nil || u.Username != "ejabberd" {
+			return errors.New("ejabberdtest: ejabberdctl runs only as root or as the ejabberd user: run the tests as one of them")
+		}
 		return nil
 	}
 	u, err := user.Lookup("ejabberd")
