@@ -10,6 +10,8 @@ import (
 type backend interface {
 	// register makes the user; errExists when the name is taken.
 	register(ctx context.Context, user, password string) error
+	// exists reports whether the user is on the server.
+	exists(ctx context.Context, user string) (bool, error)
 	// setPassword changes it; services.ErrGone when there is no such user.
 	setPassword(ctx context.Context, user, password string) error
 	// lock makes logins fail and ends the user's live sessions; a user

@@ -155,9 +155,11 @@ func (c *Connector) SetPassword(ctx context.Context, acct services.Account, pass
 }
 
 // Apply makes the member's groups on the server those wanted: the groups
-// applied last and no longer wanted are left, the new ones joined. The
-// login name never changes (XMPP has no rename), so a new name format
-// applies to accounts made after it.
+// applied last and no longer wanted are left, the new ones joined. An
+// account deleted on the server (by an admin there) is services.ErrGone:
+// the link goes, and the member may activate again. The login name never
+// changes (XMPP has no rename), so a new name format applies to accounts
+// made after it.
 func (c *Connector) Apply(ctx context.Context, acct services.Account, want services.Want) (services.Account, error) {
 	name, err := user(acct)
 	if err != nil {
@@ -165,6 +167,13 @@ func (c *Connector) Apply(ctx context.Context, acct services.Account, want servi
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*callTimeout)
 	defer cancel()
+	// ejabberd adds a user that does not exist to a shared roster group
+	// without a word: ask first.
+	if ok, err := c.b.exists(ctx, name); err != nil {
+		return acct, err
+	} else if !ok {
+		return acct, fmt.Errorf("%w: %s", services.ErrGone, c.jid(name))
+	}
 	before, after := groupsOf(acct.Groups, want.Keep), groupsOf(want.Groups, want.Keep)
 	var add, del []string
 	for _, g := range after {

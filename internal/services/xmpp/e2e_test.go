@@ -190,3 +190,30 @@ func TestEjabberdRestartedDuringChanges(t *testing.T) {
 		}
 	})
 }
+
+// An account an admin deleted on the server is found gone at the next
+// change: the link goes, and the member activates again with the same
+// JID.
+func TestAccountDeletedOnTheServer(t *testing.T) {
+	eachEngine(t, func(t *testing.T, d config.Dialect) {
+		w := newWorld(t, d, "")
+		fleet := w.site.OpenGroup(t, "Fleet Command")
+		m := w.member(t)
+		w.activate(t, m, "xmpp")
+		user, _, _ := strings.Cut(m.jid, "@")
+		w.api(t, "unregister", map[string]string{"user": user, "host": w.ej.Domain}, nil)
+		m.b.JoinGroup(t, fleet)
+		w.site.SettleServices(t)
+		if _, err := w.svc.AccountOf(context.Background(), w.inst.ID, m.account); err == nil {
+			t.Fatal("the link stays after the account was deleted on the server")
+		}
+		old := m.jid
+		w.activate(t, m, "xmpp")
+		if m.jid != old || !w.inGroup(t, m.jid, "fleetcommand") {
+			t.Errorf("activated again as %q (was %q), fleetcommand %v", m.jid, old, w.members(t, "fleetcommand"))
+		}
+		if _, err := w.login(t, m.jid, m.password); err != nil {
+			t.Errorf("login: %v", err)
+		}
+	})
+}

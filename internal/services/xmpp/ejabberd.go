@@ -129,6 +129,15 @@ func (e *ejabberd) register(ctx context.Context, user, password string) error {
 	return err
 }
 
+// exists: check_account answers 0 for a user, 1 for none.
+func (e *ejabberd) exists(ctx context.Context, user string) (bool, error) {
+	var n int
+	if err := e.call(ctx, "check_account", map[string]string{"user": user, "host": e.host}, &n); err != nil {
+		return false, err
+	}
+	return n == 0, nil
+}
+
 func (e *ejabberd) setPassword(ctx context.Context, user, password string) error {
 	err := e.rescode(ctx, "change_password", map[string]string{"user": user, "host": e.host, "newpass": password})
 	var ee *ejabberdError

@@ -118,6 +118,14 @@ func (o *openfire) register(ctx context.Context, user, password string) error {
 	return err
 }
 
+func (o *openfire) exists(ctx context.Context, user string) (bool, error) {
+	err := o.do(ctx, http.MethodGet, userPath(user), nil, nil, http.StatusOK)
+	if statusOf(err) == http.StatusNotFound {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 func (o *openfire) setPassword(ctx context.Context, user, password string) error {
 	err := o.do(ctx, http.MethodPut, userPath(user), map[string]string{"username": user, "password": password}, nil, http.StatusOK)
 	if statusOf(err) == http.StatusNotFound {
