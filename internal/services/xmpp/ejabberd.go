@@ -94,7 +94,9 @@ func (e *ejabberd) call(ctx context.Context, command string, args map[string]str
 			ee.Message = s
 		}
 		ee.Status = resp.StatusCode
-		if ee.Code == ejabberdEndpointNotFound {
+		// No such command: code 40, or "unknown_command" when
+		// api_permissions names it; mod_admin_extra's are the ones asked.
+		if ee.Code == ejabberdEndpointNotFound || ee.Message == "unknown_command" {
 			return fmt.Errorf("xmpp: ejabberd %s: %w: %w", command, errAdminExtra, &ee)
 		}
 		return fmt.Errorf("xmpp: ejabberd %s: %w", command, &ee)
