@@ -3,6 +3,8 @@ package xmpp
 import (
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestUsername(t *testing.T) {
@@ -74,4 +76,25 @@ func TestSettingsAreChecked(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("problems: %v", err)
 	}
+}
+
+// Whatever the formatted name, the login name is a JID local part the
+// servers take: none of XEP-0106's characters left raw, no spaces or
+// control characters, at most maxLocalBytes, valid UTF-8, lower case.
+func FuzzUsername(f *testing.F) {
+	for _, s := range []string{"Bob O'Brien", "Кирилл", `a@b/c\d`, " x ", "\x00\xff", "ǅ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		u := Username(name)
+		if len(u) > maxLocalBytes || !utf8.ValidString(u) || strings.ToLower(u) != u {
+			t.Fatalf("Username(%q) = %q", name, u)
+		}
+		if strings.ContainsAny(u, "\"&'/:<>@ \t\n") {
+			t.Fatalf("Username(%q) = %q keeps a character a local part cannot hold", name, u)
+		}
+		if strings.ContainsFunc(u, unicode.IsControl) {
+			t.Fatalf("Username(%q) = %q has control characters", name, u)
+		}
+	})
 }
