@@ -83,3 +83,15 @@ func TestPostMessageBucket(t *testing.T) {
 		t.Errorf("%d messages in a, want 6", n)
 	}
 }
+
+// TestGuildPageShowsMessages: the demo's visitors see a ping arrive on the
+// guild's page.
+func TestGuildPageShowsMessages(t *testing.T) {
+	w := newWorld(t)
+	ch, _ := w.s.AddChannel(w.guild.ID, "pings")
+	want(t, w.bot("POST", "/channels/"+ch.ID+"/messages", `{"content":"Fleet <up>"}`), http.StatusOK, 0)
+	r := w.do("GET", "/guilds/"+w.guild.ID, "", "", "")
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "#pings") || !strings.Contains(string(r.body), "Fleet &lt;up&gt;") {
+		t.Fatalf("guild page %d: %s", r.status, r.body)
+	}
+}
