@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
@@ -55,6 +56,19 @@ func (s *Services) Connector(ctx context.Context, id int64) (Instance, Connector
 // Keepstar accounts whose last change applied (status ok), by account id:
 // those a message there reaches. Accounts without one are left out.
 func (s *Services) ActiveAccounts(ctx context.Context, instanceID int64, accountIDs []int64) ([]Account, error) {
+	if s.db.Dialect() == config.Postgres {
+		// One statement with an array: PostgreSQL plans each IN list of
+		// 500 parameters anew (the prepared statement's custom plans),
+		// which cost 25 ms a chunk, 0.4 s for a ping to 5,000 members
+		// (BenchmarkPingFiveThousand in internal/apps/pings).
+		out, err := store.Collect(ctx, s.db, `SELECT `+accountColumns+` FROM service_accounts
+			WHERE instance_id = $1 AND status = 'ok' AND account_id = ANY($2) ORDER BY account_id`,
+			func(rows store.Rows, a *Account) error { return scanAccount(rows, a) }, instanceID, accountIDs)
+		if err != nil {
+			return nil, fmt.Errorf("services: active accounts on %d: %w", instanceID, err)
+		}
+		return out, nil
+	}
 	var out []Account
 	for list, args := range store.InChunks(accountIDs, instanceID) {
 		part, err := store.Collect(ctx, s.db, `SELECT `+accountColumns+` FROM service_accounts
