@@ -288,6 +288,9 @@ func testGroupPings(t *testing.T, w *world) {
 	if !strings.Contains(body, `data-field="recipients">3<`) || !strings.Contains(body, `data-field="delivered">3<`) {
 		t.Error("the history does not show 3 recipients, 3 delivered")
 	}
+	if !strings.Contains(body, html.EscapeString(p.Message)) {
+		t.Error("the history does not show the text sent")
+	}
 	if strings.Count(body, "data-delivery=") != 2 {
 		t.Errorf("the officer sees %d deliveries, want their own 2", strings.Count(body, "data-delivery="))
 	}
