@@ -2,9 +2,12 @@ package pings
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
 
@@ -54,4 +57,34 @@ func TestDeliverOnce(t *testing.T) {
 			t.Errorf("a missing delivery: %v", err)
 		}
 	})
+}
+
+// TestSendLimits: 1,500 characters of message, and 2,000 with the "sent
+// by" line (a Discord message's limit), counted in characters.
+func TestSendLimits(t *testing.T) {
+	ctx := context.Background()
+	p, inst, group, _ := setUp(t, config.SQLite, 1)
+	sender := Sender{AccountID: 1, Name: "Pilot 0", All: true}
+	req := Request{Groups: []int64{group}, Message: strings.Repeat("語", MaxMessage), Instance: inst.ID}
+	ping, err := p.Send(ctx, sender, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(ping.Message, req.Message+"\n\n##### SENT BY Pilot 0 TO Fleet WHEN ") || !strings.HasSuffix(ping.Message, " UTC #####") {
+		t.Errorf("composed %q", ping.Message[len(req.Message):])
+	}
+	var invalid *i18n.InvalidError
+	req.Message += "x"
+	if _, err := p.Send(ctx, sender, req); !errors.As(err, &invalid) || invalid.Problems[0].Message.ID != "pings.error.too_long" {
+		t.Errorf("1,501 characters: %v", err)
+	}
+	req.Message = strings.Repeat("a", MaxMessage)
+	sender.Name = strings.Repeat("n", 500)
+	if _, err := p.Send(ctx, sender, req); !errors.As(err, &invalid) || invalid.Problems[0].Message.ID != "pings.error.too_long_composed" {
+		t.Errorf("over 2,000 with the line: %v", err)
+	}
+	sender = Sender{AccountID: 999999, Name: "Pilot 0"} // only the groups one is in: none
+	if _, err := p.Send(ctx, sender, Request{Groups: []int64{group}, Message: "x", Instance: inst.ID}); !errors.Is(err, ErrForbidden) {
+		t.Errorf("a group one is not in: %v", err)
+	}
 }
