@@ -120,6 +120,9 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			if err := demo.SeedDiscord(ctx, core.DB, core.Services, discord); err != nil {
 				return err
 			}
+			if err := demo.SeedPings(ctx, core.DB); err != nil {
+				return err
+			}
 			// The demo's groups exist on TeamSpeak too, so mapping by name
 			// gives them.
 			for _, g := range []string{guide.CorpGroup, demo.GroupOpen, demo.GroupRequest, demo.GroupRestricted} {
@@ -200,10 +203,17 @@ func newDemoDiscord(baseURL, url string) (*discordsim.Server, demo.Discord, erro
 	if _, err := sim.AddRole(g.ID, "Friends", false); err != nil {
 		return nil, demo.Discord{}, fmt.Errorf("demo: %w", err)
 	}
+	// Group pings sent to the demo's Discord are posted here; its page
+	// shows them.
+	pings, err := sim.AddChannel(g.ID, "pings")
+	if err != nil {
+		return nil, demo.Discord{}, fmt.Errorf("demo: %w", err)
+	}
 	for _, u := range demoDiscordUsers {
 		sim.SetGlobalName(sim.AddUser(u[0]).ID, u[1])
 	}
-	return sim, demo.Discord{URL: url, GuildID: g.ID, BotToken: token, ClientID: clientID, ClientSecret: secret}, nil
+	return sim, demo.Discord{URL: url, GuildID: g.ID, BotToken: token, ClientID: clientID, ClientSecret: secret,
+		PingChannelID: pings.ID}, nil
 }
 
 // snowflake makes a Discord-style id: milliseconds since Discord's epoch

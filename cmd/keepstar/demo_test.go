@@ -261,6 +261,14 @@ func TestDemoDiscord(t *testing.T) {
 		roles[1].Name != "Friends" || roles[1].Managed {
 		t.Errorf("roles %+v", roles)
 	}
+	// The ping channel takes the bot's messages.
+	req = httptest.NewRequest("POST", "/api/v10/channels/"+dc.PingChannelID+"/messages", strings.NewReader(`{"content":"ping"}`))
+	req.Header.Set("Authorization", "Bot "+dc.BotToken)
+	rec = httptest.NewRecorder()
+	sim.ServeHTTP(rec, req)
+	if rec.Code != 200 || len(sim.Messages(dc.PingChannelID)) != 1 {
+		t.Errorf("ping channel %q: %d %s", dc.PingChannelID, rec.Code, rec.Body)
+	}
 	_, again, err := newDemoDiscord("http://127.0.0.1:8080", "http://127.0.0.1:8082")
 	if err != nil {
 		t.Fatal(err)
