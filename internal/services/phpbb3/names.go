@@ -28,10 +28,10 @@ func Sanitize(name string) string {
 	space := false
 	for _, r := range name {
 		switch {
-		case r > 0xFFFF, unicode.IsControl(r), unicode.Is(unicode.Cf, r):
-			continue
 		case unicode.IsSpace(r):
 			space = true
+			continue
+		case r > 0xFFFF, unicode.IsControl(r), unicode.Is(unicode.Cf, r):
 			continue
 		}
 		if space && b.Len() > 0 {
