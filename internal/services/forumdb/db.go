@@ -71,6 +71,30 @@ func (db *DB) Ping(ctx context.Context) error {
 	return Classify(db.sql.PingContext(ctx))
 }
 
+// Querier runs statements on the database (autocommit) or in a
+// transaction.
+type Querier interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+}
+
+var (
+	_ Querier = (*DB)(nil)
+	_ Querier = (*Tx)(nil)
+)
+
+// Exec runs one statement on its own (autocommit: atomic by itself) and
+// gives the rows it changed.
+func (db *DB) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	db.statements.Add(1)
+	res, err := db.sql.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, Classify(err)
+	}
+	n, err := res.RowsAffected()
+	return n, Classify(err)
+}
+
 // Query runs a read outside a transaction.
 func (db *DB) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	db.statements.Add(1)

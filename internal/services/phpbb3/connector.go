@@ -282,14 +282,9 @@ func (c *connector) Apply(ctx context.Context, acct services.Account, want servi
 	if err != nil {
 		return acct, err
 	}
-	var missing []string
-	err = c.db.InTx(ctx, func(tx *forumdb.Tx) error {
-		var err error
-		missing, err = c.reconcile(ctx, tx, id, want)
-		return err
-	})
+	missing, err := c.reconcile(ctx, nil, id, want)
 	if err != nil {
-		return acct, err
+		return acct, forumdb.Classify(err)
 	}
 	if err := missingError(missing); err != nil {
 		return acct, err

@@ -12,11 +12,10 @@ import (
 type queries struct {
 	prefix string
 
-	userByClean, lockUser, lockUserForApply, config, groupByName string
+	userByClean, lockUser, config, groupByName string
 	insertUser, addMembership, enable, disable, setPassword      string
 	hasPrimaryMembership, addPrimaryMembership                   string
 	deleteSessions, deleteKeys, insertGroup, listGroups          string
-	activateMembership                                           string
 }
 
 func newQueries(prefix string) queries {
@@ -26,9 +25,7 @@ func newQueries(prefix string) queries {
 		prefix:      prefix,
 		userByClean: r.Replace(`SELECT user_id, user_type FROM {users} WHERE username_clean = ? FOR UPDATE`),
 		lockUser:    r.Replace(`SELECT user_type FROM {users} WHERE user_id = ? FOR UPDATE`),
-		lockUserForApply: r.Replace(`SELECT u.group_id, u.user_avatar, COALESCE(p.group_type, -1) FROM {users} u
-			LEFT JOIN {groups} p ON p.group_id = u.group_id WHERE u.user_id = ? FOR UPDATE`),
-		config: r.Replace(`SELECT config_name, config_value FROM {config}
+			config: r.Replace(`SELECT config_name, config_value FROM {config}
 			WHERE config_name IN ('default_lang', 'default_style', 'board_timezone', 'default_dateformat')`),
 		groupByName: r.Replace(`SELECT group_id FROM {groups} WHERE group_name = ? ORDER BY group_id LIMIT 1`),
 		// Every NOT NULL column without a default is given (user_permissions,
@@ -53,25 +50,37 @@ func newQueries(prefix string) queries {
 		deleteKeys:         r.Replace(`DELETE FROM {sessions_keys} WHERE user_id = ?`),
 		insertGroup:        r.Replace(`INSERT INTO {groups} (group_type, group_name, group_desc, group_legend) VALUES (?, ?, '', 0)`),
 		listGroups:         r.Replace(`SELECT group_name FROM {groups} WHERE group_type <> 3 ORDER BY group_name`),
-		activateMembership: r.Replace(`UPDATE {user_group} SET user_pending = 0 WHERE user_id = ? AND group_id IN (%s)`),
 	}
 }
 
 func (q queries) table(name string) string { return q.prefix + name }
 
-// memberships reads the user's groups and the wanted ones (n names).
-func (q queries) memberships(n int) string {
-	s := fmt.Sprintf(`SELECT g.group_id, g.group_name, g.group_type, ug.user_pending FROM %s g
-		LEFT JOIN %s ug ON ug.group_id = g.group_id AND ug.user_id = ? WHERE ug.user_id IS NOT NULL`, q.table("groups"), q.table("user_group"))
+// state reads a user with its groups and the wanted ones (n names; the
+// arguments are the names, then the user id). Without a lock: Keepstar
+// syncs one account at a time, and the writes that follow hold whatever
+// phpBB changed meanwhile (joins skip memberships that exist).
+func (q queries) state(n int) string {
+	on := "g.group_id IN (SELECT m.group_id FROM " + q.table("user_group") + " m WHERE m.user_id = u.user_id)"
 	if n > 0 {
-		s += " OR g.group_name IN (" + forumdb.Placeholders(n) + ")"
+		on = "g.group_name IN (" + forumdb.Placeholders(n) + ") OR " + on
 	}
-	return s + " ORDER BY g.group_id"
+	return fmt.Sprintf(`SELECT u.group_id, u.user_avatar, g.group_id, g.group_name, g.group_type, ug.user_pending FROM %s u
+		LEFT JOIN %s g ON %s LEFT JOIN %s ug ON ug.group_id = g.group_id AND ug.user_id = u.user_id
+		WHERE u.user_id = ? ORDER BY g.group_id`, q.table("users"), q.table("groups"), on, q.table("user_group"))
 }
 
+// addMemberships joins the user to n groups it is not in yet (arguments:
+// the user id, the group ids, the user id): user_group has no unique key,
+// so the statement itself skips memberships that exist.
 func (q queries) addMemberships(n int) string {
-	return fmt.Sprintf(`INSERT INTO %s (group_id, user_id, group_leader, user_pending) VALUES %s`, q.table("user_group"),
-		strings.TrimSuffix(strings.Repeat("(?, ?, 0, 0),", n), ","))
+	return fmt.Sprintf(`INSERT INTO %s (group_id, user_id, group_leader, user_pending) SELECT g.group_id, ?, 0, 0 FROM %s g
+		WHERE g.group_id IN (%s) AND NOT EXISTS (SELECT 1 FROM %s x WHERE x.group_id = g.group_id AND x.user_id = ?)`,
+		q.table("user_group"), q.table("groups"), forumdb.Placeholders(n), q.table("user_group"))
+}
+
+// approveMemberships makes n pending memberships full ones.
+func (q queries) approveMemberships(n int) string {
+	return fmt.Sprintf(`UPDATE %s SET user_pending = 0 WHERE user_id = ? AND group_id IN (%s)`, q.table("user_group"), forumdb.Placeholders(n))
 }
 
 func (q queries) removeMemberships(n int) string {
