@@ -40,6 +40,11 @@ func (s Settings) Config() *mysql.Config {
 	c.Params = map[string]string{"sql_mode": strictMode}
 	c.Collation = "utf8mb4_general_ci"
 	c.Timeout, c.ReadTimeout, c.WriteTimeout = dialTimeout, ioTimeout, ioTimeout
+	// The driver puts the arguments into the statement itself, escaped for
+	// the connection's utf8mb4, instead of preparing each statement on the
+	// server: one round trip per statement instead of two (prepare, then
+	// execute), which halves the time of a sync.
+	c.InterpolateParams = true
 	return c
 }
 

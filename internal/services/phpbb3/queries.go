@@ -12,10 +12,10 @@ import (
 type queries struct {
 	prefix string
 
-	userByClean, lockUser, config, groupByName string
-	insertUser, addMembership, enable, disable, setPassword      string
-	hasPrimaryMembership, addPrimaryMembership                   string
-	deleteSessions, deleteKeys, insertGroup, listGroups          string
+	userByClean, lockUser, config, groupByName              string
+	insertUser, addMembership, enable, disable, setPassword string
+	hasPrimaryMembership, addPrimaryMembership              string
+	deleteSessions, deleteKeys, insertGroup, listGroups     string
 }
 
 func newQueries(prefix string) queries {
@@ -25,7 +25,7 @@ func newQueries(prefix string) queries {
 		prefix:      prefix,
 		userByClean: r.Replace(`SELECT user_id, user_type FROM {users} WHERE username_clean = ? FOR UPDATE`),
 		lockUser:    r.Replace(`SELECT user_type FROM {users} WHERE user_id = ? FOR UPDATE`),
-			config: r.Replace(`SELECT config_name, config_value FROM {config}
+		config: r.Replace(`SELECT config_name, config_value FROM {config}
 			WHERE config_name IN ('default_lang', 'default_style', 'board_timezone', 'default_dateformat')`),
 		groupByName: r.Replace(`SELECT group_id FROM {groups} WHERE group_name = ? ORDER BY group_id LIMIT 1`),
 		// Every NOT NULL column without a default is given (user_permissions,
@@ -46,10 +46,10 @@ func newQueries(prefix string) queries {
 			WHERE ug.user_id = ? LIMIT 1`),
 		addPrimaryMembership: r.Replace(`INSERT INTO {user_group} (group_id, user_id, group_leader, user_pending)
 			SELECT group_id, user_id, 0, 0 FROM {users} WHERE user_id = ?`),
-		deleteSessions:     r.Replace(`DELETE FROM {sessions} WHERE session_user_id = ?`),
-		deleteKeys:         r.Replace(`DELETE FROM {sessions_keys} WHERE user_id = ?`),
-		insertGroup:        r.Replace(`INSERT INTO {groups} (group_type, group_name, group_desc, group_legend) VALUES (?, ?, '', 0)`),
-		listGroups:         r.Replace(`SELECT group_name FROM {groups} WHERE group_type <> 3 ORDER BY group_name`),
+		deleteSessions: r.Replace(`DELETE FROM {sessions} WHERE session_user_id = ?`),
+		deleteKeys:     r.Replace(`DELETE FROM {sessions_keys} WHERE user_id = ?`),
+		insertGroup:    r.Replace(`INSERT INTO {groups} (group_type, group_name, group_desc, group_legend) VALUES (?, ?, '', 0)`),
+		listGroups:     r.Replace(`SELECT group_name FROM {groups} WHERE group_type <> 3 ORDER BY group_name`),
 	}
 }
 
