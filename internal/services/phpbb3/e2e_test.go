@@ -2,6 +2,7 @@ package phpbb3_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"testing"
 
@@ -132,6 +133,24 @@ func TestForumDatabaseDownDuringChanges(t *testing.T) {
 			if got := w.groups(t, "phpbb_", u.id); !slices.Equal(got, []string{"REGISTERED", "Wave One", "Wave Two"}) {
 				t.Errorf("%s: groups %v after the forum came back", m.name, got)
 			}
+		}
+	})
+}
+
+// Two members whose formatted names are the same: the second activation
+// fails and never touches the first member's forum user.
+func TestSameNameIsNotTakenFromAnotherMember(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		w := newWorld(t, d, "Forum Pilot")
+		a, b := w.member(t), w.member(t)
+		w.activate(t, a, "forum")
+		p := b.b.Post(t, "/services/forum/activate", nil)
+		if p.Status != http.StatusConflict || shownPassword.MatchString(p.Body) {
+			t.Fatalf("the second member got credentials for the first one's user (%d)", p.Status)
+		}
+		w.site.SettleServices(t)
+		if !w.canLogIn(t, "phpbb_", "Forum Pilot", a.password) {
+			t.Error("the first member's password no longer works")
 		}
 	})
 }
