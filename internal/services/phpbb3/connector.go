@@ -312,6 +312,12 @@ func (c *connector) Remove(ctx context.Context, acct services.Account) error {
 		if err != nil {
 			return err
 		}
+		if typ == userFounder {
+			// Made a founder on the forum since: phpBB's ACP cannot
+			// deactivate founders either; an admin of the forum decides.
+			c.logger.WarnContext(ctx, "phpbb3: a founder lost access in Keepstar and is left active", "user", id)
+			return nil
+		}
 		if _, err := tx.Exec(ctx, c.q.disable, userInactive, inactiveManual, c.now().Unix(), unusableHash(), id); err != nil {
 			return err
 		}

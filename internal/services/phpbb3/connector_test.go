@@ -182,7 +182,7 @@ func TestRemoveDisablesAndCreateTakesBack(t *testing.T) {
 	}
 }
 
-// The founder and bots (Anonymous) are never taken over.
+// The founder and bots (Anonymous) are never taken over, nor disabled.
 func TestCreateNeverTakesFoundersOrOthersUsers(t *testing.T) {
 	ctx := context.Background()
 	f := newForum(t)
@@ -191,6 +191,14 @@ func TestCreateNeverTakesFoundersOrOthersUsers(t *testing.T) {
 		if _, err := c.Create(ctx, services.Want{Name: name, Keep: keepNone}, "pw"); !errors.Is(err, errNameTaken) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+	// A founder (made so on the forum) losing access in Keepstar stays
+	// active: phpBB's ACP cannot deactivate founders either.
+	if err := c.Remove(ctx, services.Account{ExternalID: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	if u := f.user(t, DefaultPrefix, 2); u.Type != userFounder {
+		t.Errorf("the founder was disabled: %+v", u)
 	}
 }
 

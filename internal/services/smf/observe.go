@@ -54,7 +54,12 @@ func (c *connector) Observe(ctx context.Context, accts []services.Account) ([]se
 		}
 		slices.Sort(groups)
 		for _, i := range index[id] {
-			out[i] = services.Observation{Name: unescape(name), Groups: groups, State: accts[i].State}
+			o := services.Observation{Name: unescape(name), Groups: groups, State: accts[i].State}
+			if o.Name == Sanitize(accts[i].Name) {
+				// The applied name, as SMF holds it (cut to its limit).
+				o.Name = accts[i].Name
+			}
+			out[i] = o
 		}
 	}
 	return out, forumdb.Classify(rows.Err())
