@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/services"
@@ -239,6 +240,14 @@ func TestObserveGroupsCheck(t *testing.T) {
 	if p, err := f.connect(t, "", DefaultPrefix, nil).Check(ctx, []string{"Alpha", "Zeta"}); err != nil || len(p) != 1 ||
 		p[0].Message != "services.phpbb3.problem.group_missing" {
 		t.Errorf("missing group: %+v, %v", p, err)
+	}
+	denied := f.connect(t, "", DefaultPrefix, map[string]string{forumdb.SettingPassword: "not-the-password"})
+	if p, err := denied.Check(ctx, nil); err != nil || len(p) != 1 || p[0].Message != "services.phpbb3.problem.denied" {
+		t.Errorf("wrong password: %+v, %v", p, err)
+	}
+	if _, err := denied.Apply(ctx, a, services.Want{}); err == nil || errors.Is(err, services.ErrUnavailable) ||
+		strings.Contains(err.Error(), "not-the-password") {
+		t.Errorf("apply with a wrong password: %v", err)
 	}
 	down := f.connect(t, "127.0.0.1:1", DefaultPrefix, nil)
 	if p, err := down.Check(ctx, nil); err != nil || len(p) != 1 || p[0].Message != "services.phpbb3.problem.unreachable" {
