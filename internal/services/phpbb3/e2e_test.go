@@ -3,6 +3,7 @@ package phpbb3_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 
@@ -37,6 +38,13 @@ func TestForumLifecycle(t *testing.T) {
 		}
 		if got := w.groups(t, "phpbb_", u.id); !slices.Equal(got, []string{"Fleet Command", "REGISTERED"}) {
 			t.Errorf("groups after activation %v", got)
+		}
+		// A password the member sets works at once; the old one no more.
+		if p := m.b.Post(t, "/services/forum/password", url.Values{"password": {"my own forum password"}}); p.Status != http.StatusOK {
+			t.Fatalf("set password: %d", p.Status)
+		}
+		if !w.canLogIn(t, "phpbb_", m.username, "my own forum password") || w.canLogIn(t, "phpbb_", m.username, m.password) {
+			t.Error("the member's own password does not replace the one shown")
 		}
 
 		m.b.LeaveGroup(t, fleet)
