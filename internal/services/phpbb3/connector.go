@@ -326,6 +326,11 @@ func (c *connector) Remove(ctx context.Context, acct services.Account) error {
 		}
 		if len(acct.Groups) > 0 {
 			args := append([]any{id, groupSpecial}, forumdb.Args(acct.Groups)...)
+			// A primary group among them gives way to the default group,
+			// as phpBB's group_user_del does.
+			if _, err := tx.Exec(ctx, c.q.resetPrimary(len(acct.Groups)), append([]any{c.set.DefaultGroup}, args...)...); err != nil {
+				return err
+			}
 			if _, err := tx.Exec(ctx, c.q.removeNamedMemberships(len(acct.Groups)), args...); err != nil {
 				return err
 			}

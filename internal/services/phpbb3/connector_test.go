@@ -128,10 +128,15 @@ func TestRemoveDisablesAndCreateTakesBack(t *testing.T) {
 	f.exec(t, `INSERT INTO phpbb_sessions (session_id, session_user_id) VALUES ('s1', ?), ('s2', ?), ('other', 1)`, id, id)
 	f.exec(t, `INSERT INTO phpbb_sessions_keys (key_id, user_id) VALUES ('k1', ?)`, id)
 
+	// An admin made Members the user's primary group.
+	f.exec(t, `UPDATE phpbb_users SET group_id = (SELECT group_id FROM phpbb_groups WHERE group_name = 'Members') WHERE user_id = ?`, id)
 	if err := c.Remove(ctx, acct); err != nil {
 		t.Fatal(err)
 	}
 	u := f.user(t, DefaultPrefix, id)
+	if u.Group != 2 {
+		t.Errorf("primary group %d after removal, want REGISTERED (2)", u.Group)
+	}
 	if u.Type != userInactive || u.InactiveReason != inactiveManual || Verify(u.Password, "first password") || u.Perms != "" {
 		t.Errorf("disabled user %+v", u)
 	}

@@ -35,3 +35,27 @@ func TestClean(t *testing.T) {
 		}
 	}
 }
+
+// Sanitize gives what phpBB's tables hold and its own check accepts: no
+// control, format or astral characters, no double or edge spaces, at most
+// 255 characters; sanitising again changes nothing; Clean of it has no
+// control characters.
+func FuzzSanitize(f *testing.F) {
+	for _, s := range []string{"Bob O'Brien", "Иван\u200b Петров", "a\tb\x00c", "😀", "  x  "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := Sanitize(in)
+		if Sanitize(out) != out {
+			t.Errorf("not stable: %q -> %q -> %q", in, out, Sanitize(out))
+		}
+		if len([]rune(out)) > maxNameRunes || strings.Contains(out, "  ") || strings.TrimSpace(out) != out {
+			t.Errorf("Sanitize(%q) = %q", in, out)
+		}
+		for _, r := range out + Clean(out) {
+			if r < 0x20 || r == 0x7f || r > 0xFFFF && strings.ContainsRune(out, r) {
+				t.Errorf("Sanitize(%q) = %q keeps %U", in, out, r)
+			}
+		}
+	})
+}

@@ -93,6 +93,15 @@ func (q queries) removeNamedMemberships(n int) string {
 		WHERE ug.user_id = ? AND g.group_type <> ? AND g.group_name IN (%s)`, q.table("user_group"), q.table("groups"), forumdb.Placeholders(n))
 }
 
+// resetPrimary makes the default group primary when the primary group is
+// one of n named groups (arguments: the default group's name, the user
+// id, GROUP_SPECIAL, the names).
+func (q queries) resetPrimary(n int) string {
+	return fmt.Sprintf(`UPDATE %s u SET u.group_id = (SELECT d.group_id FROM %s d WHERE d.group_name = ? ORDER BY d.group_id LIMIT 1)
+		WHERE u.user_id = ? AND u.group_id IN (SELECT g.group_id FROM %s g WHERE g.group_type <> ? AND g.group_name IN (%s))`,
+		q.table("users"), q.table("groups"), q.table("groups"), forumdb.Placeholders(n))
+}
+
 // observe reads the users of a page of accounts with their groups.
 func (q queries) observe(n int) string {
 	return fmt.Sprintf(`SELECT u.user_id, u.user_type, COALESCE(g.group_name, ''), COALESCE(g.group_type, -1) FROM %s u
