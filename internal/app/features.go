@@ -22,6 +22,7 @@ import (
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/discord"
+	"github.com/keepstar/keepstar/internal/services/discourse"
 	"github.com/keepstar/keepstar/internal/services/mumble"
 	"github.com/keepstar/keepstar/internal/services/teamspeak3"
 	"github.com/keepstar/keepstar/internal/sessions"
@@ -40,7 +41,7 @@ type Constructor func(c *core.Core) (feature.Feature, error)
 
 // connectors are the services' connector types: adding one (Mumble,
 // TeamSpeak, a forum) is one line here.
-var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type}
+var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, discourse.Type}
 
 // serviceTypes builds the connector types, those tests add included.
 func serviceTypes(extra []services.TypeConstructor) []services.Type {
