@@ -411,3 +411,12 @@ func (s *Server) Sessions(userID int) int {
 	}
 	return n
 }
+
+// SetAdminLimit changes the admin API's limit (max requests per window)
+// from now on, as a test of Keepstar's handling of 429 needs.
+func (s *Server) SetAdminLimit(max int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.o.AdminMax, s.o.AdminWindow = max, window
+	s.adminReqs = nil
+}
