@@ -46,6 +46,9 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.TeamSpeakPage != "" {
 			add("demo.hint.teamspeak", "Page", g.TeamSpeakPage)
 		}
+		if g.DiscoursePage != "" {
+			add("demo.hint.discourse", "Page", g.DiscoursePage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)

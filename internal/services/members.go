@@ -60,6 +60,9 @@ func (s *Services) Offers(ctx context.Context, accountID int64) ([]Offer, error)
 		if linked {
 			o.Account = &acct
 			o.JoinURL = s.joinURL(ctx, inst, acct)
+		} else if o.Type.Capabilities.SSOProvider {
+			// The account is made by logging in there: the link starts it.
+			o.JoinURL = s.joinURL(ctx, inst, Account{})
 		}
 		out = append(out, o)
 	}

@@ -34,6 +34,9 @@ func TestMemberSignsInAndFollowsGroups(t *testing.T) {
 		m.b.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 
+		if p := m.b.Get(t, "/services"); !strings.Contains(p.Body, `href="`+f.url+`/session/sso" data-action="join"`) {
+			t.Fatalf("the Services page has no link to log in on the forum:\n%s", p.Body)
+		}
 		u := w.signedIn(t, f, m)
 		ext := strconv.FormatInt(m.account, 10)
 		if u.ExternalID != ext || u.Email != ext+"@"+emailDomain || u.Name != m.name ||
