@@ -420,3 +420,12 @@ func (s *Server) SetAdminLimit(max int, window time.Duration) {
 	s.o.AdminMax, s.o.AdminWindow = max, window
 	s.adminReqs = nil
 }
+
+// Suspend suspends a user as the forum's staff would by hand.
+func (s *Server) Suspend(userID int, till time.Time, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.userByID(userID); u != nil {
+		u.SuspendedTill, u.SuspendReason = till, reason
+	}
+}

@@ -285,6 +285,10 @@ func userJSON(u *User) map[string]any {
 	if !u.SuspendedTill.IsZero() {
 		till = u.SuspendedTill.UTC().Format(time.RFC3339)
 	}
-	return map[string]any{"id": u.ID, "username": u.Username, "name": u.Name, "active": u.Active, "admin": u.Admin,
+	out := map[string]any{"id": u.ID, "username": u.Username, "name": u.Name, "active": u.Active, "admin": u.Admin,
 		"moderator": u.Moderator, "suspended_till": till, "external_id": u.ExternalID, "groups": groups}
+	if till != nil {
+		out["suspend_reason"] = u.SuspendReason
+	}
+	return out
 }

@@ -198,13 +198,19 @@ type user struct {
 	ID            int64   `json:"id"`
 	Username      string  `json:"username"`
 	SuspendedTill *string `json:"suspended_till"`
+	SuspendReason string  `json:"suspend_reason"`
 	Groups        []struct {
 		Name      string `json:"name"`
 		Automatic bool   `json:"automatic"`
 	} `json:"groups"`
 }
 
-func (u user) suspended() bool { return u.SuspendedTill != nil && *u.SuspendedTill != "" }
+// suspendedByKeepstar reports a suspension Keepstar made (its reason is
+// Keepstar's): only those are lifted when access comes back; one the
+// forum's staff gave is theirs.
+func (u user) suspendedByKeepstar() bool {
+	return u.SuspendedTill != nil && *u.SuspendedTill != "" && u.SuspendReason == suspendReason
+}
 
 // byExternal reads the user of an external id (errNotFound: none).
 func (c *client) byExternal(ctx context.Context, externalID string) (user, error) {

@@ -210,7 +210,8 @@ func (c *connector) email(externalID string) string {
 // as the account may be merged into another), the placeholder address,
 // username, name, avatar and groups. A member first signing in whose
 // forum user exists already (they lost access once, and it was
-// suspended) is unsuspended, and loses the groups they no longer get.
+// suspended) is unsuspended, unless the forum's staff suspended them, and
+// loses the groups they no longer get.
 func (c *connector) SSOAnswer(ctx context.Context, query url.Values, want services.Want, acct services.Account) (string, services.Account, error) {
 	nonce, back, err := c.request(query)
 	if err != nil {
@@ -228,7 +229,7 @@ func (c *connector) SSOAnswer(ctx context.Context, query url.Values, want servic
 			return "", services.Account{}, err
 		default:
 			next.State, next.ExternalName = strconv.FormatInt(u.ID, 10), u.Username
-			if u.suspended() {
+			if u.suspendedByKeepstar() {
 				if err := c.api.unsuspend(ctx, u.ID); err != nil {
 					return "", services.Account{}, err
 				}
@@ -268,6 +269,13 @@ func (c *connector) Apply(ctx context.Context, acct services.Account, want servi
 	u, err := c.api.syncSSO(ctx, sso, sig)
 	if err != nil {
 		return acct, err
+	}
+	if u.suspendedByKeepstar() {
+		// A removal that failed after suspending, and access came back
+		// before it was tried again.
+		if err := c.api.unsuspend(ctx, u.ID); err != nil {
+			return acct, err
+		}
 	}
 	next := acct
 	next.State, next.ExternalName = strconv.FormatInt(u.ID, 10), u.Username

@@ -82,6 +82,18 @@ func TestMemberSignsInAndFollowsGroups(t *testing.T) {
 		if n := len(f.sim.Users()); n != 1 {
 			t.Fatalf("%d forum users, want the one", n)
 		}
+
+		// A suspension the forum's staff give is theirs: Keepstar's syncs
+		// and a login leave it.
+		f.sim.Suspend(u.ID, time.Now().AddDate(0, 1, 0), "spam")
+		m.b.LeaveGroup(t, fleet)
+		w.site.SettleServices(t)
+		if p := f.signIn(t, m); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "spam") {
+			t.Fatalf("login while suspended by staff: %d at %s", p.Status, p.URL)
+		}
+		if u, _ = f.sim.UserByExternal(ext); u.SuspendReason != "spam" || !slices.Equal(u.Groups, []string{"Friends"}) {
+			t.Fatalf("after a staff suspension: %+v", u)
+		}
 	})
 }
 
