@@ -80,14 +80,14 @@ type Server struct {
 	now func() time.Time
 	mux *http.ServeMux
 
-	mu       sync.Mutex
-	users    []*User
-	groups   []*Group
-	nonces   map[string]*nonce
-	sessions map[string]int // login cookie → user id
-	adminReqs []time.Time   // the admin API's requests in the window
-	perIP    map[string][]time.Time
-	stats    Stats
+	mu        sync.Mutex
+	users     []*User
+	groups    []*Group
+	nonces    map[string]*nonce
+	sessions  map[string]int // login cookie → user id
+	adminReqs []time.Time    // the admin API's requests in the window
+	perIP     map[string][]time.Time
+	stats     Stats
 }
 
 // Stats count what the server saw.

@@ -42,7 +42,7 @@ type User struct {
 
 // Group is a user group.
 type Group struct {
-	ID              int
+	ID               int
 	Title, UserTitle string
 }
 
