@@ -117,7 +117,14 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	go func() { tsQueryDone <- tsSim.ServeSSH(simCtx, tsQuery) }()
 	forumDone := make(chan error, 1)
 	go func() { forumDone <- serveSim(simCtx, forumLn, forumSim, logger) }()
-	defer func() { stopSim(); <-simDone; <-discordDone; <-tsDone; <-tsQueryDone; <-forumDone }()
+	defer func() {
+		stopSim()
+		<-simDone
+		<-discordDone
+		<-tsDone
+		<-tsQueryDone
+		<-forumDone
+	}()
 	// The guide is filled by Prepare, before the site serves its first
 	// page.
 	var guide demo.Guide
