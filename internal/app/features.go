@@ -25,6 +25,7 @@ import (
 	"github.com/keepstar/keepstar/internal/services/discourse"
 	"github.com/keepstar/keepstar/internal/services/mumble"
 	"github.com/keepstar/keepstar/internal/services/teamspeak3"
+	"github.com/keepstar/keepstar/internal/services/xenforo"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
@@ -41,7 +42,7 @@ type Constructor func(c *core.Core) (feature.Feature, error)
 
 // connectors are the services' connector types: adding one (Mumble,
 // TeamSpeak, a forum) is one line here.
-var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, discourse.Type}
+var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, discourse.Type, xenforo.Type}
 
 // serviceTypes builds the connector types, those tests add included.
 func serviceTypes(extra []services.TypeConstructor) []services.Type {
