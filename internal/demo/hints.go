@@ -49,6 +49,9 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.DiscoursePage != "" {
 			add("demo.hint.discourse", "Page", g.DiscoursePage)
 		}
+		if g.XenForoPage != "" {
+			add("demo.hint.xenforo", "Page", g.XenForoPage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)

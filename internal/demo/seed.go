@@ -42,6 +42,9 @@ type Guide struct {
 	// DiscoursePage is the simulated Discourse forum's page ("" when the
 	// demo has none).
 	DiscoursePage string
+	// XenForoPage is the simulated XenForo forum's page ("" when the demo
+	// has none).
+	XenForoPage string
 }
 
 // Seed gives a fresh demo database its rules: the universe's first alliance

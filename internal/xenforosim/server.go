@@ -594,3 +594,10 @@ func btoi(b bool) int {
 	}
 	return 0
 }
+
+// HasGroup reports whether a group of that id or title exists.
+func (s *Server) HasGroup(v string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.group(v) != nil
+}

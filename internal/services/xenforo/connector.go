@@ -274,4 +274,3 @@ func (c *connector) Check(ctx context.Context, managed []string) ([]services.Pro
 	}
 	return out, nil
 }
-
