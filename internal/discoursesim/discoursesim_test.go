@@ -195,3 +195,45 @@ func TestUsernameRules(t *testing.T) {
 		}
 	}
 }
+
+// Requests without an admin key count per address: the next past the
+// limit gets 429 with Retry-After; a used nonce is remembered a day, then
+// forgotten (and refused as unknown all the same).
+func TestPerAddressLimitAndNonceMemory(t *testing.T) {
+	s, ts, c := start(t, Options{IPMax: 3, IPWindow: 10 * time.Second})
+	b := browser(t)
+	for i := range 3 {
+		if st := status(t, b, ts.URL+"/"); st != http.StatusOK {
+			t.Fatalf("request %d: %d", i+1, st)
+		}
+	}
+	res, err := b.Get(ts.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") != "10" {
+		t.Fatalf("the 4th in 10 s: %d, Retry-After %q", res.StatusCode, res.Header.Get("Retry-After"))
+	}
+	c.add(10 * time.Second)
+	n := begin(t, b, ts.URL)
+	s.mu.Lock()
+	s.nonces[n].used = c.now()
+	s.mu.Unlock()
+	c.add(23 * time.Hour)
+	s.mu.Lock()
+	s.forget(c.now())
+	_, kept := s.nonces[n]
+	s.mu.Unlock()
+	if !kept {
+		t.Fatal("a used nonce was forgotten within 24 h")
+	}
+	c.add(2 * time.Hour)
+	s.mu.Lock()
+	s.forget(c.now())
+	_, kept = s.nonces[n]
+	s.mu.Unlock()
+	if kept {
+		t.Fatal("a used nonce is kept past 24 h")
+	}
+}
