@@ -166,7 +166,7 @@ func TestRefusals(t *testing.T) {
 }
 
 // A visitor who is not logged in to Keepstar logs in on the way, and
-// ends on the forum; one without the permission is refused.
+// ends on the forum signed in.
 func TestVisitorLogsInOnTheWay(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newWorld(t, d)
@@ -181,6 +181,11 @@ func TestVisitorLogsInOnTheWay(t *testing.T) {
 		next, _ := url.Parse(res.Header.Get("Location"))
 		if n := next.Query().Get("next"); !strings.HasPrefix(n, "/services/forum/sso?") || !strings.Contains(n, "sso=") {
 			t.Fatalf("next %q", next.Query().Get("next"))
+		}
+		// Logging in comes back to the request, and on to the forum.
+		p := b.Flow(t, "/sso/login?next="+url.QueryEscape(next.Query().Get("next")), char)
+		if p.Status != http.StatusOK || p.URL != f.url+"/" || !strings.Contains(p.Body, "Logged in as") {
+			t.Fatalf("after logging in: %d at %s\n%v", p.Status, p.URL, p.Visited)
 		}
 	})
 }
