@@ -56,6 +56,7 @@ var (
 	_ services.SSOProvider = (*connector)(nil)
 	_ services.GroupLister = (*connector)(nil)
 	_ services.Joiner      = (*connector)(nil)
+	_ services.Checker     = (*connector)(nil)
 )
 
 func open(inst services.Instance, env services.Env) (*connector, error) {
@@ -378,4 +379,32 @@ func (c *connector) missing(names []string) []string {
 		}
 	}
 	return out
+}
+
+// Check tells admins whether the admin key works (the forum's group list
+// is read with it) and, when Keepstar does not make groups, which managed
+// groups the forum lacks (it ignores them).
+func (c *connector) Check(ctx context.Context, managed []string) ([]services.Problem, error) {
+	list, err := c.api.groups(ctx)
+	var api *APIError
+	if errors.As(err, &api) && (api.Status == http.StatusForbidden || api.Status == http.StatusUnauthorized) {
+		return []services.Problem{{Message: "services.discourse.problem.key_refused", Args: map[string]any{"User": c.set.apiUsername}}}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.set.createGroups {
+		return nil, nil
+	}
+	have := map[string]bool{}
+	for _, g := range list {
+		have[strings.ToLower(g)] = true
+	}
+	var out []services.Problem
+	for _, m := range managed {
+		if n := GroupName(m); n != "" && !have[strings.ToLower(n)] {
+			out = append(out, services.Problem{Message: "services.discourse.problem.group_missing", Args: map[string]any{"Group": n}})
+		}
+	}
+	return out, nil
 }

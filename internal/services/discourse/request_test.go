@@ -1,7 +1,9 @@
 package discourse
 
 import (
+	"context"
 	"encoding/base64"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 
@@ -62,4 +64,27 @@ func FuzzRequest(f *testing.F) {
 			t.Fatalf("a request going elsewhere was taken: %s", back)
 		}
 	})
+}
+
+// The setup check: a refused key, and groups the forum lacks when
+// Keepstar does not make them.
+func TestCheck(t *testing.T) {
+	sim := discoursesim.New(discoursesim.Options{Secret: "a-secret-of-twenty-chars", APIKey: "key"})
+	if err := sim.AddGroup("Capitals"); err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(sim)
+	defer ts.Close()
+	for key, want := range map[string][]string{"wrong": {"services.discourse.problem.key_refused"},
+		"key": {"services.discourse.problem.group_missing"}} {
+		c, err := open(services.Instance{Slug: "forum", Settings: map[string]string{SettingURL: ts.URL,
+			SettingConnectSecret: "a-secret-of-twenty-chars", SettingAPIKey: key, SettingEmailDomain: "users.example.org"}}, services.Env{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps, err := c.Check(context.Background(), []string{"Capitals", "Fleet Command"})
+		if err != nil || len(ps) != len(want) || ps[0].Message != want[0] {
+			t.Fatalf("key %s: %+v, %v", key, ps, err)
+		}
+	}
 }
