@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/config"
@@ -34,6 +35,11 @@ var eachEngine = storetest.EachDialect
 type forum struct {
 	sim  *xenforosim.Server
 	inst services.Instance
+	// down makes the forum's web server answer 503, as one whose PHP is
+	// failing does.
+	down atomic.Bool
+	// refused counts the requests answered 503.
+	refused atomic.Int64
 }
 
 type world struct {
@@ -73,9 +79,16 @@ func (w *world) newForum(t *testing.T, slug, format string) *forum {
 	for _, g := range []string{"Keepstar", "Fleet Command", "Friends"} {
 		sim.AddGroup(g)
 	}
-	srv := httptest.NewServer(sim)
-	t.Cleanup(srv.Close)
 	f := &forum{sim: sim}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f.down.Load() {
+			f.refused.Add(1)
+			http.Error(w, "503 Service Unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
 	inst, err := w.svc.Create(ctx, services.Input{Slug: slug, Type: xenforo.TypeName, Name: "XenForo " + slug})
 	if err != nil {
 		t.Fatal(err)

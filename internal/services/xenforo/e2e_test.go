@@ -8,9 +8,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/services/xenforo"
+	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -151,6 +153,47 @@ func TestDeactivate(t *testing.T) {
 		var n int
 		if err := w.site.DB.QueryRow(context.Background(), `SELECT count(*) FROM service_accounts`).Scan(&n); err != nil || n != 0 {
 			t.Fatalf("service accounts left %d (%v)", n, err)
+		}
+	})
+}
+
+// The forum down during a wave of changes: the changes wait, none lost,
+// and every one is applied once it answers again.
+func TestForumDownConverges(t *testing.T) {
+	eachEngine(t, func(t *testing.T, d config.Dialect) {
+		w := newWorld(t, d)
+		f := w.forum
+		fleet := w.site.OpenGroup(t, "Fleet Command")
+		var ms []*member
+		for range 3 {
+			m := w.member(t)
+			w.activate(t, f, m)
+			ms = append(ms, m)
+		}
+		f.down.Store(true)
+		for _, m := range ms {
+			m.b.JoinGroup(t, fleet)
+		}
+		ctx := context.Background()
+		sitetest.WaitFor(t, "a sync to meet the forum down", func() bool { return f.refused.Load() > 0 })
+		// The job snoozes (a second, then two): let it meet the forum
+		// down more than once.
+		time.Sleep(1500 * time.Millisecond)
+		var pending int
+		if err := w.site.DB.QueryRow(ctx, `SELECT count(*) FROM service_accounts WHERE wanted > synced`).Scan(&pending); err != nil || pending != 3 {
+			t.Fatalf("%d changes still pending while the forum is down, want 3 (%v)", pending, err)
+		}
+		f.down.Store(false)
+		w.site.SettleServices(t)
+		for _, m := range ms {
+			u, _ := f.sim.User(m.username)
+			if got := f.sim.Titles(u); !slices.Equal(got, []string{"Fleet Command", "Keepstar"}) {
+				t.Fatalf("%s: groups %v", m.username, got)
+			}
+		}
+		var failed int
+		if err := w.site.DB.QueryRow(ctx, `SELECT count(*) FROM service_accounts WHERE status <> 'ok' OR wanted > synced`).Scan(&failed); err != nil || failed != 0 {
+			t.Fatalf("%d accounts not right after the outage (%v)", failed, err)
 		}
 	})
 }
