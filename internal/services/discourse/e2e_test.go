@@ -260,3 +260,45 @@ func TestRateLimitedConverges(t *testing.T) {
 }
 
 var _ = sitetest.WaitFor
+
+// Accounts merged: the loser's forum user moves to the winner with its
+// external id, and the winner's next login is that same forum user.
+func TestMergeKeepsTheForumUser(t *testing.T) {
+	eachEngine(t, func(t *testing.T, d config.Dialect) {
+		w := newWorld(t, d)
+		f := w.forum
+		chars := w.site.AccountCharacters(t, 2)
+		first, second := w.site.NewBrowser(t), w.site.NewBrowser(t)
+		first.LogIn(t, chars[0])
+		second.LogIn(t, chars[1])
+		ctx := context.Background()
+		a, err := w.site.Accounts().Character(ctx, chars[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := w.site.Accounts().Character(ctx, chars[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.AccountID >= b.AccountID {
+			t.Fatalf("accounts %d and %d: the test wants the first to win", a.AccountID, b.AccountID)
+		}
+		// The later account signs in on the forum; the first has no user.
+		loser := &member{b: second, char: chars[1], name: b.Name, account: b.AccountID}
+		u := w.signedIn(t, f, loser)
+		// The same player adds the second character to the first account:
+		// the accounts merge into the first.
+		first.AddCharacter(t, chars[1])
+		w.site.SettleServices(t)
+		winner := &member{b: first, char: chars[0], name: a.Name, account: a.AccountID}
+		p := f.signIn(t, winner)
+		if p.Status != http.StatusOK || !strings.Contains(p.Body, "Logged in as") {
+			t.Fatalf("the winner's login: %d at %s\n%s", p.Status, p.URL, p.Body)
+		}
+		// One forum user: the loser's, renamed after the winner's main.
+		us := f.sim.Users()
+		if len(us) != 1 || us[0].ID != u.ID || us[0].ExternalID != strconv.FormatInt(b.AccountID, 10) || us[0].Name != a.Name {
+			t.Fatalf("forum users after the merge: %+v (the first was %+v)", us, u)
+		}
+	})
+}
