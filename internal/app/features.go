@@ -23,10 +23,12 @@ import (
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/discord"
+	"github.com/keepstar/keepstar/internal/services/discourse"
 	"github.com/keepstar/keepstar/internal/services/mumble"
 	"github.com/keepstar/keepstar/internal/services/phpbb3"
 	"github.com/keepstar/keepstar/internal/services/smf"
 	"github.com/keepstar/keepstar/internal/services/teamspeak3"
+	"github.com/keepstar/keepstar/internal/services/xenforo"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
@@ -43,7 +45,8 @@ type Constructor func(c *core.Core) (feature.Feature, error)
 
 // connectors are the services' connector types: adding one (Mumble,
 // TeamSpeak, a forum) is one line here.
-var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, phpbb3.Type, smf.Type}
+var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, phpbb3.Type, smf.Type,
+	discourse.Type, xenforo.Type}
 
 // serviceTypes builds the connector types, those tests add included.
 func serviceTypes(extra []services.TypeConstructor) []services.Type {

@@ -46,6 +46,12 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.TeamSpeakPage != "" {
 			add("demo.hint.teamspeak", "Page", g.TeamSpeakPage)
 		}
+		if g.DiscoursePage != "" {
+			add("demo.hint.discourse", "Page", g.DiscoursePage)
+		}
+		if g.XenForoPage != "" {
+			add("demo.hint.xenforo", "Page", g.XenForoPage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)

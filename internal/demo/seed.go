@@ -39,6 +39,12 @@ type Guide struct {
 	// TeamSpeakPage is the simulated TeamSpeak server's page, where a
 	// visitor redeems their key ("" when the demo has none).
 	TeamSpeakPage string
+	// DiscoursePage is the simulated Discourse forum's page ("" when the
+	// demo has none).
+	DiscoursePage string
+	// XenForoPage is the simulated XenForo forum's page ("" when the demo
+	// has none).
+	XenForoPage string
 }
 
 // Seed gives a fresh demo database its rules: the universe's first alliance
