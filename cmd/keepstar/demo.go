@@ -24,12 +24,14 @@ import (
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-openfire-listen ADDR] [-murmurd PATH] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-discourse-listen ADDR] [-xenforo-listen ADDR] [-openfire-listen ADDR] [-murmurd PATH] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
 	discordListen := fs.String("discord-listen", "", "address of the simulated Discord (API v10, OAuth2 and a page of its guild) the demo's\nDiscord service uses (default "+demo.DefaultDiscordListen+", or a free port if that one is taken)")
 	teamspeakListen := fs.String("teamspeak-listen", "", "address of the page of the simulated TeamSpeak 3 server (its groups and clients, and a form to\njoin with a privilege key) the demo's TeamSpeak service uses; its ServerQuery listens on a free port\n(default "+demo.DefaultTeamSpeakListen+", or a free port if that one is taken)")
+	discourseListen := fs.String("discourse-listen", "", "address of the simulated Discourse forum (DiscourseConnect, its admin API and a page of its users)\nthe demo's Discourse service uses (default "+demo.DefaultDiscourseListen+", or a free port if that one is taken)")
+	xenforoListen := fs.String("xenforo-listen", "", "address of the simulated XenForo forum (XenAPI's api.php and a page to log in)\nthe demo's XenForo service uses (default "+demo.DefaultXenForoListen+", or a free port if that one is taken)")
 	openfireListen := fs.String("openfire-listen", "", "address of the simulated Openfire (its REST API, and a page with its users, their groups and a login form)\nthe demo's XMPP service uses (default "+demo.DefaultOpenfireListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
 	murmurdBin := fs.String("murmurd", "auto", "Mumble server (murmurd with Ice) the demo's Mumble service runs on: a path, \"auto\" for\nDebian's mumble-server when installed, or \"none\"")
@@ -85,12 +87,33 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
+	forumLn, err := demo.ListenDiscourse(*discourseListen)
+	if err != nil {
+		site.Close()
+		tsPage.Close()
+		tsQuery.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
+	forumSim, forum := demo.NewDiscourse(forumLn, cfg.BaseURL.String())
+	xfLn, err := demo.ListenXenForo(*xenforoListen)
+	if err != nil {
+		site.Close()
+		tsPage.Close()
+		tsQuery.Close()
+		forumLn.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
+	xfSim, xf := demo.NewXenForo(xfLn)
 	// The seed creates the demo's XMPP instance on the simulated Openfire.
 	ofListener, err := demo.ListenOpenfire(*openfireListen)
 	if err != nil {
 		site.Close()
 		tsPage.Close()
 		tsQuery.Close()
+		forumLn.Close()
+		xfLn.Close()
 		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
 		return exitFailure
 	}
@@ -103,6 +126,8 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			site.Close()
 			tsPage.Close()
 			tsQuery.Close()
+			forumLn.Close()
+			xfLn.Close()
 			ofListener.Close()
 			fmt.Fprintf(c.stderr, "keepstar demo: %v (use -murmurd none to run without one)\n", err)
 			return exitFailure
@@ -112,11 +137,16 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	}
 	simCtx, stopSim := context.WithCancel(ctx)
 	simDone, discordDone := make(chan error, 1), make(chan error, 1)
-	tsDone, tsQueryDone, ofDone := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	tsDone, tsQueryDone := make(chan error, 1), make(chan error, 1)
 	go func() { simDone <- serveSim(simCtx, site.SimListener, sim, logger) }()
 	go func() { discordDone <- serveSim(simCtx, site.DiscordListener, discordSim, logger) }()
 	go func() { tsDone <- serveSim(simCtx, tsPage, tsSim.Handler(), logger) }()
 	go func() { tsQueryDone <- tsSim.ServeSSH(simCtx, tsQuery) }()
+	forumDone := make(chan error, 1)
+	xfDone := make(chan error, 1)
+	go func() { forumDone <- serveSim(simCtx, forumLn, forumSim, logger) }()
+	go func() { xfDone <- serveSim(simCtx, xfLn, xfSim.Handler(), logger) }()
+	ofDone := make(chan error, 1)
 	go func() { ofDone <- serveSim(simCtx, ofListener, ofSim.Handler(), logger) }()
 	defer func() {
 		stopSim()
@@ -124,6 +154,8 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		<-discordDone
 		<-tsDone
 		<-tsQueryDone
+		<-forumDone
+		<-xfDone
 		<-ofDone
 	}()
 	// The guide is filled by Prepare, before the site serves its first
@@ -141,6 +173,9 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			if err := demo.SeedDiscord(ctx, core.DB, core.Services, discord); err != nil {
 				return err
 			}
+			if err := demo.SeedPings(ctx, core.DB); err != nil {
+				return err
+			}
 			// The demo's groups exist on TeamSpeak too, so mapping by name
 			// gives them.
 			for _, g := range []string{guide.CorpGroup, demo.GroupOpen, demo.GroupRequest, demo.GroupRestricted} {
@@ -150,6 +185,19 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			}
 			guide.TeamSpeakPage = teamspeak.PageURL
 			if err := demo.SeedTeamSpeak(ctx, core.DB, core.Services, teamspeak); err != nil {
+				return err
+			}
+			for _, g := range []string{guide.CorpGroup, demo.GroupOpen, demo.GroupRequest, demo.GroupRestricted} {
+				if g != "" && !xfSim.HasGroup(g) {
+					xfSim.AddGroup(g)
+				}
+			}
+			guide.XenForoPage = xf.URL
+			if err := demo.SeedXenForo(ctx, core.DB, core.Services, xf); err != nil {
+				return err
+			}
+			guide.DiscoursePage = forum.URL
+			if err := demo.SeedDiscourse(ctx, core.DB, core.Services, forum); err != nil {
 				return err
 			}
 			guide.OpenfirePage = ofURL
@@ -170,11 +218,13 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			fmt.Fprintf(c.stdout, "\nKeepstar demo is running at %s\nSimulated EVE (SSO, ESI, /control): %s, %d characters\n"+
 				"Simulated Discord (API v10, OAuth2), its guild's page: %s/guilds/%s\n"+
 				"Simulated TeamSpeak 3 (ServerQuery over SSH on %s), its page to join with a key: %s\n"+
+				"Simulated Discourse forum, logging in with Keepstar: %s\n"+
+				"Simulated XenForo forum (XenAPI), its page to log in: %s\n"+
 				"%s"+
 				"Log in with any simulated character; the first account becomes superuser, to look at the administration too.\n"+
 				"A character of %s (such as %s) gets the Member state and its groups.\n"+
 				"Its data and secret key are %s.\nPress Ctrl-C to stop.\n\n", url, simURL, *characters,
-				discord.URL, discord.GuildID, teamspeak.QueryAddr, teamspeak.PageURL, mumbleLine(mumbleServer), guide.Alliance, guide.Member, kept)
+				discord.URL, discord.GuildID, teamspeak.QueryAddr, teamspeak.PageURL, forum.URL, xf.URL, mumbleLine(mumbleServer), guide.Alliance, guide.Member, kept)
 		},
 	})
 	if err != nil {
@@ -225,10 +275,17 @@ func newDemoDiscord(baseURL, url string) (*discordsim.Server, demo.Discord, erro
 	if _, err := sim.AddRole(g.ID, "Friends", false); err != nil {
 		return nil, demo.Discord{}, fmt.Errorf("demo: %w", err)
 	}
+	// Group pings sent to the demo's Discord are posted here; its page
+	// shows them.
+	pings, err := sim.AddChannel(g.ID, "pings")
+	if err != nil {
+		return nil, demo.Discord{}, fmt.Errorf("demo: %w", err)
+	}
 	for _, u := range demoDiscordUsers {
 		sim.SetGlobalName(sim.AddUser(u[0]).ID, u[1])
 	}
-	return sim, demo.Discord{URL: url, GuildID: g.ID, BotToken: token, ClientID: clientID, ClientSecret: secret}, nil
+	return sim, demo.Discord{URL: url, GuildID: g.ID, BotToken: token, ClientID: clientID, ClientSecret: secret,
+		PingChannelID: pings.ID}, nil
 }
 
 // snowflake makes a Discord-style id: milliseconds since Discord's epoch

@@ -261,6 +261,14 @@ func TestDemoDiscord(t *testing.T) {
 		roles[1].Name != "Friends" || roles[1].Managed {
 		t.Errorf("roles %+v", roles)
 	}
+	// The ping channel takes the bot's messages.
+	req = httptest.NewRequest("POST", "/api/v10/channels/"+dc.PingChannelID+"/messages", strings.NewReader(`{"content":"ping"}`))
+	req.Header.Set("Authorization", "Bot "+dc.BotToken)
+	rec = httptest.NewRecorder()
+	sim.ServeHTTP(rec, req)
+	if rec.Code != 200 || len(sim.Messages(dc.PingChannelID)) != 1 {
+		t.Errorf("ping channel %q: %d %s", dc.PingChannelID, rec.Code, rec.Body)
+	}
 	_, again, err := newDemoDiscord("http://127.0.0.1:8080", "http://127.0.0.1:8082")
 	if err != nil {
 		t.Fatal(err)
@@ -276,7 +284,7 @@ func TestDemoDiscord(t *testing.T) {
 // there: the member mark and the Member state's group.
 func TestDemoTeamSpeak(t *testing.T) {
 	d := startDemo(t, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0",
-		"-teamspeak-listen", "127.0.0.1:0", "-openfire-listen", "127.0.0.1:0", "-characters", "600")
+		"-teamspeak-listen", "127.0.0.1:0", "-characters", "600")
 	page := regexp.MustCompile(`Simulated TeamSpeak 3 \(ServerQuery over SSH on [^)]+\), its page to join with a key: (\S+)`).FindStringSubmatch(d.said)
 	who := regexp.MustCompile(`\(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
 	if page == nil || who == nil {
@@ -327,6 +335,62 @@ func TestDemoTeamSpeak(t *testing.T) {
 			t.Fatalf("the member's groups never reached TeamSpeak:\n%s", ts)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// The demo's forum: a member logs in on the simulated Discourse through
+// Keepstar and ends there logged in, with the Member state's group.
+func TestDemoDiscourse(t *testing.T) {
+	d := startDemo(t, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0",
+		"-teamspeak-listen", "127.0.0.1:0", "-discourse-listen", "127.0.0.1:0", "-characters", "600")
+	forum := regexp.MustCompile(`Simulated Discourse forum, logging in with Keepstar: (\S+)`).FindStringSubmatch(d.said)
+	who := regexp.MustCompile(`\(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
+	if forum == nil || who == nil {
+		t.Fatalf("the demo does not say where the forum is, or who to log in with:\n%s", d.said)
+	}
+	browser := d.client(t, url.Values{"character_name": {who[1]}})
+	get(t, browser, d.url+"/sso/login")
+	_, services := get(t, browser, d.url+"/services")
+	if !strings.Contains(services, forum[1]+"/session/sso") {
+		t.Errorf("the Services page has no link to log in on %s:\n%s", forum[1], services)
+	}
+	res, page := get(t, browser, forum[1]+"/session/sso")
+	if res.StatusCode != http.StatusOK || !regexp.MustCompile(`Logged in as <strong>[^<]+</strong> \([^)]*\), groups [^.]*\bMember\b`).MatchString(page) {
+		t.Fatalf("logging in on the forum ended at %s with %d:\n%s", res.Request.URL, res.StatusCode, page)
+	}
+}
+
+// The demo's XenForo: a member activates it and logs in on the simulated
+// forum's page with the password shown once.
+func TestDemoXenForo(t *testing.T) {
+	d := startDemo(t, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0",
+		"-teamspeak-listen", "127.0.0.1:0", "-discourse-listen", "127.0.0.1:0", "-xenforo-listen", "127.0.0.1:0", "-characters", "600")
+	forum := regexp.MustCompile(`Simulated XenForo forum \(XenAPI\), its page to log in: (\S+)`).FindStringSubmatch(d.said)
+	who := regexp.MustCompile(`\(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
+	if forum == nil || who == nil {
+		t.Fatalf("the demo does not say where XenForo is, or who to log in with:\n%s", d.said)
+	}
+	browser := d.client(t, url.Values{"character_name": {who[1]}})
+	get(t, browser, d.url+"/sso/login")
+	res, err := browser.PostForm(d.url+"/services/"+demo.XenForoSlug+"/activate", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	user := regexp.MustCompile(`<code id="credentials-username">([^<]*)</code>`).FindStringSubmatch(string(body))
+	pass := regexp.MustCompile(`<code id="credentials-password">([^<]*)</code>`).FindStringSubmatch(string(body))
+	if user == nil || pass == nil {
+		t.Fatalf("no credentials after activating (%d):\n%s", res.StatusCode, body)
+	}
+	res, err = http.PostForm(forum[1]+"/login", url.Values{"username": {html.UnescapeString(user[1])}, "password": {html.UnescapeString(pass[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(page), "Logged in as") || !regexp.MustCompile(`<td>[^<]*\b`+demo.XenForoMemberGroup+`\b[^<]*\bMember\b[^<]*</td>`).Match(page) {
+		t.Fatalf("logging in on the simulated XenForo:\n%s", page)
 	}
 }
 

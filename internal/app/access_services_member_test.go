@@ -64,6 +64,12 @@ func serviceMemberRows(t *testing.T, e *matrixEnv) map[string][]check {
 			{"POST", "/services/chat/refresh", url.Values{}, [visitors]int{login, 403, 403, 403, 200, 403}},
 			{"POST", "/services/nothing/refresh", url.Values{}, [visitors]int{login, 404, 404, 404, 404, 404}},
 		},
+		// A service's single sign-on request: the type here is no SSO
+		// provider (400) for the one who may use it.
+		"GET /services/{slug}/sso": {
+			{"GET", "/services/chat/sso?sso=x&sig=y", nil, [visitors]int{login, 403, 403, 403, 400, 403}},
+			{"GET", "/services/nothing/sso", nil, [visitors]int{login, 404, 404, 404, 404, 404}},
+		},
 		"GET /services/{slug}/deactivate": {
 			{"GET", "/services/chat/deactivate", nil, [visitors]int{login, 409, 409, 409, 200, 409}},
 			{"GET", "/services/nothing/deactivate", nil, [visitors]int{login, 404, 404, 404, 404, 404}},

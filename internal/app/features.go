@@ -11,6 +11,7 @@ import (
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/apps/pings"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/core"
 	"github.com/keepstar/keepstar/internal/eve/esi"
@@ -22,8 +23,12 @@ import (
 	"github.com/keepstar/keepstar/internal/secrets"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/discord"
+	"github.com/keepstar/keepstar/internal/services/discourse"
 	"github.com/keepstar/keepstar/internal/services/mumble"
+	"github.com/keepstar/keepstar/internal/services/phpbb3"
+	"github.com/keepstar/keepstar/internal/services/smf"
 	"github.com/keepstar/keepstar/internal/services/teamspeak3"
+	"github.com/keepstar/keepstar/internal/services/xenforo"
 	"github.com/keepstar/keepstar/internal/services/xmpp"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/setup"
@@ -41,7 +46,8 @@ type Constructor func(c *core.Core) (feature.Feature, error)
 
 // connectors are the services' connector types: adding one (Mumble,
 // TeamSpeak, a forum) is one line here.
-var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, xmpp.Type}
+var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, phpbb3.Type, smf.Type,
+	discourse.Type, xenforo.Type, xmpp.Type}
 
 // serviceTypes builds the connector types, those tests add included.
 func serviceTypes(extra []services.TypeConstructor) []services.Type {
@@ -54,7 +60,7 @@ func serviceTypes(extra []services.TypeConstructor) []services.Type {
 
 // plugins are the features built over the core. Adding a feature is one
 // line here; see docs/development.md, "Adding a feature".
-var plugins = []Constructor{}
+var plugins = []Constructor{pings.New}
 
 // featureList gives every feature of Keepstar, in order: the order of the
 // menu entries within each section, of the settings page's sections and of

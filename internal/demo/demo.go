@@ -46,6 +46,8 @@ type Site struct {
 // it.
 type Discord struct {
 	URL, GuildID, BotToken, ClientID, ClientSecret string
+	// PingChannelID is the guild's channel group pings are posted in.
+	PingChannelID string
 }
 
 // Prepare makes or reuses the folder dir (a new temporary folder when empty)

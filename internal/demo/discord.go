@@ -21,6 +21,7 @@ func SeedDiscord(ctx context.Context, db *store.DB, svc *services.Services, d Di
 		// The guild's own role, which Keepstar leaves to its members.
 		Unmanaged: []string{"Friends"},
 		Settings: map[string]string{discord.SettingGuildID: d.GuildID, discord.SettingClientID: d.ClientID,
-			discord.SettingClientSecret: d.ClientSecret, discord.SettingBotToken: d.BotToken, discord.SettingAPIURL: d.URL}}
+			discord.SettingClientSecret: d.ClientSecret, discord.SettingBotToken: d.BotToken, discord.SettingAPIURL: d.URL,
+			discord.SettingPingChannel: d.PingChannelID}}
 	return seedService(ctx, db, svc, in, true)
 }

@@ -46,6 +46,12 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.TeamSpeakPage != "" {
 			add("demo.hint.teamspeak", "Page", g.TeamSpeakPage)
 		}
+		if g.DiscoursePage != "" {
+			add("demo.hint.discourse", "Page", g.DiscoursePage)
+		}
+		if g.XenForoPage != "" {
+			add("demo.hint.xenforo", "Page", g.XenForoPage)
+		}
 		if g.OpenfirePage != "" {
 			add("demo.hint.openfire", "Page", g.OpenfirePage)
 		}

@@ -39,6 +39,12 @@ type Guide struct {
 	// TeamSpeakPage is the simulated TeamSpeak server's page, where a
 	// visitor redeems their key ("" when the demo has none).
 	TeamSpeakPage string
+	// DiscoursePage is the simulated Discourse forum's page ("" when the
+	// demo has none).
+	DiscoursePage string
+	// XenForoPage is the simulated XenForo forum's page ("" when the demo
+	// has none).
+	XenForoPage string
 	// OpenfirePage is the simulated Openfire's page, where a visitor
 	// tries their XMPP password and sees their groups ("" when none).
 	OpenfirePage string

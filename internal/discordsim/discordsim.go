@@ -86,6 +86,7 @@ func (s *Server) mount() {
 	s.handle("GET "+v+"/guilds/{g}/roles", route{name: "roles list", bot: true, h: s.listRoles})
 	s.handle("POST "+v+"/guilds/{g}/roles", route{name: "role create", bucket: &bucketRoleCreate, bot: true, h: s.createRole})
 	s.handle("DELETE "+v+"/guilds/{g}/roles/{r}", route{name: "role delete", bot: true, h: s.deleteRole})
+	s.handle("POST "+v+"/channels/{c}/messages", route{name: "message create", bucket: &bucketChannelMessage, bot: true, h: s.postMessage})
 	s.mux.HandleFunc("GET /oauth2/authorize", s.authorizePage)
 	s.mux.HandleFunc("POST /oauth2/authorize", s.authorizeDecide)
 	for _, p := range []string{"/api", "/api/v10"} {
@@ -151,6 +152,22 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, rt route) {
 		}
 	}
 	var g *guild
+	if id := r.PathValue("c"); id != "" {
+		// A channel's routes count per channel, their top-level resource.
+		b := s.limits.bucket(rt.bucket, id, now)
+		if b.remaining == 0 {
+			b.headers(w, now)
+			s.limits.tooMany(w, now, b.resetAfter(now), "user", false)
+			return
+		}
+		b.remaining--
+		b.headers(w, now)
+		var e *apiError
+		if g, e = s.channelAccess(id); e != nil {
+			s.finish(w, now, e)
+			return
+		}
+	}
 	if id := r.PathValue("g"); id != "" {
 		if rt.bucket != nil {
 			b := s.limits.bucket(rt.bucket, id, now)

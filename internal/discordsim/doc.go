@@ -1,6 +1,7 @@
 // Package discordsim is Keepstar's simulated Discord: the v10 REST routes a
 // guild connector uses (users/@me, guild members and their roles, listing
-// members, guild roles, the guild), Discord's OAuth2 authorization-code flow
+// members, guild roles, the guild, posting a message in a channel, which
+// the group pings use), Discord's OAuth2 authorization-code flow
 // (authorize page, form-encoded token endpoint, revoke), and Discord's rate
 // limits (per-route buckets per guild with AA's measured budgets, the 50
 // requests/s global gate, 429 bodies with float-second retry_after) behind
@@ -29,7 +30,9 @@
 // Tests set the world up through Go methods on Server (guilds, roles, users,
 // the bot's role and permissions, bans), do what people do by hand in
 // Discord's app (DeleteRole, AddMemberRole, RemoveMember), read members
-// back, drive time through Options.Now, read request counters and the
+// back, add text channels and set what the bot may do there
+// (SetChannelPermissions), read the messages posted (Messages), drive time
+// through Options.Now, read request counters and the
 // busiest second of the bot's requests (BusiestSecond), and force 429s or an
 // outage.
 package discordsim

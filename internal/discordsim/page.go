@@ -63,7 +63,25 @@ its highest role is {{with .BotRole}}<strong>{{.}}</strong>{{else}}only @everyon
 {{range .}}<tr><th scope="row">{{.Username}}{{if .Owner}} (owner){{end}}</th><td>{{.GlobalName}}</td><td>{{.Nick}}</td>
 <td>{{with .Roles}}{{join . ", "}}{{else}}none{{end}}</td></tr>
 {{end}}</tbody></table>{{else}}<p>No members yet.</p>{{end}}
+{{range .Channels}}
+<h2>#{{.Name}}</h2>
+{{with .Messages}}<table>
+<caption>The last {{len .}} messages, newest first</caption>
+<thead><tr><th scope="col">Time (UTC)</th><th scope="col">Message</th></tr></thead>
+<tbody>
+{{range .}}<tr><td>{{.Timestamp.Format "2006-01-02 15:04:05"}}</td><td style="white-space: pre-wrap">{{.Content}}</td></tr>
+{{end}}</tbody></table>{{else}}<p>No messages yet.</p>{{end}}
+{{end}}
 </main></body></html>{{end}}`))
+
+// channelRow is a channel on the guild's page with its last messages.
+type channelRow struct {
+	Name     string
+	Messages []Message
+}
+
+// pageMessages is how many of a channel's messages the page shows.
+const pageMessages = 20
 
 type guildRow struct {
 	ID, Name       string
@@ -90,6 +108,7 @@ type guildView struct {
 	BotPerms, Missing               []string
 	Roles                           []roleRow
 	Members                         []memberRow
+	Channels                        []channelRow
 }
 
 // permNames are the permissions the page names, in Discord's spelling.
@@ -184,5 +203,13 @@ func (s *Server) guildPage(w http.ResponseWriter, r *http.Request) {
 		}
 		v.Members = append(v.Members, row)
 	}
+	for _, c := range g.channels {
+		row := channelRow{Name: c.Name}
+		for i := len(c.messages) - 1; i >= 0 && len(row.Messages) < pageMessages; i-- {
+			row.Messages = append(row.Messages, c.messages[i])
+		}
+		v.Channels = append(v.Channels, row)
+	}
+	slices.SortFunc(v.Channels, func(a, b channelRow) int { return strings.Compare(a.Name, b.Name) })
 	renderPage(w, "guild", v)
 }

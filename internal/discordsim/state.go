@@ -63,6 +63,7 @@ type guild struct {
 	botPerms          uint64
 	botIn             bool
 	banned            map[string]bool
+	channels          map[string]*channel
 }
 
 // Guild describes a guild for tests.

@@ -60,6 +60,9 @@ func (s *Services) Offers(ctx context.Context, accountID int64) ([]Offer, error)
 		if linked {
 			o.Account = &acct
 			o.JoinURL = s.joinURL(ctx, inst, acct)
+		} else if o.Type.Capabilities.SSOProvider {
+			// The account is made by logging in there: the link starts it.
+			o.JoinURL = s.joinURL(ctx, inst, Account{})
 		}
 		out = append(out, o)
 	}
@@ -278,6 +281,59 @@ func (s *Services) SetPassword(ctx context.Context, slug string, accountID int64
 	err = audit(ctx, s.db, Entry{InstanceID: inst.ID, AccountID: accountID, Action: ActionPassword, Detail: detail, Reason: "member",
 		ActorID: accountID, At: s.now()})
 	return acct, password, err
+}
+
+// SSO answers a service's single sign-on request for a member who may use
+// it: the connector checks the request and signs them in there with what
+// they should have, their service account is recorded (made at the first
+// sign-in) and the browser is sent where the connector says.
+func (s *Services) SSO(ctx context.Context, slug string, accountID int64, query url.Values) (string, error) {
+	inst, t, want, err := s.usable(ctx, slug, accountID)
+	if err != nil {
+		return "", err
+	}
+	if !t.Capabilities.SSOProvider {
+		return "", ErrUnsupported
+	}
+	conn, err := s.connector(ctx, inst)
+	if err != nil {
+		return "", err
+	}
+	p, ok := conn.(SSOProvider)
+	if !ok {
+		return "", ErrUnsupported
+	}
+	acct, err := s.account(ctx, s.db, inst.ID, accountID)
+	linked := err == nil
+	if err != nil && !errors.Is(err, ErrNoAccount) {
+		return "", err
+	}
+	want.Reason = "signed in by the member"
+	to, next, err := p.SSOAnswer(ctx, query, want, acct)
+	if err != nil {
+		return "", err
+	}
+	if !linked {
+		_, err = s.record(ctx, inst, accountID, next, want, ActionLink)
+		return to, err
+	}
+	// The answer carried the name and groups: they are what the service
+	// has now.
+	if acct.Status == StatusOK && acct.Name == want.Name && equalGroups(acct.Groups, want.Groups) && next.State == acct.State &&
+		next.ExternalName == acct.ExternalName {
+		return to, nil
+	}
+	next.InstanceID, next.AccountID, next.ExternalID = acct.InstanceID, acct.AccountID, acct.ExternalID
+	next.Name, next.Groups = want.Name, want.Groups
+	now := s.now()
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := saveApplied(ctx, tx, next, acct.wanted, now); err != nil {
+			return err
+		}
+		return audit(ctx, tx, Entry{InstanceID: inst.ID, AccountID: accountID, Action: ActionUpdate, Detail: describe(acct, want),
+			Reason: "member", ActorID: accountID, At: now})
+	})
+	return to, err
 }
 
 // Refresh queues a sync of a member's service account on an instance

@@ -33,6 +33,7 @@ func (s *Services) mount(srv *web.Server) error {
 	srv.Handle("POST /services/{slug}/activate", memberAccess, http.HandlerFunc(m.activate))
 	srv.Handle("POST /services/{slug}/password", memberAccess, http.HandlerFunc(m.password))
 	srv.Handle("POST /services/{slug}/refresh", memberAccess, http.HandlerFunc(m.refresh))
+	srv.Handle("GET /services/{slug}/sso", memberAccess, http.HandlerFunc(m.sso))
 	srv.HandleConfirmed("/services/{slug}/deactivate", memberAccess, m.askDeactivate, m.deactivate)
 	return s.mountAdmin(srv, pages)
 }
@@ -217,6 +218,21 @@ func (m *memberPages) refresh(w http.ResponseWriter, r *http.Request) {
 	}
 	m.srv.AddFlash(r, "info", "services.flash.refreshing")
 	http.Redirect(w, r, "/services", http.StatusSeeOther)
+}
+
+// sso answers a service's single sign-on request (Discourse sends the
+// member's browser here): a member who may use the service goes back to
+// it signed in; a visitor logs in first (the route's access).
+func (m *memberPages) sso(w http.ResponseWriter, r *http.Request) {
+	v := web.ViewerFrom(r.Context())
+	to, err := m.s.SSO(r.Context(), r.PathValue("slug"), v.AccountID, r.URL.Query())
+	if err != nil {
+		m.fail(w, r, err)
+		return
+	}
+	// The answer is for this browser only.
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, to, http.StatusFound)
 }
 
 // Passwords a member sets: long enough, and short enough for every

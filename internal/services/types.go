@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/keepstar/keepstar/internal/store"
@@ -22,7 +23,8 @@ type Capabilities struct {
 	// type implements PasswordManager.
 	Password bool
 	// SSOProvider: the account is made on the service's first login, with
-	// Keepstar as its SSO provider (Discourse).
+	// Keepstar as its SSO provider (Discourse). The type implements
+	// SSOProvider.
 	SSOProvider bool
 	// Groups: the service has groups (roles) Keepstar's groups map to.
 	Groups bool
@@ -130,6 +132,22 @@ type PasswordManager interface {
 	Create(ctx context.Context, want Want, password string) (Account, error)
 	// SetPassword changes the account's password.
 	SetPassword(ctx context.Context, acct Account, password string) error
+}
+
+// SSOProvider is a connector for which Keepstar is the service's single
+// sign-on provider (Capabilities.SSOProvider): the service sends the
+// member's browser to /services/<slug>/sso with its signed request, and
+// Keepstar sends it back with a signed answer that signs them in there.
+type SSOProvider interface {
+	// SSOAnswer checks the service's request (the query it sent) and gives
+	// where the browser goes next: back to the service, with the answer
+	// for want. acct is the member's service account there, the zero
+	// Account when they have none yet. The Account returned is recorded
+	// as the member's: its ExternalID is the connector's lasting handle
+	// on them (unique on the instance), kept from acct when acct has one.
+	// A request the connector refuses is an *i18n.InvalidError (shown
+	// with 400).
+	SSOAnswer(ctx context.Context, query url.Values, want Want, acct Account) (string, Account, error)
 }
 
 // Inviter is a connector whose members join with an invitation Keepstar

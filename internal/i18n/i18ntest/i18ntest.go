@@ -17,8 +17,9 @@ import (
 // directory), that every message id with prefix its code names is in
 // locales, in every language, translated and formatting there, and that
 // locales/en.toml has no id the code does not name. min guards against a
-// prefix that finds nothing.
-func CheckCatalogue(t *testing.T, locales fs.FS, prefix string, min int) {
+// prefix that finds nothing. pages are globs of more files naming ids (a
+// feature's templates, "templates/*.html"), read as the code is.
+func CheckCatalogue(t *testing.T, locales fs.FS, prefix string, min int, pages ...string) {
 	t.Helper()
 	c, err := i18n.Load(locales)
 	if err != nil {
@@ -29,6 +30,13 @@ func CheckCatalogue(t *testing.T, locales fs.FS, prefix string, min int) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, glob := range pages {
+		more, err := filepath.Glob(glob)
+		if err != nil || len(more) == 0 {
+			t.Fatalf("no file matches %q (%v)", glob, err)
+		}
+		files = append(files, more...)
 	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {

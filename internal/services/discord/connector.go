@@ -33,6 +33,7 @@ const (
 	SettingAPIURL         = "api_url"
 	SettingNoRoleCreation = "no_role_creation"
 	SettingKeepNicknames  = "keep_nicknames"
+	SettingPingChannel    = "ping_channel_id"
 )
 
 // Permissions the connector needs (Discord's permission flags): invite
@@ -74,6 +75,8 @@ func Type() services.Type {
 				Help: "services.discord.setting.no_role_creation_help", Bool: true},
 			{Key: SettingKeepNicknames, Label: "services.discord.setting.keep_nicknames",
 				Help: "services.discord.setting.keep_nicknames_help", Bool: true},
+			{Key: SettingPingChannel, Label: "services.discord.setting.ping_channel_id",
+				Help: "services.discord.setting.ping_channel_id_help", Check: checkSnowflake},
 		},
 		// Alliance Auth's default for Discord.
 		DefaultNameFormat: "{character_name}",
@@ -134,9 +137,11 @@ type connector struct {
 	apiURL    string
 	clientID  string
 	keepNicks bool
-	roles     *roleBook
-	logger    *slog.Logger
-	now       func() time.Time
+	// pingChannel is the channel group pings are posted in ("": none).
+	pingChannel string
+	roles       *roleBook
+	logger      *slog.Logger
+	now         func() time.Time
 
 	mu sync.Mutex
 	// noIntentUntil: listing members was refused (the GUILD_MEMBERS intent
@@ -228,7 +233,7 @@ func open(inst services.Instance, env services.Env, o Options) (*connector, erro
 		logger = slog.New(slog.DiscardHandler)
 	}
 	k := &connector{c: c, slug: inst.Slug, guild: guild, apiURL: apiURL, clientID: o.ClientID,
-		keepNicks: set[SettingKeepNicknames] == "true", logger: logger, now: c.o.Now}
+		keepNicks: set[SettingKeepNicknames] == "true", pingChannel: strings.TrimSpace(set[SettingPingChannel]), logger: logger, now: c.o.Now}
 	k.roles = &roleBook{c: c, guild: guild, now: c.o.Now, noCreate: set[SettingNoRoleCreation] == "true"}
 	return k, nil
 }

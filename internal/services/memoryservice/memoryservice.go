@@ -37,7 +37,7 @@ type Account struct {
 
 // Call is one call a connector made.
 type Call struct {
-	Op      string // create, apply, remove, password, observe
+	Op      string // create, apply, remove, password, observe, ping
 	Account string
 }
 
@@ -49,10 +49,12 @@ type Server struct {
 	calls    []Call
 	down     bool
 	next     int
+	// pings are the messages each account received (Ping), by id.
+	pings map[string][]string
 }
 
 // New makes an empty service.
-func New() *Server { return &Server{accounts: map[string]*Account{}} }
+func New() *Server { return &Server{accounts: map[string]*Account{}, pings: map[string][]string{}} }
 
 // ErrDown is the service's answer while it is down.
 var ErrDown = fmt.Errorf("memory service is down: %w", services.ErrUnavailable)
@@ -221,4 +223,32 @@ func (c connector) Groups(context.Context) ([]string, error) {
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
+}
+
+// Ping sends a message to accounts, as an XMPP server's broadcast does
+// (the group pings' Pinger): each account that exists receives it once;
+// those deleted on the service are not reached. While the service is down
+// nothing is delivered.
+func (c connector) Ping(_ context.Context, to []services.Account, message string) (int, error) {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if err := c.call("ping", ""); err != nil {
+		return 0, err
+	}
+	delivered := 0
+	for _, acct := range to {
+		if _, ok := c.s.accounts[acct.ExternalID]; !ok {
+			continue
+		}
+		c.s.pings[acct.ExternalID] = append(c.s.pings[acct.ExternalID], message)
+		delivered++
+	}
+	return delivered, nil
+}
+
+// Pings gives the messages an account received, in order.
+func (s *Server) Pings(id string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.pings[id])
 }
