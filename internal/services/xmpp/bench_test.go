@@ -55,7 +55,7 @@ func BenchmarkPing5000(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		n, err := conn.Ping(context.Background(), to, fmt.Sprintf("Ping %d: form up", i))
+		n, err := conn.(*xmpp.Pinging).Ping(context.Background(), to, fmt.Sprintf("Ping %d: form up", i))
 		if err != nil || n != pingGroup {
 			b.Fatalf("ping: %d delivered, %v", n, err)
 		}

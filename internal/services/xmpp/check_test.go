@@ -34,7 +34,7 @@ func TestChecksOnTheRealEjabberd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		problems, err := conn.Check(ctx, nil)
+		problems, err := conn.(services.Checker).Check(ctx, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,7 +47,7 @@ func TestChecksOnTheRealEjabberd(t *testing.T) {
 	}
 	// The mapping page's suggestions: the groups made so far.
 	conn, _ := xmpp.Open(ejabberdInstance(ok), services.Env{})
-	if groups, err := conn.Groups(ctx); err != nil || len(groups) != 0 {
+	if groups, err := conn.(services.GroupLister).Groups(ctx); err != nil || len(groups) != 0 {
 		t.Errorf("groups of a new server: %v, %v", groups, err)
 	}
 }

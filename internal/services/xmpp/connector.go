@@ -32,8 +32,21 @@ var (
 	_ services.GroupLister     = (*Connector)(nil)
 )
 
-// Open builds an instance's connector from its settings.
-func Open(inst services.Instance, env services.Env) (*Connector, error) {
+// Open builds an instance's connector from its settings: a *Pinging on
+// ejabberd, which can send group pings, a plain *Connector on Openfire,
+// whose REST API cannot (so the pings page does not offer it).
+func Open(inst services.Instance, env services.Env) (services.Connector, error) {
+	c, err := open(inst, env)
+	if err != nil {
+		return nil, err
+	}
+	if c.set.backend == BackendEjabberd {
+		return &Pinging{c}, nil
+	}
+	return c, nil
+}
+
+func open(inst services.Instance, env services.Env) (*Connector, error) {
 	set, err := readSettings(inst.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("xmpp: %w", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/keepstar/keepstar/internal/apps/pings"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/xmpp"
@@ -154,8 +155,12 @@ func TestPingArrives(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		pinger, ok := conn.(pings.Pinger)
+		if !ok {
+			t.Fatalf("an ejabberd instance's connector %T is not a pings.Pinger", conn)
+		}
 		to := []services.Account{{ExternalName: online.jid}, {ExternalName: offline.jid}}
-		n, err := conn.Ping(context.Background(), to, "Form up on the titan")
+		n, err := pinger.Ping(context.Background(), to, "Form up on the titan")
 		if err != nil || n != 2 {
 			t.Fatalf("ping: %d delivered, %v", n, err)
 		}

@@ -1,12 +1,12 @@
 package xmpp_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/keepstar/keepstar/internal/apps/pings"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/xmpp"
@@ -74,18 +74,18 @@ func TestOpenfireFlows(t *testing.T) {
 	})
 }
 
-// Openfire's REST API cannot send to chosen users: Ping says so rather
-// than broadcasting to everyone online.
-func TestOpenfirePingRefuses(t *testing.T) {
+// Openfire's REST API cannot send to chosen users: its instances are not
+// pingers, so the pings page does not offer them (rather than
+// broadcasting to everyone online).
+func TestOpenfireIsNoPinger(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newOpenfireWorld(t, d, "")
 		conn, err := xmpp.Open(w.inst, services.Env{DB: w.site.DB})
 		if err != nil {
 			t.Fatal(err)
 		}
-		n, err := conn.Ping(context.Background(), []services.Account{{ExternalName: "a@" + openfireDomain}}, "hello")
-		if n != 0 || err == nil {
-			t.Errorf("ping: %d, %v", n, err)
+		if _, ok := conn.(pings.Pinger); ok {
+			t.Errorf("an Openfire instance's connector %T is a pings.Pinger", conn)
 		}
 	})
 }

@@ -16,16 +16,16 @@ import (
 // are chatting on, at a cost of fractions of a second.
 const pingWorkers = 16
 
+// Pinging is the connector of an instance whose server can send a message
+// to chosen members (ejabberd): the group pings' Pinger.
+type Pinging struct{ *Connector }
+
 // Ping sends message to each of the given service accounts of this
 // instance (a chat message from the instance's sender), and reports how
 // many the service accepted. A message the server refuses is counted out
 // and the others go on; the service out of reach stops the ping with
 // services.ErrUnavailable and the count so far.
-func (c *Connector) Ping(ctx context.Context, to []services.Account, message string) (delivered int, err error) {
-	if _, ok := c.b.(*openfire); ok {
-		return 0, errNoPing
-	}
-	ctx, cancel := context.WithCancel(ctx)
+func (c *Pinging) Ping(ctx context.Context, to []services.Account, message string) (delivered int, err error) {	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		n     atomic.Int64
