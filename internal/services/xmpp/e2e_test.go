@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/xmpp"
+	"github.com/keepstar/keepstar/internal/sitetest"
 )
 
 // A member activates XMPP on the Services page and logs in with a real
@@ -220,5 +222,45 @@ func TestAccountDeletedOnTheServer(t *testing.T) {
 		if _, err := w.login(t, m.jid, m.password); err != nil {
 			t.Errorf("login: %v", err)
 		}
+	})
+}
+
+// An officer pings their group on the pings page: the ping goes through
+// the real ejabberd to the member's XMPP client, and the page's record
+// counts it delivered.
+func TestPingPageReachesAnXMPPClient(t *testing.T) {
+	eachEngine(t, func(t *testing.T, d config.Dialect) {
+		w := newWorld(t, d, "")
+		ctx := context.Background()
+		fleet := w.site.OpenGroup(t, "Fleet")
+		officer, m := w.member(t), w.member(t)
+		if err := w.site.Accounts().SetPermissions(ctx, officer.account, []string{pings.PermissionSend.Name}); err != nil {
+			t.Fatal(err)
+		}
+		officer.b.JoinGroup(t, fleet)
+		m.b.JoinGroup(t, fleet)
+		w.site.SettleServices(t)
+		w.activate(t, m, "xmpp")
+		c, err := w.login(t, m.jid, m.password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		officer.b.Expect(t, officer.name, "/pings", url.Values{"message": {"Titan on field, x up"}, "groups": {strconv.FormatInt(fleet, 10)},
+			"instance": {strconv.FormatInt(w.inst.ID, 10)}}, http.StatusOK)
+		timer := timeout(t)
+		for got := false; !got; {
+			select {
+			case msg := <-c.Messages():
+				got = strings.Contains(msg.Body, "Titan on field, x up")
+			case <-timer:
+				t.Fatal("the ping did not reach the member's client")
+			}
+		}
+		sitetest.WaitFor(t, "the ping's delivery to be recorded", func() bool {
+			var delivered int
+			err := w.site.DB.QueryRow(ctx, `SELECT COALESCE(SUM(delivered), 0) FROM ping_deliveries WHERE instance_id = $1 AND status NOT IN ('queued', 'sending')`,
+				w.inst.ID).Scan(&delivered)
+			return err == nil && delivered == 1
+		})
 	})
 }
