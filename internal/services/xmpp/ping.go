@@ -25,7 +25,8 @@ type Pinging struct{ *Connector }
 // many the service accepted. A message the server refuses is counted out
 // and the others go on; the service out of reach stops the ping with
 // services.ErrUnavailable and the count so far.
-func (c *Pinging) Ping(ctx context.Context, to []services.Account, message string) (delivered int, err error) {	ctx, cancel := context.WithCancel(ctx)
+func (c *Pinging) Ping(ctx context.Context, to []services.Account, message string) (delivered int, err error) {
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		n     atomic.Int64
