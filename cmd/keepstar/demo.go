@@ -24,7 +24,7 @@ import (
 )
 
 func (c *cli) demo(ctx context.Context, args []string) int {
-	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-discourse-listen ADDR] [-xenforo-listen ADDR] [-murmurd PATH] [-characters N]")
+	fs := c.flags("demo", "demo [-dir DIR] [-listen ADDR] [-evesim-listen ADDR] [-discord-listen ADDR] [-teamspeak-listen ADDR] [-discourse-listen ADDR] [-xenforo-listen ADDR] [-openfire-listen ADDR] [-murmurd PATH] [-characters N]")
 	dir := fs.String("dir", "", "folder for the demo's SQLite file and secret key, kept after the demo\n(default: a temporary folder removed when the demo stops)")
 	listen := fs.String("listen", "", "address to serve on (default "+demo.DefaultListen+", or a free port if that one is taken)")
 	simListen := fs.String("evesim-listen", "", "address of the simulated EVE (SSO, ESI and /control) the demo logs in with\n(default "+demo.DefaultSimListen+", or a free port if that one is taken)")
@@ -32,6 +32,7 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	teamspeakListen := fs.String("teamspeak-listen", "", "address of the page of the simulated TeamSpeak 3 server (its groups and clients, and a form to\njoin with a privilege key) the demo's TeamSpeak service uses; its ServerQuery listens on a free port\n(default "+demo.DefaultTeamSpeakListen+", or a free port if that one is taken)")
 	discourseListen := fs.String("discourse-listen", "", "address of the simulated Discourse forum (DiscourseConnect, its admin API and a page of its users)\nthe demo's Discourse service uses (default "+demo.DefaultDiscourseListen+", or a free port if that one is taken)")
 	xenforoListen := fs.String("xenforo-listen", "", "address of the simulated XenForo forum (XenAPI's api.php and a page to log in)\nthe demo's XenForo service uses (default "+demo.DefaultXenForoListen+", or a free port if that one is taken)")
+	openfireListen := fs.String("openfire-listen", "", "address of the simulated Openfire (its REST API, and a page with its users, their groups and a login form)\nthe demo's XMPP service uses (default "+demo.DefaultOpenfireListen+", or a free port if that one is taken)")
 	characters := fs.Int("characters", 1000, "characters in the simulated EVE universe the demo logs in with")
 	murmurdBin := fs.String("murmurd", "auto", "Mumble server (murmurd with Ice) the demo's Mumble service runs on: a path, \"auto\" for\nDebian's mumble-server when installed, or \"none\"")
 	if code, done := parse(fs, args); done {
@@ -105,6 +106,19 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		return exitFailure
 	}
 	xfSim, xf := demo.NewXenForo(xfLn)
+	// The seed creates the demo's XMPP instance on the simulated Openfire.
+	ofListener, err := demo.ListenOpenfire(*openfireListen)
+	if err != nil {
+		site.Close()
+		tsPage.Close()
+		tsQuery.Close()
+		forumLn.Close()
+		xfLn.Close()
+		fmt.Fprintf(c.stderr, "keepstar demo: %v\n", err)
+		return exitFailure
+	}
+	ofSim, ofSecret := demo.NewOpenfire()
+	ofURL := "http://" + ofListener.Addr().String()
 	var mumbleServer demo.Mumble
 	if bin := findMurmurd(*murmurdBin); bin != "" {
 		p, m, err := startDemoMumble(ctx, bin, site.Dir)
@@ -114,6 +128,7 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			tsQuery.Close()
 			forumLn.Close()
 			xfLn.Close()
+			ofListener.Close()
 			fmt.Fprintf(c.stderr, "keepstar demo: %v (use -murmurd none to run without one)\n", err)
 			return exitFailure
 		}
@@ -131,6 +146,8 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 	xfDone := make(chan error, 1)
 	go func() { forumDone <- serveSim(simCtx, forumLn, forumSim, logger) }()
 	go func() { xfDone <- serveSim(simCtx, xfLn, xfSim.Handler(), logger) }()
+	ofDone := make(chan error, 1)
+	go func() { ofDone <- serveSim(simCtx, ofListener, ofSim.Handler(), logger) }()
 	defer func() {
 		stopSim()
 		<-simDone
@@ -139,6 +156,7 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 		<-tsQueryDone
 		<-forumDone
 		<-xfDone
+		<-ofDone
 	}()
 	// The guide is filled by Prepare, before the site serves its first
 	// page.
@@ -180,6 +198,10 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			}
 			guide.DiscoursePage = forum.URL
 			if err := demo.SeedDiscourse(ctx, core.DB, core.Services, forum); err != nil {
+				return err
+			}
+			guide.OpenfirePage = ofURL
+			if err := demo.SeedOpenfire(ctx, core.DB, core.Services, ofURL, ofSecret); err != nil {
 				return err
 			}
 			if mumbleServer.IceAddr == "" {

@@ -393,3 +393,51 @@ func TestDemoXenForo(t *testing.T) {
 		t.Fatalf("logging in on the simulated XenForo:\n%s", page)
 	}
 }
+
+// A demo visitor tries XMPP as the Services page's hint says: activate,
+// and log in with the credentials shown on the simulated Openfire's page,
+// which shows the Member state's group.
+func TestDemoXMPP(t *testing.T) {
+	d := startDemo(t, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0",
+		"-teamspeak-listen", "127.0.0.1:0", "-openfire-listen", "127.0.0.1:0", "-characters", "600")
+	who := regexp.MustCompile(`\(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
+	if who == nil {
+		t.Fatalf("the demo does not say who to log in with:\n%s", d.said)
+	}
+	browser := d.client(t, url.Values{"character_name": {who[1]}})
+	get(t, browser, d.url+"/sso/login")
+	_, services := get(t, browser, d.url+"/services")
+	page := regexp.MustCompile(`(http://127\.0\.0\.1:\d+), which also shows your groups`).FindStringSubmatch(services)
+	if page == nil {
+		t.Fatalf("the Services page has no hint for the simulated Openfire:\n%s", services)
+	}
+	res, err := browser.PostForm(d.url+"/services/"+demo.OpenfireSlug+"/activate", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	u := regexp.MustCompile(`<code id="credentials-username">([^<@]*)@`).FindStringSubmatch(string(body))
+	pw := regexp.MustCompile(`<code id="credentials-password">([^<]*)</code>`).FindStringSubmatch(string(body))
+	if u == nil || pw == nil {
+		t.Fatalf("no credentials after activating (%d):\n%s", res.StatusCode, body)
+	}
+	res, err = http.PostForm(page[1]+"/login", url.Values{"username": {html.UnescapeString(u[1])}, "password": {html.UnescapeString(pw[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(in), "Logged in") {
+		t.Errorf("login on the simulated Openfire:\n%s", in)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for !regexp.MustCompile(`<td>[^<]*\bmember\b[^<]*</td>`).Match(in) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the member's groups never reached Openfire:\n%s", in)
+		}
+		time.Sleep(100 * time.Millisecond)
+		_, now := get(t, http.DefaultClient, page[1])
+		in = []byte(now)
+	}
+}

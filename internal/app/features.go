@@ -29,6 +29,7 @@ import (
 	"github.com/keepstar/keepstar/internal/services/smf"
 	"github.com/keepstar/keepstar/internal/services/teamspeak3"
 	"github.com/keepstar/keepstar/internal/services/xenforo"
+	"github.com/keepstar/keepstar/internal/services/xmpp"
 	"github.com/keepstar/keepstar/internal/sessions"
 	"github.com/keepstar/keepstar/internal/setup"
 	"github.com/keepstar/keepstar/internal/signin"
@@ -46,7 +47,7 @@ type Constructor func(c *core.Core) (feature.Feature, error)
 // connectors are the services' connector types: adding one (Mumble,
 // TeamSpeak, a forum) is one line here.
 var connectors = []services.TypeConstructor{discord.Type, mumble.Type, teamspeak3.Type, phpbb3.Type, smf.Type,
-	discourse.Type, xenforo.Type}
+	discourse.Type, xenforo.Type, xmpp.Type}
 
 // serviceTypes builds the connector types, those tests add included.
 func serviceTypes(extra []services.TypeConstructor) []services.Type {

@@ -52,6 +52,9 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.XenForoPage != "" {
 			add("demo.hint.xenforo", "Page", g.XenForoPage)
 		}
+		if g.OpenfirePage != "" {
+			add("demo.hint.openfire", "Page", g.OpenfirePage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)

@@ -45,6 +45,9 @@ type Guide struct {
 	// XenForoPage is the simulated XenForo forum's page ("" when the demo
 	// has none).
 	XenForoPage string
+	// OpenfirePage is the simulated Openfire's page, where a visitor
+	// tries their XMPP password and sees their groups ("" when none).
+	OpenfirePage string
 }
 
 // Seed gives a fresh demo database its rules: the universe's first alliance

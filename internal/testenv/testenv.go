@@ -34,6 +34,8 @@ var Servers = []Server{
 	{Tests: "browser tests", Env: "KEEPSTAR_TEST_CHROMIUM", Example: "/usr/bin/chromium"},
 	{Tests: "Mumble server (murmurd) tests", Env: "KEEPSTAR_TEST_MURMURD", Example: "/usr/sbin/murmurd"},
 	{Tests: "Mumble Ice tests against ZeroC's own Ice (Python)", Env: "KEEPSTAR_TEST_ZEROC_PYTHON", Example: "/usr/bin/python3"},
+	{Tests: "forum password hashes checked by PHP's password_verify", Env: "KEEPSTAR_TEST_PHP", Example: "/usr/bin/php"},
+	{Tests: "XMPP tests against the real ejabberd", Env: "KEEPSTAR_TEST_EJABBERD", Example: "/usr/sbin/ejabberdctl"},
 }
 
 // Off lists the servers whose variable is unset, per getenv.
