@@ -37,7 +37,7 @@ func testForumChatAndPing(t *testing.T, exe string, vp viewport) {
 		t.Fatal(err)
 	}
 	forum := forumdbtest.New(t, string(schema), "phpbb_") // skips without MariaDB
-	ej := ejabberdtest.Start(t, ejabberdtest.Options{}) // skips without ejabberd
+	ej := ejabberdtest.Start(t, ejabberdtest.Options{})   // skips without ejabberd
 	site := sitetest.Start(t, sitetest.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
 	defer cancel()
