@@ -4,6 +4,7 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -109,6 +110,18 @@ func (s *Services) merge(ctx context.Context, q store.Querier, winner, loser int
 	if _, err := q.Exec(ctx, `UPDATE service_accounts SET account_id = $1, wanted = wanted + 1 WHERE account_id = $2
 		AND instance_id NOT IN (SELECT instance_id FROM service_accounts WHERE account_id = $1)`, winner, loser); err != nil {
 		return fmt.Errorf("services: merge %d into %d: %w", loser, winner, err)
+	}
+	names := make([]string, 0, len(s.types))
+	for name := range s.types {
+		names = append(names, name)
+	}
+	slices.Sort(names) // one order for every merge
+	for _, name := range names {
+		if h := s.types[name].MergeAccounts; h != nil {
+			if err := h(ctx, q, winner, loser); err != nil {
+				return fmt.Errorf("services: merge %d into %d (%s): %w", loser, winner, name, err)
+			}
+		}
 	}
 	return nil
 }

@@ -78,6 +78,10 @@ type Type struct {
 	// Locales are the type's messages (its settings, its problems),
 	// locales/<lang>.toml, loaded with the services feature's.
 	Locales fs.FS
+	// MergeAccounts moves what the type keeps for an account in its own
+	// tables (the XMPP connector's record of whose each login name is)
+	// from loser to winner, in the merge's transaction. nil: nothing.
+	MergeAccounts func(ctx context.Context, q store.Querier, winner, loser int64) error
 }
 
 // Env is what a connector gets from Keepstar to work with.

@@ -1,6 +1,7 @@
 package xmpp_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -86,6 +87,37 @@ func TestOpenfireIsNoPinger(t *testing.T) {
 		}
 		if _, ok := conn.(pings.Pinger); ok {
 			t.Errorf("an Openfire instance's connector %T is a pings.Pinger", conn)
+		}
+	})
+}
+
+// Accounts merged: the login name made for the loser is the winner's
+// from then on (xmpp_accounts follows the merge), so the same player who
+// comes back under that name gets their locked account again rather than
+// a new name_<id>.
+func TestMergeMovesTheNamesMade(t *testing.T) {
+	eachEngine(t, func(t *testing.T, d config.Dialect) {
+		w := newOpenfireWorld(t, d, "{character_name}")
+		winner, loser := w.member(t), w.member(t)
+		if winner.account >= loser.account {
+			t.Fatalf("accounts %d and %d: the test wants the first to win", winner.account, loser.account)
+		}
+		w.activate(t, loser, "xmpp")
+		user, _, _ := strings.Cut(loser.jid, "@")
+		ownerOf := func() int64 {
+			var id int64
+			if err := w.site.DB.QueryRow(context.Background(), `SELECT account_id FROM xmpp_accounts WHERE username = $1`, user).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		if got := ownerOf(); got != loser.account {
+			t.Fatalf("the name %q is recorded for %d, want %d", user, got, loser.account)
+		}
+		winner.b.AddCharacter(t, loser.char) // the same player: the accounts merge
+		w.site.SettleServices(t)
+		if got := ownerOf(); got != winner.account {
+			t.Errorf("after the merge the name %q is recorded for %d, want the winner %d", user, got, winner.account)
 		}
 	})
 }

@@ -40,3 +40,13 @@ func (o *owners) record(ctx context.Context, user string, account int64) error {
 	}
 	return nil
 }
+
+// mergeOwners gives the winner of an account merge the login names made
+// for the loser: the same player's locked account is then theirs to take
+// back when they come again, instead of a new name_<id>.
+func mergeOwners(ctx context.Context, q store.Querier, winner, loser int64) error {
+	if _, err := q.Exec(ctx, `UPDATE xmpp_accounts SET account_id = $1 WHERE account_id = $2`, winner, loser); err != nil {
+		return fmt.Errorf("xmpp: merge the names of %d into %d: %w", loser, winner, err)
+	}
+	return nil
+}

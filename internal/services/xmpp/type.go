@@ -73,7 +73,8 @@ func Type() services.Type {
 		Open: func(ctx context.Context, inst services.Instance, env services.Env) (services.Connector, error) {
 			return Open(inst, env)
 		},
-		Locales: Locales,
+		Locales:       Locales,
+		MergeAccounts: mergeOwners,
 	}
 }
 
