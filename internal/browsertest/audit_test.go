@@ -72,6 +72,7 @@ var auditSkipped = map[string]string{
 	"GET /services/{slug}/deactivate":                  "the shared confirmation page",
 	"GET /services/{slug}/link":                        "a redirect to the service's OAuth2 consent page",
 	"GET /services/{slug}/callback":                    "the service's return, a redirect",
+	"GET /services/{slug}/sso":                         "a redirect back to the service with Keepstar's signed answer",
 }
 
 // auditFixtures is what the audited site holds, named for the pages' paths.
@@ -133,6 +134,7 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /admin/services/{slug}":          "/admin/services/" + f.service,
 		"GET /admin/services/{slug}/audit":    "/admin/services/" + f.service + "/audit",
 		"GET /services":                       "/services",
+		"GET /pings":                          "/pings",
 		"GET /admin/states/{id}/delete":       fmt.Sprintf("/admin/states/%d/delete", f.state),
 		"GET /admin/eve-logins/{name}/delete": "/admin/eve-logins/" + f.login + "/delete",
 		"GET /admin/apps/{id}/delete":         fmt.Sprintf("/admin/apps/%d/delete", f.app),
