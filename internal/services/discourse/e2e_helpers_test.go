@@ -45,7 +45,6 @@ type forum struct {
 type world struct {
 	site  *sitetest.Site
 	svc   *services.Services
-	guest int64
 	forum *forum
 }
 
@@ -60,7 +59,6 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 		}
 	})
 	w := &world{site: site, svc: site.Services(t, discourse.Type)}
-	w.guest = site.GuestState(t)
 	site.GrantGuests(t, "groups.request")
 	w.forum = w.newForum(t, "forum", "{character_name}")
 	return w

@@ -38,11 +38,10 @@ var eachEngine = storetest.EachDialect
 // world is a site with the TeamSpeak instance "teamspeak": groups mapped
 // by name, member group "Member", "Friends" unmanaged, open to Guests.
 type world struct {
-	site  *sitetest.Site
-	ts    *teamspeaksim.Server
-	svc   *services.Services
-	inst  services.Instance
-	guest int64
+	site *sitetest.Site
+	ts   *teamspeaksim.Server
+	svc  *services.Services
+	inst services.Instance
 }
 
 func newWorld(t *testing.T, d config.Dialect) *world {
@@ -75,7 +74,6 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 		t.Fatal(err)
 	}
 	w := &world{site: site, ts: ts, svc: site.Services(t, teamspeak3.Type)}
-	w.guest = site.GuestState(t)
 	site.GrantGuests(t, "groups.request")
 	inst, err := w.svc.Create(ctx, services.Input{Slug: "teamspeak", Type: "teamspeak3", Name: "TeamSpeak"})
 	if err != nil {
