@@ -106,6 +106,10 @@ type Site struct {
 	done     chan error
 	ssoDown  atomic.Bool
 	esiDown  atomic.Bool
+
+	// membersMu guards members, the characters NewMember gave.
+	membersMu sync.Mutex
+	members   []int32
 }
 
 var signingKey = sync.OnceValue(func() *rsa.PrivateKey {

@@ -45,14 +45,11 @@ type forum struct {
 type world struct {
 	site  *sitetest.Site
 	svc   *services.Services
-	guest int64
-	taken []int32
 	forum *forum
 }
 
 func newWorld(t *testing.T, d config.Dialect) *world {
 	t.Helper()
-	ctx := context.Background()
 	logs := &sitetest.LogBuffer{}
 	site := sitetest.Start(t, sitetest.Options{Dialect: d, Log: logs})
 	t.Cleanup(func() {
@@ -62,12 +59,7 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 		}
 	})
 	w := &world{site: site, svc: site.Services(t, discourse.Type)}
-	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
-		t.Fatal(err)
-	}
+	site.GrantGuests(t, "groups.request")
 	w.forum = w.newForum(t, "forum", "{character_name}")
 	return w
 }
@@ -110,21 +102,15 @@ func (w *world) newForum(t *testing.T, slug, format string) *forum {
 
 func (w *world) grant(t *testing.T, f *forum) {
 	t.Helper()
-	if _, err := w.site.DB.Exec(context.Background(), `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`,
-		w.guest, f.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	w.site.GrantGuests(t, f.inst.Permission())
 }
 
 // revoke takes the forum's permission from Guests and syncs the member.
 func (w *world) revoke(t *testing.T, f *forum, m *member) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := w.site.DB.Exec(ctx, `DELETE FROM state_permissions WHERE state_id = $1 AND permission = $2`, w.guest,
-		f.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.svc.SyncAccount(ctx, f.inst.ID, m.account, "test: permission removed"); err != nil {
+	w.site.RevokeGuests(t, f.inst.Permission())
+	if _, err := w.svc.SyncAccount(ctx, f.inst.ID, m.AccountID, "test: permission removed"); err != nil {
 		t.Fatal(err)
 	}
 	w.site.SettleServices(t)
@@ -132,24 +118,12 @@ func (w *world) revoke(t *testing.T, f *forum, m *member) {
 
 // member is a player logged in to the site.
 type member struct {
-	b       *sitetest.Browser
-	char    int32
-	name    string
-	account int64
+	*sitetest.Member
 }
 
 func (w *world) member(t *testing.T) *member {
 	t.Helper()
-	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
-	w.taken = append(w.taken, char)
-	m := &member{b: w.site.NewBrowser(t), char: char}
-	m.b.LogIn(t, char)
-	c, err := w.site.Accounts().Character(context.Background(), char)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.account, m.name = c.AccountID, c.Name
-	return m
+	return &member{Member: w.site.NewMember(t)}
 }
 
 // signIn has the member log in on the forum, as their browser does: the
@@ -157,7 +131,7 @@ func (w *world) member(t *testing.T) *member {
 // end on.
 func (f *forum) signIn(t *testing.T, m *member) sitetest.Page {
 	t.Helper()
-	return m.b.Get(t, f.url+"/session/sso?return_path=/")
+	return m.Browser.Get(t, f.url+"/session/sso?return_path=/")
 }
 
 // signedIn signs the member in and checks they end on the forum logged in.
@@ -168,9 +142,9 @@ func (w *world) signedIn(t *testing.T, f *forum, m *member) discoursesim.User {
 		t.Fatalf("forum login ended at %s with %d:\n%s\nvia %v", p.URL, p.Status, p.Body, p.Visited)
 	}
 	w.site.SettleServices(t)
-	u, ok := f.sim.UserByExternal(strconv.FormatInt(m.account, 10))
+	u, ok := f.sim.UserByExternal(strconv.FormatInt(m.AccountID, 10))
 	if !ok {
-		t.Fatalf("no forum user for account %d: %+v", m.account, f.sim.Users())
+		t.Fatalf("no forum user for account %d: %+v", m.AccountID, f.sim.Users())
 	}
 	return u
 }
@@ -179,7 +153,7 @@ func (w *world) signedIn(t *testing.T, f *forum, m *member) discoursesim.User {
 // the Location of its /session/sso, not followed.
 func (f *forum) request(t *testing.T, m *member) *url.URL {
 	t.Helper()
-	res, err := m.b.Client.Get(f.url + "/session/sso")
+	res, err := m.Browser.Client.Get(f.url + "/session/sso")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +168,7 @@ func (f *forum) request(t *testing.T, m *member) *url.URL {
 // get requests u once in the member's browser, without following.
 func get(t *testing.T, m *member, u string) *http.Response {
 	t.Helper()
-	res, err := m.b.Client.Get(u)
+	res, err := m.Browser.Client.Get(u)
 	if err != nil {
 		t.Fatal(err)
 	}

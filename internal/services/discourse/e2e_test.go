@@ -31,33 +31,33 @@ func TestMemberSignsInAndFollowsGroups(t *testing.T) {
 		f := w.forum
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 
-		if p := m.b.Get(t, "/services"); !strings.Contains(p.Body, `href="`+f.url+`/session/sso" data-action="join"`) {
+		if p := m.Browser.Get(t, "/services"); !strings.Contains(p.Body, `href="`+f.url+`/session/sso" data-action="join"`) {
 			t.Fatalf("the Services page has no link to log in on the forum:\n%s", p.Body)
 		}
 		u := w.signedIn(t, f, m)
-		ext := strconv.FormatInt(m.account, 10)
-		if u.ExternalID != ext || u.Email != ext+"@"+emailDomain || u.Name != m.name ||
-			u.Username != discourse.Username(m.name, m.account) || !u.Active || u.Admin || u.Moderator ||
-			u.AvatarURL != fmt.Sprintf("https://images.evetech.net/characters/%d/portrait?size=256", m.char) {
-			t.Fatalf("forum user %+v for %q (account %d)", u, m.name, m.account)
+		ext := strconv.FormatInt(m.AccountID, 10)
+		if u.ExternalID != ext || u.Email != ext+"@"+emailDomain || u.Name != m.Name ||
+			u.Username != discourse.Username(m.Name, m.AccountID) || !u.Active || u.Admin || u.Moderator ||
+			u.AvatarURL != fmt.Sprintf("https://images.evetech.net/characters/%d/portrait?size=256", m.Character) {
+			t.Fatalf("forum user %+v for %q (account %d)", u, m.Name, m.AccountID)
 		}
 		if !slices.Equal(u.Groups, []string{"Fleet_Command"}) {
 			t.Fatalf("groups at first login %v", u.Groups)
 		}
-		if p := m.b.Get(t, "/services"); !strings.Contains(p.Body, `data-linked="true"`) || !strings.Contains(p.Body, u.Username) {
+		if p := m.Browser.Get(t, "/services"); !strings.Contains(p.Body, `data-linked="true"`) || !strings.Contains(p.Body, u.Username) {
 			t.Fatalf("the Services page does not show the forum account:\n%s", p.Body)
 		}
 
 		f.sim.SetGroup(u.ID, "Friends", true)
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if u, _ = f.sim.UserByExternal(ext); !slices.Equal(u.Groups, []string{"Friends"}) {
 			t.Fatalf("groups after leaving %v", u.Groups)
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if u, _ = f.sim.UserByExternal(ext); !slices.Equal(u.Groups, []string{"Fleet_Command", "Friends"}) {
 			t.Fatalf("groups after joining again %v", u.Groups)
@@ -86,7 +86,7 @@ func TestMemberSignsInAndFollowsGroups(t *testing.T) {
 		// A suspension the forum's staff give is theirs: Keepstar's syncs
 		// and a login leave it.
 		f.sim.Suspend(u.ID, time.Now().AddDate(0, 1, 0), "spam")
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if p := f.signIn(t, m); p.Status != http.StatusForbidden || !strings.Contains(p.Body, "spam") {
 			t.Fatalf("login while suspended by staff: %d at %s", p.Status, p.URL)
@@ -104,7 +104,7 @@ func TestMemberDeactivates(t *testing.T) {
 		w := newWorld(t, d)
 		m := w.member(t)
 		u := w.signedIn(t, w.forum, m)
-		if p := m.b.Post(t, "/services/forum/deactivate", url.Values{web.ConfirmField: {web.ConfirmYes}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/forum/deactivate", url.Values{web.ConfirmField: {web.ConfirmYes}}); p.Status != http.StatusOK {
 			t.Fatalf("deactivate: %d\n%s", p.Status, p.Body)
 		}
 		u, _ = w.forum.sim.UserByExternal(u.ExternalID)
@@ -139,13 +139,13 @@ func TestRefusals(t *testing.T) {
 		// A signature Keepstar did not expect: another secret, or none.
 		q := req.Query()
 		forged := url.Values{"sso": {q.Get("sso")}, "sig": {discoursesim.Sign("another-secret-0123456", q.Get("sso"))}}
-		page := m.b.Get(t, w.site.URL+"/services/forum/sso?"+forged.Encode())
+		page := m.Browser.Get(t, w.site.URL+"/services/forum/sso?"+forged.Encode())
 		if page.Status != http.StatusBadRequest || !strings.Contains(page.Body, "not signed with this service") {
 			t.Fatalf("forged signature: %d at %s\n%s", page.Status, page.URL, page.Body)
 		}
 		tampered := url.Values{"sso": {base64.StdEncoding.EncodeToString([]byte("nonce=abc&return_sso_url=" +
 			url.QueryEscape(f.url+"/session/sso_login")))}, "sig": {q.Get("sig")}}
-		if page := m.b.Get(t, w.site.URL+"/services/forum/sso?"+tampered.Encode()); page.Status != http.StatusBadRequest {
+		if page := m.Browser.Get(t, w.site.URL+"/services/forum/sso?"+tampered.Encode()); page.Status != http.StatusBadRequest {
 			t.Fatalf("tampered payload: %d at %s", page.Status, page.URL)
 		}
 
@@ -173,7 +173,7 @@ func TestVisitorLogsInOnTheWay(t *testing.T) {
 		f := w.forum
 		char := w.site.AccountCharacters(t, 1)[0]
 		b := w.site.NewBrowser(t)
-		m := &member{b: b, char: char}
+		m := &member{Member: &sitetest.Member{Browser: b, Character: char}}
 		res := get(t, m, f.request(t, m).String())
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/?next=") {
 			t.Fatalf("a visitor: %d to %q", res.StatusCode, res.Header.Get("Location"))
@@ -199,10 +199,10 @@ func TestTwoInstances(t *testing.T) {
 		m := w.member(t)
 		a := w.signedIn(t, w.forum, m)
 		b := w.signedIn(t, other, m)
-		if a.Name == b.Name || !strings.HasSuffix(b.Name, m.name) {
+		if a.Name == b.Name || !strings.HasSuffix(b.Name, m.Name) {
 			t.Fatalf("names %q and %q", a.Name, b.Name)
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		for _, f := range []*forum{w.forum, other} {
 			if u, _ := f.sim.UserByExternal(a.ExternalID); !slices.Equal(u.Groups, []string{"Fleet_Command"}) {
@@ -220,7 +220,7 @@ func TestNonLatinName(t *testing.T) {
 		f := w.newForum(t, "ru", "Ёжик O'{character_name}")
 		m := w.member(t)
 		u := w.signedIn(t, f, m)
-		if u.Name != "Ёжик O'"+m.name || !strings.HasPrefix(u.Username, "Ezhik_O") || discoursesim.CheckUsername(u.Username) != "" {
+		if u.Name != "Ёжик O'"+m.Name || !strings.HasPrefix(u.Username, "Ezhik_O") || discoursesim.CheckUsername(u.Username) != "" {
 			t.Fatalf("forum user %+v", u)
 		}
 	})
@@ -241,12 +241,12 @@ func TestRateLimitedConverges(t *testing.T) {
 		}
 		f.sim.SetAdminLimit(1, 2*time.Second)
 		for _, m := range ms {
-			m.b.JoinGroup(t, fleet)
+			m.Browser.JoinGroup(t, fleet)
 		}
 		w.site.SettleServices(t)
 		for _, m := range ms {
-			if u, _ := f.sim.UserByExternal(strconv.FormatInt(m.account, 10)); !slices.Equal(u.Groups, []string{"Fleet_Command"}) {
-				t.Fatalf("account %d: groups %v", m.account, u.Groups)
+			if u, _ := f.sim.UserByExternal(strconv.FormatInt(m.AccountID, 10)); !slices.Equal(u.Groups, []string{"Fleet_Command"}) {
+				t.Fatalf("account %d: groups %v", m.AccountID, u.Groups)
 			}
 		}
 		if f.sim.Stats().Limited == 0 {
@@ -284,13 +284,13 @@ func TestMergeKeepsTheForumUser(t *testing.T) {
 			t.Fatalf("accounts %d and %d: the test wants the first to win", a.AccountID, b.AccountID)
 		}
 		// The later account signs in on the forum; the first has no user.
-		loser := &member{b: second, char: chars[1], name: b.Name, account: b.AccountID}
+		loser := &member{Member: &sitetest.Member{Browser: second, Character: chars[1], Name: b.Name, AccountID: b.AccountID}}
 		u := w.signedIn(t, f, loser)
 		// The same player adds the second character to the first account:
 		// the accounts merge into the first.
 		first.AddCharacter(t, chars[1])
 		w.site.SettleServices(t)
-		winner := &member{b: first, char: chars[0], name: a.Name, account: a.AccountID}
+		winner := &member{Member: &sitetest.Member{Browser: first, Character: chars[0], Name: a.Name, AccountID: a.AccountID}}
 		p := f.signIn(t, winner)
 		if p.Status != http.StatusOK || !strings.Contains(p.Body, "Logged in as") {
 			t.Fatalf("the winner's login: %d at %s\n%s", p.Status, p.URL, p.Body)

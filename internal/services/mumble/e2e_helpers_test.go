@@ -42,7 +42,6 @@ type world struct {
 	svc     *services.Services
 	inst    services.Instance
 	guest   int64
-	taken   []int32
 	stopRun func()
 }
 
@@ -61,12 +60,8 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 		}
 	})
 	w := &world{site: site, murmurd: m, svc: site.Services(t, mumble.Type)}
-	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
-		t.Fatal(err)
-	}
+	w.guest = site.GuestState(t)
+	site.GrantGuests(t, "groups.request")
 	inst, err := w.svc.Create(ctx, services.Input{Slug: "mumble", Type: mumble.TypeName, Name: "Mumble"})
 	if err != nil {
 		t.Fatal(err)
@@ -77,9 +72,7 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, w.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	site.GrantGuests(t, w.inst.Permission())
 	w.startKeepstar(t)
 	w.waitRegistered(t)
 	return w
@@ -131,27 +124,14 @@ func (w *world) waitRegistered(t *testing.T) {
 
 // member is a player logged in to the site.
 type member struct {
-	b       *sitetest.Browser
-	char    int32
-	name    string
-	corp    int32
-	account int64
+	*sitetest.Member
 	// username and password are those the Services page showed.
 	username, password string
 }
 
 func (w *world) member(t *testing.T) *member {
 	t.Helper()
-	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
-	w.taken = append(w.taken, char)
-	m := &member{b: w.site.NewBrowser(t), char: char}
-	m.b.LogIn(t, char)
-	c, err := w.site.Accounts().Character(context.Background(), char)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.account, m.name, m.corp = c.AccountID, c.Name, c.CorporationID
-	return m
+	return &member{Member: w.site.NewMember(t)}
 }
 
 var (
@@ -163,7 +143,7 @@ var (
 // keeps the credentials it shows once.
 func (w *world) activate(t *testing.T, m *member) {
 	t.Helper()
-	p := m.b.Post(t, "/services/mumble/activate", url.Values{})
+	p := m.Browser.Post(t, "/services/mumble/activate", url.Values{})
 	u, pw := shownUsername.FindStringSubmatch(p.Body), shownPassword.FindStringSubmatch(p.Body)
 	if p.Status != http.StatusOK || u == nil || pw == nil {
 		t.Fatalf("activation: %d\n%s", p.Status, p.Body)

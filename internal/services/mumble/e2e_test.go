@@ -26,13 +26,13 @@ func TestMemberActivatesMumbleAndLogsIn(t *testing.T) {
 		w := newWorld(t, d)
 		m := w.member(t)
 		w.activate(t, m)
-		if m.username != mumble.Username(m.name) || len(m.password) < 16 {
-			t.Errorf("credentials shown: %q / %d characters; want %q", m.username, len(m.password), mumble.Username(m.name))
+		if m.username != mumble.Username(m.Name) || len(m.password) < 16 {
+			t.Errorf("credentials shown: %q / %d characters; want %q", m.username, len(m.password), mumble.Username(m.Name))
 		}
 		srv := w.meta(t)
 		ctx := context.Background()
-		if id, err := srv.VerifyPassword(ctx, m.username, m.password); err != nil || id != 1_000_000_000+int(m.account) {
-			t.Errorf("verifyPassword: %d, %v; want %d", id, err, 1_000_000_000+m.account)
+		if id, err := srv.VerifyPassword(ctx, m.username, m.password); err != nil || id != 1_000_000_000+int(m.AccountID) {
+			t.Errorf("verifyPassword: %d, %v; want %d", id, err, 1_000_000_000+m.AccountID)
 		}
 		// Murmur compares login names without case.
 		if id, _ := srv.VerifyPassword(ctx, strings.ToUpper(m.username), m.password); id < 0 {
@@ -44,23 +44,23 @@ func TestMemberActivatesMumbleAndLogsIn(t *testing.T) {
 			t.Fatalf("login with the password shown: %v", err)
 		}
 		u, ok := session(t, srv, c.Session())
-		ticker := w.ticker(t, m.corp)
-		if !ok || u.Name != "["+ticker+"]"+m.name || u.UserID != 1_000_000_000+int(m.account) {
-			t.Errorf("the session on murmurd: %+v, want the name [%s]%s", u, ticker, m.name)
+		ticker := w.ticker(t, m.Corporation)
+		if !ok || u.Name != "["+ticker+"]"+m.Name || u.UserID != 1_000_000_000+int(m.AccountID) {
+			t.Errorf("the session on murmurd: %+v, want the name [%s]%s", u, ticker, m.Name)
 		}
 		_, err = w.connect(t, m.username, m.password+"x")
 		refused(t, err, mumbletest.RejectWrongUserPW)
 		_, err = w.connect(t, "Somebody_Else", "guess")
 		refused(t, err, mumbletest.RejectWrongUserPW)
 
-		p := m.b.Get(t, "/services")
+		p := m.Browser.Get(t, "/services")
 		join := "mumble://" + url.PathEscape(m.username) + "@" + w.murmurd.VoiceAddr + "/?version=1.2.0"
 		if !strings.Contains(p.Body, `data-action="join"`) || !strings.Contains(p.Body, strings.ReplaceAll(join, "&", "&amp;")) {
 			t.Errorf("the Services page (%d) has no join link %s:\n%s", p.Status, join, p.Body)
 		}
 
 		// A password the member sets works at once; the old one no more.
-		if p := m.b.Post(t, "/services/mumble/password", url.Values{"password": {"my own voice password"}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/mumble/password", url.Values{"password": {"my own voice password"}}); p.Status != http.StatusOK {
 			t.Fatalf("set password: %d", p.Status)
 		}
 		if _, err := w.connect(t, m.username, "my own voice password"); err != nil {
@@ -81,7 +81,7 @@ func TestGroupChangesReachALiveSession(t *testing.T) {
 		ctx := context.Background()
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet) // before the login: the login gives it
+		m.Browser.JoinGroup(t, fleet) // before the login: the login gives it
 		w.site.SettleServices(t)
 		w.activate(t, m)
 		gated := gatedChannel(t, srv, "Command", "Fleet-Command")
@@ -101,12 +101,12 @@ func TestGroupChangesReachALiveSession(t *testing.T) {
 			t.Fatalf("after the login: enter Command %t, Guests (the state) %t; want both", can(gated), can(guests))
 		}
 
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if can(gated) {
 			t.Error("the group left still opens its channel to the live session")
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if !can(gated) {
 			t.Error("the group joined again does not open its channel to the live session")
@@ -141,10 +141,10 @@ func TestLosingAccessKicksAndRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		admin := w.member(t)
-		if _, _, err := w.site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(admin.char))); err != nil {
+		if _, _, err := w.site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(admin.Character))); err != nil {
 			t.Fatal(err)
 		}
-		admin.b.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
+		admin.Browser.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
 			"name": {"Guest"}, "priority": {"0"}, "permissions": {"groups.request"}}, http.StatusOK)
 		w.site.SettleServices(t)
 		select {
@@ -169,20 +169,20 @@ func TestTheDisplayNameFollowsTheMainsCorporation(t *testing.T) {
 		w.activate(t, m)
 		var target int32
 		for _, c := range w.site.Sim.Universe.CorporationIDs() {
-			if c != m.corp && c > 2000000 && w.ticker(t, c) != w.ticker(t, m.corp) {
+			if c != m.Corporation && c > 2000000 && w.ticker(t, c) != w.ticker(t, m.Corporation) {
 				target = c
 				break
 			}
 		}
-		w.site.Control(t, fmt.Sprintf("characters/%d/move", m.char), fmt.Sprintf(`{"corporation_id": %d}`, target))
+		w.site.Control(t, fmt.Sprintf("characters/%d/move", m.Character), fmt.Sprintf(`{"corporation_id": %d}`, target))
 		w.site.RunJob(t, affiliations.SyncArgs{})
 		w.site.SettleServices(t)
 		c, err := w.connect(t, m.username, m.password)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u, _ := session(t, w.meta(t), c.Session()); u.Name != "["+w.ticker(t, target)+"]"+m.name {
-			t.Errorf("name %q after the move, want [%s]%s", u.Name, w.ticker(t, target), m.name)
+		if u, _ := session(t, w.meta(t), c.Session()); u.Name != "["+w.ticker(t, target)+"]"+m.Name {
+			t.Errorf("name %q after the move, want [%s]%s", u.Name, w.ticker(t, target), m.Name)
 		}
 	})
 }

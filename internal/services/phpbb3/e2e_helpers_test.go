@@ -36,12 +36,10 @@ type world struct {
 	svc   *services.Services
 	inst  services.Instance
 	guest int64
-	taken []int32
 }
 
 func newWorld(t *testing.T, d config.Dialect, nameFormat string) *world {
 	t.Helper()
-	ctx := context.Background()
 	f := forumdbtest.New(t, schema, "phpbb_", "second_") // first: without MariaDB the test skips
 	logs := &sitetest.LogBuffer{}
 	site := sitetest.Start(t, sitetest.Options{Dialect: d, Log: logs})
@@ -52,12 +50,8 @@ func newWorld(t *testing.T, d config.Dialect, nameFormat string) *world {
 		}
 	})
 	w := &world{site: site, forum: f, proxy: forumdbtest.NewProxy(t, f.Addr()), svc: site.Services(t, phpbb3.Type)}
-	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
-		t.Fatal(err)
-	}
+	w.guest = site.GuestState(t)
+	site.GrantGuests(t, "groups.request")
 	w.inst = w.instance(t, "forum", w.proxy.Addr, "phpbb_", nameFormat)
 	return w
 }
@@ -78,34 +72,20 @@ func (w *world) instance(t *testing.T, slug, addr, prefix, nameFormat string) se
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	w.site.GrantGuests(t, inst.Permission())
 	return inst
 }
 
 // member is a player logged in to the site.
 type member struct {
-	b       *sitetest.Browser
-	char    int32
-	name    string
-	account int64
+	*sitetest.Member
 	// username and password are those the Services page showed.
 	username, password string
 }
 
 func (w *world) member(t *testing.T) *member {
 	t.Helper()
-	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
-	w.taken = append(w.taken, char)
-	m := &member{b: w.site.NewBrowser(t), char: char}
-	m.b.LogIn(t, char)
-	c, err := w.site.Accounts().Character(context.Background(), char)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.account, m.name = c.AccountID, c.Name
-	return m
+	return &member{Member: w.site.NewMember(t)}
 }
 
 var (
@@ -117,7 +97,7 @@ var (
 // page and keeps the credentials it shows once.
 func (w *world) activate(t *testing.T, m *member, slug string) {
 	t.Helper()
-	p := m.b.Post(t, "/services/"+slug+"/activate", url.Values{})
+	p := m.Browser.Post(t, "/services/"+slug+"/activate", url.Values{})
 	u, pw := shownUsername.FindStringSubmatch(p.Body), shownPassword.FindStringSubmatch(p.Body)
 	if p.Status != http.StatusOK || u == nil || pw == nil {
 		t.Fatalf("activation: %d\n%s", p.Status, p.Body)
@@ -181,10 +161,10 @@ func (w *world) groups(t *testing.T, prefix string, id int64) []string {
 func (w *world) setGuestPermissions(t *testing.T, perms ...string) {
 	t.Helper()
 	admin := w.member(t)
-	if _, _, err := w.site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(admin.char))); err != nil {
+	if _, _, err := w.site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(admin.Character))); err != nil {
 		t.Fatal(err)
 	}
-	admin.b.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
+	admin.Browser.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
 		"name": {"Guest"}, "priority": {"0"}, "permissions": append([]string{"groups.request"}, perms...)}, http.StatusOK)
 	w.site.SettleServices(t)
 }

@@ -23,14 +23,14 @@ func TestForumLifecycle(t *testing.T) {
 		w := newWorld(t, d, "Пилот {character_name}'s")
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		w.activate(t, m, "forum")
-		if m.username != "Пилот "+m.name+"'s" || len(m.password) < 16 {
+		if m.username != "Пилот "+m.Name+"'s" || len(m.password) < 16 {
 			t.Fatalf("credentials shown: %q / %d characters", m.username, len(m.password))
 		}
 		u, ok := w.login(t, "phpbb_", m.username)
-		if !ok || u.name != m.username || !w.canLogIn(t, "phpbb_", "пилот "+m.name+"'S", m.password) {
+		if !ok || u.name != m.username || !w.canLogIn(t, "phpbb_", "пилот "+m.Name+"'S", m.password) {
 			t.Fatalf("phpBB's login does not find %q with the password shown: %+v", m.username, u)
 		}
 		if w.canLogIn(t, "phpbb_", m.username, m.password+"x") {
@@ -40,19 +40,19 @@ func TestForumLifecycle(t *testing.T) {
 			t.Errorf("groups after activation %v", got)
 		}
 		// A password the member sets works at once; the old one no more.
-		if p := m.b.Post(t, "/services/forum/password", url.Values{"password": {"my own forum password"}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/forum/password", url.Values{"password": {"my own forum password"}}); p.Status != http.StatusOK {
 			t.Fatalf("set password: %d", p.Status)
 		}
 		if !w.canLogIn(t, "phpbb_", m.username, "my own forum password") || w.canLogIn(t, "phpbb_", m.username, m.password) {
 			t.Error("the member's own password does not replace the one shown")
 		}
 
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.groups(t, "phpbb_", u.id); !slices.Equal(got, []string{"REGISTERED"}) {
 			t.Errorf("groups after leaving %v", got)
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.groups(t, "phpbb_", u.id); !slices.Equal(got, []string{"Fleet Command", "REGISTERED"}) {
 			t.Errorf("groups after joining again %v", got)
@@ -92,15 +92,15 @@ func TestTwoInstances(t *testing.T) {
 		w.activate(t, m, "forum")
 		first := m.password
 		w.activate(t, m, second.Slug)
-		if !w.canLogIn(t, "phpbb_", m.name, first) || !w.canLogIn(t, "second_", m.name, m.password) ||
-			w.canLogIn(t, "second_", m.name, first) {
+		if !w.canLogIn(t, "phpbb_", m.Name, first) || !w.canLogIn(t, "second_", m.Name, m.password) ||
+			w.canLogIn(t, "second_", m.Name, first) {
 			t.Error("each forum does not have its own password")
 		}
 		g := w.site.OpenGroup(t, "Logistics")
-		m.b.JoinGroup(t, g)
+		m.Browser.JoinGroup(t, g)
 		w.site.SettleServices(t)
 		for _, p := range []string{"phpbb_", "second_"} {
-			u, _ := w.login(t, p, m.name)
+			u, _ := w.login(t, p, m.Name)
 			if got := w.groups(t, p, u.id); !slices.Contains(got, "Logistics") {
 				t.Errorf("%s groups %v", p, got)
 			}
@@ -121,7 +121,7 @@ func TestForumDatabaseDownDuringChanges(t *testing.T) {
 		w.proxy.Cut()
 		for _, m := range members {
 			for _, g := range groups {
-				m.b.JoinGroup(t, g)
+				m.Browser.JoinGroup(t, g)
 			}
 		}
 		sitetest.WaitFor(t, "the syncs to fail while the forum is down", func() bool {
@@ -137,9 +137,9 @@ func TestForumDatabaseDownDuringChanges(t *testing.T) {
 		w.proxy.Restore()
 		w.site.SettleServices(t)
 		for _, m := range members {
-			u, _ := w.login(t, "phpbb_", m.name)
+			u, _ := w.login(t, "phpbb_", m.Name)
 			if got := w.groups(t, "phpbb_", u.id); !slices.Equal(got, []string{"REGISTERED", "Wave One", "Wave Two"}) {
-				t.Errorf("%s: groups %v after the forum came back", m.name, got)
+				t.Errorf("%s: groups %v after the forum came back", m.Name, got)
 			}
 		}
 	})
@@ -152,7 +152,7 @@ func TestSameNameIsNotTakenFromAnotherMember(t *testing.T) {
 		w := newWorld(t, d, "Forum Pilot")
 		a, b := w.member(t), w.member(t)
 		w.activate(t, a, "forum")
-		p := b.b.Post(t, "/services/forum/activate", nil)
+		p := b.Browser.Post(t, "/services/forum/activate", nil)
 		if p.Status != http.StatusConflict || shownPassword.MatchString(p.Body) {
 			t.Fatalf("the second member got credentials for the first one's user (%d)", p.Status)
 		}

@@ -46,10 +46,6 @@ func TestSMFLifecycle(t *testing.T) {
 		f := forumdbtest.New(t, schema, "smf_")
 		site := sitetest.Start(t, sitetest.Options{Dialect: d})
 		svc := site.Services(t, smf.Type)
-		var guest int64
-		if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&guest); err != nil {
-			t.Fatal(err)
-		}
 		inst, err := svc.Create(ctx, services.Input{Slug: "smf", Type: smf.TypeName, Name: "SMF"})
 		if err != nil {
 			t.Fatal(err)
@@ -60,24 +56,9 @@ func TestSMFLifecycle(t *testing.T) {
 			NameFormat: "Пилот {character_name}'s", Settings: set}); err != nil {
 			t.Fatal(err)
 		}
-		setPerms := func(perms ...string) {
-			if _, err := site.DB.Exec(ctx, `DELETE FROM state_permissions WHERE state_id = $1`, guest); err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range append([]string{"groups.request"}, perms...) {
-				if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, guest, p); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		setPerms(inst.Permission())
-		char := site.AccountCharacters(t, 1)[0]
-		b := site.NewBrowser(t)
-		b.LogIn(t, char)
-		c, err := site.Accounts().Character(ctx, char)
-		if err != nil {
-			t.Fatal(err)
-		}
+		site.GrantGuests(t, "groups.request", inst.Permission())
+		c := site.NewMember(t)
+		b := c.Browser
 		g := site.OpenGroup(t, "Fleet Command")
 		b.JoinGroup(t, g)
 		site.SettleServices(t)
@@ -121,7 +102,7 @@ func TestSMFLifecycle(t *testing.T) {
 		b.JoinGroup(t, g)
 		site.SettleServices(t)
 
-		setPerms()
+		site.RevokeGuests(t, inst.Permission())
 		if _, err := svc.Verify(ctx, inst.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -130,7 +111,7 @@ func TestSMFLifecycle(t *testing.T) {
 			_, _, passwd, extra := read()
 			return !smf.Verify(login, password, passwd) && extra == ""
 		})
-		setPerms(inst.Permission())
+		site.GrantGuests(t, inst.Permission())
 		_, password = activate()
 		again, _, passwd, extra := read()
 		if again != id || !smf.Verify(login, password, passwd) || !slices.Equal(strings.Split(extra, ","), []string{groupID("Fleet Command")}) {

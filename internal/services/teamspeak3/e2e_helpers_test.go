@@ -38,12 +38,10 @@ var eachEngine = storetest.EachDialect
 // world is a site with the TeamSpeak instance "teamspeak": groups mapped
 // by name, member group "Member", "Friends" unmanaged, open to Guests.
 type world struct {
-	site  *sitetest.Site
-	ts    *teamspeaksim.Server
-	svc   *services.Services
-	inst  services.Instance
-	guest int64
-	taken []int32
+	site *sitetest.Site
+	ts   *teamspeaksim.Server
+	svc  *services.Services
+	inst services.Instance
 }
 
 func newWorld(t *testing.T, d config.Dialect) *world {
@@ -76,12 +74,7 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 		t.Fatal(err)
 	}
 	w := &world{site: site, ts: ts, svc: site.Services(t, teamspeak3.Type)}
-	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
-		t.Fatal(err)
-	}
+	site.GrantGuests(t, "groups.request")
 	inst, err := w.svc.Create(ctx, services.Input{Slug: "teamspeak", Type: "teamspeak3", Name: "TeamSpeak"})
 	if err != nil {
 		t.Fatal(err)
@@ -96,43 +89,28 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, w.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	site.GrantGuests(t, w.inst.Permission())
 	return w
 }
 
 // member is a player logged in to the site.
 type member struct {
-	b       *sitetest.Browser
-	char    int32
-	name    string
-	corp    int32
-	account int64
+	*sitetest.Member
 }
 
 func (w *world) member(t *testing.T) *member {
 	t.Helper()
-	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
-	w.taken = append(w.taken, char)
-	m := &member{b: w.site.NewBrowser(t), char: char}
-	m.b.LogIn(t, char)
-	c, err := w.site.Accounts().Character(context.Background(), char)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.account, m.name, m.corp = c.AccountID, c.Name, c.CorporationID
-	return m
+	return &member{Member: w.site.NewMember(t)}
 }
 
 // nick is the nickname the instance gives a member.
 func (w *world) nick(t *testing.T, m *member) string {
 	t.Helper()
-	c, err := w.site.Sim.Universe.Corporation(m.corp)
+	c, err := w.site.Sim.Universe.Corporation(m.Corporation)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return teamspeak3.Sanitize("[" + c.Ticker + "]" + m.name)
+	return teamspeak3.Sanitize("[" + c.Ticker + "]" + m.Name)
 }
 
 var joinLink = regexp.MustCompile(`href="(ts3server://[^"]*)" data-action="join"`)
@@ -141,7 +119,7 @@ var joinLink = regexp.MustCompile(`href="(ts3server://[^"]*)" data-action="join"
 // it then shows.
 func (w *world) activate(t *testing.T, m *member) *url.URL {
 	t.Helper()
-	p := m.b.Post(t, "/services/teamspeak/activate", url.Values{})
+	p := m.Browser.Post(t, "/services/teamspeak/activate", url.Values{})
 	if p.Status != http.StatusOK || !strings.HasSuffix(p.URL, "/services") {
 		t.Fatalf("activation: %d at %s\n%s", p.Status, p.URL, p.Body)
 	}
@@ -152,7 +130,7 @@ func (w *world) activate(t *testing.T, m *member) *url.URL {
 // link reads the join link on the member's Services page.
 func (w *world) link(t *testing.T, m *member) *url.URL {
 	t.Helper()
-	p := m.b.Get(t, "/services")
+	p := m.Browser.Get(t, "/services")
 	l := joinLink.FindStringSubmatch(p.Body)
 	if l == nil {
 		t.Fatalf("no join link on the Services page:\n%s", p.Body)
@@ -167,7 +145,7 @@ func (w *world) link(t *testing.T, m *member) *url.URL {
 // checkAgain presses "Check again" on the Services page.
 func (w *world) checkAgain(t *testing.T, m *member) {
 	t.Helper()
-	if p := m.b.Post(t, "/services/teamspeak/refresh", url.Values{}); p.Status != http.StatusOK {
+	if p := m.Browser.Post(t, "/services/teamspeak/refresh", url.Values{}); p.Status != http.StatusOK {
 		t.Fatalf("check again: %d\n%s", p.Status, p.Body)
 	}
 	w.site.SettleServices(t)

@@ -22,7 +22,7 @@ func TestMemberJoinsWithKeyAndFollowsGroups(t *testing.T) {
 		w := newWorld(t, d)
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 
 		link := w.activate(t, m)
@@ -38,7 +38,7 @@ func TestMemberJoinsWithKeyAndFollowsGroups(t *testing.T) {
 		}
 		ctx := context.Background()
 		var state string
-		if err := w.site.DB.QueryRow(ctx, `SELECT state FROM service_accounts WHERE account_id = $1`, m.account).Scan(&state); err != nil {
+		if err := w.site.DB.QueryRow(ctx, `SELECT state FROM service_accounts WHERE account_id = $1`, m.AccountID).Scan(&state); err != nil {
 			t.Fatal(err)
 		}
 		if state == "" || strings.Contains(state, key) {
@@ -60,23 +60,20 @@ func TestMemberJoinsWithKeyAndFollowsGroups(t *testing.T) {
 		if err := w.ts.SetClientGroup(dbid, w.ts.GroupID("Friends"), true); err != nil {
 			t.Fatal(err)
 		}
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.ts.ClientGroups(dbid); !slices.Equal(got, []string{"Friends", "Member"}) {
 			t.Fatalf("groups after leaving %v", got)
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.ts.ClientGroups(dbid); !slices.Equal(got, []string{"Fleet Command", "Friends", "Member"}) {
 			t.Fatalf("groups after joining again %v", got)
 		}
 
 		// The Guest state loses the permission: kicked and deleted.
-		if _, err := w.site.DB.Exec(ctx, `DELETE FROM state_permissions WHERE state_id = $1 AND permission = $2`, w.guest,
-			w.inst.Permission()); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.svc.SyncAccount(ctx, w.inst.ID, m.account, "test: permission removed"); err != nil {
+		w.site.RevokeGuests(t, w.inst.Permission())
+		if _, err := w.svc.SyncAccount(ctx, w.inst.ID, m.AccountID, "test: permission removed"); err != nil {
 			t.Fatal(err)
 		}
 		w.site.SettleServices(t)
@@ -87,7 +84,7 @@ func TestMemberJoinsWithKeyAndFollowsGroups(t *testing.T) {
 			t.Error("the client record is still on the server")
 		}
 		var n int
-		if err := w.site.DB.QueryRow(ctx, `SELECT count(*) FROM service_accounts WHERE account_id = $1`, m.account).Scan(&n); err != nil || n != 0 {
+		if err := w.site.DB.QueryRow(ctx, `SELECT count(*) FROM service_accounts WHERE account_id = $1`, m.AccountID).Scan(&n); err != nil || n != 0 {
 			t.Errorf("service accounts left: %d, %v", n, err)
 		}
 	})
@@ -102,7 +99,7 @@ func TestDeactivateAndGone(t *testing.T) {
 		ctx := context.Background()
 		m := w.member(t)
 		w.activate(t, m)
-		if p := m.b.Post(t, "/services/teamspeak/deactivate", url.Values{web.ConfirmField: {web.ConfirmYes}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/teamspeak/deactivate", url.Values{web.ConfirmField: {web.ConfirmYes}}); p.Status != http.StatusOK {
 			t.Fatalf("deactivate: %d\n%s", p.Status, p.Body)
 		}
 		w.site.SettleServices(t)
@@ -125,7 +122,7 @@ func TestDeactivateAndGone(t *testing.T) {
 		if rep.Gone != 1 {
 			t.Fatalf("verification: %+v", rep)
 		}
-		if p := o.b.Get(t, "/services"); joinLink.MatchString(p.Body) {
+		if p := o.Browser.Get(t, "/services"); joinLink.MatchString(p.Body) {
 			t.Error("the gone account still shows its join link")
 		}
 	})

@@ -45,14 +45,11 @@ type forum struct {
 type world struct {
 	site  *sitetest.Site
 	svc   *services.Services
-	guest int64
-	taken []int32
 	forum *forum
 }
 
 func newWorld(t *testing.T, d config.Dialect) *world {
 	t.Helper()
-	ctx := context.Background()
 	logs := &sitetest.LogBuffer{}
 	site := sitetest.Start(t, sitetest.Options{Dialect: d, Log: logs})
 	t.Cleanup(func() {
@@ -62,12 +59,7 @@ func newWorld(t *testing.T, d config.Dialect) *world {
 		}
 	})
 	w := &world{site: site, svc: site.Services(t, xenforo.Type)}
-	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
-		t.Fatal(err)
-	}
+	site.GrantGuests(t, "groups.request")
 	w.forum = w.newForum(t, "xf", "{character_name}")
 	return w
 }
@@ -106,46 +98,28 @@ func (w *world) newForum(t *testing.T, slug, format string) *forum {
 
 func (w *world) grant(t *testing.T, f *forum) {
 	t.Helper()
-	if _, err := w.site.DB.Exec(context.Background(), `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`,
-		w.guest, f.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	w.site.GrantGuests(t, f.inst.Permission())
 }
 
 func (w *world) revoke(t *testing.T, f *forum, m *member) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := w.site.DB.Exec(ctx, `DELETE FROM state_permissions WHERE state_id = $1 AND permission = $2`, w.guest,
-		f.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.svc.SyncAccount(ctx, f.inst.ID, m.account, "test: permission removed"); err != nil {
+	w.site.RevokeGuests(t, f.inst.Permission())
+	if _, err := w.svc.SyncAccount(ctx, f.inst.ID, m.AccountID, "test: permission removed"); err != nil {
 		t.Fatal(err)
 	}
 	w.site.SettleServices(t)
 }
 
 type member struct {
-	b        *sitetest.Browser
-	char     int32
-	name     string
-	account  int64
+	*sitetest.Member
 	username string
 	password string
 }
 
 func (w *world) member(t *testing.T) *member {
 	t.Helper()
-	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
-	w.taken = append(w.taken, char)
-	m := &member{b: w.site.NewBrowser(t), char: char}
-	m.b.LogIn(t, char)
-	c, err := w.site.Accounts().Character(context.Background(), char)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.account, m.name = c.AccountID, c.Name
-	return m
+	return &member{Member: w.site.NewMember(t)}
 }
 
 var (
@@ -166,7 +140,7 @@ func (m *member) credentials(t *testing.T, p sitetest.Page) {
 // activate presses Activate for the instance and keeps the credentials.
 func (w *world) activate(t *testing.T, f *forum, m *member) xenforosim.User {
 	t.Helper()
-	m.credentials(t, m.b.Post(t, "/services/"+f.inst.Slug+"/activate", url.Values{}))
+	m.credentials(t, m.Browser.Post(t, "/services/"+f.inst.Slug+"/activate", url.Values{}))
 	w.site.SettleServices(t)
 	u, ok := f.sim.User(m.username)
 	if !ok {

@@ -28,26 +28,26 @@ func TestMemberActivatesAndFollowsGroups(t *testing.T) {
 		f := w.forum
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 
 		u := w.activate(t, f, m)
-		if m.username != m.name || !f.sim.Login(m.username, m.password) || !strings.HasPrefix(u.Email, "keepstar-") ||
+		if m.username != m.Name || !f.sim.Login(m.username, m.password) || !strings.HasPrefix(u.Email, "keepstar-") ||
 			!strings.HasSuffix(u.Email, "@"+emailDomain) || u.State != "valid" {
-			t.Fatalf("forum user %+v for %q with %q", u, m.name, m.username)
+			t.Fatalf("forum user %+v for %q with %q", u, m.Name, m.username)
 		}
 		if got := f.sim.Titles(u); !slices.Equal(got, []string{"Fleet Command", "Keepstar"}) {
 			t.Fatalf("groups after activation %v", got)
 		}
 
 		f.sim.SetGroup(u.ID, 7, true) // Friends (after XenForo's 4 and Keepstar, Fleet Command), by hand
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		u, _ = f.sim.User(m.username)
 		if got := f.sim.Titles(u); !slices.Equal(got, []string{"Friends", "Keepstar"}) {
 			t.Fatalf("groups after leaving %v", got)
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		u, _ = f.sim.User(m.username)
 		if got := f.sim.Titles(u); !slices.Equal(got, []string{"Fleet Command", "Friends", "Keepstar"}) {
@@ -55,7 +55,7 @@ func TestMemberActivatesAndFollowsGroups(t *testing.T) {
 		}
 
 		// A password of their own.
-		p := m.b.Post(t, "/services/xf/password", url.Values{"password": {"my own pass 'é'"}})
+		p := m.Browser.Post(t, "/services/xf/password", url.Values{"password": {"my own pass 'é'"}})
 		m.credentials(t, p)
 		if !f.sim.Login(m.username, "my own pass 'é'") {
 			t.Fatal("the password set does not log in")
@@ -95,14 +95,14 @@ func TestNamesTakenAndNonLatin(t *testing.T) {
 		f := w.newForum(t, "ru", "Ёж O'{character_name}")
 		m := w.member(t)
 		u := w.activate(t, f, m)
-		if want := []rune("Ёж O'" + m.name); u.Username != string(want[:min(len(want), 25)]) {
-			t.Fatalf("username %q for %q", u.Username, m.name)
+		if want := []rune("Ёж O'" + m.Name); u.Username != string(want[:min(len(want), 25)]) {
+			t.Fatalf("username %q for %q", u.Username, m.Name)
 		}
 
 		// Someone registered the next member's name on the forum first.
 		o := w.member(t)
 		res, err := http.PostForm(w.forum.inst.Settings[xenforo.SettingEndpoint], url.Values{"action": {"register"},
-			"hash": {apiKey}, "username": {o.name}, "password": {"theirs123"}, "email": {"someone@example.org"}})
+			"hash": {apiKey}, "username": {o.Name}, "password": {"theirs123"}, "email": {"someone@example.org"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -111,8 +111,8 @@ func TestNamesTakenAndNonLatin(t *testing.T) {
 			t.Fatalf("registering the other user: %d", res.StatusCode)
 		}
 		mine := w.activate(t, w.forum, o)
-		if !strings.HasSuffix(mine.Username, " "+strconv.FormatInt(o.account, 10)) || !w.forum.sim.Login(o.name, "theirs123") {
-			t.Fatalf("taken name: got %q; the other's password still works: %v", mine.Username, w.forum.sim.Login(o.name, "theirs123"))
+		if !strings.HasSuffix(mine.Username, " "+strconv.FormatInt(o.AccountID, 10)) || !w.forum.sim.Login(o.Name, "theirs123") {
+			t.Fatalf("taken name: got %q; the other's password still works: %v", mine.Username, w.forum.sim.Login(o.Name, "theirs123"))
 		}
 	})
 }
@@ -126,7 +126,7 @@ func TestTwoInstances(t *testing.T) {
 		m := w.member(t)
 		w.activate(t, w.forum, m)
 		w.activate(t, other, m)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		for _, f := range []*forum{w.forum, other} {
 			us := f.sim.Users()
@@ -143,7 +143,7 @@ func TestDeactivate(t *testing.T) {
 		w := newWorld(t, d)
 		m := w.member(t)
 		w.activate(t, w.forum, m)
-		if p := m.b.Post(t, "/services/xf/deactivate", url.Values{web.ConfirmField: {web.ConfirmYes}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/xf/deactivate", url.Values{web.ConfirmField: {web.ConfirmYes}}); p.Status != http.StatusOK {
 			t.Fatalf("deactivate: %d\n%s", p.Status, p.Body)
 		}
 		u, _ := w.forum.sim.User(m.username)
@@ -172,7 +172,7 @@ func TestForumDownConverges(t *testing.T) {
 		}
 		f.down.Store(true)
 		for _, m := range ms {
-			m.b.JoinGroup(t, fleet)
+			m.Browser.JoinGroup(t, fleet)
 		}
 		ctx := context.Background()
 		sitetest.WaitFor(t, "a sync to meet the forum down", func() bool { return f.refused.Load() > 0 })

@@ -44,7 +44,6 @@ type world struct {
 	svc   *services.Services
 	inst  services.Instance
 	guest int64
-	taken []int32
 }
 
 func newWorld(t *testing.T, d config.Dialect, nameFormat string) *world {
@@ -91,23 +90,16 @@ func newOpenfireWorld(t *testing.T, d config.Dialect, nameFormat string) *world 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, w.inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	site.GrantGuests(t, w.inst.Permission())
 	return w
 }
 
 // grantRequests finds the Guest state and lets it request groups.
 func (w *world) grantRequests(t *testing.T) {
 	t.Helper()
-	ctx := context.Background()
 	site := w.site
-	if err := site.DB.QueryRow(ctx, `SELECT id FROM states WHERE guest`).Scan(&w.guest); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, 'groups.request')`, w.guest); err != nil {
-		t.Fatal(err)
-	}
+	w.guest = site.GuestState(t)
+	site.GrantGuests(t, "groups.request")
 }
 
 // instance makes an enabled instance on the test ejabberd's domain,
@@ -125,34 +117,20 @@ func (w *world) instance(t *testing.T, slug, domain, nameFormat string) services
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission) VALUES ($1, $2)`, w.guest, inst.Permission()); err != nil {
-		t.Fatal(err)
-	}
+	w.site.GrantGuests(t, inst.Permission())
 	return inst
 }
 
 // member is a player logged in to the site.
 type member struct {
-	b       *sitetest.Browser
-	char    int32
-	name    string
-	account int64
+	*sitetest.Member
 	// jid and password are those the Services page showed.
 	jid, password string
 }
 
 func (w *world) member(t *testing.T) *member {
 	t.Helper()
-	char := w.site.AccountCharacters(t, 1, w.taken...)[0]
-	w.taken = append(w.taken, char)
-	m := &member{b: w.site.NewBrowser(t), char: char}
-	m.b.LogIn(t, char)
-	c, err := w.site.Accounts().Character(context.Background(), char)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.account, m.name = c.AccountID, c.Name
-	return m
+	return &member{Member: w.site.NewMember(t)}
 }
 
 var (
@@ -164,7 +142,7 @@ var (
 // and keeps the credentials it shows once.
 func (w *world) activate(t *testing.T, m *member, slug string) {
 	t.Helper()
-	p := m.b.Post(t, "/services/"+slug+"/activate", url.Values{})
+	p := m.Browser.Post(t, "/services/"+slug+"/activate", url.Values{})
 	u, pw := shownUsername.FindStringSubmatch(p.Body), shownPassword.FindStringSubmatch(p.Body)
 	if p.Status != http.StatusOK || u == nil || pw == nil {
 		t.Fatalf("activation: %d\n%s", p.Status, p.Body)
@@ -222,7 +200,7 @@ func (w *world) inGroup(t *testing.T, jid, group string) bool {
 // superuser makes a member superuser.
 func (w *world) superuser(t *testing.T, m *member) {
 	t.Helper()
-	if _, _, err := w.site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(m.char))); err != nil {
+	if _, _, err := w.site.Accounts().GrantSuperuser(context.Background(), strconv.Itoa(int(m.Character))); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -231,7 +209,7 @@ func (w *world) superuser(t *testing.T, m *member) {
 // state's page as a superuser does.
 func (w *world) revokeGuests(t *testing.T, admin *member, keep ...string) {
 	t.Helper()
-	admin.b.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
+	admin.Browser.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
 		"name": {"Guest"}, "priority": {"0"}, "permissions": append([]string{"groups.request"}, keep...)}, http.StatusOK)
 	w.site.SettleServices(t)
 }
@@ -239,7 +217,7 @@ func (w *world) revokeGuests(t *testing.T, admin *member, keep ...string) {
 // grantGuests gives it back.
 func (w *world) grantGuests(t *testing.T, admin *member) {
 	t.Helper()
-	admin.b.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
+	admin.Browser.Expect(t, "superuser", "/admin/states/"+strconv.FormatInt(w.guest, 10), url.Values{
 		"name": {"Guest"}, "priority": {"0"}, "permissions": {"groups.request", w.inst.Permission()}}, http.StatusOK)
 	w.site.SettleServices(t)
 }

@@ -23,7 +23,7 @@ func TestMemberActivatesXMPPAndLogsIn(t *testing.T) {
 		w := newWorld(t, d, "")
 		m := w.member(t)
 		w.activate(t, m, "xmpp")
-		if want := xmpp.Username(m.name) + "@" + w.ej.Domain; m.jid != want || len(m.password) < 16 {
+		if want := xmpp.Username(m.Name) + "@" + w.ej.Domain; m.jid != want || len(m.password) < 16 {
 			t.Errorf("credentials shown: %q / %d characters; want %q", m.jid, len(m.password), want)
 		}
 		if _, err := w.login(t, m.jid, m.password); err != nil {
@@ -32,7 +32,7 @@ func TestMemberActivatesXMPPAndLogsIn(t *testing.T) {
 		if _, err := w.login(t, m.jid, m.password+"x"); err == nil {
 			t.Error("a wrong password logged in")
 		}
-		if p := m.b.Post(t, "/services/xmpp/password", url.Values{"password": {"my own chat password"}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/xmpp/password", url.Values{"password": {"my own chat password"}}); p.Status != http.StatusOK {
 			t.Fatalf("set password: %d", p.Status)
 		}
 		if _, err := w.login(t, m.jid, "my own chat password"); err != nil {
@@ -51,18 +51,18 @@ func TestGroupsFollowJoinsAndLeaves(t *testing.T) {
 		w := newWorld(t, d, "")
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		w.activate(t, m, "xmpp")
 		if !w.inGroup(t, m.jid, "fleetcommand") || !w.inGroup(t, m.jid, "guest") {
 			t.Fatalf("after activation: fleetcommand %v, guest %v", w.members(t, "fleetcommand"), w.members(t, "guest"))
 		}
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if w.inGroup(t, m.jid, "fleetcommand") || !w.inGroup(t, m.jid, "guest") {
 			t.Errorf("after leaving: fleetcommand %v, guest %v", w.members(t, "fleetcommand"), w.members(t, "guest"))
 		}
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		if !w.inGroup(t, m.jid, "fleetcommand") {
 			t.Errorf("after joining again: fleetcommand %v", w.members(t, "fleetcommand"))
@@ -129,7 +129,7 @@ func TestNamesAndTwoInstances(t *testing.T) {
 		}
 		first := *m
 		w.activate(t, m, "xmpp2")
-		if m.jid != xmpp.Username(m.name)+"@"+secondDomain {
+		if m.jid != xmpp.Username(m.Name)+"@"+secondDomain {
 			t.Errorf("second instance's JID %q", m.jid)
 		}
 		if _, err := w.login(t, m.jid, m.password); err != nil {
@@ -186,7 +186,7 @@ func TestEjabberdRestartedDuringChanges(t *testing.T) {
 		m := w.member(t)
 		w.activate(t, m, "xmpp")
 		w.ej.Stop(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.ej.Start(t)
 		w.site.SettleServices(t)
 		if !w.inGroup(t, m.jid, "fleetcommand") {
@@ -209,9 +209,9 @@ func TestAccountDeletedOnTheServer(t *testing.T) {
 		w.activate(t, m, "xmpp")
 		user, _, _ := strings.Cut(m.jid, "@")
 		w.api(t, "unregister", map[string]string{"user": user, "host": w.ej.Domain}, nil)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
-		if _, err := w.svc.AccountOf(context.Background(), w.inst.ID, m.account); err == nil {
+		if _, err := w.svc.AccountOf(context.Background(), w.inst.ID, m.AccountID); err == nil {
 			t.Fatal("the link stays after the account was deleted on the server")
 		}
 		old := m.jid
@@ -234,18 +234,18 @@ func TestPingPageReachesAnXMPPClient(t *testing.T) {
 		ctx := context.Background()
 		fleet := w.site.OpenGroup(t, "Fleet")
 		officer, m := w.member(t), w.member(t)
-		if err := w.site.Accounts().SetPermissions(ctx, officer.account, []string{pings.PermissionSend.Name}); err != nil {
+		if err := w.site.Accounts().SetPermissions(ctx, officer.AccountID, []string{pings.PermissionSend.Name}); err != nil {
 			t.Fatal(err)
 		}
-		officer.b.JoinGroup(t, fleet)
-		m.b.JoinGroup(t, fleet)
+		officer.Browser.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		w.activate(t, m, "xmpp")
 		c, err := w.login(t, m.jid, m.password)
 		if err != nil {
 			t.Fatal(err)
 		}
-		officer.b.Expect(t, officer.name, "/pings", url.Values{"message": {"Titan on field, x up"}, "groups": {strconv.FormatInt(fleet, 10)},
+		officer.Browser.Expect(t, officer.Name, "/pings", url.Values{"message": {"Titan on field, x up"}, "groups": {strconv.FormatInt(fleet, 10)},
 			"instance": {strconv.FormatInt(w.inst.ID, 10)}}, http.StatusOK)
 		timer := timeout(t)
 		for got := false; !got; {

@@ -22,7 +22,7 @@ func TestOpenfireFlows(t *testing.T) {
 		w := newOpenfireWorld(t, d, "Ёж O'Neil {character_name}")
 		fleet := w.site.OpenGroup(t, "Fleet Command")
 		m := w.member(t)
-		m.b.JoinGroup(t, fleet)
+		m.Browser.JoinGroup(t, fleet)
 		w.site.SettleServices(t)
 		w.activate(t, m, "xmpp")
 		user, domain, _ := strings.Cut(m.jid, "@")
@@ -38,12 +38,12 @@ func TestOpenfireFlows(t *testing.T) {
 		if got := w.of.Members("guest"); len(got) != 1 {
 			t.Errorf("guest: %v", got)
 		}
-		m.b.LeaveGroup(t, fleet)
+		m.Browser.LeaveGroup(t, fleet)
 		w.site.SettleServices(t)
 		if got := w.of.Members("fleetcommand"); len(got) != 0 {
 			t.Errorf("fleetcommand after leaving: %v", got)
 		}
-		if p := m.b.Post(t, "/services/xmpp/password", url.Values{"password": {"my own chat password"}}); p.Status != http.StatusOK {
+		if p := m.Browser.Post(t, "/services/xmpp/password", url.Values{"password": {"my own chat password"}}); p.Status != http.StatusOK {
 			t.Fatalf("set password: %d", p.Status)
 		}
 		if err := w.of.Login(user, "my own chat password"); err != nil {
@@ -99,8 +99,8 @@ func TestMergeMovesTheNamesMade(t *testing.T) {
 	eachEngine(t, func(t *testing.T, d config.Dialect) {
 		w := newOpenfireWorld(t, d, "{character_name}")
 		winner, loser := w.member(t), w.member(t)
-		if winner.account >= loser.account {
-			t.Fatalf("accounts %d and %d: the test wants the first to win", winner.account, loser.account)
+		if winner.AccountID >= loser.AccountID {
+			t.Fatalf("accounts %d and %d: the test wants the first to win", winner.AccountID, loser.AccountID)
 		}
 		w.activate(t, loser, "xmpp")
 		user, _, _ := strings.Cut(loser.jid, "@")
@@ -111,13 +111,13 @@ func TestMergeMovesTheNamesMade(t *testing.T) {
 			}
 			return id
 		}
-		if got := ownerOf(); got != loser.account {
-			t.Fatalf("the name %q is recorded for %d, want %d", user, got, loser.account)
+		if got := ownerOf(); got != loser.AccountID {
+			t.Fatalf("the name %q is recorded for %d, want %d", user, got, loser.AccountID)
 		}
-		winner.b.AddCharacter(t, loser.char) // the same player: the accounts merge
+		winner.Browser.AddCharacter(t, loser.Character) // the same player: the accounts merge
 		w.site.SettleServices(t)
-		if got := ownerOf(); got != winner.account {
-			t.Errorf("after the merge the name %q is recorded for %d, want the winner %d", user, got, winner.account)
+		if got := ownerOf(); got != winner.AccountID {
+			t.Errorf("after the merge the name %q is recorded for %d, want the winner %d", user, got, winner.AccountID)
 		}
 	})
 }
