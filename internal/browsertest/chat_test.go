@@ -51,12 +51,7 @@ func testForumChatAndPing(t *testing.T, exe string, vp viewport) {
 	chat := enable(ctx, t, svc, services.Input{Slug: "chat", Type: xmpp.TypeName, Name: "Alliance chat",
 		Settings: map[string]string{xmpp.SettingBackend: xmpp.BackendEjabberd, xmpp.SettingAPIURL: ej.APIURL,
 			xmpp.SettingDomain: ej.Domain, xmpp.SettingSender: "pings@" + ej.Domain}})
-	for _, perm := range []string{forumInst.Permission(), chat.Permission(), "groups.request", "pings.send"} {
-		if _, err := site.DB.Exec(ctx, `INSERT INTO state_permissions (state_id, permission)
-			SELECT id, $1 FROM states WHERE guest`, perm); err != nil {
-			t.Fatal(err)
-		}
-	}
+	site.GrantGuests(t, forumInst.Permission(), chat.Permission(), "groups.request", "pings.send")
 	fleet := site.OpenGroup(t, "Fleet")
 	for _, c := range []int32{officer, member} {
 		b := site.NewBrowser(t)
