@@ -240,11 +240,16 @@ func (s *Site) run() {
 	case <-ready:
 	case err := <-s.done:
 		t.Fatalf("site stopped before it was ready: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("site not ready after 30 s")
+	case <-time.After(readyWait):
+		t.Fatalf("site not ready after %s", readyWait)
 	}
 	t.Cleanup(s.stop)
 }
+
+// readyWait bounds a site's start (migrations on a fresh database, the
+// job client). A start takes a second or two; a CI machine busy with the
+// race detector and several PostgreSQL tests at once once took over 30 s.
+const readyWait = 120 * time.Second
 
 func (s *Site) stop() {
 	if s.cancel == nil {
