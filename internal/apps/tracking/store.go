@@ -74,11 +74,11 @@ func CorporationByID(ctx context.Context, q store.Querier, id int32) (Corporatio
 	return cs[0], nil
 }
 
-// Visible lists the corporations an account may see: with the role
-// tracking, those of which it is in a tracking group (Neucore's rule).
+// Visible lists the corporations of whose tracking groups an account is a
+// member. Neucore's rule is the role tracking and such a membership: the
+// pages' routes admit the role (superusers hold it), this the rest.
 func Visible(ctx context.Context, q store.Querier, accountID int64) ([]Corporation, error) {
-	return corporations(ctx, q, `WHERE EXISTS (SELECT 1 FROM account_roles r WHERE r.account_id = $1 AND r.role = 'tracking')
-		AND EXISTS (SELECT 1 FROM tracking_groups g JOIN group_members gm ON gm.group_id = g.group_id
+	return corporations(ctx, q, `WHERE EXISTS (SELECT 1 FROM tracking_groups g JOIN group_members gm ON gm.group_id = g.group_id
 			WHERE g.corporation_id = c.corporation_id AND gm.account_id = $1)`, accountID)
 }
 

