@@ -218,3 +218,17 @@ func Members(ctx context.Context, q store.Querier, corporationID int32, f Filter
 	}
 	return ms, nil
 }
+
+// LocationCategory is Neucore's EsiLocation category of a location id:
+// ESI's id ranges (solar systems 30,000,000s, stations 60,000,000s,
+// structures above structureFloor).
+func LocationCategory(id int64) string {
+	switch {
+	case id >= structureFloor:
+		return "structure"
+	case id >= 60_000_000:
+		return "station"
+	default:
+		return "system"
+	}
+}
