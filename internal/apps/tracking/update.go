@@ -55,8 +55,12 @@ func (t *Tracking) Update(ctx context.Context) (Result, error) {
 		return res, err
 	}
 	expires := map[int32]*time.Time{}
+	names := map[int32]string{}
 	for _, c := range known {
 		expires[c.ID] = c.ExpiresAt
+		if c.FetchedAt != nil {
+			names[c.ID] = c.Name
+		}
 	}
 	for i, d := range ds {
 		if i > 0 && ds[i-1].CorporationID == d.CorporationID {
@@ -66,7 +70,7 @@ func (t *Tracking) Update(ctx context.Context) (Result, error) {
 			res.Skipped++
 			continue
 		}
-		n, err := t.updateCorporation(ctx, d, now)
+		n, err := t.updateCorporation(ctx, d, names[d.CorporationID], now)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -101,8 +105,10 @@ func (t *Tracking) recordError(ctx context.Context, d Director, cause error, now
 }
 
 // updateCorporation reads one corporation and stores it in one
-// transaction, returning the members stored.
-func (t *Tracking) updateCorporation(ctx context.Context, d Director, now time.Time) (int, error) {
+// transaction, returning the members stored. name is the corporation's
+// name as stored, "" to look it up (renames are rare: the affiliations
+// job keeps Keepstar's names current, this one only needs a label).
+func (t *Tracking) updateCorporation(ctx context.Context, d Director, name string, now time.Time) (int, error) {
 	res, err := t.esi.Get(ctx, esi.Request{Route: "GET /corporations/{corporation_id}/membertracking",
 		Path: "/corporations/" + strconv.Itoa(int(d.CorporationID)) + "/membertracking", CharacterID: d.CharacterID, Login: logins.Tracking})
 	if err != nil {
@@ -112,9 +118,12 @@ func (t *Tracking) updateCorporation(ctx context.Context, d Director, now time.T
 	if err := json.Unmarshal(res.Body, &members); err != nil {
 		return 0, fmt.Errorf("tracking: membertracking of %d: %w", d.CorporationID, err)
 	}
-	corp, err := t.esi.Corporation(ctx, d.CorporationID)
-	if err != nil {
-		return 0, err
+	if name == "" {
+		corp, err := t.esi.Corporation(ctx, d.CorporationID)
+		if err != nil {
+			return 0, err
+		}
+		name = corp.Name
 	}
 	names, err := t.characterNames(ctx, members)
 	if err != nil {
@@ -128,7 +137,7 @@ func (t *Tracking) updateCorporation(ctx context.Context, d Director, now time.T
 		if _, err := tx.Exec(ctx, `INSERT INTO tracking_corporations (corporation_id, name, director_id, fetched_at, expires_at, error)
 			VALUES ($1, $2, $3, $4, $5, '')
 			ON CONFLICT (corporation_id) DO UPDATE SET name = $2, director_id = $3, fetched_at = $4, expires_at = $5, error = '', error_at = NULL`,
-			d.CorporationID, corp.Name, d.CharacterID, now, res.Expires); err != nil {
+			d.CorporationID, name, d.CharacterID, now, res.Expires); err != nil {
 			return err
 		}
 		for _, n := range resolved {
@@ -167,22 +176,44 @@ func (t *Tracking) updateCorporation(ctx context.Context, d Director, now time.T
 				}
 			}
 		}
-		for _, m := range members {
-			if _, err := tx.Exec(ctx, `INSERT INTO tracking_members (character_id, corporation_id, name, logon_at, logoff_at, location_id,
-				ship_type_id, start_date, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-				ON CONFLICT (character_id) DO UPDATE SET corporation_id = $2, name = CASE WHEN $3 = '' THEN tracking_members.name ELSE $3 END,
-					logon_at = $4, logoff_at = $5, location_id = $6, ship_type_id = $7, start_date = $8, updated_at = $9`,
-				m.CharacterID, d.CorporationID, names[m.CharacterID], m.LogonDate, m.LogoffDate, nullZero(m.LocationID),
-				nullZero(int64(m.ShipTypeID)), m.StartDate, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return upsertMembers(ctx, tx, d.CorporationID, members, names, now)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("tracking: store members of %d: %w", d.CorporationID, err)
 	}
 	return len(members), nil
+}
+
+// memberBatch is how many members one statement stores: 9 values each,
+// well under both engines' limits on a statement's values.
+const memberBatch = 500
+
+// upsertMembers stores members in statements of memberBatch rows: a
+// corporation of thousands is a handful of statements, not thousands. A
+// name not resolved this pass ('') keeps the one stored.
+func upsertMembers(ctx context.Context, tx *store.Tx, corp int32, members []tracked, names map[int32]string, now time.Time) error {
+	for start := 0; start < len(members); start += memberBatch {
+		batch := members[start:min(start+memberBatch, len(members))]
+		var b strings.Builder
+		args := make([]any, 0, len(batch)*9)
+		for i, m := range batch {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + store.Marks(tx.Dialect(), len(args)+1, 9) + ")")
+			args = append(args, m.CharacterID, corp, names[m.CharacterID], m.LogonDate, m.LogoffDate, nullZero(m.LocationID),
+				nullZero(int64(m.ShipTypeID)), m.StartDate, now)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO tracking_members (character_id, corporation_id, name, logon_at, logoff_at, location_id,
+			ship_type_id, start_date, updated_at) VALUES `+b.String()+`
+			ON CONFLICT (character_id) DO UPDATE SET corporation_id = excluded.corporation_id,
+				name = CASE WHEN excluded.name = '' THEN tracking_members.name ELSE excluded.name END,
+				logon_at = excluded.logon_at, logoff_at = excluded.logoff_at, location_id = excluded.location_id,
+				ship_type_id = excluded.ship_type_id, start_date = excluded.start_date, updated_at = excluded.updated_at`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func nullZero(v int64) *int64 {
