@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -166,13 +167,26 @@ func (h *harness) count(route string) int {
 	return h.calls[route]
 }
 
+// esiCalls counts the requests made to ESI, the SSO's (token refreshes)
+// left out.
+func (h *harness) esiCalls() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var n int64
+	for route, c := range h.calls {
+		if !strings.Contains(route, "/oauth/") {
+			n += int64(c)
+		}
+	}
+	return n
+}
+
 func (h *harness) reset() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.calls = map[string]int{}
 	h.total.Store(0)
 }
-
 
 func itoa(id int32) string { return strconv.Itoa(int(id)) }
 

@@ -125,7 +125,7 @@ func (t *Tracking) updateCorporation(ctx context.Context, d Director, name strin
 		}
 		name = corp.Name
 	}
-	names, err := t.characterNames(ctx, members)
+	names, err := t.characterNames(ctx, d.CorporationID, members)
 	if err != nil {
 		return 0, err
 	}
@@ -149,39 +149,84 @@ func (t *Tracking) updateCorporation(ctx context.Context, d Director, name strin
 				return err
 			}
 		}
-		ids := make([]int32, len(members))
-		for i, m := range members {
-			ids[i] = m.CharacterID
+		stored, err := storedMembers(ctx, tx, d.CorporationID)
+		if err != nil {
+			return err
+		}
+		listed := make(map[int32]bool, len(members))
+		var changed []tracked
+		for _, m := range members {
+			listed[m.CharacterID] = true
+			if old, ok := stored[m.CharacterID]; !ok || old != rowOf(m, names[m.CharacterID], old.name) {
+				changed = append(changed, m)
+			}
 		}
 		// Those who left: every member not listed now.
-		if len(ids) == 0 {
-			if _, err := tx.Exec(ctx, `DELETE FROM tracking_members WHERE corporation_id = $1`, d.CorporationID); err != nil {
-				return err
-			}
-		} else {
-			stored, err := store.Column[int32](ctx, tx, `SELECT character_id FROM tracking_members WHERE corporation_id = $1`, d.CorporationID)
-			if err != nil {
-				return err
-			}
-			slices.Sort(ids)
-			var gone []int32
-			for _, id := range stored {
-				if _, found := slices.BinarySearch(ids, id); !found {
-					gone = append(gone, id)
-				}
-			}
-			for in, args := range store.InChunks(gone) {
-				if _, err := tx.Exec(ctx, `DELETE FROM tracking_members WHERE character_id IN (`+in+`)`, args...); err != nil {
-					return err
-				}
+		var gone []int32
+		for id := range stored {
+			if !listed[id] {
+				gone = append(gone, id)
 			}
 		}
-		return upsertMembers(ctx, tx, d.CorporationID, members, names, now)
+		for in, args := range store.InChunks(gone) {
+			if _, err := tx.Exec(ctx, `DELETE FROM tracking_members WHERE character_id IN (`+in+`)`, args...); err != nil {
+				return err
+			}
+		}
+		return upsertMembers(ctx, tx, d.CorporationID, changed, names, now)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("tracking: store members of %d: %w", d.CorporationID, err)
 	}
 	return len(members), nil
+}
+
+// memberRow is what a pass compares of a stored member: a member whose
+// row is unchanged is not written again (most of a corporation, hour to
+// hour), so updated_at is when its row last changed.
+type memberRow struct {
+	name                 string
+	logon, logoff, start int64 // Unix seconds, 0 for none
+	location             int64
+	ship                 int32
+}
+
+func unix(t *time.Time) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.Unix()
+}
+
+// rowOf is a member as it would be stored; a name not resolved this pass
+// is the stored one.
+func rowOf(m tracked, name, storedName string) memberRow {
+	if name == "" {
+		name = storedName
+	}
+	return memberRow{name: name, logon: unix(m.LogonDate), logoff: unix(m.LogoffDate), start: unix(m.StartDate),
+		location: m.LocationID, ship: m.ShipTypeID}
+}
+
+// storedMembers reads a corporation's members as stored.
+func storedMembers(ctx context.Context, q store.Querier, corp int32) (map[int32]memberRow, error) {
+	out := map[int32]memberRow{}
+	err := store.Each(ctx, q, `SELECT character_id, name, logon_at, logoff_at, start_date, COALESCE(location_id, 0), COALESCE(ship_type_id, 0)
+		FROM tracking_members WHERE corporation_id = $1`, func(r store.Rows) error {
+		var id int32
+		var row memberRow
+		var logon, logoff, start *time.Time
+		if err := r.Scan(&id, &row.name, &logon, &logoff, &start, &row.location, &row.ship); err != nil {
+			return err
+		}
+		row.logon, row.logoff, row.start = unix(logon), unix(logoff), unix(start)
+		out[id] = row
+		return nil
+	}, corp)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: members stored of %d: %w", corp, err)
+	}
+	return out, nil
 }
 
 // memberBatch is how many members one statement stores: 9 values each,
@@ -190,7 +235,7 @@ const memberBatch = 500
 
 // upsertMembers stores members in statements of memberBatch rows: a
 // corporation of thousands is a handful of statements, not thousands. A
-// name not resolved this pass ('') keeps the one stored.
+// name not resolved this pass (”) keeps the one stored.
 func upsertMembers(ctx context.Context, tx *store.Tx, corp int32, members []tracked, names map[int32]string, now time.Time) error {
 	for start := 0; start < len(members); start += memberBatch {
 		batch := members[start:min(start+memberBatch, len(members))]
@@ -223,25 +268,25 @@ func nullZero(v int64) *int64 {
 	return &v
 }
 
-// characterNames resolves the names of members not stored yet (a
+// characterNames resolves the names of members not stored yet in the
+// corporation (one who moved in from another tracked one is asked again:
+// cheaper than a look-up of every member everywhere) (a
 // character's name is kept once known: renames are rare and the accounts
 // know the new one).
-func (t *Tracking) characterNames(ctx context.Context, members []tracked) (map[int32]string, error) {
+func (t *Tracking) characterNames(ctx context.Context, corp int32, members []tracked) (map[int32]string, error) {
+	out := map[int32]string{}
+	var missing []int32
+	got, err := store.Column[int32](ctx, t.db, `SELECT character_id FROM tracking_members WHERE corporation_id = $1 AND name <> ''`, corp)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: names known: %w", err)
+	}
+	known := make(map[int32]bool, len(got))
+	for _, id := range got {
+		known[id] = true
+	}
 	ids := make([]int32, len(members))
 	for i, m := range members {
 		ids[i] = m.CharacterID
-	}
-	out := map[int32]string{}
-	var missing []int32
-	known := map[int32]bool{}
-	for in, args := range store.InChunks(ids) {
-		got, err := store.Column[int32](ctx, t.db, `SELECT character_id FROM tracking_members WHERE name <> '' AND character_id IN (`+in+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("tracking: names known: %w", err)
-		}
-		for _, id := range got {
-			known[id] = true
-		}
 	}
 	for _, id := range ids {
 		if !known[id] {
