@@ -18,8 +18,9 @@ import (
 
 // The whole flow on a site: a director adds a core.tracking token, the
 // job reads the corporation, a tracking admin gives it a group; a member
-// of the group with the role sees the members, filters them and gets the
-// CSV; one without the group or without the role is refused.
+// of the group (the role tracking follows the membership) sees the
+// members, filters them and gets the CSV; one with the role but not the
+// group is refused, and so is the member once out of the group.
 func TestDirectorTokenToLeaderPage(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
@@ -107,8 +108,16 @@ func TestDirectorTokenToLeaderPage(t *testing.T) {
 		if p := outsider.Browser.Get(t, corpPath+"/csv"); p.Status != 403 {
 			t.Errorf("role without the group, CSV: %d, want 403", p.Status)
 		}
+		// The role follows the group: given by joining, gone on leaving.
+		if p := roleless.Browser.Get(t, corpPath); p.Status != 200 {
+			t.Errorf("in the group, no role given by hand: %d, want 200", p.Status)
+		}
+		roleless.Browser.LeaveGroup(t, group)
 		if p := roleless.Browser.Get(t, corpPath); p.Status != 403 {
-			t.Errorf("group without the role: %d, want 403", p.Status)
+			t.Errorf("out of the group: %d, want 403", p.Status)
+		}
+		if p := roleless.Browser.Get(t, "/tracking"); p.Status != 403 {
+			t.Errorf("out of the group, the list: %d, want 403", p.Status)
 		}
 		if p := leader.Browser.Get(t, "/admin/tracking"); p.Status != 403 {
 			t.Errorf("leader on the admin page: %d, want 403", p.Status)
