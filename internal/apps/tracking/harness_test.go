@@ -114,13 +114,25 @@ func newHarness(tb testing.TB, d config.Dialect, n int) *harness {
 // that held its roles at the last check, returning the CEO's id.
 func (h *harness) addDirector(tb testing.TB, corp int32) int32 {
 	tb.Helper()
-	ctx := context.Background()
 	u := h.sim.Universe
 	co, err := u.Corporation(corp)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	c, err := u.Character(co.CEOID)
+	return h.addDirectorCharacter(tb, corp, co.CEOID)
+}
+
+// addDirectorCharacter gives a character of corp the role Director in
+// game, an account, and a core.tracking token that held its roles at the
+// last check.
+func (h *harness) addDirectorCharacter(tb testing.TB, corp, id int32) int32 {
+	tb.Helper()
+	ctx := context.Background()
+	u := h.sim.Universe
+	if err := u.SetRoles(id, []string{"Director"}); err != nil {
+		tb.Fatal(err)
+	}
+	c, err := u.Character(id)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -41,8 +41,8 @@ type Result struct {
 }
 
 // Update reads every tracked corporation whose last answer has expired,
-// with the first of its directors' tokens, and stores each whole or
-// records its error.
+// with the first of its directors' tokens that ESI accepts, and stores
+// each whole or records its (last director's) error.
 func (t *Tracking) Update(ctx context.Context) (Result, error) {
 	var res Result
 	ds, err := directors(ctx, t.db)
@@ -62,28 +62,40 @@ func (t *Tracking) Update(ctx context.Context) (Result, error) {
 			names[c.ID] = c.Name
 		}
 	}
-	for i, d := range ds {
-		if i > 0 && ds[i-1].CorporationID == d.CorporationID {
-			continue // one read per corporation
+	for start := 0; start < len(ds); {
+		corp := ds[start].CorporationID
+		end := start
+		for end < len(ds) && ds[end].CorporationID == corp {
+			end++
 		}
-		if e := expires[d.CorporationID]; e != nil && now.Before(*e) {
+		candidates := ds[start:end]
+		start = end
+		if e := expires[corp]; e != nil && now.Before(*e) {
 			res.Skipped++
 			continue
 		}
-		n, err := t.updateCorporation(ctx, d, names[d.CorporationID], now)
-		if err != nil {
+		// One read per corporation: with the first director whose token
+		// ESI accepts (one may have lost the role since the last check).
+		var err error
+		for _, d := range candidates {
+			var n int
+			if n, err = t.updateCorporation(ctx, d, names[corp], now); err == nil {
+				res.Corporations++
+				res.Members += n
+				break
+			}
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}
+		}
+		if err != nil {
 			res.Failed++
-			t.logger.WarnContext(ctx, "tracking: corporation not read", "corporation", d.CorporationID, "error", err)
-			if rerr := t.recordError(ctx, d, err, now); rerr != nil {
+			last := candidates[len(candidates)-1]
+			t.logger.WarnContext(ctx, "tracking: corporation not read", "corporation", corp, "error", err)
+			if rerr := t.recordError(ctx, last, err, now); rerr != nil {
 				return res, rerr
 			}
-			continue
 		}
-		res.Corporations++
-		res.Members += n
 	}
 	return res, nil
 }

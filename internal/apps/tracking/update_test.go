@@ -102,7 +102,8 @@ func corpCEO(t *testing.T, h *harness, corp int32) int32 {
 }
 
 // A director's token refused by ESI (the roles lost in game) records the
-// error, keeps the members stored before, and asks again next pass.
+// error, keeps the members stored before, and asks again next pass; the
+// corporation's other director is tried in turn.
 func TestUpdateRecordsErrorsAndKeepsMembers(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
@@ -124,6 +125,18 @@ func TestUpdateRecordsErrorsAndKeepsMembers(t *testing.T) {
 		c, err := tracking.CorporationByID(ctx, h.db, corp)
 		if err != nil || c.Error == "" || c.Members != r.Members {
 			t.Fatalf("corporation %+v, %v; want an error and the %d members kept", c, err, r.Members)
+		}
+		members, _ := u.Members(corp)
+		second := members[0]
+		if second == ceo {
+			second = members[1]
+		}
+		h.addDirectorCharacter(t, corp, second)
+		if r, err := h.t.Update(ctx); err != nil || r.Corporations != 1 || r.Failed != 0 {
+			t.Fatalf("pass with a second director: %+v, %v", r, err)
+		}
+		if c, err := tracking.CorporationByID(ctx, h.db, corp); err != nil || c.Error != "" || c.DirectorID != second {
+			t.Fatalf("corporation %+v, %v; want read by %d without error", c, err, second)
 		}
 	})
 }
