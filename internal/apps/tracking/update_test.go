@@ -3,6 +3,7 @@ package tracking_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,6 +138,64 @@ func TestUpdateRecordsErrorsAndKeepsMembers(t *testing.T) {
 		}
 		if c, err := tracking.CorporationByID(ctx, h.db, corp); err != nil || c.Error != "" || c.DirectorID != second {
 			t.Fatalf("corporation %+v, %v; want read by %d without error", c, err, second)
+		}
+	})
+}
+
+// The page's filters beyond the API's: a registered member without a
+// token is "invalid or missing", a search finds a character by part of
+// its name or of its main's, and sorting by name runs both ways.
+func TestMembersFilters(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		h := newHarness(t, d, 200)
+		u := h.sim.Universe
+		corp := h.playerCorps(t)[0]
+		ceo := h.addDirector(t, corp)
+		if _, err := h.t.Update(ctx); err != nil {
+			t.Fatal(err)
+		}
+		members, _ := u.Members(corp)
+		var other int32
+		for _, id := range members {
+			if id != ceo {
+				other = id
+				break
+			}
+		}
+		c, _ := u.Character(other)
+		h.addAccount(t, other, c.Name, corp) // registered, no core.default token
+		now := h.clock.Now()
+		bad, err := tracking.Members(ctx, h.db, corp, tracking.Filter{Token: "bad"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The director has only a core.tracking token: both lack core.default.
+		var ids []int32
+		for _, m := range bad {
+			ids = append(ids, m.CharacterID)
+			if m.Token != tracking.TokenNone || m.AccountID == 0 || m.MainName == "" {
+				t.Errorf("bad token member %+v", m)
+			}
+		}
+		slices.Sort(ids)
+		want := []int32{ceo, other}
+		slices.Sort(want)
+		if !slices.Equal(ids, want) {
+			t.Errorf("invalid or missing token: %v, want %v", ids, want)
+		}
+		part := c.Name[1 : len(c.Name)-1]
+		found, err := tracking.Members(ctx, h.db, corp, tracking.Filter{Search: strings.ToUpper(part)}, now)
+		if err != nil || !slices.ContainsFunc(found, func(m tracking.Member) bool { return m.CharacterID == other }) {
+			t.Errorf("search %q: %d found, %v", part, len(found), err)
+		}
+		asc, _ := tracking.Members(ctx, h.db, corp, tracking.Filter{Sort: "name"}, now)
+		desc, _ := tracking.Members(ctx, h.db, corp, tracking.Filter{Sort: "name", Desc: true}, now)
+		if len(asc) != len(members) || len(desc) != len(asc) || asc[0].CharacterID != desc[len(desc)-1].CharacterID {
+			t.Errorf("sorting by name: %d and %d members", len(asc), len(desc))
+		}
+		if !slices.IsSortedFunc(asc, func(a, b tracking.Member) int { return strings.Compare(a.Name, b.Name) }) && d == config.SQLite {
+			t.Error("not sorted by name")
 		}
 	})
 }
