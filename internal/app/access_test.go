@@ -140,10 +140,10 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site, inspect func(who int, c
 		"GET /sso/login": {{"GET", "/sso/login", nil, all(200)}}, // the simulator's page, or the dashboard
 		"GET /sso/login/{login}": {
 			{"GET", "/sso/login/core.default", nil, all(200)},
-			// Tokens no feature reads yet (member tracking, mail) are
-			// offered to nobody; TestFeaturesOfferTheirRolesAndLogins
-			// plugs one in.
-			{"GET", "/sso/login/core.tracking", nil, all(404)},
+			// Member tracking's tokens are for members; mail's, which no
+			// feature reads yet, are offered to nobody
+			// (TestFeaturesOfferTheirRolesAndLogins plugs one in).
+			{"GET", "/sso/login/core.tracking", nil, members(200)},
 			{"GET", "/sso/login/core.mail", nil, all(404)},
 		},
 		"GET /sso/callback":          {{"GET", "/sso/callback?state=x&code=y", nil, all(400)}},

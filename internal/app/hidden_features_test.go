@@ -16,11 +16,11 @@ import (
 	"github.com/keepstar/keepstar/internal/sitetest"
 )
 
-// tracking is a stand-in for the member tracking feature to come: it
-// declares the roles and the EVE login member tracking needs.
-func tracking(*core.Core) (feature.Feature, error) {
-	return feature.Feature{Name: "tracking", Roles: []string{access.RoleTracking, access.RoleTrackingAdmin},
-		Logins: []string{logins.Tracking}}, nil
+// watchlist is a stand-in for the watchlist and mail features to come: it
+// declares the role watchlist and the EVE login mail needs. (Member
+// tracking, plugged in, offers its roles and login always.)
+func watchlist(*core.Core) (feature.Feature, error) {
+	return feature.Feature{Name: "watchlist", Roles: []string{access.RoleWatchlist}, Logins: []string{logins.Mail}}, nil
 }
 
 // TestFeaturesOfferTheirRolesAndLogins checks that the roles and built-in
@@ -34,7 +34,7 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 			t.Parallel()
 			opts := sitetest.Options{}
 			if plugged {
-				opts.Features = []app.Constructor{tracking}
+				opts.Features = []app.Constructor{watchlist}
 			}
 			site := sitetest.Start(t, opts)
 			ctx := context.Background()
@@ -49,13 +49,14 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 				t.Fatal(err)
 			}
 			account := strconv.FormatInt(ch.AccountID, 10)
-			// Roles of features never built (the watchlists) stay hidden
-			// either way; the tracking roles are shown when plugged.
+			// Roles of features never built (the watchlist admin) stay
+			// hidden either way; the stand-in's are shown when plugged,
+			// member tracking's always.
 			for path, marks := range map[string][]string{
-				"/admin/accounts/" + account: {`value="` + access.RoleTracking + `"`, `value="` + access.RoleWatchlist + `"`},
-				"/admin/roles":               {`id="role-` + access.RoleTracking + `"`, `id="role-` + access.RoleWatchlist + `"`},
-				"/tokens":                    {`data-login="` + logins.Tracking + `"`, `data-login="` + logins.Mail + `"`},
-				"/admin/eve-logins":          {`data-login="` + logins.Tracking + `"`, `data-login="` + logins.Mail + `"`},
+				"/admin/accounts/" + account: {`value="` + access.RoleWatchlist + `"`, `value="` + access.RoleWatchlistAdmin + `"`, `value="` + access.RoleTracking + `"`},
+				"/admin/roles":               {`id="role-` + access.RoleWatchlist + `"`, `id="role-` + access.RoleWatchlistAdmin + `"`, `id="role-` + access.RoleTracking + `"`},
+				"/tokens":                    {`data-login="` + logins.Mail + `"`, `data-login="none-of-any-feature"`, `data-login="` + logins.Tracking + `"`},
+				"/admin/eve-logins":          {`data-login="` + logins.Mail + `"`, `data-login="none-of-any-feature"`, `data-login="` + logins.Tracking + `"`},
 			} {
 				p := b.Get(t, path)
 				if p.Status != 200 {
@@ -67,22 +68,25 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 				if strings.Contains(p.Body, marks[1]) {
 					t.Errorf("%s: %s shown, of no feature", path, marks[1])
 				}
+				if !strings.Contains(p.Body, marks[2]) {
+					t.Errorf("%s: %s not shown, of a plugged feature", path, marks[2])
+				}
 			}
 			want := 404
 			if plugged {
 				want = 200 // the simulated SSO's page
 			}
-			if p := b.Get(t, "/sso/login/"+logins.Tracking); p.Status != want {
-				t.Errorf("/sso/login/%s: %d, want %d", logins.Tracking, p.Status, want)
+			if p := b.Get(t, "/sso/login/"+logins.Mail); p.Status != want {
+				t.Errorf("/sso/login/%s: %d, want %d", logins.Mail, p.Status, want)
 			}
-			if p := b.Get(t, "/sso/login/"+logins.Mail); p.Status != 404 {
-				t.Errorf("/sso/login/%s: %d, want 404", logins.Mail, p.Status)
+			if p := b.Get(t, "/sso/login/"+logins.Tracking); p.Status != 200 {
+				t.Errorf("/sso/login/%s: %d, want 200", logins.Tracking, p.Status)
 			}
 
 			// A hidden role held anyway (given before, or through the
 			// store) is kept when a superuser saves the account's roles;
 			// a hidden role asked for by hand is refused.
-			if err := site.Accounts().SetRoles(ctx, ch.AccountID, []string{access.RoleWatchlist}, true); err != nil {
+			if err := site.Accounts().SetRoles(ctx, ch.AccountID, []string{access.RoleWatchlistManager}, true); err != nil {
 				t.Fatal(err)
 			}
 			if p := b.Post(t, "/admin/accounts/"+account+"/roles", url.Values{"superuser": {"on"}, "role": {access.RoleGroupAdmin}}); p.Status != 200 {
@@ -92,7 +96,7 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(acc.Roles, []string{access.RoleGroupAdmin, access.RoleWatchlist}) {
+			if !slices.Equal(acc.Roles, []string{access.RoleGroupAdmin, access.RoleWatchlistManager}) {
 				t.Errorf("roles after the save: %v", acc.Roles)
 			}
 			if p := b.Post(t, "/admin/accounts/"+account+"/roles", url.Values{"superuser": {"on"}, "role": {access.RoleWatchlistAdmin}}); p.Status != 400 {

@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/keepstar/keepstar/internal/apps/pings"
+	"github.com/keepstar/keepstar/internal/apps/tracking"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/settings"
@@ -15,7 +17,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales)
+	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales) // the plugins' catalogues come with them
 	if err != nil {
 		t.Fatal(err)
 	}

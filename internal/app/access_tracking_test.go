@@ -1,0 +1,32 @@
+package app_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/keepstar/keepstar/internal/access"
+)
+
+// trackingRows are the rows of member tracking: the user admin holds the
+// role tracking (in no corporation's group, so it sees the list, empty,
+// and no corporation), the group admin tracking-admin; superusers hold
+// both, and are in no group either.
+func trackingRows(t *testing.T, e *matrixEnv) map[string][]check {
+	ctx := context.Background()
+	if err := e.site.Accounts().SetRoles(ctx, e.accounts[userAdmin], []string{access.RoleUserAdmin, access.RoleTracking}, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.site.Accounts().SetRoles(ctx, e.accounts[groupAdmin], []string{access.RoleGroupAdmin, access.RoleTrackingAdmin}, false); err != nil {
+		t.Fatal(err)
+	}
+	return map[string][]check{
+		"GET /tracking":                    {{"GET", "/tracking", nil, [visitors]int{login, 403, 200, 403, 403, 200}}},
+		"GET /tracking/{id}":               {{"GET", "/tracking/98000001", nil, [visitors]int{login, 403, 403, 403, 403, 403}}},
+		"GET /tracking/{id}/csv":           {{"GET", "/tracking/98000001/csv", nil, [visitors]int{login, 403, 403, 403, 403, 403}}},
+		"GET /admin/tracking":              {{"GET", "/admin/tracking", nil, [visitors]int{login, 403, 403, 403, 200, 200}}},
+		"POST /admin/tracking/{id}/groups": {{"POST", "/admin/tracking/98000001/groups", url.Values{}, [visitors]int{login, 403, 403, 403, 404, 404}}},
+	}
+}
+
+func init() { rowsets = append(rowsets, trackingRows) }
