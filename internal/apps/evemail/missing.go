@@ -39,7 +39,9 @@ type missingWorker struct {
 	m *Mailer
 }
 
-func (w *missingWorker) Timeout(*river.Job[MissingCharacterArgs]) time.Duration { return 5 * time.Minute }
+func (w *missingWorker) Timeout(*river.Job[MissingCharacterArgs]) time.Duration {
+	return 5 * time.Minute
+}
 
 func (w *missingWorker) Work(ctx context.Context, _ *river.Job[MissingCharacterArgs]) error {
 	_, err := w.m.MissingCharacterPass(ctx)

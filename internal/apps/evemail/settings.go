@@ -30,10 +30,10 @@ var (
 		Label: "evemail.settings.invalid_corporations", Help: "evemail.settings.invalid_corporations_help"}
 	SettingInvalidSubject = settings.Definition{Name: name + ".invalid_subject", Section: section, Kind: settings.KindText,
 		MaxLen: maxSubject,
-		Label: "evemail.settings.invalid_subject", Help: "evemail.settings.subject_help"}
+		Label:  "evemail.settings.invalid_subject", Help: "evemail.settings.subject_help"}
 	SettingInvalidBody = settings.Definition{Name: name + ".invalid_body", Section: section, Kind: settings.KindLong,
 		MaxLen: maxBody,
-		Label: "evemail.settings.invalid_body", Help: "evemail.settings.body_help"}
+		Label:  "evemail.settings.invalid_body", Help: "evemail.settings.body_help"}
 	SettingMissingActive = settings.Definition{Name: name + ".missing_active", Section: section, Kind: settings.KindBool,
 		Default: "false", Label: "evemail.settings.missing_active", Help: "evemail.settings.missing_active_help"}
 	SettingMissingCorporations = settings.Definition{Name: name + ".missing_corporations", Section: section, Kind: settings.KindText,
@@ -43,10 +43,10 @@ var (
 		Default: "10", Min: 1, Max: 365, Label: "evemail.settings.missing_days", Help: "evemail.settings.missing_days_help"}
 	SettingMissingSubject = settings.Definition{Name: name + ".missing_subject", Section: section, Kind: settings.KindText,
 		MaxLen: maxSubject,
-		Label: "evemail.settings.missing_subject", Help: "evemail.settings.subject_help"}
+		Label:  "evemail.settings.missing_subject", Help: "evemail.settings.subject_help"}
 	SettingMissingBody = settings.Definition{Name: name + ".missing_body", Section: section, Kind: settings.KindLong,
 		MaxLen: maxBody,
-		Label: "evemail.settings.missing_body", Help: "evemail.settings.body_help"}
+		Label:  "evemail.settings.missing_body", Help: "evemail.settings.body_help"}
 )
 
 // Settings are the definitions this package reads.

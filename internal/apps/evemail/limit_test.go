@@ -1,0 +1,102 @@
+package evemail_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/apps/evemail"
+	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/store/storetest"
+)
+
+// More mails queued than the limit allows: four go out, the fifth's job
+// is told to wait until the first frees its slot, and they all go out as
+// time passes; the simulated EVE server, which refuses a fifth within a
+// minute, never has to.
+func TestMailLimit(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		h := newHarness(t, d, nil)
+		h.set(t, map[string]string{"evemail.invalid_subject": "Test"})
+		to := h.next()
+		for range 6 {
+			if _, err := h.mailer.SendTest(ctx, evemail.KindInvalidToken, to, "Pilot"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := h.queued(t)
+		for i, id := range ids[:4] {
+			if err := h.mailer.Deliver(ctx, id); err != nil {
+				t.Fatalf("mail %d: %v", i, err)
+			}
+			h.clock.Advance(10 * time.Second)
+		}
+		// 40 s after the first: it frees its slot in 20 s.
+		var wait *evemail.WaitError
+		if err := h.mailer.Deliver(ctx, ids[4]); !errors.As(err, &wait) || wait.For != 20*time.Second || wait.SnoozeFor() != wait.For {
+			t.Fatalf("fifth mail: %v; want to wait 20s", err)
+		}
+		h.clock.Advance(20 * time.Second)
+		if err := h.mailer.Deliver(ctx, ids[4]); err != nil {
+			t.Fatalf("fifth mail after the wait: %v", err)
+		}
+		if err := h.mailer.Deliver(ctx, ids[5]); !errors.As(err, &wait) || wait.For != 10*time.Second {
+			t.Fatalf("sixth mail: %v; want to wait 10s", err)
+		}
+		h.clock.Advance(10 * time.Second)
+		if err := h.mailer.Deliver(ctx, ids[5]); err != nil {
+			t.Fatalf("sixth mail after the wait: %v", err)
+		}
+		if got := h.received(t, to); len(got) != 6 {
+			t.Fatalf("%d mails received, want 6", len(got))
+		}
+		log, err := h.mailer.Log(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range log {
+			if m.Status != evemail.StatusSent || m.EVEMailID == 0 || m.SenderID != h.sender {
+				t.Errorf("mail %d: %+v", m.ID, m)
+			}
+		}
+		// A job run again for a mail sent does nothing.
+		if err := h.mailer.Deliver(ctx, ids[0]); err != nil || len(h.received(t, to)) != 6 {
+			t.Errorf("a sent mail's job again: %v", err)
+		}
+	})
+}
+
+// A recipient with a CSPA charge: ESI refuses (520 ContactCostNotApproved),
+// Keepstar approves no cost, and the refusal is recorded; an
+// invalid-token mail so refused keeps its account's flag (it would be
+// refused again).
+func TestCSPARefusalRecorded(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		h := newHarness(t, d, nil)
+		account, chars := h.account(t, false, character{main: true, corporation: ourCorp})
+		h.control(t, "PUT", fmt.Sprintf("/control/characters/%d/cspa", chars[0]), `{"charge":10000}`, nil)
+		h.set(t, map[string]string{"evemail.invalid_active": "true", "evemail.invalid_corporations": "98000001",
+			"evemail.invalid_subject": "Token"})
+		if n, _, err := h.mailer.InvalidTokenPass(ctx); err != nil || n != 1 {
+			t.Fatalf("pass: %d, %v", n, err)
+		}
+		h.deliverAll(t)
+		log, err := h.mailer.Log(ctx, 10)
+		if err != nil || len(log) != 1 {
+			t.Fatalf("log %+v, %v", log, err)
+		}
+		if m := log[0]; m.Status != evemail.StatusRefusedCSPA || m.Error != "ContactCostNotApproved" || m.AccountID != account || m.RecipientID != chars[0] {
+			t.Errorf("refused mail recorded as %+v", m)
+		}
+		if got := h.received(t, chars[0]); len(got) != 0 {
+			t.Errorf("received %d mails through a CSPA charge", len(got))
+		}
+		if n, _, err := h.mailer.InvalidTokenPass(ctx); err != nil || n != 0 {
+			t.Errorf("pass after the refusal: %d queued, %v; want none", n, err)
+		}
+	})
+}
