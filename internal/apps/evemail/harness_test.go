@@ -42,6 +42,7 @@ type harness struct {
 	tokens *tokens.Store
 	values *settings.Store
 	mailer *evemail.Mailer
+	deps   evemail.Deps
 	sender int32
 	used   int
 }
@@ -99,7 +100,8 @@ func newHarness(t *testing.T, d config.Dialect, members evemail.Members) *harnes
 		t.Fatal(err)
 	}
 	h.values = settings.NewStore(h.db, settings.NewRegistry(evemail.Settings), nil, 0)
-	h.mailer = evemail.NewMailer(evemail.Deps{DB: h.db, ESI: esiClient, Settings: h.values, Queue: q, Members: members, Now: h.clock.Now})
+	h.deps = evemail.Deps{DB: h.db, ESI: esiClient, Settings: h.values, Queue: q, Members: members, Now: h.clock.Now}
+	h.mailer = evemail.NewMailer(h.deps)
 
 	// The sender: a character with a core.mail token, chosen.
 	h.sender = h.next()

@@ -100,3 +100,48 @@ func TestCSPARefusalRecorded(t *testing.T) {
 		}
 	})
 }
+
+// Many send jobs at once, as workers of several processes run them: only
+// four take a slot within the minute, whatever the interleaving; the
+// others are told to wait.
+func TestMailLimitUnderConcurrentJobs(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		h := newHarness(t, d, nil)
+		to := h.next()
+		for range 10 {
+			if _, err := h.mailer.SendTest(ctx, evemail.KindMissingCharacter, to, "Pilot"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A second mailer over the same database: another process.
+		other := evemail.NewMailer(h.deps)
+		ids := h.queued(t)
+		errs := make(chan error, len(ids))
+		for i, id := range ids {
+			m := h.mailer
+			if i%2 == 1 {
+				m = other
+			}
+			go func() { errs <- m.Deliver(ctx, id) }()
+		}
+		sent, waiting := 0, 0
+		for range ids {
+			var wait *evemail.WaitError
+			switch err := <-errs; {
+			case err == nil:
+				sent++
+			case errors.As(err, &wait):
+				waiting++
+			default:
+				t.Errorf("deliver: %v", err)
+			}
+		}
+		if sent != evemail.Limit || waiting != len(ids)-evemail.Limit {
+			t.Errorf("%d sent and %d told to wait, want %d and %d", sent, waiting, evemail.Limit, len(ids)-evemail.Limit)
+		}
+		if got := h.received(t, to); len(got) != evemail.Limit {
+			t.Errorf("%d mails received within the minute, want %d", len(got), evemail.Limit)
+		}
+	})
+}
