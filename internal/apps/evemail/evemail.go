@@ -41,6 +41,7 @@ type Poster interface {
 // (*core.Queue, *jobs.Queue).
 type Inserter interface {
 	InsertTx(ctx context.Context, tx *store.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertManyTx(ctx context.Context, tx *store.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // Deps are what the mailer is built on.

@@ -75,18 +75,15 @@ func (m *Mailer) InvalidTokenPass(ctx context.Context) (queued, reset int, err e
 		return 0, reset, err
 	}
 	subject, body := v.String(SettingInvalidSubject), v.String(SettingInvalidBody)
+	mails := make([]Mail, len(due))
+	for i, d := range due {
+		mails[i] = Mail{Kind: KindInvalidToken, AccountID: d.account, RecipientID: d.to, RecipientName: d.name, Subject: subject, Body: body}
+	}
 	err = m.d.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, d := range due {
-			ml := Mail{Kind: KindInvalidToken, AccountID: d.account, RecipientID: d.to, RecipientName: d.name, Subject: subject, Body: body}
-			if err := m.insertMail(ctx, tx, &ml); err != nil {
-				return err
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO evemail_invalid_token (account_id, mail_id, sent_at) VALUES ($1, $2, $3)`,
-				d.account, ml.ID, ml.CreatedAt); err != nil {
-				return fmt.Errorf("evemail: flag account %d: %w", d.account, err)
-			}
+		if err := m.insertMails(ctx, tx, mails); err != nil {
+			return err
 		}
-		return nil
+		return flagAccounts(ctx, tx, mails)
 	})
 	if err != nil {
 		return 0, reset, err

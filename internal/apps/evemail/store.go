@@ -5,7 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/keepstar/keepstar/internal/store"
 )
@@ -56,6 +59,36 @@ var errNoMail = errors.New("evemail: no such mail")
 
 // insertMail records a queued mail and queues its job, in tx.
 func (m *Mailer) insertMail(ctx context.Context, tx *store.Tx, mail *Mail) error {
+	if err := m.recordMail(ctx, tx, mail); err != nil {
+		return err
+	}
+	if _, err := m.d.Queue.InsertTx(ctx, tx, SendArgs{Mail: mail.ID}, sendOpts()); err != nil {
+		return fmt.Errorf("evemail: queue mail: %w", err)
+	}
+	return nil
+}
+
+// insertMails records queued mails and queues their jobs in one insert,
+// in tx: a pass that finds a thousand accounts due at once.
+func (m *Mailer) insertMails(ctx context.Context, tx *store.Tx, mails []Mail) error {
+	params := make([]river.InsertManyParams, 0, len(mails))
+	for i := range mails {
+		if err := m.recordMail(ctx, tx, &mails[i]); err != nil {
+			return err
+		}
+		params = append(params, river.InsertManyParams{Args: SendArgs{Mail: mails[i].ID}, InsertOpts: sendOpts()})
+	}
+	if len(params) == 0 {
+		return nil
+	}
+	if _, err := m.d.Queue.InsertManyTx(ctx, tx, params); err != nil {
+		return fmt.Errorf("evemail: queue mails: %w", err)
+	}
+	return nil
+}
+
+// recordMail records a queued mail, in tx.
+func (m *Mailer) recordMail(ctx context.Context, tx *store.Tx, mail *Mail) error {
 	mail.Status, mail.CreatedAt = StatusQueued, m.d.Now().UTC()
 	var account any
 	if mail.AccountID != 0 {
@@ -66,9 +99,6 @@ func (m *Mailer) insertMail(ctx context.Context, tx *store.Tx, mail *Mail) error
 		mail.Kind, account, mail.RecipientID, mail.RecipientName, mail.Subject, mail.Body, mail.Status, mail.CreatedAt).Scan(&mail.ID)
 	if err != nil {
 		return fmt.Errorf("evemail: record mail: %w", err)
-	}
-	if _, err := m.d.Queue.InsertTx(ctx, tx, SendArgs{Mail: mail.ID}, sendOpts()); err != nil {
-		return fmt.Errorf("evemail: queue mail: %w", err)
 	}
 	return nil
 }
@@ -181,4 +211,26 @@ func (m *Mailer) SetSender(ctx context.Context, characterID int32, by int64) (Se
 	}
 	m.d.Logger.InfoContext(ctx, "EVE mail sender chosen", "character", s.CharacterID, "by", by)
 	return s, nil
+}
+
+// flagChunk bounds the rows of one insert of flags (PostgreSQL takes at
+// most 65,535 parameters; SQLite 32,766).
+const flagChunk = 500
+
+// flagAccounts flags the accounts of invalid-token mails, a few hundred
+// rows per statement.
+func flagAccounts(ctx context.Context, tx *store.Tx, mails []Mail) error {
+	for start := 0; start < len(mails); start += flagChunk {
+		chunk := mails[start:min(start+flagChunk, len(mails))]
+		values := make([]string, len(chunk))
+		args := make([]any, 0, 3*len(chunk))
+		for i, ml := range chunk {
+			values[i] = fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3)
+			args = append(args, ml.AccountID, ml.ID, ml.CreatedAt)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO evemail_invalid_token (account_id, mail_id, sent_at) VALUES `+strings.Join(values, ", "), args...); err != nil {
+			return fmt.Errorf("evemail: flag accounts: %w", err)
+		}
+	}
+	return nil
 }
