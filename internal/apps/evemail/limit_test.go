@@ -145,3 +145,43 @@ func TestMailLimitUnderConcurrentJobs(t *testing.T) {
 		}
 	})
 }
+
+// Another program mailing with the same character: Keepstar's own count
+// lets a mail through, the EVE server refuses it (520 MailStopSpamming);
+// the mail goes back to the queue, its job waits a minute, then it goes.
+func TestEVEServerLimitRequeues(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		h := newHarness(t, d, nil)
+		to := h.next()
+		for range 5 {
+			if _, err := h.mailer.SendTest(ctx, evemail.KindInvalidToken, to, "Pilot"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := h.queued(t)
+		for _, id := range ids[:4] {
+			if err := h.mailer.Deliver(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Those four were another program's: Keepstar does not count them.
+		if _, err := h.db.Exec(ctx, `UPDATE evemail_mails SET attempted_at = NULL`); err != nil {
+			t.Fatal(err)
+		}
+		var wait *evemail.WaitError
+		if err := h.mailer.Deliver(ctx, ids[4]); !errors.As(err, &wait) || wait.For != evemail.Window {
+			t.Fatalf("a mail the EVE server refuses: %v; want to wait a minute", err)
+		}
+		if q := h.queued(t); len(q) != 1 || q[0] != ids[4] {
+			t.Fatalf("queued after the refusal: %v", q)
+		}
+		h.clock.Advance(evemail.Window)
+		if err := h.mailer.Deliver(ctx, ids[4]); err != nil {
+			t.Fatalf("after a minute: %v", err)
+		}
+		if got := h.received(t, to); len(got) != 5 {
+			t.Errorf("%d received, want 5", len(got))
+		}
+	})
+}
