@@ -141,10 +141,11 @@ func tracking(*core.Core) (feature.Feature, error) {
 }
 
 // TestAppFormOffersOnlyOfferedLogins: the app form lists the EVE logins
-// offered (core.tracking and core.mail only once a feature uses them, as
-// every page), refuses another ticked by hand, and keeps one the app has
-// already (given before, or through the store), shown ticked, when the
-// form is saved; plugging in a feature that uses core.tracking offers it.
+// offered (core.tracking only once a feature uses it, as every page;
+// core.mail always, since EVE mail uses it), refuses another ticked by
+// hand, and keeps one the app has already (given before, or through the
+// store), shown ticked, when the form is saved; plugging in a feature
+// that uses core.tracking offers it.
 func TestAppFormOffersOnlyOfferedLogins(t *testing.T) {
 	for _, d := range storetest.Dialects {
 		for _, plugged := range []bool{false, true} {
@@ -163,42 +164,41 @@ func TestAppFormOffersOnlyOfferedLogins(t *testing.T) {
 				}
 				path := "/admin/apps/" + itoa(a.ID)
 				box := func(login string) string { return `id="login-` + login + `"` }
-				body := admin.do(t, path, nil, 200, box(logins.Default), box(logins.NoScopes))
+				body := admin.do(t, path, nil, 200, box(logins.Default), box(logins.NoScopes), box(logins.Mail))
 				if got := strings.Contains(body, box(logins.Tracking)); got != plugged {
 					t.Errorf("%s offered: %v, want %v", logins.Tracking, got, plugged)
 				}
-				if strings.Contains(body, box(logins.Mail)) {
-					t.Errorf("%s offered, which no feature uses", logins.Mail)
-				}
-				form := url.Values{"name": {"Killboard"}, "roles": {appapi.RoleApp}, "eve_logins": {logins.Default, logins.Mail}}
-				admin.do(t, path, form, 422, "There is no EVE login &#34;core.mail&#34;")
-				if got := e.app(a.ID).EveLogins; len(got) != 0 {
-					t.Errorf("the refused form gave the app %v", got)
-				}
+				form := url.Values{"name": {"Killboard"}, "roles": {appapi.RoleApp}}
 				if plugged {
 					form["eve_logins"] = []string{logins.Tracking}
 					admin.do(t, path, form, 200, "The app Killboard was saved.")
 					if got := e.app(a.ID).EveLogins; !slices.Equal(got, []string{logins.Tracking}) {
 						t.Errorf("saved %v, want %s", got, logins.Tracking)
 					}
+					return
+				}
+				form["eve_logins"] = []string{logins.Default, logins.Tracking}
+				admin.do(t, path, form, 422, "There is no EVE login &#34;core.tracking&#34;")
+				if got := e.app(a.ID).EveLogins; len(got) != 0 {
+					t.Errorf("the refused form gave the app %v", got)
 				}
 
 				// A hidden login the app has is shown ticked and kept by a
 				// save; unticked, it goes, and is no longer offered.
 				if _, err := e.apps.Update(e.ctx, a.ID, appapi.Input{Name: "Killboard", Roles: []string{appapi.RoleApp},
-					EveLogins: []string{logins.Mail}}); err != nil {
+					EveLogins: []string{logins.Tracking}}); err != nil {
 					t.Fatal(err)
 				}
-				admin.do(t, path, nil, 200, `value="core.mail" `+box(logins.Mail)+` checked`)
-				form["eve_logins"] = []string{logins.Default, logins.Mail}
+				admin.do(t, path, nil, 200, `value="core.tracking" `+box(logins.Tracking)+` checked`)
+				form["eve_logins"] = []string{logins.Default, logins.Tracking}
 				admin.do(t, path, form, 200, "The app Killboard was saved.")
-				if got := e.app(a.ID).EveLogins; !slices.Equal(got, []string{logins.Default, logins.Mail}) {
-					t.Errorf("saved %v, want %s and %s", got, logins.Default, logins.Mail)
+				if got := e.app(a.ID).EveLogins; !slices.Equal(got, []string{logins.Default, logins.Tracking}) {
+					t.Errorf("saved %v, want %s and %s", got, logins.Default, logins.Tracking)
 				}
 				form["eve_logins"] = []string{logins.Default}
 				admin.do(t, path, form, 200, "The app Killboard was saved.")
-				if body := admin.do(t, path, nil, 200); strings.Contains(body, box(logins.Mail)) {
-					t.Errorf("%s still offered once the app no longer has it", logins.Mail)
+				if body := admin.do(t, path, nil, 200); strings.Contains(body, box(logins.Tracking)) {
+					t.Errorf("%s still offered once the app no longer has it", logins.Tracking)
 				}
 			})
 		}
