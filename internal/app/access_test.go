@@ -126,7 +126,8 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site, inspect func(who int, c
 	validSettings := url.Values{"site.name": {"Test site"}, "site.default_theme": {"light"}, "site.footer_text": {""},
 		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}, "groups.deactivation_delay_hours": {"0"},
 		"tokens.check_hours": {"6"}, "tokens.lost_access_days": {"7"}, "notifications.max_age_days": {"90"},
-		"api.rate_limit_mode": {"off"}, "api.rate_limit_max_requests": {"600"}, "api.rate_limit_window_seconds": {"60"}}
+		"api.rate_limit_mode": {"off"}, "api.rate_limit_max_requests": {"600"}, "api.rate_limit_window_seconds": {"60"},
+		"evemail.missing_days": {"10"}}
 	matrix := map[string][]check{
 		"GET /{$}":              {{"GET", "/", nil, all(200)}},
 		"GET /healthz":          {{"GET", "/healthz", nil, all(200)}},
@@ -140,11 +141,10 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site, inspect func(who int, c
 		"GET /sso/login": {{"GET", "/sso/login", nil, all(200)}}, // the simulator's page, or the dashboard
 		"GET /sso/login/{login}": {
 			{"GET", "/sso/login/core.default", nil, all(200)},
-			// Member tracking's tokens are for members; mail's, which no
-			// feature reads yet, are offered to nobody
-			// (TestFeaturesOfferTheirRolesAndLogins plugs one in).
+			// Member tracking's tokens are for members; the mail token
+			// (internal/apps/evemail) is the settings role's, as in Neucore.
 			{"GET", "/sso/login/core.tracking", nil, members(200)},
-			{"GET", "/sso/login/core.mail", nil, all(404)},
+			{"GET", "/sso/login/core.mail", nil, [visitors]int{login, 403, 403, 200, 403, 200}},
 		},
 		"GET /sso/callback":          {{"GET", "/sso/callback?state=x&code=y", nil, all(400)}},
 		"GET /characters/add":        {{"GET", "/characters/add", nil, members(200)}},

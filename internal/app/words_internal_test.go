@@ -1,6 +1,7 @@
 package app
 
 import (
+	"github.com/keepstar/keepstar/internal/apps/evemail"
 	"log/slog"
 	"testing"
 
@@ -17,7 +18,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales) // the plugins' catalogues come with them
+	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales) // the plugins' catalogues come with them
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -135,6 +135,7 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /admin/services/{slug}/audit":    "/admin/services/" + f.service + "/audit",
 		"GET /services":                       "/services",
 		"GET /pings":                          "/pings",
+		"GET /admin/evemail":                  "/admin/evemail",
 		"GET /admin/states/{id}/delete":       fmt.Sprintf("/admin/states/%d/delete", f.state),
 		"GET /admin/eve-logins/{name}/delete": "/admin/eve-logins/" + f.login + "/delete",
 		"GET /admin/apps/{id}/delete":         fmt.Sprintf("/admin/apps/%d/delete", f.app),

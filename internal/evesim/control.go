@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/evesim/esi"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
 
@@ -20,6 +21,14 @@ type control struct {
 	u     *universe.Universe
 	clock *universe.Clock
 	esi   faultInjector
+	mail  mailbox
+}
+
+// mailbox is what the control API uses of ESI's mail: the mails sent, and
+// the CSPA charges that make the EVE server refuse some.
+type mailbox interface {
+	SentMails() []esi.Mail
+	SetCSPACharge(characterID int32, isk int64) error
 }
 
 // faultInjector is what the control API uses of the ESI simulator.
@@ -79,6 +88,10 @@ func (c *control) mount(mux *http.ServeMux) {
 		mux.HandleFunc("DELETE /control/faults", c.clearFaults)
 		mux.HandleFunc("GET /control/routes", c.routes)
 		mux.HandleFunc("GET /control/requests", c.requests)
+	}
+	if c.mail != nil {
+		mux.HandleFunc("GET /control/mails", c.mails)
+		mux.HandleFunc("PUT /control/characters/{id}/cspa", c.setCSPA)
 	}
 }
 
@@ -459,4 +472,78 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// mailView is a mail received, as the control API lists it: what the
+// recipients see in game.
+type mailView struct {
+	ID           int32           `json:"mail_id"`
+	From         int32           `json:"from"`
+	Recipients   []recipientView `json:"recipients"`
+	Subject      string          `json:"subject"`
+	Body         string          `json:"body"`
+	ApprovedCost int64           `json:"approved_cost"`
+	Timestamp    time.Time       `json:"timestamp"`
+}
+
+type recipientView struct {
+	ID   int32  `json:"recipient_id"`
+	Type string `json:"recipient_type"`
+}
+
+// mails lists the mails ESI accepted, oldest first; ?to= keeps those
+// addressed to one recipient, ?from= those of one sender.
+func (c *control) mails(w http.ResponseWriter, r *http.Request) {
+	filter := func(name string) (int32, bool) {
+		v := r.URL.Query().Get(name)
+		if v == "" {
+			return 0, true
+		}
+		id, err := strconv.ParseInt(v, 10, 32)
+		if err != nil || id <= 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("%s=%q is not an id", name, v)})
+			return 0, false
+		}
+		return int32(id), true
+	}
+	to, ok := filter("to")
+	if !ok {
+		return
+	}
+	from, ok := filter("from")
+	if !ok {
+		return
+	}
+	out := []mailView{}
+	for _, m := range c.mail.SentMails() {
+		if from != 0 && m.From != from {
+			continue
+		}
+		v := mailView{ID: m.ID, From: m.From, Subject: m.Subject, Body: m.Body, ApprovedCost: m.ApprovedCost, Timestamp: m.Sent.UTC()}
+		addressed := to == 0
+		for _, rc := range m.Recipients {
+			v.Recipients = append(v.Recipients, recipientView{ID: rc.ID, Type: rc.Type})
+			addressed = addressed || rc.ID == to
+		}
+		if addressed {
+			out = append(out, v)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// setCSPA sets a character's CSPA charge: {"charge": 5000000}; 0 removes it.
+func (c *control) setCSPA(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Charge int64 `json:"charge"`
+	}
+	id, ok := pathIDAndBody(w, r, &body)
+	if !ok {
+		return
+	}
+	if err := c.mail.SetCSPACharge(id, body.Charge); err != nil {
+		controlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"character_id": id, "charge": body.Charge})
 }

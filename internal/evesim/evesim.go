@@ -76,7 +76,7 @@ func New(opts Options) (*Sim, error) {
 	for _, prefix := range []string{"/.well-known/", "/oauth/", "/v2/oauth/"} {
 		s.mux.Handle(prefix, ssoServer)
 	}
-	(&control{u: u, clock: opts.Clock, esi: esiServer}).mount(s.mux)
+	(&control{u: u, clock: opts.Clock, esi: esiServer, mail: esiServer}).mount(s.mux)
 	// The image server (images.evetech.net) lives under /images, so its paths
 	// (/characters/{id}/portrait) do not meet ESI's.
 	s.mux.Handle("/images/", http.StripPrefix("/images", images.New(u)))

@@ -48,6 +48,7 @@ type Server struct {
 	mailMu     sync.Mutex
 	mails      []Mail
 	nextMailID int32
+	cspa       map[int32]int64 // CSPA charges by character
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -70,6 +71,7 @@ func New(opts Options) *Server {
 		limits:     newLimiter(),
 		faults:     newFaultSet(),
 		nextMailID: 400000000,
+		cspa:       map[int32]int64{},
 	}
 	s.routes = s.routeTable()
 	for _, rt := range s.routes {
