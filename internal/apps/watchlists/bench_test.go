@@ -45,7 +45,9 @@ func seedUniverse(b *testing.B, db *store.DB) int64 {
 			return err
 		}
 		id = w.ID
-		add := func(list, kind string, entity int64) error { return watchlists.AddEntity(ctx, tx, id, list, kind, entity) }
+		add := func(list, kind string, entity int64) error {
+			return watchlists.AddEntity(ctx, tx, id, list, kind, entity)
+		}
 		for i := int64(1); i < 10; i += 2 {
 			if err := add(watchlists.ListWatched, watchlists.KindCorporation, 98000000+i); err != nil {
 				return err
