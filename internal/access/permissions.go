@@ -249,7 +249,10 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 // query: every page asks. The roles include group-manager when the account
 // manages a group, itself or through a group it is in: the role follows the
 // relation (Followed), and is the one way a page asks "does this account
-// manage something", as app-manager is for apps.
+// manage something", as app-manager is for apps. watchlist and
+// watchlist-manager follow membership of a watchlist's view and manager
+// groups (internal/apps/watchlists), as Neucore gives them from groups
+// only.
 func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, err error) {
 	err = store.Each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
 		UNION SELECT 'p', permission FROM account_permissions WHERE account_id = $1
@@ -257,6 +260,8 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 		UNION SELECT 'p', gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
 		UNION SELECT 'm', '' WHERE EXISTS (SELECT 1 FROM group_managers WHERE account_id = $1)
 			OR EXISTS (SELECT 1 FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)
+		UNION SELECT 'w', CASE WHEN wg.manager THEN '`+RoleWatchlistManager+`' ELSE '`+RoleWatchlist+`' END
+			FROM watchlist_groups wg JOIN group_members m ON m.group_id = wg.group_id WHERE m.account_id = $1
 		ORDER BY 1, 2`, func(rows store.Rows) error {
 		var kind, name string
 		if err := rows.Scan(&kind, &name); err != nil {
@@ -267,6 +272,11 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 			roles = append(roles, name)
 		case "p":
 			permissions = append(permissions, name)
+		case "w":
+			if !slices.Contains(roles, name) {
+				roles = append(roles, name)
+				slices.Sort(roles)
+			}
 		default:
 			if !slices.Contains(roles, RoleGroupManager) {
 				roles = append(roles, RoleGroupManager)

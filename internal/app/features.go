@@ -12,6 +12,7 @@ import (
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/apps/pings"
+	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/core"
 	"github.com/keepstar/keepstar/internal/eve/esi"
@@ -60,7 +61,7 @@ func serviceTypes(extra []services.TypeConstructor) []services.Type {
 
 // plugins are the features built over the core. Adding a feature is one
 // line here; see docs/development.md, "Adding a feature".
-var plugins = []Constructor{pings.New}
+var plugins = []Constructor{pings.New, watchlists.New}
 
 // featureList gives every feature of Keepstar, in order: the order of the
 // menu entries within each section, of the settings page's sections and of

@@ -49,11 +49,11 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 				t.Fatal(err)
 			}
 			account := strconv.FormatInt(ch.AccountID, 10)
-			// Roles of features never built (the watchlists) stay hidden
+			// Roles of features never built (statistics) stay hidden
 			// either way; the tracking roles are shown when plugged.
 			for path, marks := range map[string][]string{
-				"/admin/accounts/" + account: {`value="` + access.RoleTracking + `"`, `value="` + access.RoleWatchlist + `"`},
-				"/admin/roles":               {`id="role-` + access.RoleTracking + `"`, `id="role-` + access.RoleWatchlist + `"`},
+				"/admin/accounts/" + account: {`value="` + access.RoleTracking + `"`, `value="` + access.RoleStatistics + `"`},
+				"/admin/roles":               {`id="role-` + access.RoleTracking + `"`, `id="role-` + access.RoleStatistics + `"`},
 				"/tokens":                    {`data-login="` + logins.Tracking + `"`, `data-login="` + logins.Mail + `"`},
 				"/admin/eve-logins":          {`data-login="` + logins.Tracking + `"`, `data-login="` + logins.Mail + `"`},
 			} {
@@ -82,7 +82,7 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 			// A hidden role held anyway (given before, or through the
 			// store) is kept when a superuser saves the account's roles;
 			// a hidden role asked for by hand is refused.
-			if err := site.Accounts().SetRoles(ctx, ch.AccountID, []string{access.RoleWatchlist}, true); err != nil {
+			if err := site.Accounts().SetRoles(ctx, ch.AccountID, []string{access.RoleStatistics}, true); err != nil {
 				t.Fatal(err)
 			}
 			if p := b.Post(t, "/admin/accounts/"+account+"/roles", url.Values{"superuser": {"on"}, "role": {access.RoleGroupAdmin}}); p.Status != 200 {
@@ -92,10 +92,10 @@ func TestFeaturesOfferTheirRolesAndLogins(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(acc.Roles, []string{access.RoleGroupAdmin, access.RoleWatchlist}) {
+			if !slices.Equal(acc.Roles, []string{access.RoleGroupAdmin, access.RoleStatistics}) {
 				t.Errorf("roles after the save: %v", acc.Roles)
 			}
-			if p := b.Post(t, "/admin/accounts/"+account+"/roles", url.Values{"superuser": {"on"}, "role": {access.RoleWatchlistAdmin}}); p.Status != 400 {
+			if p := b.Post(t, "/admin/accounts/"+account+"/roles", url.Values{"superuser": {"on"}, "role": {access.RoleStatistics}}); p.Status != 400 {
 				t.Errorf("a hidden role asked for: %d, want 400", p.Status)
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store/storetest"
@@ -15,7 +16,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales)
+	c, err := Catalogue(example.Locales, watchlists.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}

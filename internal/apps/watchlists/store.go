@@ -260,3 +260,50 @@ func SetGroups(ctx context.Context, q store.Querier, id int64, manager bool, gro
 	}
 	return nil
 }
+
+// mergeAccounts keeps the loser's exemptions on the winner: both are the
+// same person.
+func mergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) error {
+	if _, err := q.Exec(ctx, `INSERT INTO watchlist_exemptions (watchlist_id, account_id)
+		SELECT watchlist_id, $1 FROM watchlist_exemptions WHERE account_id = $2 ON CONFLICT DO NOTHING`, winner, loser); err != nil {
+		return fmt.Errorf("watchlists: merge %d into %d: %w", loser, winner, err)
+	}
+	if _, err := q.Exec(ctx, `DELETE FROM watchlist_exemptions WHERE account_id = $1`, loser); err != nil {
+		return fmt.Errorf("watchlists: merge %d into %d: %w", loser, winner, err)
+	}
+	return nil
+}
+
+// allGroups lists every group, by name, for the admins' choice of view and
+// manager groups.
+func allGroups(ctx context.Context, q store.Querier) ([]Group, error) {
+	list, err := store.Collect(ctx, q, `SELECT id, name, false FROM groups ORDER BY lower(name), id`,
+		func(rows store.Rows, g *Group) error { return rows.Scan(&g.ID, &g.Name, &g.Manager) })
+	if err != nil {
+		return nil, fmt.Errorf("watchlists: groups: %w", err)
+	}
+	return list, nil
+}
+
+// accountsOfCharacters maps characters to their accounts; those on none
+// are missing.
+func accountsOfCharacters(ctx context.Context, q store.Querier, characters []int32) (map[int32]int64, error) {
+	out := map[int32]int64{}
+	if len(characters) == 0 {
+		return out, nil
+	}
+	in, args := store.In(characters)
+	err := store.Each(ctx, q, `SELECT id, account_id FROM characters WHERE id IN (`+in+`)`, func(rows store.Rows) error {
+		var c int32
+		var a int64
+		if err := rows.Scan(&c, &a); err != nil {
+			return err
+		}
+		out[c] = a
+		return nil
+	}, args...)
+	if err != nil {
+		return nil, fmt.Errorf("watchlists: accounts of characters: %w", err)
+	}
+	return out, nil
+}
