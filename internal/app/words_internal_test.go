@@ -4,8 +4,8 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/apps/watchlists"
+	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/settings"
 	"github.com/keepstar/keepstar/internal/store/storetest"

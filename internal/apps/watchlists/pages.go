@@ -427,7 +427,9 @@ type adminPage struct {
 	Problems web.FormProblems
 }
 
-func (h *handlers) admin(w http.ResponseWriter, r *http.Request) { h.renderAdmin(w, r, http.StatusOK, nil) }
+func (h *handlers) admin(w http.ResponseWriter, r *http.Request) {
+	h.renderAdmin(w, r, http.StatusOK, nil)
+}
 
 func (h *handlers) renderAdmin(w http.ResponseWriter, r *http.Request, status int, problems web.FormProblems) {
 	ctx := r.Context()
