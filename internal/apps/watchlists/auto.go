@@ -221,8 +221,9 @@ func (a *autoAllowlist) setAuto(ctx context.Context, corp int64, on bool) (chang
 			n, err = tx.Exec(ctx, `INSERT INTO watchlist_auto_corporations (corporation_id, since) VALUES ($1, $2)
 				ON CONFLICT DO NOTHING`, corp, a.now().UTC())
 			if err == nil {
+				// WHERE true: SQLite would read ON as a join's.
 				_, err = tx.Exec(ctx, `INSERT INTO watchlist_entities (watchlist_id, list, kind, entity_id)
-					SELECT id, 'allowlist', 'corporation', $1 FROM watchlists ON CONFLICT DO NOTHING`, corp)
+					SELECT id, 'allowlist', 'corporation', $1 FROM watchlists WHERE true ON CONFLICT DO NOTHING`, corp)
 			}
 		} else {
 			n, err = tx.Exec(ctx, `DELETE FROM watchlist_auto_corporations WHERE corporation_id = $1`, corp)
