@@ -202,9 +202,9 @@ func TestRoleRequirements(t *testing.T) {
 			t.Fatal(err)
 		}
 		clubID := strconv.FormatInt(club, 10)
-		// Every role a feature declares; the watchlists' wait for theirs.
-		if body := s.do(su, "/admin/roles", nil, 200, `id="role-group-admin-`+clubID+`"`, `id="role-settings"`); strings.Contains(body, `id="role-watchlist-admin"`) {
-			t.Error("the roles page offers watchlist-admin, which no feature declares")
+		// Every role a feature declares; statistics waits for its feature.
+		if body := s.do(su, "/admin/roles", nil, 200, `id="role-group-admin-`+clubID+`"`, `id="role-settings"`); strings.Contains(body, `id="role-statistics"`) {
+			t.Error("the roles page offers statistics, which no feature declares")
 		}
 		s.do(su, "/admin/roles", url.Values{"role.group-admin": {clubID}}, 200, "The required groups were saved",
 			`id="role-group-admin-`+clubID+`" checked`)

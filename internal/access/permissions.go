@@ -249,11 +249,13 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 // query: every page asks. The roles include group-manager when the account
 // manages a group, itself or through a group it is in: the role follows the
 // relation (Followed), and is the one way a page asks "does this account
-// manage something", as app-manager is for apps. They include tracking
-// when the account is in a corporation's member tracking group
-// (tracking_groups, internal/apps/tracking): Neucore gives the role to the
-// members of those groups; here it also stays grantable by hand, which
-// shows no corporation without such a group anyway.
+// manage something", as app-manager is for apps. Roles also follow groups
+// for two apps, as Neucore gives them from groups only: tracking when the
+// account is in a corporation's member tracking group (tracking_groups,
+// internal/apps/tracking; here it also stays grantable by hand, which
+// shows no corporation without such a group anyway), watchlist and
+// watchlist-manager when it is in a watchlist's view or manager group
+// (internal/apps/watchlists).
 func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, err error) {
 	err = store.Each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
 		UNION SELECT 'p', permission FROM account_permissions WHERE account_id = $1
@@ -261,7 +263,9 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 		UNION SELECT 'p', gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
 		UNION SELECT 'm', '' WHERE EXISTS (SELECT 1 FROM group_managers WHERE account_id = $1)
 			OR EXISTS (SELECT 1 FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)
-		UNION SELECT 't', '' WHERE EXISTS (SELECT 1 FROM group_members m JOIN tracking_groups tg ON tg.group_id = m.group_id WHERE m.account_id = $1)
+		UNION SELECT 'x', '`+RoleTracking+`' WHERE EXISTS (SELECT 1 FROM group_members m JOIN tracking_groups tg ON tg.group_id = m.group_id WHERE m.account_id = $1)
+		UNION SELECT 'x', CASE WHEN wg.manager THEN '`+RoleWatchlistManager+`' ELSE '`+RoleWatchlist+`' END
+			FROM watchlist_groups wg JOIN group_members m ON m.group_id = wg.group_id WHERE m.account_id = $1
 		ORDER BY 1, 2`, func(rows store.Rows) error {
 		var kind, name string
 		if err := rows.Scan(&kind, &name); err != nil {
@@ -272,9 +276,9 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 			roles = append(roles, name)
 		case "p":
 			permissions = append(permissions, name)
-		case "t":
-			if !slices.Contains(roles, RoleTracking) {
-				roles = append(roles, RoleTracking)
+		case "x": // a role derived from groups (after 'r': sorted into those held)
+			if !slices.Contains(roles, name) {
+				roles = append(roles, name)
 				slices.Sort(roles)
 			}
 		default:

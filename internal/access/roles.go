@@ -58,8 +58,9 @@ func RolesOf(ctx context.Context, q store.Querier, accountID int64) ([]string, e
 // follows the managers of apps (internal/appapi, SyncRole, stored),
 // group-manager the managers of groups, directly or through a manager group
 // (read with the account's rights, RightsOf, never stored: a membership
-// change would otherwise have to sync it).
-var Followed = []string{RoleAppManager, RoleGroupManager}
+// change would otherwise have to sync it), watchlist and watchlist-manager
+// the members of a watchlist's view and manager groups (read the same way).
+var Followed = []string{RoleAppManager, RoleGroupManager, RoleWatchlist, RoleWatchlistManager}
 
 // SetRoles makes an account's roles exactly roles, but for the Followed
 // roles, which it leaves as they are (a followed role in roles is ignored).

@@ -5,8 +5,7 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/keepstar/keepstar/internal/apps/pings"
-	"github.com/keepstar/keepstar/internal/apps/tracking"
+	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales) // the plugins' catalogues come with them
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/settings"
@@ -18,7 +17,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales) // the plugins' catalogues come with them
+	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales) // the plugins' catalogues come with them
 	if err != nil {
 		t.Fatal(err)
 	}

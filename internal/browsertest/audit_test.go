@@ -15,11 +15,13 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/states"
+	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
 )
 
@@ -82,6 +84,7 @@ type auditFixtures struct {
 	group, requested       int64
 	state                  int64
 	app                    int64
+	watchlist              int64
 	login                  string
 	permission             string
 	service                string
@@ -139,6 +142,11 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /admin/states/{id}/delete":       fmt.Sprintf("/admin/states/%d/delete", f.state),
 		"GET /admin/eve-logins/{name}/delete": "/admin/eve-logins/" + f.login + "/delete",
 		"GET /admin/apps/{id}/delete":         fmt.Sprintf("/admin/apps/%d/delete", f.app),
+		"GET /watchlists":                     "/watchlists",
+		"GET /watchlists/{id}":                fmt.Sprintf("/watchlists/%d", f.watchlist),
+		"GET /watchlists/{id}/manage":         fmt.Sprintf("/watchlists/%d/manage", f.watchlist),
+		"GET /admin/watchlists":               "/admin/watchlists",
+		"GET /admin/watchlists/{id}/delete":   fmt.Sprintf("/admin/watchlists/%d/delete", f.watchlist),
 		"GET /admin/accounts/{id}/deactivate": fmt.Sprintf("/admin/accounts/%d/deactivate", f.mAccount),
 		"GET /api.html":                       "", // the same logged out, and long to audit: once
 		"GET /{$}":                            "", // the home page, logged out below
@@ -371,6 +379,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 		t.Fatal(err)
 	}
 	f.app = a.ID
+	f.watchlist = setUpWatchlist(ctx, t, site, f)
 	f.service = setUpServices(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
@@ -387,4 +396,34 @@ func shotName(label, path string) string {
 		name = "logged-out-" + name
 	}
 	return name
+}
+
+// setUpWatchlist makes a watchlist watching the member's corporation, its
+// groups the fixtures' group, so that its pages list something.
+func setUpWatchlist(ctx context.Context, t *testing.T, site *sitetest.Site, f *auditFixtures) int64 {
+	t.Helper()
+	var list watchlists.Watchlist
+	err := site.DB.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		if list, err = watchlists.Create(ctx, tx, "Hostiles"); err != nil {
+			return err
+		}
+		var corp int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(corporation_id, 0) FROM characters WHERE id = $1`, f.member).Scan(&corp); err != nil {
+			return err
+		}
+		for _, l := range watchlists.Lists {
+			if err := watchlists.AddEntity(ctx, tx, list.ID, l, watchlists.KindCorporation, corp+int64(len(l))); err != nil {
+				return err
+			}
+		}
+		if err := watchlists.SetGroups(ctx, tx, list.ID, false, []int64{f.group}); err != nil {
+			return err
+		}
+		return watchlists.SetGroups(ctx, tx, list.ID, true, []int64{f.group})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list.ID
 }
