@@ -13,7 +13,8 @@ import (
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/apps/evemail"
 	"github.com/keepstar/keepstar/internal/apps/pings"
-var plugins = []Constructor{pings.New, tracking.New, evemail.New, watchlists.New}
+	"github.com/keepstar/keepstar/internal/apps/tracking"
+	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/core"
 	"github.com/keepstar/keepstar/internal/eve/esi"

@@ -17,7 +17,8 @@ import (
 	"github.com/keepstar/keepstar/internal/app"
 	"github.com/keepstar/keepstar/internal/apps/evemail"
 	"github.com/keepstar/keepstar/internal/apps/pings"
-	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales)
+	"github.com/keepstar/keepstar/internal/apps/tracking"
+	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/i18n"
 	"github.com/keepstar/keepstar/internal/services/memoryservice"

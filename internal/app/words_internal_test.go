@@ -2,10 +2,12 @@ package app
 
 import (
 	"github.com/keepstar/keepstar/internal/apps/evemail"
+	"github.com/keepstar/keepstar/internal/apps/pings"
 	"log/slog"
 	"testing"
 
-	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales) // the plugins' catalogues come with them
+	"github.com/keepstar/keepstar/internal/apps/tracking"
+	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/settings"
