@@ -109,10 +109,7 @@ func matrixInstance(t *testing.T, svc *services.Services, slug string, enabled b
 // pages, for the service-admin role (given here to the settings admin,
 // the matrix having no visitor of its own for it) and superusers.
 func servicesAdminRows(t *testing.T, e *matrixEnv) map[string][]check {
-	ctx := context.Background()
-	if err := e.site.Accounts().SetRoles(ctx, e.accounts[settingsAdmin], []string{access.RoleSettings, access.RoleServiceAdmin}, false); err != nil {
-		t.Fatal(err)
-	}
+	e.addRoles(t, settingsAdmin, access.RoleServiceAdmin)
 	svc := matrixServices(t, e)
 	edited := "/admin/services/" + matrixInstance(t, svc, "matrix-edited", false)
 	live := "/admin/services/" + matrixInstance(t, svc, "matrix-live", true)

@@ -21,9 +21,7 @@ import (
 // of the list's exemptions, kicklist and allowlist, nor a viewer.
 func watchlistsRows(t *testing.T, e *matrixEnv) map[string][]check {
 	ctx := context.Background()
-	if err := e.site.Accounts().SetRoles(ctx, e.accounts[userAdmin], []string{access.RoleUserAdmin, access.RoleWatchlistAdmin}, false); err != nil {
-		t.Fatal(err)
-	}
+	e.addRoles(t, userAdmin, access.RoleWatchlistAdmin)
 	// The group is made and joined through the groups' store, so that the
 	// access engine's recomputations keep the membership.
 	db := e.site.DB
