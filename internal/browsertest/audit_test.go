@@ -74,6 +74,7 @@ var auditSkipped = map[string]string{
 	"GET /services/{slug}/deactivate":                  "the shared confirmation page",
 	"GET /services/{slug}/link":                        "a redirect to the service's OAuth2 consent page",
 	"GET /services/{slug}/callback":                    "the service's return, a redirect",
+	"GET /tracking/{id}/csv":                           "CSV",
 	"GET /services/{slug}/sso":                         "a redirect back to the service with Keepstar's signed answer",
 }
 
@@ -85,6 +86,7 @@ type auditFixtures struct {
 	state                  int64
 	app                    int64
 	watchlist              int64
+	trackedCorp            int32
 	login                  string
 	permission             string
 	service                string
@@ -146,6 +148,9 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /watchlists/{id}":                fmt.Sprintf("/watchlists/%d", f.watchlist),
 		"GET /watchlists/{id}/manage":         fmt.Sprintf("/watchlists/%d/manage", f.watchlist),
 		"GET /admin/watchlists":               "/admin/watchlists",
+		"GET /tracking":                       "/tracking",
+		"GET /tracking/{id}":                  fmt.Sprintf("/tracking/%d", f.trackedCorp),
+		"GET /admin/tracking":                 "/admin/tracking",
 		"GET /admin/watchlists/{id}/delete":   fmt.Sprintf("/admin/watchlists/%d/delete", f.watchlist),
 		"GET /admin/accounts/{id}/deactivate": fmt.Sprintf("/admin/accounts/%d/deactivate", f.mAccount),
 		"GET /api.html":                       "", // the same logged out, and long to audit: once
@@ -380,6 +385,16 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	}
 	f.app = a.ID
 	f.watchlist = setUpWatchlist(ctx, t, site, f)
+	// The superuser's corporation, tracked (no members read yet), seen
+	// through the group its members are put in.
+	f.trackedCorp = suChar.CorporationID
+	if _, err := site.DB.Exec(ctx, `INSERT INTO tracking_corporations (corporation_id, name, director_id, error)
+		VALUES ($1, 'Audited corporation', $2, '')`, f.trackedCorp, f.su); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.DB.Exec(ctx, `INSERT INTO tracking_groups (corporation_id, group_id) VALUES ($1, $2)`, f.trackedCorp, f.group); err != nil {
+		t.Fatal(err)
+	}
 	f.service = setUpServices(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
