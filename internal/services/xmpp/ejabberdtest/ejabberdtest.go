@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -362,14 +363,23 @@ func (s *Server) own() error {
 	})
 }
 
+// freePort picks a free loopback port below the kernel's ephemeral range
+// (32768 up on Linux). A port the kernel hands out for ":0" is one it may
+// soon give to any outgoing connection as its local port, and ejabberd
+// binds its listeners a second after the pick: CI once saw eaddrinuse.
 func freePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	for range 200 {
+		port := 20000 + mrand.IntN(12000)
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			continue // in use: try another
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("ejabberdtest: no free port between 20000 and 32000")
+	return 0
 }
 
 func randomHex(n int) string {
