@@ -51,8 +51,7 @@ type Deps struct {
 	Settings *settings.Store
 	Queue    Inserter
 	// Members tells of tracked members without an account, for the
-	// missing-character mail; nil until member tracking provides it (that
-	// mail is then not sent).
+	// missing-character mail (TrackedMembers); nil: that mail is not sent.
 	Members Members
 	Logger  *slog.Logger
 	Now     func() time.Time // nil: time.Now
@@ -79,7 +78,7 @@ func New(c *core.Core) (feature.Feature, error) {
 	if c.ESI == nil {
 		return feature.Feature{}, errors.New("evemail: the ESI client is not built")
 	}
-	m := NewMailer(Deps{DB: c.DB, ESI: c.ESI, Settings: c.Settings, Queue: c.Queue, Logger: c.Logger})
+	m := NewMailer(Deps{DB: c.DB, ESI: c.ESI, Settings: c.Settings, Queue: c.Queue, Members: TrackedMembers{DB: c.DB}, Logger: c.Logger})
 	return m.Feature(), nil
 }
 

@@ -43,6 +43,7 @@ type harness struct {
 	values *settings.Store
 	mailer *evemail.Mailer
 	deps   evemail.Deps
+	esi    *esi.Client
 	sender int32
 	used   int
 }
@@ -60,7 +61,7 @@ var harnessKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-func newHarness(t *testing.T, d config.Dialect, members evemail.Members) *harness {
+func newHarness(t *testing.T, d config.Dialect) *harness {
 	t.Helper()
 	ctx := context.Background()
 	// The clock stands still but for the tests' Advance.
@@ -89,18 +90,20 @@ func newHarness(t *testing.T, d config.Dialect, members evemail.Members) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.tokens = tokens.NewStore(h.db, box, nil)
+	h.tokens = tokens.NewStore(h.db, box, h.clock.Now)
 	client, err := sso.New(sso.Config{BaseURL: ts.URL, ClientID: harnessClient, ClientSecret: "secret", RedirectURL: harnessCallback})
 	if err != nil {
 		t.Fatal(err)
 	}
 	esiClient, err := esi.New(esi.Config{BaseURL: ts.URL, UserAgent: "keepstar-test", Cache: esi.NewCache(h.db, 0),
-		Gate: esi.NewGate(h.db, esi.GateOptions{}), ClientID: harnessClient, Tokens: tokens.NewSource(h.tokens, client, tokens.SourceOptions{})})
+		Gate: esi.NewGate(h.db, esi.GateOptions{}), ClientID: harnessClient, Now: h.clock.Now,
+		Tokens: tokens.NewSource(h.tokens, client, tokens.SourceOptions{})})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.esi = esiClient
 	h.values = settings.NewStore(h.db, settings.NewRegistry(evemail.Settings), nil, 0)
-	h.deps = evemail.Deps{DB: h.db, ESI: esiClient, Settings: h.values, Queue: q, Members: members, Now: h.clock.Now}
+	h.deps = evemail.Deps{DB: h.db, ESI: esiClient, Settings: h.values, Queue: q, Members: evemail.TrackedMembers{DB: h.db}, Now: h.clock.Now}
 	h.mailer = evemail.NewMailer(h.deps)
 
 	// The sender: a character with a core.mail token, chosen.

@@ -22,7 +22,7 @@ const (
 func TestInvalidTokenMail(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
-		h := newHarness(t, d, nil)
+		h := newHarness(t, d)
 		// A main with a valid token and an alt with an invalid one, in
 		// the corporation.
 		_, a := h.account(t, false, character{main: true, corporation: ourCorp, valid: true}, character{corporation: otherCorp})

@@ -19,7 +19,7 @@ import (
 func TestMailLimit(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
-		h := newHarness(t, d, nil)
+		h := newHarness(t, d)
 		h.set(t, map[string]string{"evemail.invalid_subject": "Test"})
 		to := h.next()
 		for range 6 {
@@ -76,7 +76,7 @@ func TestMailLimit(t *testing.T) {
 func TestCSPARefusalRecorded(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
-		h := newHarness(t, d, nil)
+		h := newHarness(t, d)
 		account, chars := h.account(t, false, character{main: true, corporation: ourCorp})
 		h.control(t, "PUT", fmt.Sprintf("/control/characters/%d/cspa", chars[0]), `{"charge":10000}`, nil)
 		h.set(t, map[string]string{"evemail.invalid_active": "true", "evemail.invalid_corporations": "98000001",
@@ -107,7 +107,7 @@ func TestCSPARefusalRecorded(t *testing.T) {
 func TestMailLimitUnderConcurrentJobs(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
-		h := newHarness(t, d, nil)
+		h := newHarness(t, d)
 		to := h.next()
 		for range 10 {
 			if _, err := h.mailer.SendTest(ctx, evemail.KindMissingCharacter, to, "Pilot"); err != nil {
@@ -152,7 +152,7 @@ func TestMailLimitUnderConcurrentJobs(t *testing.T) {
 func TestEVEServerLimitRequeues(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
-		h := newHarness(t, d, nil)
+		h := newHarness(t, d)
 		to := h.next()
 		for range 5 {
 			if _, err := h.mailer.SendTest(ctx, evemail.KindInvalidToken, to, "Pilot"); err != nil {

@@ -7,13 +7,13 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"github.com/keepstar/keepstar/internal/apps/tracking"
 	"github.com/keepstar/keepstar/internal/store"
 )
 
 // Members is what member tracking tells the missing-character mail: the
-// members of tracked corporations who have no Keepstar account. Member
-// tracking (issue 18) implements it over its data; until it does, the
-// mail is not sent.
+// members of tracked corporations who have no Keepstar account
+// (TrackedMembers; tests give their own).
 type Members interface {
 	// Unregistered lists the members of corporations (tracked ones) who
 	// are on no account and logged on at or after since.
@@ -26,6 +26,24 @@ type Member struct {
 	Name          string
 	CorporationID int32
 	LastLogon     time.Time
+}
+
+// TrackedMembers answers Members from member tracking's stored data
+// (internal/apps/tracking), which its own job keeps current: the mail reads
+// no ESI of its own.
+type TrackedMembers struct{ DB store.Querier }
+
+// Unregistered lists tracked members on no account who logged on since.
+func (t TrackedMembers) Unregistered(ctx context.Context, corporations []int32, since time.Time) ([]Member, error) {
+	absent, err := tracking.Unregistered(ctx, t.DB, corporations, since)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, len(absent))
+	for i, a := range absent {
+		out[i] = Member{CharacterID: a.CharacterID, Name: a.Name, CorporationID: a.CorporationID, LastLogon: a.LogonAt}
+	}
+	return out, nil
 }
 
 // MissingCharacterArgs is the periodic pass of the missing-character mail.

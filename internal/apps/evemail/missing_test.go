@@ -4,109 +4,180 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
-	"github.com/keepstar/keepstar/internal/apps/evemail"
+	"github.com/keepstar/keepstar/internal/apps/tracking"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/eve/logins"
+	"github.com/keepstar/keepstar/internal/eve/sso"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
 
-// trackedTable stands in for member tracking (being built): a real table
-// of tracked members with their last logon, read with SQL as tracking's
-// store will be, those on an account left out.
-type trackedTable struct{ db *store.DB }
-
-func newTrackedTable(t *testing.T, db *store.DB) *trackedTable {
+// trackCorporation makes the CEO of a simulated player corporation with at
+// least four other members a director with a core.tracking token, and
+// gives member tracking over the harness's ESI: the corporation and its
+// members other than the CEO and the mail's sender.
+func (h *harness) trackCorporation(t *testing.T) (*tracking.Tracking, int32, []int32) {
 	t.Helper()
-	if _, err := db.Exec(context.Background(), `CREATE TABLE test_tracked_members (character_id INTEGER PRIMARY KEY,
-		name TEXT NOT NULL, corporation_id INTEGER NOT NULL, logon_at TIMESTAMP NOT NULL)`); err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	u := h.sim.Universe
+	for _, corp := range u.CorporationIDs() {
+		co, err := u.Corporation(corp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ceo, err := u.Character(co.CEOID)
+		if err != nil {
+			continue // an NPC corporation
+		}
+		members, err := u.Members(corp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others := slices.DeleteFunc(slices.Clone(members), func(id int32) bool { return id == ceo.ID || id == h.sender })
+		if len(others) < 4 {
+			continue
+		}
+		if err := u.SetRoles(ceo.ID, []string{"Director"}); err != nil {
+			t.Fatal(err)
+		}
+		h.register(t, ceo.ID, corp)
+		scopes := []string{"esi-corporations.track_members.v1", "esi-universe.read_structures.v1"}
+		rt, err := h.sim.SSO.IssueRefreshToken(harnessClient, ceo.ID, scopes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok := sso.Token{AccessToken: "expired-" + strconv.Itoa(int(ceo.ID)), RefreshToken: rt, Expiry: h.clock.Now().Add(-time.Hour),
+			Claims: sso.Claims{CharacterID: ceo.ID, Name: ceo.Name, Owner: u.OwnerHash(ceo), Scopes: scopes}}
+		if _, err := h.tokens.Save(ctx, h.db, tok, logins.Tracking); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.tokens.SetHasRoles(ctx, h.db, ceo.ID, logins.Tracking, true); err != nil {
+			t.Fatal(err)
+		}
+		return tracking.NewTracking(tracking.Deps{DB: h.db, ESI: h.esi, Now: h.clock.Now}), corp, others
 	}
-	return &trackedTable{db: db}
+	t.Fatal("no simulated player corporation with five members")
+	return nil, 0, nil
 }
 
-func (tt *trackedTable) add(t *testing.T, id, corp int32, logon time.Time) {
+// register puts a character on an account of its own, as its main.
+func (h *harness) register(t *testing.T, id, corp int32) {
 	t.Helper()
-	if _, err := tt.db.Exec(context.Background(), `INSERT INTO test_tracked_members VALUES ($1, $2, $3, $4)`,
-		id, fmt.Sprint("Member ", id), corp, logon.UTC()); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (tt *trackedTable) Unregistered(ctx context.Context, corporations []int32, since time.Time) ([]evemail.Member, error) {
-	rows, err := tt.db.Query(ctx, `SELECT m.character_id, m.name, m.corporation_id, m.logon_at FROM test_tracked_members m
-		WHERE m.logon_at >= $1 AND NOT EXISTS (SELECT 1 FROM characters c WHERE c.id = m.character_id) ORDER BY m.character_id`, since.UTC())
+	ctx := context.Background()
+	c, err := h.sim.Universe.Character(id)
 	if err != nil {
-		return nil, err
+		t.Fatal(err)
 	}
-	defer rows.Close()
-	var out []evemail.Member
-	for rows.Next() {
-		var m evemail.Member
-		if err := rows.Scan(&m.CharacterID, &m.Name, &m.CorporationID, &m.LastLogon); err != nil {
-			return nil, err
+	now := h.clock.Now().UTC()
+	if err := h.db.InTx(ctx, func(tx *store.Tx) error {
+		var account int64
+		if err := tx.QueryRow(ctx, `INSERT INTO accounts (name, status, active, superuser, language, theme, created_at, updated_at)
+			VALUES ($1, 'standard', TRUE, FALSE, '', '', $2, $2) RETURNING id`, c.Name, now).Scan(&account); err != nil {
+			return err
 		}
-		if slices.Contains(corporations, m.CorporationID) {
-			out = append(out, m)
-		}
+		_, err := tx.Exec(ctx, `INSERT INTO characters (id, account_id, name, owner_hash, main, corporation_id, created_at)
+			VALUES ($1, $2, $3, 'hash', TRUE, $4, $5)`, id, account, c.Name, corp, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
-	return out, rows.Err()
 }
 
-// Members of tracked corporations without an account who logged on within
-// N days get the missing-character mail once, then again after N days;
-// those on an account, of other corporations, or long gone get nothing.
+// A member of a tracked corporation without an account who logged on
+// within N days gets the missing-character mail once, then again after N
+// days if they still play: from member tracking's data as its job reads
+// the simulated universe. Members on an account, members long gone, and
+// members of corporations not configured get nothing.
 func TestMissingCharacterMail(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
 		ctx := context.Background()
-		tracked := &lateMembers{}
-		h := newHarness(t, d, tracked)
-		tracked.t = newTrackedTable(t, h.db)
-		now := h.clock.Now()
-		recent, old, elsewhere := h.next(), h.next(), h.next()
-		tracked.t.add(t, recent, ourCorp, now.Add(-2*24*time.Hour))
-		tracked.t.add(t, old, ourCorp, now.Add(-30*24*time.Hour))
-		tracked.t.add(t, elsewhere, otherCorp, now.Add(-time.Hour))
-		_, registered := h.account(t, false, character{main: true, corporation: ourCorp, valid: true})
-		tracked.t.add(t, registered[0], ourCorp, now.Add(-time.Hour))
-
-		h.set(t, map[string]string{"evemail.missing_active": "true", "evemail.missing_corporations": "98000001",
-			"evemail.missing_days": "10", "evemail.missing_subject": "Register", "evemail.missing_body": "Please."})
+		h := newHarness(t, d)
+		u := h.sim.Universe
+		tr, corp, members := h.trackCorporation(t)
+		// The seeded members last logged on years ago; two log on now.
+		recent, registered, old, later := members[0], members[1], members[2], members[3]
+		for _, id := range []int32{recent, registered} {
+			if err := u.SetOnline(id, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h.register(t, registered, corp)
+		update := func() {
+			t.Helper()
+			if r, err := tr.Update(ctx); err != nil || r.Corporations != 1 || r.Failed != 0 {
+				c, cerr := tracking.CorporationByID(ctx, h.db, corp)
+				t.Fatalf("tracking update: %+v, %v (recorded: %q, %v)", r, err, c.Error, cerr)
+			}
+		}
+		update()
+		settings := map[string]string{"evemail.missing_active": "true", "evemail.missing_corporations": "98000999",
+			"evemail.missing_days": "10", "evemail.missing_subject": "Register", "evemail.missing_body": "Please."}
+		h.set(t, settings)
+		if n, err := h.mailer.MissingCharacterPass(ctx); err != nil || n != 0 {
+			t.Fatalf("another corporation configured: %d queued, %v; want none", n, err)
+		}
+		settings["evemail.missing_corporations"] = fmt.Sprint(corp)
+		h.set(t, settings)
 		for turn, want := range []int{1, 0} {
 			if n, err := h.mailer.MissingCharacterPass(ctx); err != nil || n != want {
 				t.Fatalf("pass %d: %d queued, %v; want %d", turn, n, err, want)
 			}
 		}
 		h.deliverAll(t)
-		for who, want := range map[int32]int{recent: 1, old: 0, elsewhere: 0, registered[0]: 0} {
+		for who, want := range map[int32]int{recent: 1, registered: 0, old: 0, later: 0} {
 			if got := h.received(t, who); len(got) != want {
 				t.Errorf("character %d received %d mails, want %d", who, len(got), want)
 			}
 		}
-		// Nine days on: not yet. Eleven: again (the member logs on again).
+
+		// Nine days on, both play on (a new logon each): recent is not
+		// mailed again yet, later (new to the list) is.
 		h.clock.Advance(9 * 24 * time.Hour)
-		if n, err := h.mailer.MissingCharacterPass(ctx); err != nil || n != 0 {
-			t.Fatalf("after nine days: %d queued, %v; want none", n, err)
+		for _, id := range []int32{recent, later} {
+			if err := u.SetOnline(id, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := u.SetOnline(id, true); err != nil {
+				t.Fatal(err)
+			}
 		}
+		update()
+		if n, err := h.mailer.MissingCharacterPass(ctx); err != nil || n != 1 {
+			t.Fatalf("after nine days: %d queued, %v; want 1 (the member who logged on since)", n, err)
+		}
+		// Eleven days after the first mail: recent is mailed again.
 		h.clock.Advance(2 * 24 * time.Hour)
-		if _, err := h.db.Exec(ctx, `UPDATE test_tracked_members SET logon_at = $1 WHERE character_id = $2`, h.clock.Now().UTC(), recent); err != nil {
-			t.Fatal(err)
-		}
+		update()
 		if n, err := h.mailer.MissingCharacterPass(ctx); err != nil || n != 1 {
 			t.Fatalf("after eleven days: %d queued, %v; want 1", n, err)
+		}
+		h.deliverAll(t)
+		for who, want := range map[int32]int{recent: 2, later: 1, old: 0} {
+			if got := h.received(t, who); len(got) != want {
+				t.Errorf("character %d received %d mails in all, want %d", who, len(got), want)
+			}
 		}
 		var count int
 		if err := h.db.QueryRow(ctx, `SELECT count FROM evemail_missing_character WHERE character_id = $1`, recent).Scan(&count); err != nil || count != 2 {
 			t.Errorf("count %d, %v; want 2", count, err)
 		}
+
+		// Once recent registers, no more mail, however long they play.
+		h.register(t, recent, corp)
+		h.clock.Advance(11 * 24 * time.Hour)
+		if err := u.SetOnline(recent, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := u.SetOnline(recent, true); err != nil {
+			t.Fatal(err)
+		}
+		update()
+		if n, err := h.mailer.MissingCharacterPass(ctx); err != nil || n != 0 {
+			t.Fatalf("after registering: %d queued, %v; want none", n, err)
+		}
 	})
-}
-
-// lateMembers lets the harness be built before the table it reads.
-type lateMembers struct{ t *trackedTable }
-
-func (l *lateMembers) Unregistered(ctx context.Context, corporations []int32, since time.Time) ([]evemail.Member, error) {
-	return l.t.Unregistered(ctx, corporations, since)
 }

@@ -232,3 +232,36 @@ func LocationCategory(id int64) string {
 		return "system"
 	}
 }
+
+// Absentee is a tracked member on no account: who the missing-character
+// mail (internal/apps/evemail) writes to.
+type Absentee struct {
+	CharacterID   int32
+	Name          string
+	CorporationID int32
+	LogonAt       time.Time
+}
+
+// Unregistered lists the members of the given tracked corporations who are
+// on no account and logged on at or after since, by character id. A member
+// whose logon ESI does not report is left out: nothing says they play.
+func Unregistered(ctx context.Context, q store.Querier, corporations []int32, since time.Time) ([]Absentee, error) {
+	if len(corporations) == 0 {
+		return nil, nil
+	}
+	args := []any{since.UTC()}
+	marks := make([]string, len(corporations))
+	for i, c := range corporations {
+		args = append(args, c)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	out, err := store.Collect(ctx, q, `SELECT m.character_id, m.name, m.corporation_id, m.logon_at FROM tracking_members m
+		WHERE m.corporation_id IN (`+strings.Join(marks, ", ")+`) AND m.logon_at >= $1
+		AND NOT EXISTS (SELECT 1 FROM characters c WHERE c.id = m.character_id)
+		ORDER BY m.character_id`,
+		func(r store.Rows, a *Absentee) error { return r.Scan(&a.CharacterID, &a.Name, &a.CorporationID, &a.LogonAt) }, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: unregistered members: %w", err)
+	}
+	return out, nil
+}
