@@ -259,7 +259,9 @@ func Unregistered(ctx context.Context, q store.Querier, corporations []int32, si
 		WHERE m.corporation_id IN (`+strings.Join(marks, ", ")+`) AND m.logon_at >= $1
 		AND NOT EXISTS (SELECT 1 FROM characters c WHERE c.id = m.character_id)
 		ORDER BY m.character_id`,
-		func(r store.Rows, a *Absentee) error { return r.Scan(&a.CharacterID, &a.Name, &a.CorporationID, &a.LogonAt) }, args...)
+		func(r store.Rows, a *Absentee) error {
+			return r.Scan(&a.CharacterID, &a.Name, &a.CorporationID, &a.LogonAt)
+		}, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tracking: unregistered members: %w", err)
 	}
