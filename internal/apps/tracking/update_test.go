@@ -94,6 +94,70 @@ func TestUpdateFollowsTheUniverse(t *testing.T) {
 	})
 }
 
+// Members moving between tracked corporations, read in the same pass
+// several at a time, end up in their new corporation only, however the
+// reads interleave; names already known are not asked again.
+func TestUpdateMovesBetweenTrackedCorporations(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		h := newHarness(t, d, 600)
+		u := h.sim.Universe
+		corps := h.playerCorps(t)[:6]
+		for _, c := range corps {
+			h.addDirector(t, c)
+		}
+		if r, err := h.t.Update(ctx); err != nil || r.Corporations != len(corps) || r.Failed != 0 {
+			t.Fatalf("first pass: %+v, %v", r, err)
+		}
+		// Every corporation gives two members (not its CEO) to the next,
+		// the last to the first: each pass both takes members in and
+		// lets some go.
+		for i, c := range corps {
+			ms, err := u.Members(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			moved := 0
+			for _, id := range ms {
+				if id != corpCEO(t, h, c) && moved < 2 {
+					if err := u.MoveCharacter(id, corps[(i+1)%len(corps)]); err != nil {
+						t.Fatal(err)
+					}
+					moved++
+				}
+			}
+		}
+		for turn := range 3 {
+			h.clock.Advance(time.Hour + time.Minute)
+			if r, err := h.t.Update(ctx); err != nil || r.Corporations != len(corps) || r.Failed != 0 {
+				t.Fatalf("pass %d: %+v, %v", turn, r, err)
+			}
+			for _, c := range corps {
+				want, err := u.Members(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ms, err := tracking.Members(ctx, h.db, c, tracking.Filter{}, h.clock.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := make([]int32, len(ms))
+				for i, m := range ms {
+					got[i] = m.CharacterID
+					if m.Name == "" {
+						t.Errorf("corporation %d: member %d has no name", c, m.CharacterID)
+					}
+				}
+				slices.Sort(got)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Fatalf("pass %d, corporation %d: stored %v, universe %v", turn, c, got, want)
+				}
+			}
+		}
+	})
+}
+
 func corpCEO(t *testing.T, h *harness, corp int32) int32 {
 	co, err := h.sim.Universe.Corporation(corp)
 	if err != nil {
