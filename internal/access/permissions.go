@@ -249,23 +249,23 @@ func Overview(ctx context.Context, q store.Querier) (map[string]*Count, error) {
 // query: every page asks. The roles include group-manager when the account
 // manages a group, itself or through a group it is in: the role follows the
 // relation (Followed), and is the one way a page asks "does this account
-// manage something", as app-manager is for apps. Roles also follow groups
-// for two apps, as Neucore gives them from groups only: tracking when the
-// account is in a corporation's member tracking group (tracking_groups,
-// internal/apps/tracking; here it also stays grantable by hand, which
-// shows no corporation without such a group anyway), watchlist and
-// watchlist-manager when it is in a watchlist's view or manager group
-// (internal/apps/watchlists).
-func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, permissions []string, err error) {
+// manage something", as app-manager is for apps. fromData are the
+// features' queries of roles held through their data (RoleSet.FromData:
+// tracking for a member of a corporation's tracking group, watchlist for
+// a member of a list's view group...), each a query of one column of role
+// names for the account $1.
+func RightsOf(ctx context.Context, q store.Querier, accountID int64, fromData ...string) (roles, permissions []string, err error) {
+	var derived strings.Builder
+	for _, query := range fromData {
+		derived.WriteString("\n\t\tUNION SELECT 'x', d.* FROM (" + query + ") AS d")
+	}
 	err = store.Each(ctx, q, `SELECT 'r', role FROM account_roles WHERE account_id = $1
 		UNION SELECT 'p', permission FROM account_permissions WHERE account_id = $1
 		UNION SELECT 'p', sp.permission FROM state_permissions sp JOIN accounts a ON a.state_id = sp.state_id WHERE a.id = $1
 		UNION SELECT 'p', gp.permission FROM group_permissions gp JOIN group_members m ON m.group_id = gp.group_id WHERE m.account_id = $1
 		UNION SELECT 'm', '' WHERE EXISTS (SELECT 1 FROM group_managers WHERE account_id = $1)
-			OR EXISTS (SELECT 1 FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)
-		UNION SELECT 'x', '`+RoleTracking+`' WHERE EXISTS (SELECT 1 FROM group_members m JOIN tracking_groups tg ON tg.group_id = m.group_id WHERE m.account_id = $1)
-		UNION SELECT 'x', CASE WHEN wg.manager THEN '`+RoleWatchlistManager+`' ELSE '`+RoleWatchlist+`' END
-			FROM watchlist_groups wg JOIN group_members m ON m.group_id = wg.group_id WHERE m.account_id = $1
+			OR EXISTS (SELECT 1 FROM group_manager_groups mg JOIN group_members m ON m.group_id = mg.manager_group_id WHERE m.account_id = $1)`+
+		derived.String()+`
 		ORDER BY 1, 2`, func(rows store.Rows) error {
 		var kind, name string
 		if err := rows.Scan(&kind, &name); err != nil {
@@ -276,7 +276,7 @@ func RightsOf(ctx context.Context, q store.Querier, accountID int64) (roles, per
 			roles = append(roles, name)
 		case "p":
 			permissions = append(permissions, name)
-		case "x": // a role derived from groups (after 'r': sorted into those held)
+		case "x": // a role from a feature's data (after 'r': sorted into those held)
 			if !slices.Contains(roles, name) {
 				roles = append(roles, name)
 				slices.Sort(roles)

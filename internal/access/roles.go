@@ -150,6 +150,7 @@ func SyncRole(ctx context.Context, q store.Querier, role string, holds map[int64
 // Filled while the features are built, then only read.
 type RoleSet struct {
 	declared map[string]bool
+	fromData []string
 }
 
 // NewRoleSet gives a set with no role declared.
@@ -163,6 +164,22 @@ func (s *RoleSet) Add(roles ...string) {
 		}
 		s.declared[r] = true
 	}
+}
+
+// AddFromData adds a feature's query of the roles an account holds through
+// its data (feature.Feature.RolesFromData), read with its rights.
+func (s *RoleSet) AddFromData(query string) {
+	if query != "" {
+		s.fromData = append(s.fromData, query)
+	}
+}
+
+// FromData gives the queries added; none for a nil set.
+func (s *RoleSet) FromData() []string {
+	if s == nil {
+		return nil
+	}
+	return s.fromData
 }
 
 // Offered lists the declared roles in the order of Roles. A nil set

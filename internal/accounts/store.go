@@ -41,6 +41,9 @@ type Merger func(ctx context.Context, q store.Querier, winner, loser int64) erro
 type Options struct {
 	Tokens   TokenStore
 	Notifier Notifier
+	// Roles gives the features' queries of roles held through their data,
+	// which a viewer's rights include (nil: none).
+	Roles *access.RoleSet
 	// Mergers run on every merge, after the characters moved.
 	Mergers []Merger
 	Now     func() time.Time // nil: time.Now
@@ -111,7 +114,7 @@ func (a *Accounts) Viewer(ctx context.Context, characterID int32, ownerHash stri
 	if err != nil {
 		return nil, fmt.Errorf("accounts: viewer of character %d: %w", characterID, err)
 	}
-	if v.Roles, v.Permissions, err = access.RightsOf(ctx, a.db, v.AccountID); err != nil {
+	if v.Roles, v.Permissions, err = access.RightsOf(ctx, a.db, v.AccountID, a.opts.Roles.FromData()...); err != nil {
 		return nil, err
 	}
 	return v, nil

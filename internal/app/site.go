@@ -171,7 +171,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		p.appRateLimits = ratelimit.ForDatabase(db)
 	}
 	c.Accounts = accounts.New(db, accounts.Options{
-		Tokens: c.Tokens, Notifier: c.Notifications,
+		Tokens: c.Tokens, Notifier: c.Notifications, Roles: c.Roles,
 		Mergers:        []accounts.Merger{p.features.MergeAccounts},
 		StatusHooks:    []func(context.Context, store.Querier, int64) error{p.features.AccountStatusChanged},
 		FirstSuperuser: opts.firstSuperuser,
@@ -195,6 +195,7 @@ func build(cfg *config.Config, db *store.DB, logger *slog.Logger, opts buildOpti
 		c.Permissions.Add(f.Permissions...)
 		p.checklist.Add(f.Setup...)
 		c.Roles.Add(f.Roles...)
+		c.Roles.AddFromData(f.RolesFromData)
 		c.Logins.Offer(f.Logins...)
 		if f.Jobs != nil {
 			f.Jobs(p.jobs)

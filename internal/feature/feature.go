@@ -31,6 +31,12 @@ type Feature struct {
 	// declares it, so that member tracking's or the watchlists' roles stay
 	// hidden until those features exist. Several features may declare one.
 	Roles []string
+	// RolesFromData, when set, is an SQL query of one column giving roles
+	// an account ($1) holds through the feature's own data, as Neucore
+	// gives tracking and watchlist from groups: they are added to the
+	// roles it was given, on every page, and never stored (a change of the
+	// data needs no sync). Each role must be one of Roles.
+	RolesFromData string
 	// Logins are the built-in EVE logins the feature uses (logins.Tracking
 	// for member tracking, logins.Mail for EVE mail): members are offered
 	// one only once a feature declares it. core.default and core.no-scopes

@@ -79,6 +79,10 @@ func New(c *core.Core) (feature.Feature, error) {
 		Name:     name,
 		Settings: []settings.Definition{SettingStructureErrorDays},
 		Roles:    []string{access.RoleTracking, access.RoleTrackingAdmin},
+		// Neucore's rule: the role follows membership of a corporation's
+		// tracking group. Here it also stays grantable by hand, which
+		// shows no corporation without such a group anyway.
+		RolesFromData: RolesFromGroups,
 		Logins:   []string{logins.Tracking},
 		Locales:  Locales,
 		Routes:   t.mount,
@@ -97,6 +101,11 @@ func New(c *core.Core) (feature.Feature, error) {
 		},
 	}, nil
 }
+
+// RolesFromGroups gives tracking to a member of any corporation's tracking
+// group (feature.Feature.RolesFromData).
+const RolesFromGroups = `SELECT '` + access.RoleTracking + `' WHERE EXISTS (SELECT 1 FROM group_members m
+	JOIN tracking_groups tg ON tg.group_id = m.group_id WHERE m.account_id = $1)`
 
 // Tick is how often the job runs: each corporation is read only once its
 // cached answer (an hour on ESI) has expired, so a short tick costs

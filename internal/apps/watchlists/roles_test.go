@@ -38,7 +38,7 @@ func TestRolesFollowGroups(t *testing.T) {
 		}))
 		roles := func(acc int64) []string {
 			t.Helper()
-			r, _, err := access.RightsOf(ctx, db, acc)
+			r, _, err := access.RightsOf(ctx, db, acc, watchlists.RolesFromGroups)
 			must(t, err)
 			return r
 		}

@@ -45,6 +45,11 @@ type Watchlists struct {
 	auto   *autoAllowlist
 }
 
+// RolesFromGroups gives watchlist to a member of a list's view group and
+// watchlist-manager to one of its manager group (feature.Feature.RolesFromData).
+const RolesFromGroups = `SELECT CASE WHEN wg.manager THEN '` + access.RoleWatchlistManager + `' ELSE '` + access.RoleWatchlist + `' END
+	FROM watchlist_groups wg JOIN group_members m ON m.group_id = wg.group_id WHERE m.account_id = $1`
+
 // New is the feature's constructor, its line in internal/app's plugins.
 func New(c *core.Core) (feature.Feature, error) {
 	if c.Names == nil {
@@ -55,6 +60,9 @@ func New(c *core.Core) (feature.Feature, error) {
 	return feature.Feature{
 		Name:    name,
 		Roles:   []string{access.RoleWatchlist, access.RoleWatchlistManager, access.RoleWatchlistAdmin},
+		// Neucore gives watchlist and watchlist-manager from the lists'
+		// view and manager groups only.
+		RolesFromData: RolesFromGroups,
 		Locales: Locales,
 		Routes:  wl.mount,
 		Menu: []web.MenuItem{
