@@ -17,7 +17,8 @@ import (
 )
 
 // The EVE server's mail limit as Neucore keeps to it: 4 mails a minute
-// from one character (beyond it ESI answers 520 MailStopSpamming). The
+// from one character (beyond it ESI answers 520, which its specification
+// says means an EVE server limit "most of the time"). The
 // sending jobs of every process count the sends begun in the last Window
 // in the database, so together they never start more than Limit.
 const (
@@ -25,11 +26,10 @@ const (
 	Window = time.Minute
 )
 
-// The EVE server's reasons of a 520 for a mail.
-const (
-	reasonCSPA = "ContactCostNotApproved"
-	reasonSpam = "MailStopSpamming"
-)
+// reasonCSPA is the EVE server's reason of a 520 for a recipient's CSPA
+// charge not covered by approved_cost (the name Neucore looks for); any
+// other 520 is taken for its limit.
+const reasonCSPA = "ContactCostNotApproved"
 
 // SendArgs is the job sending one mail.
 type SendArgs struct {
@@ -120,10 +120,10 @@ func (m *Mailer) Deliver(ctx context.Context, id int64) error {
 	case errors.As(err, &status) && strings.Contains(status.Message, reasonCSPA):
 		m.d.Logger.InfoContext(ctx, "EVE mail refused for a CSPA charge", "mail", id, "recipient", ml.RecipientID)
 		return m.finish(ctx, ml, StatusRefusedCSPA, status.Message, 0, sender.CharacterID)
-	case errors.As(err, &status) && strings.Contains(status.Message, reasonSpam),
-		errors.As(err, &limited):
+	case errors.As(err, &status) && status.Status == 520, errors.As(err, &limited):
 		// The EVE server's limit (another program mailing with the same
-		// character) or ESI's: the mail waits its turn again.
+		// character: MailStopSpamming, or whatever it names it) or ESI's:
+		// the mail waits its turn again.
 		if err := m.requeue(ctx, id); err != nil {
 			return err
 		}
