@@ -195,7 +195,12 @@ func seedWatchlist(ctx context.Context, c *core.Core, sim *evesim.Sim, g *Guide,
 	pairs := map[entity][][2]int32{}
 	for id := int32(1); id <= int32(u.Accounts()); id++ {
 		acct, ok := u.Account(id)
-		if !ok || slices.ContainsFunc(acct.Characters, func(c int32) bool { return slices.Contains(skip, c) }) {
+		// Neither the seed's director nor the guide's character, whose
+		// account is the visitor's (and the demo's superuser).
+		if !ok || slices.ContainsFunc(acct.Characters, func(c int32) bool {
+			ch, err := u.Character(c)
+			return slices.Contains(skip, c) || err == nil && ch.Name == g.Member
+		}) {
 			continue
 		}
 		var main int32
