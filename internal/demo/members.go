@@ -239,6 +239,11 @@ func seedWatchlist(ctx context.Context, c *core.Core, sim *evesim.Sim, g *Guide,
 	}
 	g.WatchedKind = watched.kind
 
+	for _, p := range pairs[watched][:min(constructedAccounts, len(pairs[watched]))] {
+		if _, err := seedAccount(ctx, c, sim, p[:]); err != nil {
+			return err
+		}
+	}
 	lists, err := watchlists.All(ctx, c.DB)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
@@ -249,11 +254,6 @@ func seedWatchlist(ctx context.Context, c *core.Core, sim *evesim.Sim, g *Guide,
 	leaders, err := groupNamed(ctx, c, GroupRestricted)
 	if err != nil {
 		return err
-	}
-	for _, p := range pairs[watched][:min(constructedAccounts, len(pairs[watched]))] {
-		if _, err := seedAccount(ctx, c, sim, p[:]); err != nil {
-			return err
-		}
 	}
 	err = c.DB.InTx(ctx, func(tx *store.Tx) error {
 		w, err := watchlists.Create(ctx, tx, WatchlistName)
@@ -291,8 +291,13 @@ func seedAccount(ctx context.Context, c *core.Core, sim *evesim.Sim, chars []int
 			return 0, err
 		}
 		if known, err := c.Accounts.Character(ctx, id); err == nil {
+			// A kept folder's: its token is issued again, as the
+			// simulator that issued the last one is gone.
 			if i == 0 {
 				account = known.AccountID
+			}
+			if _, err := c.Tokens.Save(ctx, c.DB, tok, logins.Default); err != nil {
+				return 0, fmt.Errorf("demo: %w", err)
 			}
 			continue
 		} else if !errors.Is(err, accounts.ErrNotFound) {
