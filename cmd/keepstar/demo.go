@@ -176,6 +176,10 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			if err := demo.SeedPings(ctx, core.DB); err != nil {
 				return err
 			}
+			guide.MailsPage = simURL + "/control/mails"
+			if err := demo.SeedMembers(ctx, core, sim, &guide); err != nil {
+				return err
+			}
 			// The demo's groups exist on TeamSpeak too, so mapping by name
 			// gives them.
 			for _, g := range []string{guide.CorpGroup, demo.GroupOpen, demo.GroupRequest, demo.GroupRestricted} {

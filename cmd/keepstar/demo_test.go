@@ -441,3 +441,102 @@ func TestDemoXMPP(t *testing.T) {
 		in = []byte(now)
 	}
 }
+
+// The demo shows issue 18's apps working with nothing done first: the
+// visitor (the guide's character, a member of the tracked corporation, so
+// of its tracking group) sees the corporation's members on the tracking
+// page, filled by the first pass at the start, and the filter "inactive
+// for 30 days" keeps some of them but not all; the watchlist's warning
+// list shows the seeded accounts; and a test mail sent from the EVE mail
+// page reaches the simulator's mail list. Each page has its hint. The
+// universe is the demo's own size (1,000 characters): the seed's choices
+// depend on it.
+func TestDemoTrackingWatchlistsMail(t *testing.T) {
+	d := startDemo(t, "-listen", "127.0.0.1:0", "-evesim-listen", "127.0.0.1:0", "-discord-listen", "127.0.0.1:0",
+		"-teamspeak-listen", "127.0.0.1:0", "-discourse-listen", "127.0.0.1:0", "-xenforo-listen", "127.0.0.1:0",
+		"-openfire-listen", "127.0.0.1:0", "-murmurd", "none")
+	who := regexp.MustCompile(`\(such as (.+)\) gets the Member state`).FindStringSubmatch(d.said)
+	if who == nil {
+		t.Fatalf("the demo does not say who to log in with:\n%s", d.said)
+	}
+	browser := d.client(t, url.Values{"character_name": {who[1]}})
+	if res, _ := get(t, browser, d.url+"/sso/login"); !strings.HasSuffix(res.Request.URL.Path, "/dashboard") {
+		t.Fatalf("login ended at %s", res.Request.URL)
+	}
+
+	// Member tracking: the corporation listed, its members stored by the
+	// first pass.
+	res, list := get(t, browser, d.url+"/tracking")
+	if res.StatusCode != http.StatusOK || !strings.Contains(list, "Demo: member tracking reads ") {
+		t.Fatalf("tracking page %d without its hint:\n%s", res.StatusCode, list)
+	}
+	corp := regexp.MustCompile(`data-corporation="([0-9]+)"`).FindStringSubmatch(list)
+	if corp == nil {
+		t.Fatalf("the tracking page lists no corporation:\n%s", list)
+	}
+	rows := func(query string) int {
+		t.Helper()
+		res, page := get(t, browser, d.url+"/tracking/"+corp[1]+query)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("tracking/%s%s: %d", corp[1], query, res.StatusCode)
+		}
+		return strings.Count(page, `data-character="`)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	all := rows("")
+	for all == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the tracked corporation's members never showed")
+		}
+		time.Sleep(200 * time.Millisecond)
+		all = rows("")
+	}
+	if inactive := rows("?inactive=30"); inactive == 0 || inactive >= all {
+		t.Errorf("inactive for 30 days: %d of %d members, want some but not all", inactive, all)
+	}
+
+	// The watchlist: the seeded accounts on its warning list.
+	res, lists := get(t, browser, d.url+"/watchlists")
+	if res.StatusCode != http.StatusOK || !strings.Contains(lists, "Demo: the watchlist "+demo.WatchlistName+" watches ") {
+		t.Fatalf("watchlists page %d without its hint:\n%s", res.StatusCode, lists)
+	}
+	link := regexp.MustCompile(`href="(/watchlists/[0-9]+)"[^>]*>(?:<bdi>)?` + demo.WatchlistName).FindStringSubmatch(lists)
+	if link == nil {
+		t.Fatalf("no link to the watchlist %s:\n%s", demo.WatchlistName, lists)
+	}
+	_, view := get(t, browser, d.url+link[1])
+	warnings := regexp.MustCompile(`(?s)<section class="mb-4" id="warnings">(.*?)</section>`).FindStringSubmatch(view)
+	if warnings == nil || !strings.Contains(warnings[1], `data-account="`) {
+		t.Errorf("the warning list is empty:\n%s", view)
+	}
+
+	// EVE mail: a test mail reaches the simulator.
+	mails := func() string {
+		t.Helper()
+		_, body := get(t, http.DefaultClient, d.simURL+"/control/mails")
+		return body
+	}
+	if m := mails(); strings.TrimSpace(m) != "[]" {
+		t.Fatalf("mails before the test: %s", m)
+	}
+	res, page := get(t, browser, d.url+"/admin/evemail")
+	if res.StatusCode != http.StatusOK || !strings.Contains(page, "with a core.mail token seeded at the start") ||
+		!strings.Contains(page, d.simURL+"/control/mails") {
+		t.Fatalf("EVE mail page %d without its hint:\n%s", res.StatusCode, page)
+	}
+	res, err := browser.PostForm(d.url+"/admin/evemail/test", url.Values{"kind": {"invalid_token"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("sending a test mail: %d", res.StatusCode)
+	}
+	deadline = time.Now().Add(30 * time.Second)
+	for strings.TrimSpace(mails()) == "[]" {
+		if time.Now().After(deadline) {
+			t.Fatal("the test mail never reached the simulator")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}

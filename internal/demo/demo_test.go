@@ -2,6 +2,7 @@ package demo
 
 import (
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,5 +124,24 @@ func TestDiscordAddress(t *testing.T) {
 	_, err = Prepare(t.TempDir(), "127.0.0.1:0", "127.0.0.1:0", addr)
 	if err == nil || !strings.Contains(err.Error(), "-discord-listen "+addr) {
 		t.Errorf("a taken -discord-listen address: %v", err)
+	}
+}
+
+// The hints of member tracking, the watchlists and EVE mail show on their
+// pages once the seed has filled what they name, and not before (a
+// universe with nothing to watch seeds no watchlist).
+func TestMemberAppHints(t *testing.T) {
+	seeded := Guide{Corporation: "Corp", CorpGroup: "Corp", Director: "Dir", MailSender: "Dir", MailsPage: "http://sim/control/mails",
+		Watchlist: WatchlistName, Watched: "Enemies"}
+	for path, id := range map[string]string{"/tracking": "demo.hint.tracking", "/watchlists": "demo.hint.watchlists",
+		"/admin/evemail": "demo.hint.evemail"} {
+		r := httptest.NewRequest("GET", path, nil)
+		hs := seeded.Hints(r)
+		if len(hs) != 1 || hs[0].Message != id {
+			t.Errorf("%s: hints %+v, want %s", path, hs, id)
+		}
+		if hs := (Guide{}).Hints(r); len(hs) != 0 {
+			t.Errorf("%s without a seed: hints %+v", path, hs)
+		}
 	}
 }

@@ -15,7 +15,8 @@ import (
 var Locales embed.FS
 
 // Hints gives the guide's notes on the first pages a visitor opens (the
-// home page, the dashboard, the states and the groups), shown as
+// home page, the dashboard, the states, the groups, the services, member
+// tracking, the watchlists and EVE mail), shown as
 // dismissible messages above the page: what the demo mapped, and which
 // character to log in with to see it work.
 func (g Guide) Hints(r *http.Request) []web.Hint {
@@ -55,9 +56,26 @@ func (g Guide) Hints(r *http.Request) []web.Hint {
 		if g.OpenfirePage != "" {
 			add("demo.hint.openfire", "Page", g.OpenfirePage)
 		}
+	case "/tracking":
+		if g.Director != "" {
+			add("demo.hint.tracking", "Corporation", g.Corporation, "Director", g.Director, "Group", g.CorpGroup, "Days", inactiveHintDays)
+		}
+	case "/watchlists":
+		if g.Watchlist != "" {
+			add("demo.hint.watchlists", "List", g.Watchlist, "Watched", g.Watched, "Group", GroupRestricted)
+		}
+	case "/admin/evemail":
+		if g.MailSender != "" {
+			add("demo.hint.evemail", "Sender", g.MailSender, "Page", g.MailsPage)
+		}
 	case "/groups":
 		add("demo.hint.groups", "Open", GroupOpen, "Request", GroupRequest, "Corp", g.CorpGroup, "Corporation", g.Corporation,
 			"Restricted", GroupRestricted)
 	}
 	return hs
 }
+
+// inactiveHintDays is the "inactive for" filter the tracking hint suggests:
+// the members the seed has play today are active, the rest last logged on
+// when the simulator made them, long before.
+const inactiveHintDays = 30

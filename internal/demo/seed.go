@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -48,6 +49,20 @@ type Guide struct {
 	// OpenfirePage is the simulated Openfire's page, where a visitor
 	// tries their XMPP password and sees their groups ("" when none).
 	OpenfirePage string
+	// Director is the character whose core.tracking token reads the
+	// member tracking of Corporation (SeedMembers); MailSender the one
+	// sending EVE mail, and MailsPage the simulator's list of the mails
+	// it received.
+	Director, MailSender, MailsPage string
+	// Watchlist is the demo's watchlist, and Watched the alliance or
+	// corporation (WatchedKind, watchlists.KindAlliance or
+	// KindCorporation) it watches; "" when the universe has none to watch.
+	Watchlist, Watched, WatchedKind string
+
+	// corporationID is Corporation's, and blueAlliance the Blue state's
+	// alliance (0 when it takes corporations, blueCorporations).
+	corporationID, blueAlliance int32
+	blueCorporations            []int32
 }
 
 // Seed gives a fresh demo database its rules: the universe's first alliance
@@ -76,8 +91,11 @@ func Seed(ctx context.Context, st *states.Store, gs *groups.Store, u *universe.U
 	if err != nil {
 		return g, fmt.Errorf("demo: %w", err)
 	}
-	g.Corporation, g.CorpGroup = corp.Name, corp.Name
-	g.Member = memberName(u, corps)
+	g.Corporation, g.CorpGroup, g.corporationID = corp.Name, corp.Name, corp.ID
+	// The character to log in with is of the corporation (not its CEO,
+	// whose account the demo seeds: SeedMembers): the corporation's group
+	// makes them a viewer of its member tracking.
+	g.Member = memberName(u, append([]int32{corp.ID}, corps...), corp.CEOID)
 
 	member := states.Input{Alliances: []int32{first.ID}}
 	var blue states.Input
@@ -87,13 +105,13 @@ func Seed(ctx context.Context, st *states.Store, gs *groups.Store, u *universe.U
 			return g, fmt.Errorf("demo: %w", err)
 		}
 		blue.Alliances = []int32{a.ID}
-		g.Blue = a.Name
+		g.Blue, g.blueAlliance = a.Name, a.ID
 		if cs, err := u.AllianceCorporations(a.ID); err == nil {
 			g.BlueMember = memberName(u, cs)
 		}
 	} else if c, ok := outsider(u); ok {
 		blue.Corporations = []int32{c.ID}
-		g.Blue = c.Name
+		g.Blue, g.blueCorporations = c.Name, []int32{c.ID}
 		g.BlueMember = memberName(u, []int32{c.ID})
 	}
 	ids := map[string]int64{}
@@ -174,15 +192,15 @@ func seedState(ctx context.Context, st *states.Store, name string, priority int,
 }
 
 // memberName gives the name of a character of the first of corps that has
-// one, to log in with.
-func memberName(u *universe.Universe, corps []int32) string {
+// one, but none of skip, to log in with.
+func memberName(u *universe.Universe, corps []int32, skip ...int32) string {
 	for _, c := range corps {
 		ms, err := u.Members(c)
 		if err != nil {
 			continue
 		}
 		for _, id := range ms {
-			if ch, err := u.Character(id); err == nil && !ch.Biomassed {
+			if ch, err := u.Character(id); err == nil && !ch.Biomassed && !slices.Contains(skip, id) {
 				return ch.Name
 			}
 		}
