@@ -147,10 +147,10 @@ type choice struct {
 
 // addPage is the data of add.html.
 type addPage struct {
-	Characters  []choice
-	Logins      []logins.Login // those whose scopes include the membership scope
-	MayCreate   bool           // the viewer may create EVE logins
-	AnyUsable   bool
+	Characters []choice
+	Logins     []logins.Login // those whose scopes include the membership scope
+	MayCreate  bool           // the viewer may create EVE logins
+	AnyUsable  bool
 }
 
 func (h *handlers) addForm(w http.ResponseWriter, r *http.Request) {

@@ -43,7 +43,7 @@ type Stats struct {
 
 // Viewer is who asks, with the view rules they hold.
 type Viewer struct {
-	AccountID                   int64
+	AccountID                  int64
 	All, Corp, Alliance, State bool
 }
 
@@ -156,7 +156,7 @@ type Alt struct {
 // Main is a registered account among the members: its main and every
 // character of the account.
 type Main struct {
-	Member // the main's fields; CharacterID and Name are the main's
+	Member            // the main's fields; CharacterID and Name are the main's
 	MainInCorporation bool
 	Alts              []Alt // the account's other characters
 }

@@ -48,12 +48,12 @@ type Result struct {
 
 // read is one successful read of a corporation's members.
 type read struct {
-	source             string
-	characterID        int32
-	login              string
-	fetched, expires   time.Time
-	members            []tracking.NamedMember // for SourceESI
-	corporationName    string
+	source           string
+	characterID      int32
+	login            string
+	fetched, expires time.Time
+	members          []tracking.NamedMember // for SourceESI
+	corporationName  string
 }
 
 // tracked gives member tracking's read of the corporation when it serves
