@@ -265,14 +265,16 @@ type corpPage struct {
 	Now     time.Time
 }
 
-// Link is the page's query with a view, the search kept.
+// Link is the page with a view, the search kept.
 func (p corpPage) Link(view string) string {
 	q := url.Values{"view": {view}}
 	if p.Query != "" {
 		q.Set("q", p.Query)
 	}
-	return q.Encode()
+	return p.path() + "?" + q.Encode()
 }
+
+func (p corpPage) path() string { return "/corpstats/" + strconv.Itoa(int(p.Stats.CorporationID)) }
 
 // SortLink is the query sorting the member list by col, the other way
 // when it sorts by it already.
@@ -284,7 +286,7 @@ func (p corpPage) SortLink(col string) string {
 	if p.Sort == col && !p.Desc {
 		q.Set("desc", "1")
 	}
-	return q.Encode()
+	return p.path() + "?" + q.Encode()
 }
 
 func (h *handlers) corporation(w http.ResponseWriter, r *http.Request) {

@@ -83,8 +83,11 @@ func TestAddAndViewOnSite(t *testing.T) {
 		if p.Status != 200 || strings.Count(p.Body, `data-character="`) != len(want) {
 			t.Fatalf("members view: %d, %d rows, want %d", p.Status, strings.Count(p.Body, `data-character="`), len(want))
 		}
-		if n := strings.Count(p.Body, `class="table-danger"`); n != rep.Unregistered || rep.Registered == 0 {
+		if n := strings.Count(p.Body, `data-registered="false"`); n != rep.Unregistered || rep.Registered == 0 {
 			t.Errorf("%d rows marked unregistered, want %d (%d registered)", n, rep.Unregistered, rep.Registered)
+		}
+		if !strings.Contains(p.Body, `href="`+corpPath+`?view=unregistered"`) || !strings.Contains(p.Body, `href="`+corpPath+`?sort=main&amp;view=members"`) {
+			t.Error("the members view does not link the other lists and the sorts by path and query")
 		}
 		p = viewer.Browser.Get(t, corpPath+"?view=unregistered")
 		if n := strings.Count(p.Body, `data-character="`); n != rep.Unregistered {
