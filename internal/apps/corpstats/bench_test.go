@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/keepstar/keepstar/internal/apps/corpstats"
 	"github.com/keepstar/keepstar/internal/config"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store"
@@ -28,8 +27,10 @@ const (
 )
 
 // BenchmarkCorporationPage measures the server's answer to the Corp Stats
-// page of a 5,000-member corporation, each list, through real HTTP on a
-// site (a superuser viewing; the time is the request's, on localhost).
+// page of a 5,000-member corporation, each list at the default page size,
+// the member list 2,000 a page, and a search, through real HTTP on a site
+// (a superuser viewing; the time is the request's, on localhost). Every
+// answer builds the whole report; only the rows shown differ.
 //
 //	go test -run '^$' -bench CorporationPage -benchtime 20x ./internal/apps/corpstats/
 func BenchmarkCorporationPage(b *testing.B) {
@@ -46,19 +47,26 @@ func BenchmarkCorporationPage(b *testing.B) {
 			}
 			fillBenchCorp(b, site.DB)
 			path := "/corpstats/" + strconv.Itoa(benchCorp)
-			for _, view := range corpstats.Views {
-				b.Run(view, func(b *testing.B) {
-					want := map[string]int{"mains": benchAccounts, "members": benchMembers, "unregistered": benchMembers - benchAccounts*benchPerAcct}[view]
-					attr := map[string]string{"mains": `data-main="`, "members": `data-character="`, "unregistered": `data-character="`}[view]
+			for _, c := range []struct {
+				name, query, attr string
+				rows              int
+			}{
+				{"mains", "view=mains", `data-main="`, 500},
+				{"members", "view=members", `data-character="`, 500},
+				{"unregistered", "view=unregistered", `data-character="`, 500},
+				{"members-2000", "view=members&per=2000", `data-character="`, 2000},
+				{"search", "view=members&q=pilot+9500", `data-character="`, 500},
+			} {
+				b.Run(c.name, func(b *testing.B) {
 					var size int
 					for b.Loop() {
-						p := su.Browser.Get(b, path+"?view="+view)
+						p := su.Browser.Get(b, path+"?"+c.query)
 						size = len(p.Body)
 						if p.Status != 200 {
-							b.Fatalf("%s: %d", view, p.Status)
+							b.Fatalf("%s: %d", c.name, p.Status)
 						}
-						if n := strings.Count(p.Body, attr); n != want {
-							b.Fatalf("%s: %d rows, want %d", view, n, want)
+						if n := strings.Count(p.Body, c.attr); n != c.rows {
+							b.Fatalf("%s: %d rows, want %d", c.name, n, c.rows)
 						}
 					}
 					b.ReportMetric(float64(size)/1024, "KiB/page")
@@ -70,7 +78,7 @@ func BenchmarkCorporationPage(b *testing.B) {
 
 // fillBenchCorp stores the benchmark's Corp Stats straight in the
 // database, as a read would have.
-func fillBenchCorp(b *testing.B, db *store.DB) {
+func fillBenchCorp(b testing.TB, db *store.DB) {
 	b.Helper()
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -117,4 +125,44 @@ func fillBenchCorp(b *testing.B, db *store.DB) {
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+// The lists come in pages: the page size chosen (one offered, else the
+// default), the last page holding the rest, a page past the end showing
+// the last, the links leading on.
+func TestPages(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		site := sitetest.Start(t, sitetest.Options{Dialect: d})
+		su := site.NewMember(t)
+		if _, _, err := site.Accounts().GrantSuperuser(ctx, strconv.Itoa(int(su.Character))); err != nil {
+			t.Fatal(err)
+		}
+		fillBenchCorp(t, site.DB)
+		path := "/corpstats/" + strconv.Itoa(benchCorp)
+		for _, c := range []struct {
+			query, attr string
+			rows        int
+			next        bool
+		}{
+			{"view=members", `data-character="`, 500, true},
+			{"view=members&per=2000&page=3", `data-character="`, 1000, false},
+			{"view=members&per=2000&page=99", `data-character="`, 1000, false},
+			{"view=members&per=7", `data-character="`, 500, true},
+			{"view=mains&page=2", `data-main="`, benchAccounts - 500, false},
+			{"view=unregistered&per=2000", `data-character="`, 2000, true},
+		} {
+			p := su.Browser.Get(t, path+"?"+c.query)
+			if n := strings.Count(p.Body, c.attr); p.Status != 200 || n != c.rows {
+				t.Errorf("%s: %d, %d rows, want %d", c.query, p.Status, n, c.rows)
+			}
+			if got := strings.Contains(p.Body, `rel="next"`); got != c.next {
+				t.Errorf("%s: a next link %v, want %v", c.query, got, c.next)
+			}
+		}
+		p := su.Browser.Get(t, path+"?view=members&per=2000")
+		if !strings.Contains(p.Body, `href="`+path+`?page=2&amp;per=2000&amp;view=members" rel="next"`) {
+			t.Error("the next link loses the page size")
+		}
+	})
 }

@@ -260,33 +260,63 @@ type corpPage struct {
 	Query   string
 	Sort    string
 	Desc    bool
-	Members []Member // the view's list
+	Members []Member // the view's list, this page of it
+	MainsOn []Main   // the mains of this page
+	Page    int      // 1-based
+	Pages   int
+	Per     int
+	Listed  int // the view's entries on every page
 	Expired bool
 	Now     time.Time
 }
 
-// Link is the page with a view, the search kept.
-func (p corpPage) Link(view string) string {
+// PerPage are the page sizes offered (Alliance Auth's tables let one show
+// more rows); the default keeps a phone's page light.
+var PerPage = []int{100, 500, 2000}
+
+const defaultPer = 500
+
+// query is the page's query with a view and a page, the search, the sort
+// and the page size kept.
+func (p corpPage) query(view string, page int, sort string, desc bool) string {
 	q := url.Values{"view": {view}}
 	if p.Query != "" {
 		q.Set("q", p.Query)
 	}
+	if sort != "" && sort != "name" || desc {
+		q.Set("sort", sort)
+	}
+	if desc {
+		q.Set("desc", "1")
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if p.Per != defaultPer {
+		q.Set("per", strconv.Itoa(p.Per))
+	}
 	return p.path() + "?" + q.Encode()
 }
+
+// Prev and Next are the pages around this one.
+func (p corpPage) Prev() int { return p.Page - 1 }
+func (p corpPage) Next() int { return p.Page + 1 }
+
+// PerPageChoices are the page sizes offered.
+func (corpPage) PerPageChoices() []int { return PerPage }
+
+// PageLink is this list at another page.
+func (p corpPage) PageLink(page int) string { return p.query(p.View, page, p.Sort, p.Desc) }
+
+// Link is the page with a view, the search and the page size kept.
+func (p corpPage) Link(view string) string { return p.query(view, 1, "", false) }
 
 func (p corpPage) path() string { return "/corpstats/" + strconv.Itoa(int(p.Stats.CorporationID)) }
 
 // SortLink is the query sorting the member list by col, the other way
 // when it sorts by it already.
 func (p corpPage) SortLink(col string) string {
-	q := url.Values{"view": {p.View}, "sort": {col}}
-	if p.Query != "" {
-		q.Set("q", p.Query)
-	}
-	if p.Sort == col && !p.Desc {
-		q.Set("desc", "1")
-	}
-	return p.path() + "?" + q.Encode()
+	return p.query(p.View, 1, col, p.Sort == col && !p.Desc)
 }
 
 func (h *handlers) corporation(w http.ResponseWriter, r *http.Request) {
@@ -317,6 +347,23 @@ func (h *handlers) corporation(w http.ResponseWriter, r *http.Request) {
 		d.Members = d.Report.UnregisteredMembers()
 	}
 	SortMembers(d.Members, d.Sort, d.Desc)
+	d.Per, _ = strconv.Atoi(qv.Get("per"))
+	if !slices.Contains(PerPage, d.Per) {
+		d.Per = defaultPer
+	}
+	d.Listed = len(d.Members)
+	if d.View == "mains" {
+		d.Listed = len(d.Report.Mains)
+	}
+	d.Pages = max(1, (d.Listed+d.Per-1)/d.Per)
+	d.Page, _ = strconv.Atoi(qv.Get("page"))
+	d.Page = max(1, min(d.Page, d.Pages))
+	from, to := (d.Page-1)*d.Per, min(d.Page*d.Per, d.Listed)
+	if d.View == "mains" {
+		d.MainsOn = d.Report.Mains[from:to]
+	} else {
+		d.Members = d.Members[from:to]
+	}
 	h.srv.Render(w, r, h.pages, "corporation.html", http.StatusOK, "corpstats.title", d)
 }
 
