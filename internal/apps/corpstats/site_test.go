@@ -47,6 +47,14 @@ func TestAddAndViewOnSite(t *testing.T) {
 		if p.Status != 200 || !strings.Contains(p.Body, `id="corpstats-no-login"`) || strings.Contains(p.Body, `href="/admin/eve-logins"`) {
 			t.Fatalf("add page without a login: %d", p.Status)
 		}
+		// One who may create EVE logins is given the way there.
+		admin := site.NewMember(t)
+		if _, _, err := site.Accounts().GrantSuperuser(ctx, strconv.Itoa(int(admin.Character))); err != nil {
+			t.Fatal(err)
+		}
+		if p := admin.Browser.Get(t, "/corpstats/add"); !strings.Contains(p.Body, `id="corpstats-create-login"`) {
+			t.Error("the add page does not link the EVE logins for a superuser")
+		}
 		if _, err := logins.NewStore(site.DB, nil).Create(ctx, logins.Input{Name: "members", Description: "Corporation members.",
 			Scopes: corpstats.MembershipScope}); err != nil {
 			t.Fatal(err)
@@ -107,6 +115,12 @@ func TestAddAndViewOnSite(t *testing.T) {
 		p = viewer.Browser.Post(t, corpPath+"/update", nil)
 		if p.Status != 200 || !strings.Contains(p.Body, "cached until") {
 			t.Errorf("update within the cache time: %d", p.Status)
+		}
+		// The job updates every Corp Stats: within the cache time, nothing
+		// changes.
+		site.RunJob(t, corpstats.UpdateArgs{})
+		if after, err := corpstats.Get(ctx, site.DB, corp); err != nil || !after.FetchedAt.Equal(s.FetchedAt) || after.Error != "" {
+			t.Errorf("after the job: %+v, %v", after, err)
 		}
 		if p := viewer.Browser.Get(t, "/corpstats"); !strings.Contains(p.Body, `data-corporation="`+strconv.Itoa(int(corp))+`"`) {
 			t.Error("the list does not show the Corp Stats to view_all")
