@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/keepstar/keepstar/internal/apps/corpstats"
 	"github.com/keepstar/keepstar/internal/apps/tracking"
 	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/config"
@@ -19,7 +20,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales) // the plugins' catalogues come with them
+	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales) // the plugins' catalogues come with them
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -151,6 +151,10 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /tracking":                       "/tracking",
 		"GET /tracking/{id}":                  fmt.Sprintf("/tracking/%d", f.trackedCorp),
 		"GET /admin/tracking":                 "/admin/tracking",
+		"GET /corpstats":                      "/corpstats",
+		"GET /corpstats/add":                  "/corpstats/add",
+		"GET /corpstats/search":               "/corpstats/search?q=a",
+		"GET /corpstats/{id}":                 fmt.Sprintf("/corpstats/%d?view=members", f.trackedCorp),
 		"GET /admin/watchlists/{id}/delete":   fmt.Sprintf("/admin/watchlists/%d/delete", f.watchlist),
 		"GET /admin/accounts/{id}/deactivate": fmt.Sprintf("/admin/accounts/%d/deactivate", f.mAccount),
 		"GET /api.html":                       "", // the same logged out, and long to audit: once
@@ -394,6 +398,23 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	}
 	if _, err := site.DB.Exec(ctx, `INSERT INTO tracking_groups (corporation_id, group_id) VALUES ($1, $2)`, f.trackedCorp, f.group); err != nil {
 		t.Fatal(err)
+	}
+	// Its Corp Stats too, added by the superuser: the superuser, the
+	// member and a character on no account, read an hour ago.
+	now := time.Now().UTC()
+	if _, err := site.DB.Exec(ctx, `INSERT INTO corpstats (corporation_id, name, added_by, character_id, login, source, fetched_at,
+		expires_at, error, created_at) VALUES ($1, 'Audited corporation', $2, $3, 'core.default', 'esi', $4, $5, '', $4)`,
+		f.trackedCorp, f.suAccount, f.su, now.Add(-time.Hour), now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		id   int32
+		name string
+	}{{f.su, suChar.Name}, {f.member, "Audited member"}, {90999999, "Unregistered pilot"}} {
+		if _, err := site.DB.Exec(ctx, `INSERT INTO corpstats_members (corporation_id, character_id, name) VALUES ($1, $2, $3)`,
+			f.trackedCorp, m.id, m.name); err != nil {
+			t.Fatal(err)
+		}
 	}
 	f.service = setUpServices(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())

@@ -267,3 +267,23 @@ func Unregistered(ctx context.Context, q store.Querier, corporations []int32, si
 	}
 	return out, nil
 }
+
+// NamedMember is a member of a tracked corporation as last read: its id
+// and name.
+type NamedMember struct {
+	CharacterID int32
+	Name        string
+}
+
+// MemberNames lists a tracked corporation's members as last read, by id:
+// Corporation Stats (internal/apps/corpstats) shows them instead of
+// reading the same list from ESI again while member tracking's read is
+// current (CorporationByID's ExpiresAt).
+func MemberNames(ctx context.Context, q store.Querier, corporationID int32) ([]NamedMember, error) {
+	ms, err := store.Collect(ctx, q, `SELECT character_id, name FROM tracking_members WHERE corporation_id = $1 ORDER BY character_id`,
+		func(r store.Rows, m *NamedMember) error { return r.Scan(&m.CharacterID, &m.Name) }, corporationID)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: member names of %d: %w", corporationID, err)
+	}
+	return ms, nil
+}
