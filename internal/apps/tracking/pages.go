@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/csv"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -58,14 +59,23 @@ type membersPage struct {
 	Query       string // the filter as a query, for the CSV link and sorting
 }
 
-// SortLink is the query sorting by col, the other way when it sorts by it
-// already.
-func (p membersPage) SortLink(col string) string {
+// SortLink is the link sorting by col, the other way when it sorts by it
+// already. It is a whole URL (template.URL): html/template escapes a value
+// written after a literal "?" as one query component, which made "=" and
+// "&" part of a single key.
+func (p membersPage) SortLink(col string) template.URL {
 	f := p.Filter
 	f.Desc = f.Sort == col && !f.Desc
 	f.Sort = col
-	return filterQuery(f)
+	return template.URL(p.path() + "?" + filterQuery(f))
 }
+
+// CSVLink is the link of the CSV of the members as filtered.
+func (p membersPage) CSVLink() template.URL {
+	return template.URL(p.path() + "/csv?" + p.Query)
+}
+
+func (p membersPage) path() string { return "/tracking/" + strconv.Itoa(int(p.Corporation.ID)) }
 
 // Days is how many whole days ago t was, or -1 without t.
 func (membersPage) Days(t *time.Time) int {

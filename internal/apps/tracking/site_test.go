@@ -3,8 +3,10 @@ package tracking_test
 import (
 	"context"
 	"encoding/csv"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,6 +79,33 @@ func TestDirectorTokenToLeaderPage(t *testing.T) {
 		if p.Status != 200 || strings.Count(p.Body, `data-character="`) != len(want) {
 			t.Fatalf("leader's page: %d, %d rows, want %d", p.Status, strings.Count(p.Body, `data-character="`), len(want))
 		}
+		// The column links sort: followed as a browser follows them, the
+		// character column's link lists the members by name, and the
+		// CSV link keeps the filter.
+		link := regexp.MustCompile(`<a href="([^"]*)">` + "[^<]*" + `</a></th>`).FindStringSubmatch(p.Body)
+		if link == nil {
+			t.Fatal("no sort link in the first column")
+		}
+		sorted := leader.Browser.Get(t, html.UnescapeString(link[1]))
+		byName, err := tracking.Members(ctx, site.DB, corp, tracking.Filter{Sort: "name"}, u.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := regexp.MustCompile(`data-character="(\d+)"`).FindAllStringSubmatch(sorted.Body, -1)
+		if sorted.Status != 200 || len(ids) != len(byName) {
+			t.Fatalf("sorted by name (%s): %d, %d rows", link[1], sorted.Status, len(ids))
+		}
+		for i, m := range byName {
+			if ids[i][1] != strconv.Itoa(int(m.CharacterID)) {
+				t.Fatalf("sorted by name (%s): row %d is %s, want %d", link[1], i, ids[i][1], m.CharacterID)
+			}
+		}
+		filtered := leader.Browser.Get(t, corpPath+"?account=true")
+		csvLink := regexp.MustCompile(`href="([^"]*)" id="csv"`).FindStringSubmatch(filtered.Body)
+		if csvLink == nil || html.UnescapeString(csvLink[1]) != corpPath+"/csv?account=true" {
+			t.Fatalf("CSV link %v, want %s/csv?account=true", csvLink, corpPath)
+		}
+
 		// Those on an account: the director, the leader, the others who
 		// logged in and share the corporation.
 		registered, err := tracking.Members(ctx, site.DB, corp, tracking.Filter{Account: "true"}, u.Now())

@@ -83,9 +83,9 @@ func New(c *core.Core) (feature.Feature, error) {
 		// tracking group. Here it also stays grantable by hand, which
 		// shows no corporation without such a group anyway.
 		RolesFromData: RolesFromGroups,
-		Logins:   []string{logins.Tracking},
-		Locales:  Locales,
-		Routes:   t.mount,
+		Logins:        []string{logins.Tracking},
+		Locales:       Locales,
+		Routes:        t.mount,
 		Menu: []web.MenuItem{
 			{Section: web.MenuApps, Label: "tracking.nav", Path: "/tracking", Access: viewAccess},
 			{Section: web.MenuAdmin, Label: "tracking.admin.nav", Path: "/admin/tracking", Access: adminAccess},
