@@ -58,13 +58,13 @@ func New(c *core.Core) (feature.Feature, error) {
 	wl := &Watchlists{db: c.DB, names: c.Names, logger: c.Logger, now: time.Now}
 	wl.auto = newAutoAllowlist(c)
 	return feature.Feature{
-		Name:    name,
-		Roles:   []string{access.RoleWatchlist, access.RoleWatchlistManager, access.RoleWatchlistAdmin},
+		Name:  name,
+		Roles: []string{access.RoleWatchlist, access.RoleWatchlistManager, access.RoleWatchlistAdmin},
 		// Neucore gives watchlist and watchlist-manager from the lists'
 		// view and manager groups only.
 		RolesFromData: RolesFromGroups,
-		Locales: Locales,
-		Routes:  wl.mount,
+		Locales:       Locales,
+		Routes:        wl.mount,
 		Menu: []web.MenuItem{
 			{Section: web.MenuApps, Label: "watchlists.nav", Path: "/watchlists", Access: indexAccess},
 			{Section: web.MenuAdmin, Label: "watchlists.admin.nav", Path: "/admin/watchlists", Access: adminAccess},
