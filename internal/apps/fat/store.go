@@ -120,8 +120,12 @@ func (f *FAT) CreateLink(ctx context.Context, in LinkInput, creator int64, creat
 	if creator != 0 {
 		creatorID = &creator
 	}
-	if err := f.db.QueryRow(ctx, `INSERT INTO fat_links (hash, fleet, creator_id, creator_name, month, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, l.Hash, l.Fleet, creatorID, l.CreatorName, int(l.Month), l.CreatedAt, l.ExpiresAt).Scan(&l.ID); err != nil {
+	// In a transaction: a write that reads back on SQLite's one writer.
+	err = f.db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO fat_links (hash, fleet, creator_id, creator_name, month, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, l.Hash, l.Fleet, creatorID, l.CreatorName, int(l.Month), l.CreatedAt, l.ExpiresAt).Scan(&l.ID)
+	})
+	if err != nil {
 		return Link{}, fmt.Errorf("fat: create link: %w", err)
 	}
 	return l, nil
