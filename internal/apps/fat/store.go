@@ -280,11 +280,12 @@ type MemberRow struct {
 }
 
 // TopOfMonth lists the n characters of a month with the most
-// participations (fat_monthly_top walks them in order).
+// participations, ties the newest character first: the order
+// fat_monthly_top gives walked backwards, so that only n rows are read.
 func TopOfMonth(ctx context.Context, q store.Querier, m Month, n int) ([]MemberRow, error) {
 	out, err := store.Collect(ctx, q, `SELECT s.character_id, s.character_name, s.corporation_id, COALESCE(c.name, ''), s.fats
 		FROM fat_monthly s LEFT JOIN eve_corporations c ON c.id = s.corporation_id
-		WHERE s.month = $1 ORDER BY s.fats DESC, s.character_id LIMIT $2`, scanMember, int(m), n)
+		WHERE s.month = $1 ORDER BY s.fats DESC, s.character_id DESC LIMIT $2`, scanMember, int(m), n)
 	if err != nil {
 		return nil, fmt.Errorf("fat: top of %s: %w", m, err)
 	}

@@ -47,7 +47,7 @@ CREATE TABLE fat_monthly (
     fats           INTEGER NOT NULL,
     PRIMARY KEY (month, corporation_id, character_id)
 );
-CREATE INDEX fat_monthly_top ON fat_monthly (month, fats);
+CREATE INDEX fat_monthly_top ON fat_monthly (month, fats, character_id);
 
 CREATE TABLE fat_corp_monthly (
     month          INTEGER NOT NULL,
