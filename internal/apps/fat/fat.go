@@ -1,6 +1,7 @@
 package fat
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"errors"
@@ -39,8 +40,10 @@ var (
 // characters logins accept).
 var loginName = regexp.MustCompile(`^[-._a-zA-Z0-9]{1,20}$`)
 
+// checkLogin accepts an EVE login's name, or nothing for the setting's
+// default (a settings form that leaves the field out).
 func checkLogin(v string) error {
-	if !loginName.MatchString(v) {
+	if v != "" && !loginName.MatchString(v) {
 		return fmt.Errorf("%q is not the name of an EVE login", v)
 	}
 	return nil
@@ -134,7 +137,7 @@ func (f *FAT) loginSettings(ctx context.Context) (click, fleet string, err error
 	if err != nil {
 		return "", "", err
 	}
-	return vals.String(SettingLogin), vals.String(SettingFleetLogin), nil
+	return cmp.Or(vals.String(SettingLogin), SettingLogin.Default), cmp.Or(vals.String(SettingFleetLogin), SettingFleetLogin.Default), nil
 }
 
 func baseURL(c *core.Core) string {
