@@ -120,7 +120,9 @@ func New(c *core.Core) (feature.Feature, error) {
 		Locales:     Locales,
 		Routes:      f.mount,
 		Menu: []web.MenuItem{
-			{Section: web.MenuApps, Label: "fat.nav", Path: "/fat", Access: web.LoggedIn},
+			// Every member's own fleets, in their own menu: the Apps menu
+			// stays for what a member was given.
+			{Section: web.MenuUser, Label: "fat.nav", Path: "/fat", Access: web.LoggedIn},
 			{Section: web.MenuApps, Label: "fat.links.nav", Path: "/fat/links", Access: manageAccess},
 			{Section: web.MenuApps, Label: "fat.stats.nav", Path: "/fat/stats", Access: statsAccess},
 		},
