@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/keepstar/keepstar/internal/apps/fat"
 	"github.com/keepstar/keepstar/internal/config"
@@ -140,6 +141,18 @@ func TestFleetImport(t *testing.T) {
 		}
 		if n := count(t, site.DB, `SELECT count(*) FROM fat_records WHERE link_id = $1`, l.ID); n != 251 {
 			t.Errorf("%d records after a second import", n)
+		}
+
+		// An expired link imports nothing, without asking ESI.
+		if _, err := site.DB.Exec(ctx, `UPDATE fat_links SET expires_at = $1 WHERE id = $2`, time.Now().Add(-time.Second), l.ID); err != nil {
+			t.Fatal(err)
+		}
+		before = site.Sim.ESI.Requests()
+		if p := fc.Browser.Post(t, linkPath+"/import", form); p.Status != http.StatusGone {
+			t.Errorf("import on an expired link: %d", p.Status)
+		}
+		if n := site.Sim.ESI.Requests()["GET /fleets/{fleet_id}/members"] - before["GET /fleets/{fleet_id}/members"]; n != 0 {
+			t.Errorf("an expired link asked ESI for the members %d times", n)
 		}
 
 		// The statistics sum to the records, per corporation and in all.
