@@ -15,6 +15,7 @@ import (
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/apps/fat"
 	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
@@ -75,6 +76,8 @@ var auditSkipped = map[string]string{
 	"GET /services/{slug}/link":                        "a redirect to the service's OAuth2 consent page",
 	"GET /services/{slug}/callback":                    "the service's return, a redirect",
 	"GET /tracking/{id}/csv":                           "CSV",
+	"GET /fat/stats/csv":                               "CSV",
+	"GET /fat/stats/corporations/{id}/csv":             "CSV",
 	"GET /services/{slug}/sso":                         "a redirect back to the service with Keepstar's signed answer",
 }
 
@@ -87,6 +90,7 @@ type auditFixtures struct {
 	app                    int64
 	watchlist              int64
 	trackedCorp            int32
+	fatLink                fat.Link
 	login                  string
 	permission             string
 	service                string
@@ -157,6 +161,12 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /corpstats/{id}":                 fmt.Sprintf("/corpstats/%d?view=members", f.trackedCorp),
 		"GET /admin/watchlists/{id}/delete":   fmt.Sprintf("/admin/watchlists/%d/delete", f.watchlist),
 		"GET /admin/accounts/{id}/deactivate": fmt.Sprintf("/admin/accounts/%d/deactivate", f.mAccount),
+		"GET /fat":                            "/fat",
+		"GET /fat/click/{hash}":               "/fat/click/" + f.fatLink.Hash,
+		"GET /fat/links":                      "/fat/links",
+		"GET /fat/links/{id}":                 fmt.Sprintf("/fat/links/%d", f.fatLink.ID),
+		"GET /fat/stats":                      "/fat/stats",
+		"GET /fat/stats/corporations/{id}":    fmt.Sprintf("/fat/stats/corporations/%d", f.trackedCorp),
 		"GET /api.html":                       "", // the same logged out, and long to audit: once
 		"GET /{$}":                            "", // the home page, logged out below
 		"GET /admin/groups/{id}/members":      "", // when it exists, linked from the group's admin page
@@ -416,6 +426,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 			t.Fatal(err)
 		}
 	}
+	f.fatLink = setUpFat(ctx, t, site, f.su)
 	f.service = setUpServices(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
@@ -462,4 +473,36 @@ func setUpWatchlist(ctx context.Context, t *testing.T, site *sitetest.Site, f *a
 		t.Fatal(err)
 	}
 	return list.ID
+}
+
+// setUpFat makes a fatlink with the superuser's character recorded on it,
+// counted in the month's statistics, as a click would.
+func setUpFat(ctx context.Context, t *testing.T, site *sitetest.Site, su int32) fat.Link {
+	t.Helper()
+	l, err := fat.NewFAT(fat.Deps{DB: site.DB}).CreateLink(ctx, fat.LinkInput{Fleet: "Home defense", Duration: "60"}, 0, "Audit FC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := site.Accounts().Character(ctx, su)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = site.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO fat_records (link_id, character_id, character_name, corporation_id, month, system_id,
+			system_name, ship_type_id, ship_type_name, location_id, location_name, source, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, 30000142, 'Jita', 587, 'Rifter', NULL, '', 'link', $6)`,
+			l.ID, su, c.Name, c.CorporationID, int(l.Month), time.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO fat_monthly (month, corporation_id, character_id, character_name, fats) VALUES ($1, $2, $3, $4, 1)`,
+			int(l.Month), c.CorporationID, su, c.Name); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO fat_corp_monthly (month, corporation_id, fats, characters) VALUES ($1, $2, 1, 1)`, int(l.Month), c.CorporationID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -17,7 +17,7 @@ func TestUniverseNamesAllOrNothing(t *testing.T) {
 	f := newFixture(t)
 	c := f.cast()
 	var got []nameEntry
-	f.do("POST", "/universe/names", "", []int64{int64(c.member), int64(c.corp), int64(c.alliance), 500001, 30000142, 587}).want(t, 200).json(t, &got)
+	f.do("POST", "/universe/names", "", []int64{int64(c.member), int64(c.corp), int64(c.alliance), 500001, 30000142, 587, 60003760}).want(t, 200).json(t, &got)
 	cats := make([]string, len(got))
 	for i, e := range got {
 		cats[i] = e.Category
@@ -25,7 +25,7 @@ func TestUniverseNamesAllOrNothing(t *testing.T) {
 			t.Errorf("%d: empty name", e.ID)
 		}
 	}
-	if want := "character corporation alliance faction solar_system inventory_type"; strings.Join(cats, " ") != want {
+	if want := "character corporation alliance faction solar_system inventory_type station"; strings.Join(cats, " ") != want {
 		t.Errorf("categories %v, want %s", cats, want)
 	}
 	f.do("POST", "/universe/names", "", []int64{int64(c.member), 1}).want(t, 404)

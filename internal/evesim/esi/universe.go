@@ -83,6 +83,9 @@ func (s *Server) nameOf(id int64) (nameEntry, bool) {
 	if t, ok := universe.FindItemType(id32); ok {
 		return nameEntry{"inventory_type", id, t.Name}, true
 	}
+	if st, ok := universe.FindStation(id32); ok {
+		return nameEntry{"station", id, st.Name}, true
+	}
 	return nameEntry{}, false
 }
 

@@ -41,6 +41,28 @@ var staticTypes = []ItemType{
 	{17736, "Nightmare", 27, "A pirate battleship.", 486000},
 }
 
+// Station is an NPC station, as POST /universe/names names it.
+type Station struct {
+	ID       int32
+	Name     string
+	SystemID int32
+}
+
+// staticStations are the stations characters dock in.
+var staticStations = []Station{
+	{60003760, "Jita IV - Moon 4 - Caldari Navy Assembly Plant", 30000142},
+}
+
+// FindStation gives a station by id.
+func FindStation(id int32) (Station, bool) {
+	for _, s := range staticStations {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Station{}, false
+}
+
 // SolarSystems lists the universe's solar systems.
 func SolarSystems() []SolarSystem { return staticSystems }
 
