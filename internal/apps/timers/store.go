@@ -240,11 +240,13 @@ func (tm *Timers) Create(ctx context.Context, v *web.Viewer, in Input) (Timer, e
 		corp = c
 	}
 	var id int64
-	err = tm.db.QueryRow(ctx, `INSERT INTO timers (system, planet_moon, structure, timer_type, objective, eve_time, important,
+	err = tm.db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO timers (system, planet_moon, structure, timer_type, objective, eve_time, important,
 		owner, details, corporation_id, creator_id, creator_name, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id`,
-		in.System, in.PlanetMoon, in.Structure, in.TimerType, in.Objective, at, in.Important, in.Owner, in.Details, corp,
-		v.AccountID, v.Name, now).Scan(&id)
+			in.System, in.PlanetMoon, in.Structure, in.TimerType, in.Objective, at, in.Important, in.Owner, in.Details, corp,
+			v.AccountID, v.Name, now).Scan(&id)
+	})
 	if err != nil {
 		return Timer{}, fmt.Errorf("timers: create: %w", err)
 	}
