@@ -25,7 +25,7 @@ import (
 // the officer's corporation and one of another corporation (both may
 // view), a member without any timer permission, and a superuser.
 type world struct {
-	site                            *sitetest.Site
+	site                             *sitetest.Site
 	officer, mate, other, nobody, su *sitetest.Member
 }
 
