@@ -53,11 +53,13 @@ func New(c *core.Core, events Events) feature.Feature {
 	cal := &Calendar{db: c.DB, events: events, baseURL: c.Config.BaseURL.String(), site: c.Config.SiteName,
 		logger: c.Logger, now: time.Now}
 	return feature.Feature{
-		Name:    name,
-		Locales: Locales,
-		Routes:  cal.mount,
-		Menu:    []web.MenuItem{{Section: web.MenuApps, Label: "calendar.nav", Path: "/calendar", Access: web.LoggedIn}},
-		Hooks:   feature.Hooks{MergeAccounts: mergeAccounts},
+		// The messages are loaded with the core's (internal/app's
+		// locales): the feature is built there, not as a plugin.
+		Name:   name,
+		Routes: cal.mount,
+		// A member's own link, beside their sessions and preferences.
+		Menu:  []web.MenuItem{{Section: web.MenuUser, Label: "calendar.nav", Path: "/calendar", Access: web.LoggedIn}},
+		Hooks: feature.Hooks{MergeAccounts: mergeAccounts},
 	}
 }
 

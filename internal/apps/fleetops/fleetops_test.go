@@ -217,7 +217,7 @@ func feed(t *testing.T, m *sitetest.Member) []gocal.Event {
 func testCalendar(t *testing.T, w *world) {
 	ctx := context.Background()
 	if _, err := w.site.DB.Exec(ctx, `INSERT INTO timers (system, planet_moon, structure, timer_type, objective, eve_time, important,
-		owner, details, creator_id, creator_name, created_at, updated_at) VALUES ('K-6K16', '', 'Athanor', 'hull', 'friendly', $1,
+		owner, details, creator_id, creator_name, created_at, updated_at) VALUES ('K-6K16', '', 'athanor', 'hull', 'friendly', $1,
 		false, 'Us', '', $2, 'x', $3, $3)`, time.Now().Add(5*time.Hour), w.officer.AccountID, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func (tm *Timers) remind(ctx context.Context, tx *store.Tx, t Timer, instance in
 		where += " " + t.PlanetMoon
 	}
 	notice := notifications.Notice{Level: notifications.Warning, TitleKey: "timers.notice.title",
-		MessageKey: "timers.notice.message", Args: map[string]string{"Structure": t.Structure, "Where": where,
+		MessageKey: "timers.notice.message", Args: map[string]string{"Structure": t.StructureName(), "Where": where,
 			"Type": t.TimerType, "Objective": t.Objective, "When": web.EVETime(t.EVETime)},
 		Coalesce: "timer:" + strconv.FormatInt(t.ID, 10)}
 	for _, acc := range accounts {
@@ -149,13 +149,13 @@ func (tm *Timers) remind(ctx context.Context, tx *store.Tx, t Timer, instance in
 		}
 	}
 	if instance != 0 {
-		msg := fmt.Sprintf("Structure timer: %s (%s, %s) in %s comes out at %s EVE time.", t.Structure,
-			t.TimerType, t.Objective, where, web.EVETime(t.EVETime))
 		if t.CorporationID != 0 {
 			// A corporation's timer posted where others may read it would
 			// tell them; it stays in-site.
 			return nil
 		}
+		msg := fmt.Sprintf("Structure timer: %s (%s, %s) in %s comes out at %s EVE time.", t.StructureName(),
+			t.TimerType, t.Objective, where, web.EVETime(t.EVETime))
 		if _, err := tm.queue.InsertTx(ctx, tx, AnnounceArgs{Instance: instance, Message: msg},
 			&river.InsertOpts{MaxAttempts: 3}); err != nil {
 			return fmt.Errorf("timers: queue the post: %w", err)
@@ -225,7 +225,7 @@ func (tm *Timers) calendar(ctx context.Context, v *web.Viewer) ([]feature.Event,
 	}
 	out := make([]feature.Event, 0, len(list))
 	for _, t := range list {
-		summary := fmt.Sprintf("%s %s timer: %s", strings.ToUpper(t.Objective[:1])+t.Objective[1:], t.TimerType, t.Structure)
+		summary := fmt.Sprintf("%s %s timer: %s", strings.ToUpper(t.Objective[:1])+t.Objective[1:], t.TimerType, t.StructureName())
 		if t.Important {
 			summary = "[important] " + summary
 		}

@@ -75,7 +75,7 @@ type formPage struct {
 	ID         int64
 	Form       form
 	Problems   web.FormProblems
-	Structures []string
+	Structures []Structure
 	TimerTypes []string
 	Objectives []string
 	Max        map[string]int
@@ -151,7 +151,7 @@ func (h *handlers) renderForm(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (h *handlers) addForm(w http.ResponseWriter, r *http.Request) {
-	h.renderForm(w, r, http.StatusOK, 0, form{Structure: Structures[0], TimerType: TimerTypes[0], Objective: Objectives[0]}, nil)
+	h.renderForm(w, r, http.StatusOK, 0, form{Structure: Structures[0].Key, TimerType: TimerTypes[0], Objective: Objectives[0]}, nil)
 }
 
 // id reads the path's timer id; a malformed one is no timer.
@@ -249,7 +249,7 @@ func (h *handlers) askDelete(w http.ResponseWriter, r *http.Request) (web.Confir
 		return web.Confirmation{}, false
 	}
 	return web.Confirmation{
-		Question: i18n.M("timers.delete_question", "Structure", t.Structure, "System", t.System, "When", web.EVETime(t.EVETime)),
+		Question: i18n.M("timers.delete_question", "Structure", i18n.M(t.StructureLabel()), "System", t.System, "When", web.EVETime(t.EVETime)),
 		Button:   i18n.M("timers.delete"),
 		Back:     "/timers",
 	}, true

@@ -19,11 +19,59 @@ var TimerTypes = []string{"shield", "armor", "hull", "final", "anchoring", "unan
 // The objectives, Alliance Auth's.
 var Objectives = []string{"friendly", "hostile", "neutral"}
 
-// Structures are the structure types offered, as EVE names them (shown
-// as they are, in every language, as the game's client does).
-var Structures = []string{"Astrahus", "Fortizar", "Keepstar", "Raitaru", "Azbel", "Sotiyo", "Athanor", "Tatara",
-	"Ansiblex Jump Bridge", "Pharolux Cyno Beacon", "Tenebrex Cyno Jammer", "Metenox Moon Drill", "Orbital Skyhook",
-	"Sovereignty Hub", "Customs Office", "Mercenary Den", "POS (small)", "POS (medium)", "POS (large)", "Other"}
+// Structure is a structure type a timer may be of: its key (stored), its
+// English name (for the calendar feed and Discord, read in every
+// language) and the message id of its name on the pages.
+type Structure struct {
+	Key, Name, Label string
+}
+
+// Structures are the structure types offered, in the order the form
+// lists them.
+var Structures = []Structure{
+	{"astrahus", "Astrahus", "timers.structure.astrahus"},
+	{"fortizar", "Fortizar", "timers.structure.fortizar"},
+	{"keepstar", "Keepstar", "timers.structure.keepstar"},
+	{"raitaru", "Raitaru", "timers.structure.raitaru"},
+	{"azbel", "Azbel", "timers.structure.azbel"},
+	{"sotiyo", "Sotiyo", "timers.structure.sotiyo"},
+	{"athanor", "Athanor", "timers.structure.athanor"},
+	{"tatara", "Tatara", "timers.structure.tatara"},
+	{"ansiblex", "Ansiblex Jump Bridge", "timers.structure.ansiblex"},
+	{"pharolux", "Pharolux Cyno Beacon", "timers.structure.pharolux"},
+	{"tenebrex", "Tenebrex Cyno Jammer", "timers.structure.tenebrex"},
+	{"metenox", "Metenox Moon Drill", "timers.structure.metenox"},
+	{"skyhook", "Orbital Skyhook", "timers.structure.skyhook"},
+	{"sov_hub", "Sovereignty Hub", "timers.structure.sov_hub"},
+	{"customs_office", "Customs Office", "timers.structure.customs_office"},
+	{"mercenary_den", "Mercenary Den", "timers.structure.mercenary_den"},
+	{"pos_small", "Control Tower (small)", "timers.structure.pos_small"},
+	{"pos_medium", "Control Tower (medium)", "timers.structure.pos_medium"},
+	{"pos_large", "Control Tower (large)", "timers.structure.pos_large"},
+	{"other", "Other", "timers.structure.other"},
+}
+
+// structureOf finds a structure type by its key.
+func structureOf(key string) (Structure, bool) {
+	for _, st := range Structures {
+		if st.Key == key {
+			return st, true
+		}
+	}
+	return Structure{}, false
+}
+
+// StructureName is the English name of the timer's structure type.
+func (t Timer) StructureName() string {
+	st, _ := structureOf(t.Structure)
+	return st.Name
+}
+
+// StructureLabel is the message id of the timer's structure type.
+func (t Timer) StructureLabel() string {
+	st, _ := structureOf(t.Structure)
+	return st.Label
+}
 
 // The longest texts, in characters: Alliance Auth's column sizes, details
 // longer since officers paste fits and notes there.
@@ -94,7 +142,7 @@ func check(in *Input, now time.Time) (time.Time, error) {
 	text("planet_moon", &in.PlanetMoon, maxPlanet, false)
 	text("owner", &in.Owner, maxOwner, false)
 	text("details", &in.Details, maxDetails, false)
-	if !contains(Structures, in.Structure) {
+	if _, ok := structureOf(in.Structure); !ok {
 		ps.Add("structure", "timers.error.structure")
 	}
 	if !contains(TimerTypes, in.TimerType) {

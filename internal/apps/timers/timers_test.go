@@ -113,14 +113,14 @@ func testPages(t *testing.T, w *world) {
 	expect(t, w.nobody, "/timers", nil, http.StatusForbidden)
 	expect(t, w.nobody, "/timers/add", nil, http.StatusForbidden)
 	expect(t, w.mate, "/timers/add", nil, http.StatusForbidden)
-	expect(t, w.mate, "/timers/add", timerForm("1DQ1-A", "Keepstar"), http.StatusForbidden)
+	expect(t, w.mate, "/timers/add", timerForm("1DQ1-A", "keepstar"), http.StatusForbidden)
 
 	before := time.Now().UTC()
 	expect(t, w.officer, "/timers/add", nil, http.StatusOK, "Add a structure timer")
-	expect(t, w.officer, "/timers/add", timerForm("1DQ1-A", "Keepstar"), http.StatusOK, "Timer added.", "1DQ1-A", "Goonswarm")
+	expect(t, w.officer, "/timers/add", timerForm("1DQ1-A", "keepstar"), http.StatusOK, "Timer added.", "1DQ1-A", "Goonswarm")
 	public := w.newest(t)
 	at := time.Now().UTC().Add(26 * time.Hour).Truncate(time.Minute)
-	expect(t, w.officer, "/timers/add", timerForm("T5ZI-S", "Fortizar", func(f url.Values) {
+	expect(t, w.officer, "/timers/add", timerForm("T5ZI-S", "fortizar", func(f url.Values) {
 		f.Del("hours")
 		f.Set("eve_time", at.Format("2006-01-02T15:04"))
 		f.Set("corporation_only", "1")
@@ -128,7 +128,7 @@ func testPages(t *testing.T, w *world) {
 	}), http.StatusOK, "Timer added.", "T5ZI-S")
 	corp := w.newest(t)
 	past := time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Minute)
-	expect(t, w.officer, "/timers/add", timerForm("M-OEE8", "Astrahus", func(f url.Values) {
+	expect(t, w.officer, "/timers/add", timerForm("M-OEE8", "astrahus", func(f url.Values) {
 		f.Del("hours")
 		f.Set("eve_time", past.Format("2006-01-02 15:04"))
 	}), http.StatusOK, "Timer added.")
@@ -170,14 +170,14 @@ func testPages(t *testing.T, w *world) {
 		t.Fatal(err)
 	}
 	expect(t, w.other, fmt.Sprintf("/timers/%d/edit", corp), nil, http.StatusNotFound)
-	expect(t, w.other, fmt.Sprintf("/timers/%d/edit", corp), timerForm("X", "Keepstar"), http.StatusNotFound)
+	expect(t, w.other, fmt.Sprintf("/timers/%d/edit", corp), timerForm("X", "keepstar"), http.StatusNotFound)
 	expect(t, w.other, fmt.Sprintf("/timers/%d/delete", corp), url.Values{"confirm": {"yes"}}, http.StatusNotFound)
 	if err := w.site.Accounts().SetPermissions(context.Background(), w.other.AccountID, []string{timers.PermissionView.Name}); err != nil {
 		t.Fatal(err)
 	}
 	// View alone changes nothing.
 	expect(t, w.mate, fmt.Sprintf("/timers/%d/edit", public), nil, http.StatusForbidden)
-	expect(t, w.mate, fmt.Sprintf("/timers/%d/edit", public), timerForm("X", "Keepstar"), http.StatusForbidden)
+	expect(t, w.mate, fmt.Sprintf("/timers/%d/edit", public), timerForm("X", "keepstar"), http.StatusForbidden)
 	expect(t, w.mate, fmt.Sprintf("/timers/%d/delete", public), nil, http.StatusForbidden)
 	expect(t, w.mate, fmt.Sprintf("/timers/%d/delete", public), url.Values{"confirm": {"yes"}}, http.StatusForbidden)
 
@@ -194,19 +194,19 @@ func testPages(t *testing.T, w *world) {
 		form url.Values
 		text string
 	}{
-		{timerForm("", "Keepstar"), "This field is required."},
-		{timerForm(strings.Repeat("x", 300), "Keepstar"), "300 characters; at most 254 are allowed."},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Set("details", strings.Repeat("é", 2001)) }), "2001 characters; at most 2000"},
+		{timerForm("", "keepstar"), "This field is required."},
+		{timerForm(strings.Repeat("x", 300), "keepstar"), "300 characters; at most 254 are allowed."},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Set("details", strings.Repeat("é", 2001)) }), "2001 characters; at most 2000"},
 		{timerForm("1DQ1-A", "Death Star"), "Choose a structure type of the list."},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Set("timer_type", "pink") }), "Choose a timer type of the list."},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Set("objective", "x") }), "Choose an objective of the list."},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Del("hours"); f.Set("eve_time", "tomorrow") }), "This is not a time"},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Del("hours"); f.Set("eve_time", "2026-02-30 10:00") }), "This is not a time"},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Set("eve_time", "2030-01-01 10:00") }), "not both"},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Set("hours", "-1") }), "whole numbers"},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Set("hours", "two") }), "whole numbers"},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Del("hours") }), "Enter when the timer comes out."},
-		{timerForm("1DQ1-A", "Keepstar", func(f url.Values) { f.Del("hours"); f.Set("eve_time", "2099-01-01 10:00") }), "two years"},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Set("timer_type", "pink") }), "Choose a timer type of the list."},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Set("objective", "x") }), "Choose an objective of the list."},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Del("hours"); f.Set("eve_time", "tomorrow") }), "This is not a time"},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Del("hours"); f.Set("eve_time", "2026-02-30 10:00") }), "This is not a time"},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Set("eve_time", "2030-01-01 10:00") }), "not both"},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Set("hours", "-1") }), "whole numbers"},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Set("hours", "two") }), "whole numbers"},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Del("hours") }), "Enter when the timer comes out."},
+		{timerForm("1DQ1-A", "keepstar", func(f url.Values) { f.Del("hours"); f.Set("eve_time", "2099-01-01 10:00") }), "two years"},
 	} {
 		expect(t, w.officer, "/timers/add", c.form, http.StatusUnprocessableEntity, c.text)
 		expect(t, w.officer, fmt.Sprintf("/timers/%d/edit", public), c.form, http.StatusUnprocessableEntity, c.text)
@@ -219,7 +219,7 @@ func testPages(t *testing.T, w *world) {
 
 	// Change and delete.
 	expect(t, w.officer, fmt.Sprintf("/timers/%d/edit", public), nil, http.StatusOK, "1DQ1-A", "Goonswarm")
-	expect(t, w.officer, fmt.Sprintf("/timers/%d/edit", public), timerForm("1DQ1-A", "Sotiyo", func(f url.Values) {
+	expect(t, w.officer, fmt.Sprintf("/timers/%d/edit", public), timerForm("1DQ1-A", "sotiyo", func(f url.Values) {
 		f.Set("owner", "Pandemic Horde")
 	}), http.StatusOK, "Timer changed.", "Pandemic Horde", "Sotiyo")
 	expect(t, w.officer, fmt.Sprintf("/timers/%d/delete", old), nil, http.StatusOK, "M-OEE8")
@@ -363,7 +363,7 @@ func notices(t *testing.T, w *world, m *sitetest.Member) int {
 func testReminders(t *testing.T, w *world) {
 	ctx := context.Background()
 	// Off by default: nothing is sent.
-	expect(t, w.officer, "/timers/add", timerForm("J-LPX7", "Raitaru", func(f url.Values) {
+	expect(t, w.officer, "/timers/add", timerForm("J-LPX7", "raitaru", func(f url.Values) {
 		f.Del("hours")
 		f.Set("minutes", "10")
 		f.Set("corporation_only", "1")
