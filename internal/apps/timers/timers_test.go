@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -17,6 +18,9 @@ import (
 
 	"github.com/keepstar/keepstar/internal/apps/timers"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/discordsim"
+	"github.com/keepstar/keepstar/internal/services"
+	"github.com/keepstar/keepstar/internal/services/discord"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -405,4 +409,57 @@ func testReminders(t *testing.T, w *world) {
 	if n != 1 {
 		t.Errorf("%d timers reminded of, want 1", n)
 	}
+}
+
+// The reminder of a timer that is not corporation-only is posted once in
+// the ping channel of the Discord service the setting names; a
+// corporation's timer stays in-site.
+func TestRemindersOnDiscord(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		svc := w.site.Services(t, discord.Type)
+		sim := discordsim.New(discordsim.Options{BotToken: "timers-bot", ClientID: "400000000000000002", ClientSecret: "s"})
+		api := httptest.NewServer(sim)
+		t.Cleanup(api.Close)
+		guild := sim.AddGuild("Alliance", sim.AddUser("owner").ID)
+		channel, err := sim.AddChannel(guild.ID, "pings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := svc.Create(ctx, services.Input{Slug: "discord", Type: "discord", Name: "Discord"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Update(ctx, inst.ID, services.Input{Name: "Discord", Enabled: true, Settings: map[string]string{
+			discord.SettingGuildID: guild.ID, discord.SettingClientID: "400000000000000002", discord.SettingClientSecret: "s",
+			discord.SettingBotToken: "timers-bot", discord.SettingAPIURL: api.URL, discord.SettingPingChannel: channel.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, w.officer, "/timers/add", timerForm("PUBLIC-1", "tatara", func(f url.Values) { f.Del("hours"); f.Set("minutes", "15") }),
+			http.StatusOK, "Timer added.")
+		expect(t, w.officer, "/timers/add", timerForm("SECRET-1", "azbel", func(f url.Values) {
+			f.Del("hours")
+			f.Set("minutes", "15")
+			f.Set("corporation_only", "1")
+		}), http.StatusOK, "Timer added.")
+		for name, value := range map[string]string{timers.SettingNotifyMinutes.Name: "30", timers.SettingNotifyService.Name: "discord"} {
+			if _, err := w.site.DB.Exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)`, name, value, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sitetest.WaitFor(t, "the post in the ping channel", func() bool {
+			w.site.RunJob(t, timers.RemindArgs{})
+			return len(sim.Messages(channel.ID)) > 0
+		})
+		w.site.RunJob(t, timers.RemindArgs{})
+		w.site.RunJob(t, timers.RemindArgs{})
+		msgs := sim.Messages(channel.ID)
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "PUBLIC-1") || !strings.Contains(msgs[0].Content, "Tatara") {
+			t.Fatalf("the ping channel holds %+v", msgs)
+		}
+		if notices(t, w, w.mate) != 2 {
+			t.Errorf("the mate has %d reminders, want both timers'", notices(t, w, w.mate))
+		}
+	})
 }
