@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -145,10 +146,10 @@ func check(in *Input, now time.Time) (time.Time, error) {
 	if _, ok := structureOf(in.Structure); !ok {
 		ps.Add("structure", "timers.error.structure")
 	}
-	if !contains(TimerTypes, in.TimerType) {
+	if !slices.Contains(TimerTypes, in.TimerType) {
 		ps.Add("timer_type", "timers.error.timer_type")
 	}
-	if !contains(Objectives, in.Objective) {
+	if !slices.Contains(Objectives, in.Objective) {
 		ps.Add("objective", "timers.error.objective")
 	}
 	var at time.Time
@@ -169,15 +170,6 @@ func check(in *Input, now time.Time) (time.Time, error) {
 		ps.Add("eve_time", "timers.error.no_time")
 	}
 	return at.Truncate(time.Second), ps.Err(errInvalid)
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // mainCorporation gives the corporation of an account's main (0 without
