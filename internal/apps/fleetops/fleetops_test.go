@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -18,6 +19,9 @@ import (
 	"github.com/keepstar/keepstar/internal/apps/fleetops"
 	"github.com/keepstar/keepstar/internal/apps/timers"
 	"github.com/keepstar/keepstar/internal/config"
+	"github.com/keepstar/keepstar/internal/discordsim"
+	"github.com/keepstar/keepstar/internal/services"
+	"github.com/keepstar/keepstar/internal/services/discord"
 	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -299,4 +303,47 @@ func testReminders(t *testing.T, w *world) {
 			t.Errorf("%s got %d reminders, want %d", m.Name, got, want)
 		}
 	}
+}
+
+// The reminder is posted once in the ping channel of the Discord service
+// the setting names.
+func TestRemindersOnDiscord(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, d config.Dialect) {
+		ctx := context.Background()
+		w := newWorld(t, d)
+		svc := w.site.Services(t, discord.Type)
+		sim := discordsim.New(discordsim.Options{BotToken: "ops-bot", ClientID: "400000000000000003", ClientSecret: "s"})
+		api := httptest.NewServer(sim)
+		t.Cleanup(api.Close)
+		guild := sim.AddGuild("Alliance", sim.AddUser("owner").ID)
+		channel, err := sim.AddChannel(guild.ID, "ops")
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := svc.Create(ctx, services.Input{Slug: "discord", Type: "discord", Name: "Discord"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Update(ctx, inst.ID, services.Input{Name: "Discord", Enabled: true, Settings: map[string]string{
+			discord.SettingGuildID: guild.ID, discord.SettingClientID: "400000000000000003", discord.SettingClientSecret: "s",
+			discord.SettingBotToken: "ops-bot", discord.SettingAPIURL: api.URL, discord.SettingPingChannel: channel.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, w.officer, "/fleetops/add", opForm("Structure bash", func(f url.Values) { f.Del("hours"); f.Set("minutes", "10") }),
+			http.StatusOK, "Operation scheduled.")
+		for name, value := range map[string]string{fleetops.SettingNotifyMinutes.Name: "15", fleetops.SettingNotifyService.Name: "discord"} {
+			if _, err := w.site.DB.Exec(ctx, `INSERT INTO settings (name, value, updated_at) VALUES ($1, $2, $3)`, name, value, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sitetest.WaitFor(t, "the post in the ping channel", func() bool {
+			w.site.RunJob(t, fleetops.RemindArgs{})
+			return len(sim.Messages(channel.ID)) > 0
+		})
+		w.site.RunJob(t, fleetops.RemindArgs{})
+		msgs := sim.Messages(channel.ID)
+		if len(msgs) != 1 || !strings.Contains(msgs[0].Content, "Structure bash") || !strings.Contains(msgs[0].Content, "FC: Vily") {
+			t.Fatalf("the ping channel holds %+v", msgs)
+		}
+	})
 }
