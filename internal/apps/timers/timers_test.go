@@ -348,6 +348,20 @@ func testCalendar(t *testing.T, w *world) {
 		t.Fatal(err)
 	}
 	w.setCorporation(t, w.mate, w.officer.Corporation)
+	// A deactivated account's link is gone while it is.
+	if err := w.site.Accounts().SetActive(ctx, w.mate.AccountID, false, w.su.AccountID); err != nil {
+		t.Fatal(err)
+	}
+	if status, _ := feed(t, renewed); status != http.StatusNotFound {
+		t.Errorf("a deactivated member's link: %d", status)
+	}
+	if err := w.site.Accounts().SetActive(ctx, w.mate.AccountID, true, w.su.AccountID); err != nil {
+		t.Fatal(err)
+	}
+	if status, events := feed(t, renewed); status != http.StatusOK || len(events) != 2 {
+		t.Errorf("the link once reactivated: %d, %d events", status, len(events))
+	}
+	w.mate.Browser.LogIn(t, w.mate.Character)
 	expect(t, w.mate, "/calendar/remove", url.Values{}, http.StatusOK, "Your calendar link was removed.")
 	if status, _ := feed(t, renewed); status != http.StatusNotFound {
 		t.Errorf("a removed link: %d", status)
