@@ -127,7 +127,7 @@ func testAccessMatrix(t *testing.T, site *sitetest.Site, inspect func(who int, c
 		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"}, "groups.deactivation_delay_hours": {"0"},
 		"tokens.check_hours": {"6"}, "tokens.lost_access_days": {"7"}, "notifications.max_age_days": {"90"},
 		"api.rate_limit_mode": {"off"}, "api.rate_limit_max_requests": {"600"}, "api.rate_limit_window_seconds": {"60"},
-		"evemail.missing_days": {"10"}}
+		"evemail.missing_days": {"10"}, "timers.notify_minutes": {"0"}, "fleetops.notify_minutes": {"0"}}
 	matrix := map[string][]check{
 		"GET /{$}":              {{"GET", "/", nil, all(200)}},
 		"GET /healthz":          {{"GET", "/healthz", nil, all(200)}},

@@ -11,10 +11,13 @@ import (
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/apps/calendar"
 	"github.com/keepstar/keepstar/internal/apps/corpstats"
 	"github.com/keepstar/keepstar/internal/apps/evemail"
 	"github.com/keepstar/keepstar/internal/apps/fat"
+	"github.com/keepstar/keepstar/internal/apps/fleetops"
 	"github.com/keepstar/keepstar/internal/apps/pings"
+	"github.com/keepstar/keepstar/internal/apps/timers"
 	"github.com/keepstar/keepstar/internal/apps/tracking"
 	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/config"
@@ -65,7 +68,7 @@ func serviceTypes(extra []services.TypeConstructor) []services.Type {
 
 // plugins are the features built over the core. Adding a feature is one
 // line here; see docs/development.md, "Adding a feature".
-var plugins = []Constructor{pings.New, tracking.New, evemail.New, watchlists.New, corpstats.New, fat.New}
+var plugins = []Constructor{pings.New, tracking.New, evemail.New, watchlists.New, corpstats.New, fat.New, timers.New, fleetops.New}
 
 // featureList gives every feature of Keepstar, in order: the order of the
 // menu entries within each section, of the settings page's sections and of
@@ -123,6 +126,9 @@ func (p *parts) featureList(extra []Constructor) ([]feature.Feature, error) {
 		c.Directory.Feature(c.Accounts, logger),
 		c.Names.Feature(),
 		c.Services.Feature(),
+		// The calendar feed gathers every feature's events (timers, fleet
+		// operations) as the dashboard gathers their cards.
+		calendar.New(c, p.features.Calendar),
 	}
 	if c.DB.Dialect() == config.SQLite {
 		fs = append(fs, sqliteFeature(c.DB))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"embed"
+	"github.com/keepstar/keepstar/internal/apps/calendar"
 	"io/fs"
 
 	"github.com/keepstar/keepstar/internal/access"
@@ -61,6 +62,7 @@ func locales() []fs.FS {
 		demo.Locales,
 		settings.Locales,
 		services.Locales,
+		calendar.Locales,
 	}, connectorLocales(nil)...)
 }
 

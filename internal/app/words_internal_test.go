@@ -2,7 +2,9 @@ package app
 
 import (
 	"github.com/keepstar/keepstar/internal/apps/evemail"
+	"github.com/keepstar/keepstar/internal/apps/fleetops"
 	"github.com/keepstar/keepstar/internal/apps/pings"
+	"github.com/keepstar/keepstar/internal/apps/timers"
 	"log/slog"
 	"testing"
 
@@ -20,7 +22,7 @@ import (
 // the catalogue: each choice of a setting with choices (its ChoiceLabels),
 // each scheduled job (its Label and Help, on the operations page).
 func TestEveryChoiceAndJobHasWords(t *testing.T) {
-	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales) // the plugins' catalogues come with them
+	c, err := Catalogue(example.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, timers.Locales, fleetops.Locales) // the plugins' catalogues come with them
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,9 @@ var auditSkipped = map[string]string{
 	"GET /fat/stats/csv":                               "CSV",
 	"GET /fat/stats/corporations/{id}/csv":             "CSV",
 	"GET /services/{slug}/sso":                         "a redirect back to the service with Keepstar's signed answer",
+	"GET /timers/{id}/delete":                          "the shared confirmation page",
+	"GET /fleetops/{id}/delete":                        "the shared confirmation page",
+	"GET /calendar/feed/{file}":                        "an iCalendar feed",
 }
 
 // auditFixtures is what the audited site holds, named for the pages' paths.
@@ -89,6 +92,7 @@ type auditFixtures struct {
 	state                  int64
 	app                    int64
 	watchlist              int64
+	timer, operation       int64
 	trackedCorp            int32
 	fatLink                fat.Link
 	login                  string
@@ -167,6 +171,13 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /fat/links/{id}":                 fmt.Sprintf("/fat/links/%d", f.fatLink.ID),
 		"GET /fat/stats":                      "/fat/stats",
 		"GET /fat/stats/corporations/{id}":    fmt.Sprintf("/fat/stats/corporations/%d", f.trackedCorp),
+		"GET /timers":                         "/timers",
+		"GET /timers/add":                     "/timers/add",
+		"GET /timers/{id}/edit":               fmt.Sprintf("/timers/%d/edit", f.timer),
+		"GET /fleetops":                       "/fleetops",
+		"GET /fleetops/add":                   "/fleetops/add",
+		"GET /fleetops/{id}/edit":             fmt.Sprintf("/fleetops/%d/edit", f.operation),
+		"GET /calendar":                       "/calendar",
 		"GET /api.html":                       "", // the same logged out, and long to audit: once
 		"GET /{$}":                            "", // the home page, logged out below
 		"GET /admin/groups/{id}/members":      "", // when it exists, linked from the group's admin page
@@ -428,6 +439,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	}
 	f.fatLink = setUpFat(ctx, t, site, f.su)
 	f.service = setUpServices(ctx, t, site, f)
+	f.timer, f.operation = setUpTimers(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
 }
@@ -505,4 +517,31 @@ func setUpFat(ctx context.Context, t *testing.T, site *sitetest.Site, su int32) 
 		t.Fatal(err)
 	}
 	return l
+}
+
+// setUpTimers adds an important corporation timer due in a day, a past
+// one, and a fleet operation, so that the lists show rows and badges.
+func setUpTimers(ctx context.Context, t *testing.T, site *sitetest.Site, f *auditFixtures) (timer, operation int64) {
+	t.Helper()
+	now := time.Now()
+	err := site.DB.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO timers (system, planet_moon, structure, timer_type, objective, eve_time, important,
+			owner, details, creator_id, creator_name, created_at, updated_at) VALUES ('M-OEE8', '', 'astrahus', 'final', 'friendly',
+			$1, false, 'Audited corporation', '', $2, 'audit', $1, $1)`, now.Add(-2*time.Hour), f.suAccount); err != nil {
+			return err
+		}
+		if err := tx.QueryRow(ctx, `INSERT INTO timers (system, planet_moon, structure, timer_type, objective, eve_time, important,
+			owner, details, corporation_id, creator_id, creator_name, created_at, updated_at) VALUES ('1DQ1-A', 'I - Moon 1', 'keepstar',
+			'armor', 'hostile', $1, true, 'Hostiles', 'Bring dreadnoughts', 98000001, $2, 'audit', $3, $3) RETURNING id`,
+			now.Add(24*time.Hour), f.suAccount, now).Scan(&timer); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `INSERT INTO fleet_operations (name, doctrine, system, start_at, duration, fc, op_type, description,
+			creator_id, creator_name, created_at, updated_at) VALUES ('Home defence', 'Muninn', '1DQ1-A', $1, '2h', 'Audited FC',
+			'Stratop', 'Comms on Mumble', $2, 'audit', $3, $3) RETURNING id`, now.Add(3*time.Hour), f.suAccount, now).Scan(&operation)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return timer, operation
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -79,6 +80,28 @@ type Feature struct {
 	// menu entries there: they get no plain card of their own, so a
 	// member who may use none of its things sees none.
 	Cards func(ctx context.Context, accountID int64) ([]Card, error)
+	// Calendar gives the feature's events a member may see now (timers,
+	// fleet operations), for their calendar feed (internal/apps/calendar).
+	// The member is given as a page's viewer would be, read afresh for
+	// every fetch of the feed, so that a right lost hides its events.
+	Calendar func(ctx context.Context, v *web.Viewer) ([]Event, error)
+}
+
+// Event is one entry of a member's calendar feed.
+type Event struct {
+	// UID names the event for good, across fetches ("timer-12"): a
+	// calendar updates the entry rather than adding another.
+	UID string
+	// Start and End are the event's times; End equal to Start is a
+	// moment (a timer coming out).
+	Start, End time.Time
+	// Summary, Location and Description are shown as they are: data, in
+	// English where they are composed (a feed has no reader's language).
+	Summary, Location, Description string
+	// Path is the event's page on the site.
+	Path string
+	// Updated is when the event last changed.
+	Updated time.Time
 }
 
 // Card is one card of a member's dashboard.
@@ -247,6 +270,25 @@ func (s *Set) Cards(ctx context.Context, accountID int64) ([]Card, error) {
 		out = append(out, cs...)
 	}
 	return out, errors.Join(errs...)
+}
+
+// Calendar gives every feature's calendar events for a member, in the
+// order of the features; the first feature that fails fails the whole
+// feed, since a feed missing events silently would read as "nothing
+// planned".
+func (s *Set) Calendar(ctx context.Context, v *web.Viewer) ([]Event, error) {
+	var out []Event
+	for _, f := range s.list {
+		if f.Calendar == nil {
+			continue
+		}
+		es, err := f.Calendar(ctx, v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f.Name, err)
+		}
+		out = append(out, es...)
+	}
+	return out, nil
 }
 
 // CardsFor reports whether the dashboard's cards of a feature stand for
