@@ -4,11 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"github.com/keepstar/keepstar/internal/feature"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/store"
 )
 

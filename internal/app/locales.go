@@ -2,13 +2,13 @@ package app
 
 import (
 	"embed"
-	"github.com/keepstar/keepstar/internal/apps/calendar"
 	"io/fs"
 
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/accounts"
 	"github.com/keepstar/keepstar/internal/apidocs"
 	"github.com/keepstar/keepstar/internal/appapi"
+	"github.com/keepstar/keepstar/internal/apps/calendar"
 	"github.com/keepstar/keepstar/internal/demo"
 	"github.com/keepstar/keepstar/internal/eve/affiliations"
 	"github.com/keepstar/keepstar/internal/eve/esi"
