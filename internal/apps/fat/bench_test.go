@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,6 +23,7 @@ import (
 	simsso "github.com/keepstar/keepstar/internal/evesim/sso"
 	"github.com/keepstar/keepstar/internal/evesim/universe"
 	"github.com/keepstar/keepstar/internal/secrets"
+	"github.com/keepstar/keepstar/internal/sitetest"
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/store/storetest"
 )
@@ -314,5 +317,42 @@ func BenchmarkFleetImport(b *testing.B) {
 			h.mu.Unlock()
 		}
 		b.ReportMetric(float64(calls)/float64(ops), "calls/op")
+	})
+}
+
+// BenchmarkStatisticsPage measures the statistics pages as a viewer gets
+// them, through real HTTP on a site (server time: request to last byte,
+// on loopback), for a month of 1,000,000 participations: the month's page
+// (50 corporations and the top 25) and a corporation's (400 characters).
+//
+//	go test -run '^$' -bench StatisticsPage -benchtime 50x ./internal/apps/fat/
+func BenchmarkStatisticsPage(b *testing.B) {
+	eachEngine(b, func(b *testing.B, d config.Dialect) {
+		ctx := context.Background()
+		site := sitetest.Start(b, sitetest.Options{Dialect: d})
+		su := site.NewMember(b)
+		if _, _, err := site.Accounts().GrantSuperuser(ctx, strconv.Itoa(int(su.Character))); err != nil {
+			b.Fatal(err)
+		}
+		fillStatistics(b, site.DB, fat.MonthOf(time.Now()))
+		for _, c := range []struct {
+			name, path, attr string
+			rows             int
+		}{
+			{"month", "/fat/stats", `data-corporation="`, statCorps},
+			{"corporation", "/fat/stats/corporations/98000000", `data-character="`, statCharacters / statCorps},
+		} {
+			b.Run(c.name, func(b *testing.B) {
+				for b.Loop() {
+					p := su.Browser.Get(b, c.path)
+					if p.Status != 200 {
+						b.Fatalf("%s: %d", c.path, p.Status)
+					}
+					if n := strings.Count(p.Body, c.attr); n < c.rows {
+						b.Fatalf("%s: %d rows, want %d", c.path, n, c.rows)
+					}
+				}
+			})
+		}
 	})
 }
