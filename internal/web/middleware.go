@@ -95,7 +95,7 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 // observe gives every request an id, then logs and measures it. The route
 // label is the ServeMux pattern that matched (never the raw path, which would
 // let any client create metrics at will).
-func observe(logger *slog.Logger, m *httpMetrics, quiet map[string]bool, next http.Handler) http.Handler {
+func observe(logger *slog.Logger, m *httpMetrics, quiet, hidden map[string]bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		id := r.Header.Get(RequestIDHeader)
@@ -137,7 +137,11 @@ func observe(logger *slog.Logger, m *httpMetrics, quiet map[string]bool, next ht
 			// Asked first: the attributes cost allocations even when the
 			// level is off, as it is for most requests of a busy site.
 			if logger.Enabled(ctx, level) {
-				logger.Log(ctx, level, "request", "method", r.Method, "path", r.URL.Path, "route", route,
+				path := r.URL.Path
+				if hidden[route] {
+					path = route // the path holds a secret
+				}
+				logger.Log(ctx, level, "request", "method", r.Method, "path", path, "route", route,
 					"status", rec.status, "bytes", rec.bytes, "duration", elapsed, "remote", r.RemoteAddr)
 			}
 		}()

@@ -81,6 +81,8 @@ type Server struct {
 	// quiet holds the routes whose requests are logged at debug level
 	// (see Quiet). Filled while routes are mounted, read while serving.
 	quiet map[string]bool
+	// hidden holds the routes whose paths carry a secret (see HidePath).
+	hidden map[string]bool
 }
 
 // maxRequestBody bounds what a request may send: forms, JSON and the logo
@@ -97,7 +99,7 @@ func New(deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{deps: deps, mux: http.NewServeMux(), assets: a, markdown: newMarkdown(), quiet: map[string]bool{}}
+	s := &Server{deps: deps, mux: http.NewServeMux(), assets: a, markdown: newMarkdown(), quiet: map[string]bool{}, hidden: map[string]bool{}}
 	if err := s.parseLayout(); err != nil {
 		return nil, fmt.Errorf("web: templates: %w", err)
 	}
@@ -137,7 +139,7 @@ func New(deps Deps) (*Server, error) {
 		http.Error(w, "Forbidden: cross-origin request refused. Submit forms from this site's own pages.", http.StatusForbidden)
 	}))
 	csp := contentSecurityPolicy(deps.Config.EVEImagesURL, "'self'")
-	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer), s.quiet,
+	s.handler = observe(deps.Logger, newHTTPMetrics(deps.Registerer), s.quiet, s.hidden,
 		secureHeaders(csp, deps.Config.SecureCookies(), s.limitAddresses(cop.Handler(s.mux))))
 	return s, nil
 }
@@ -164,6 +166,16 @@ func (s *Server) HandleAPI(pattern string, access Access, h http.Handler) {
 func (s *Server) Quiet(patterns ...string) {
 	for _, p := range patterns {
 		s.quiet[p] = true
+	}
+}
+
+// HidePath logs the requests of the routes (their patterns, as mounted)
+// with the pattern in place of the path: routes whose path carries a
+// secret (a member's calendar feed link), which the log must not keep.
+// Call it while mounting routes, before the server serves.
+func (s *Server) HidePath(patterns ...string) {
+	for _, p := range patterns {
+		s.hidden[p] = true
 	}
 }
 

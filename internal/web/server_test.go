@@ -413,3 +413,21 @@ func TestPolledAndStaticRequestsAreQuiet(t *testing.T) {
 		}
 	}
 }
+
+// A route whose path carries a secret is logged with its pattern, never
+// its path; other routes keep their paths.
+func TestHiddenPathsStayOutOfTheLog(t *testing.T) {
+	f := newFixture(t, nil)
+	f.srv.HandleAPI("GET /test/feed/{secret}", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	f.srv.HidePath("GET /test/feed/{secret}")
+	f.srv.HandleAPI("GET /test/open/{id}", web.Public, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	f.do(t, "GET", "/test/feed/s3cret-link", nil)
+	f.do(t, "GET", "/test/open/42", nil)
+	logs := f.logs.String()
+	if strings.Contains(logs, "s3cret-link") {
+		t.Errorf("the secret is logged:\n%s", logs)
+	}
+	if !strings.Contains(logs, `path="GET /test/feed/{secret}"`) || !strings.Contains(logs, "path=/test/open/42") {
+		t.Errorf("the requests are not logged as they should be:\n%s", logs)
+	}
+}

@@ -173,6 +173,8 @@ func (c *Calendar) mount(srv *web.Server) error {
 	// The feed is fetched by calendar programs, which carry no session:
 	// the secret in the path is the member's proof.
 	srv.HandleAPI("GET /calendar/feed/{file}", web.Public, http.HandlerFunc(h.feed))
+	// The link is the member's secret: the log keeps the route alone.
+	srv.HidePath("GET /calendar/feed/{file}")
 	return nil
 }
 
