@@ -176,6 +176,9 @@ func (c *cli) demo(ctx context.Context, args []string) int {
 			if err := demo.SeedPings(ctx, core.DB); err != nil {
 				return err
 			}
+			if err := demo.SeedFlying(ctx, core.DB, core.Logins); err != nil {
+				return err
+			}
 			guide.MailsPage = simURL + "/control/mails"
 			if err := demo.SeedMembers(ctx, core, sim, &guide); err != nil {
 				return err

@@ -539,4 +539,42 @@ func TestDemoTrackingWatchlistsMail(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+
+	// Fleet activity tracking: the visitor makes a fatlink, gives a token
+	// of the login the demo seeded, and is recorded once they play.
+	res, err = browser.PostForm(d.url+"/fat/links", url.Values{"fleet": {"Demo fleet"}, "duration": {"30"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	click := regexp.MustCompile(`/fat/click/[A-Za-z0-9_-]+`).FindString(string(body))
+	if res.StatusCode != http.StatusOK || click == "" {
+		t.Fatalf("making a fatlink: %d, no link:\n%s", res.StatusCode, body)
+	}
+	_, page = get(t, browser, d.url+click)
+	char := regexp.MustCompile(`data-character="([0-9]+)"`).FindStringSubmatch(page)
+	if char == nil || !strings.Contains(page, `href="/sso/login/fat"`) {
+		t.Fatalf("the fatlink's page offers no character or no link to the login fat:\n%s", page)
+	}
+	online, err := http.Post(d.simURL+"/control/characters/"+char[1]+"/online", "application/json", strings.NewReader(`{"online":true}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	online.Body.Close()
+	if res, _ := get(t, browser, d.url+"/sso/login/fat"); res.StatusCode != http.StatusOK {
+		t.Fatalf("giving the fat token: %d at %s", res.StatusCode, res.Request.URL)
+	}
+	res, err = browser.PostForm(d.url+click, url.Values{"character": {char[1]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `data-field="recorded"`) {
+		t.Fatalf("recording from the fatlink: %d\n%s", res.StatusCode, body)
+	}
+	if res, page := get(t, browser, d.url+"/timers"); res.StatusCode != http.StatusOK || !strings.Contains(page, `href="/timers/add"`) {
+		t.Errorf("the timers page: %d", res.StatusCode)
+	}
 }
