@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"time"
+
+	"github.com/keepstar/keepstar/internal/evesim/universe"
 )
 
 // killmail is the spec's KillmailsKillmailIdKillmailHashGet. The universe
@@ -72,4 +74,22 @@ func (s *Server) killmailByHash(_ context.Context, c *call) (result, error) {
 		})
 	}
 	return result{status: http.StatusOK, body: out, modified: k.Time}, nil
+}
+
+// marketPrice is the spec's MarketsPricesGet_inner.
+type marketPrice struct {
+	AdjustedPrice float64 `json:"adjusted_price"`
+	AveragePrice  float64 `json:"average_price"`
+	TypeID        int32   `json:"type_id"`
+}
+
+// marketPrices serves GET /markets/prices: one entry per type with a
+// market, the same for everyone.
+func (s *Server) marketPrices(_ context.Context, _ *call) (result, error) {
+	ps := universe.MarketPrices()
+	out := make([]marketPrice, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, marketPrice{AdjustedPrice: p.AdjustedPrice, AveragePrice: p.AveragePrice, TypeID: p.TypeID})
+	}
+	return result{status: http.StatusOK, body: out, modified: s.lastChange()}, nil
 }

@@ -49,6 +49,7 @@ func (s *Server) routeTable() []*route {
 		{pattern: "POST /universe/ids", handle: s.ids},
 		{pattern: "GET /universe/systems/{system_id}", handle: s.system},
 		{pattern: "GET /universe/types/{type_id}", handle: s.itemType},
+		{pattern: "GET /markets/prices", cacheSeconds: 3600, handle: s.marketPrices},
 		(&route{pattern: "GET /killmails/{killmail_id}/{killmail_hash}", cacheSeconds: 2592000,
 			handle: s.killmailByHash}).bucketed("killmail", 3600, "15m"),
 

@@ -88,3 +88,26 @@ func FindItemType(id int32) (ItemType, bool) {
 	}
 	return ItemType{}, false
 }
+
+// Price is a type's entry of ESI's market prices: the average price of
+// the last days' trades and CCP's adjusted price (used for industry and
+// insurance), in ISK.
+type Price struct {
+	TypeID        int32
+	AveragePrice  float64
+	AdjustedPrice float64
+}
+
+// staticPrices are the market prices of the static types, near
+// Tranquility's. The capsule has no market and no entry, as on ESI.
+var staticPrices = []Price{
+	{587, 512000, 498231.55},
+	{603, 498000, 476512.02},
+	{32880, 710500, 688020.71},
+	{24698, 52345000, 50113400.34},
+	{638, 181200000, 175004511.8},
+	{17736, 1215000000, 1189002000.5},
+}
+
+// MarketPrices lists the market prices of the universe's types.
+func MarketPrices() []Price { return staticPrices }
