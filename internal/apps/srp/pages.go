@@ -80,13 +80,13 @@ func (h *handlers) createFleet(w http.ResponseWriter, r *http.Request) {
 	f := fleetForm{Name: r.PostForm.Get("name"), Doctrine: r.PostForm.Get("doctrine"), Commander: r.PostForm.Get("commander"),
 		Time: strings.TrimSpace(r.PostForm.Get("fleet_time"))}
 	in := FleetInput{Name: f.Name, Doctrine: f.Doctrine, Commander: f.Commander}
-	var ps i18n.Problems
 	if t, err := time.ParseInLocation("2006-01-02T15:04", f.Time, time.UTC); err == nil {
 		in.Time = t
-	} else if f.Time != "" {
-		ps.Add("fleet_time", "srp.error.time")
 	}
-	if len(ps) == 0 {
+	// A time that does not parse stays zero, which the engine refuses
+	// with the other problems of the form.
+	var ps i18n.Problems
+	{
 		fl, err := h.s.CreateFleet(r.Context(), web.ViewerFrom(r.Context()), in)
 		var invalid *i18n.InvalidError
 		switch {

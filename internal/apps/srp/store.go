@@ -85,9 +85,12 @@ func (s *SRP) CreateFleet(ctx context.Context, v *web.Viewer, in FleetInput) (Fl
 		return Fleet{}, &i18n.InvalidError{Problems: ps}
 	}
 	f := Fleet{Name: in.Name, Doctrine: in.Doctrine, Commander: in.Commander, Time: in.Time.UTC(), Code: newCode(), Status: StatusOpen}
-	err := s.db.QueryRow(ctx, `INSERT INTO srp_fleets (name, doctrine, fleet_time, commander, code, status, creator_id, created_at)
+	// The INSERT … RETURNING runs in a transaction: the writer's.
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `INSERT INTO srp_fleets (name, doctrine, fleet_time, commander, code, status, creator_id, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, f.Name, f.Doctrine, f.Time, f.Commander, f.Code, f.Status,
-		v.AccountID, s.now().UTC()).Scan(&f.ID)
+			v.AccountID, s.now().UTC()).Scan(&f.ID)
+	})
 	return f, err
 }
 
