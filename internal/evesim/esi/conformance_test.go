@@ -243,6 +243,7 @@ func TestConformance(t *testing.T) {
 		{name: "killmail wrong hash", method: "GET", path: p("/killmails/%d/%s", kill, strings.Repeat("0", 40)), want: 422},
 		{name: "killmail unknown", method: "GET", path: p("/killmails/1/%s", km.Hash), want: 422},
 		{name: "killmail non-numeric", method: "GET", path: p("/killmails/abc/%s", km.Hash), want: 400, invalidRequest: true},
+		{name: "market prices", method: "GET", path: "/markets/prices", want: 200},
 
 		{name: "members", method: "GET", path: p("/corporations/%d/members", corp), token: mem, want: 200},
 		{name: "members no token", method: "GET", path: p("/corporations/%d/members", corp), want: 401},
