@@ -16,6 +16,7 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/apps/fat"
+	"github.com/keepstar/keepstar/internal/apps/srp"
 	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/eve/logins"
 	"github.com/keepstar/keepstar/internal/groups"
@@ -78,6 +79,7 @@ var auditSkipped = map[string]string{
 	"GET /tracking/{id}/csv":                           "CSV",
 	"GET /fat/stats/csv":                               "CSV",
 	"GET /fat/stats/corporations/{id}/csv":             "CSV",
+	"GET /srp/fleets/{id}/csv":                         "CSV",
 	"GET /services/{slug}/sso":                         "a redirect back to the service with Keepstar's signed answer",
 	"GET /timers/{id}/delete":                          "the shared confirmation page",
 	"GET /fleetops/{id}/delete":                        "the shared confirmation page",
@@ -95,6 +97,7 @@ type auditFixtures struct {
 	timer, operation       int64
 	trackedCorp            int32
 	fatLink                fat.Link
+	srpFleet               int64
 	login                  string
 	permission             string
 	service                string
@@ -170,6 +173,8 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /fat/links":                      "/fat/links",
 		"GET /fat/links/{id}":                 fmt.Sprintf("/fat/links/%d", f.fatLink.ID),
 		"GET /fat/stats":                      "/fat/stats",
+		"GET /srp":                            "/srp",
+		"GET /srp/fleets/{id}":                fmt.Sprintf("/srp/fleets/%d", f.srpFleet),
 		"GET /fat/stats/corporations/{id}":    fmt.Sprintf("/fat/stats/corporations/%d", f.trackedCorp),
 		"GET /timers":                         "/timers",
 		"GET /timers/add":                     "/timers/add",
@@ -438,6 +443,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 		}
 	}
 	f.fatLink = setUpFat(ctx, t, site, f.su)
+	f.srpFleet = setUpSRP(ctx, t, site, f)
 	f.service = setUpServices(ctx, t, site, f)
 	f.timer, f.operation = setUpTimers(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
@@ -544,4 +550,22 @@ func setUpTimers(ctx context.Context, t *testing.T, site *sitetest.Site, f *audi
 		t.Fatal(err)
 	}
 	return timer, operation
+}
+
+// setUpSRP opens an SRP fleet with a pending request of the superuser's
+// Raven, so that the fleet's page shows the officer's forms.
+func setUpSRP(ctx context.Context, t *testing.T, site *sitetest.Site, f *auditFixtures) int64 {
+	t.Helper()
+	fl, err := srp.NewSRP(srp.Deps{DB: site.DB}).CreateFleet(ctx, &web.Viewer{AccountID: f.suAccount},
+		srp.FleetInput{Name: "Audited stratop", Doctrine: "Ravens", Commander: "Audit FC", Time: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := site.DB.Exec(ctx, `INSERT INTO srp_requests (fleet_id, account_id, killmail_id, killmail_hash, character_id,
+		character_name, ship_type_id, ship_name, loss_value, additional, status, payout, comment, decided_by, created_at)
+		VALUES ($1, $2, 123456789, $3, $4, 'Audited pilot', 638, 'Raven', 181200000, 'Lost on the gate', 'pending', 0, '', '', $5)`,
+		fl.ID, f.suAccount, strings.Repeat("ab", 20), f.su, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return fl.ID
 }
