@@ -102,5 +102,6 @@ func New(c *core.Core) (feature.Feature, error) {
 		Locales:     Locales,
 		Routes:      s.mount,
 		Menu:        []web.MenuItem{{Section: web.MenuApps, Label: "srp.nav", Path: "/srp", Access: accessAccess}},
+		Hooks:       feature.Hooks{MergeAccounts: mergeAccounts},
 	}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -319,4 +320,17 @@ func ISK(v float64) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// mergeAccounts moves the loser's requests and fleets onto the winner:
+// the requests would otherwise go with the account (ON DELETE CASCADE),
+// and with them the record that a killmail was refunded.
+func mergeAccounts(ctx context.Context, q store.Querier, winner, loser int64) error {
+	if _, err := q.Exec(ctx, `UPDATE srp_requests SET account_id = $1 WHERE account_id = $2`, winner, loser); err != nil {
+		return fmt.Errorf("srp: merge: %w", err)
+	}
+	if _, err := q.Exec(ctx, `UPDATE srp_fleets SET creator_id = $1 WHERE creator_id = $2`, winner, loser); err != nil {
+		return fmt.Errorf("srp: merge: %w", err)
+	}
+	return nil
 }
