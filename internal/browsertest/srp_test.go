@@ -78,7 +78,7 @@ func testSRP(t *testing.T, exe string, vp viewport) {
 	po.follow("approving", po.press(`[data-action="decide"] button[value="approve"]`))
 	po.waitVisible("#srp-requests")
 	po.wantText("#srp-requests", "Approved", "Good fight")
-	po.wantText("#fleet-total", "1 requests")
+	po.wantText("#fleet-total", "Requests: 1")
 	po.fitsWidth()
 	po.screenshot(shots, "srp-approved")
 

@@ -194,7 +194,7 @@ func TestRequestLifecycle(t *testing.T) {
 
 		// Totals, per fleet and per member.
 		p = officer.Browser.Get(t, fleetPath)
-		if !strings.Contains(p.Body, "2 requests, 150,000,000 ISK approved") {
+		if !strings.Contains(p.Body, "Requests: 2; approved: 150,000,000 ISK") {
 			t.Errorf("fleet total missing")
 		}
 		if !strings.Contains(p.Body, fmt.Sprintf(`<tr data-account="%d"><td class="text-break">`, member.AccountID)) {
