@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/keepstar/keepstar/internal/feature/example"
@@ -13,9 +12,7 @@ import (
 // group admin (the member's permissions are rewritten by another row), and
 // for superusers.
 func exampleRows(t *testing.T, e *matrixEnv) map[string][]check {
-	if err := e.site.Accounts().SetPermissions(context.Background(), e.accounts[groupAdmin], []string{example.PermissionRead.Name}); err != nil {
-		t.Fatal(err)
-	}
+	e.addPermissions(t, groupAdmin, example.PermissionRead.Name)
 	return map[string][]check{
 		"GET /example": {{"GET", "/example", nil, [visitors]int{login, 403, 403, 403, 200, 200}}},
 	}

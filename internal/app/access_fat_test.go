@@ -5,31 +5,18 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/keepstar/keepstar/internal/apps/fat"
 )
 
 // fatRows are the rows of fleet activity tracking: the group admin holds
-// fat.manage, the user admin fat.view_statistics, each through a group of
-// its own (other rows set the accounts' own permissions, whichever runs
-// last); superusers hold both. Any member opens a fatlink and their own
+// fat.manage, the user admin fat.view_statistics; superusers hold both. Any member opens a fatlink and their own
 // page. Empty forms are refused with a message: 400 (no character) or 422
 // (the link's form).
 func fatRows(t *testing.T, e *matrixEnv) map[string][]check {
 	ctx := context.Background()
-	grant := func(v int, name, permission string) {
-		g := e.site.OpenGroup(t, name)
-		if _, err := e.site.DB.Exec(ctx, `INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)`, g, permission); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.site.DB.Exec(ctx, `INSERT INTO group_members (account_id, group_id, since) VALUES ($1, $2, $3)`,
-			e.accounts[v], g, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	grant(groupAdmin, "Fleet commanders", fat.PermissionManage.Name)
-	grant(userAdmin, "Fleet statistics", fat.PermissionStatistics.Name)
+	e.addPermissions(t, groupAdmin, fat.PermissionManage.Name)
+	e.addPermissions(t, userAdmin, fat.PermissionStatistics.Name)
 	l, err := fat.NewFAT(fat.Deps{DB: e.site.DB}).CreateLink(ctx, fat.LinkInput{Fleet: "Matrix", Duration: "600"}, 0, "FC")
 	if err != nil {
 		t.Fatal(err)

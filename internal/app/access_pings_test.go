@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"context"
 	"net/url"
 	"testing"
 
@@ -13,13 +12,8 @@ import (
 // only); superusers hold every permission. An empty form is refused with
 // its problems (422) to those who may send.
 func pingsRows(t *testing.T, e *matrixEnv) map[string][]check {
-	ctx := context.Background()
-	if err := e.site.Accounts().SetPermissions(ctx, e.accounts[settingsAdmin], []string{pings.PermissionSend.Name}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.site.Accounts().SetPermissions(ctx, e.accounts[userAdmin], []string{pings.PermissionView.Name}); err != nil {
-		t.Fatal(err)
-	}
+	e.addPermissions(t, settingsAdmin, pings.PermissionSend.Name)
+	e.addPermissions(t, userAdmin, pings.PermissionView.Name)
 	return map[string][]check{
 		"GET /pings":  {{"GET", "/pings", nil, [visitors]int{login, 403, 200, 200, 403, 200}}},
 		"POST /pings": {{"POST", "/pings", url.Values{}, [visitors]int{login, 403, 403, 422, 403, 422}}},

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/keepstar/keepstar/internal/feature/example"
 	"github.com/keepstar/keepstar/internal/services"
 	"github.com/keepstar/keepstar/internal/services/memoryservice"
 )
@@ -32,11 +31,7 @@ func serviceMemberRows(t *testing.T, e *matrixEnv) map[string][]check {
 	if _, err := svc.Update(ctx, inst.ID, services.Input{Name: "Chat", Enabled: true, MapByName: true}); err != nil {
 		t.Fatal(err)
 	}
-	// The example's rows give the group admin example.read, before these
-	// (the files' order): both are kept.
-	if err := e.site.Accounts().SetPermissions(ctx, e.accounts[groupAdmin], []string{example.PermissionRead.Name, inst.Permission()}); err != nil {
-		t.Fatal(err)
-	}
+	e.addPermissions(t, groupAdmin, inst.Permission())
 	if _, _, err := svc.Activate(ctx, "chat", e.accounts[groupAdmin]); err != nil {
 		t.Fatal(err)
 	}

@@ -12,25 +12,14 @@ import (
 )
 
 // srpRows are the rows of ship replacement: the group admin holds
-// srp.manage, the user admin srp.access, each through a group of its own;
-// superusers hold both. The user admin owns a request waiting for its ESI
+// srp.manage, the user admin srp.access; superusers hold both. The user admin owns a request waiting for its ESI
 // link, which only they may complete (others: 404). Empty forms are
 // refused with a message: 422 (the forms' fields) or 400 (a status or a
 // decision that is none).
 func srpRows(t *testing.T, e *matrixEnv) map[string][]check {
 	ctx := context.Background()
-	grant := func(v int, name, permission string) {
-		g := e.site.OpenGroup(t, name)
-		if _, err := e.site.DB.Exec(ctx, `INSERT INTO group_permissions (group_id, permission) VALUES ($1, $2)`, g, permission); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := e.site.DB.Exec(ctx, `INSERT INTO group_members (account_id, group_id, since) VALUES ($1, $2, $3)`,
-			e.accounts[v], g, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	grant(groupAdmin, "SRP officers", srp.PermissionManage.Name)
-	grant(userAdmin, "SRP pilots", srp.PermissionAccess.Name)
+	e.addPermissions(t, groupAdmin, srp.PermissionManage.Name)
+	e.addPermissions(t, userAdmin, srp.PermissionAccess.Name)
 	f, err := srp.NewSRP(srp.Deps{DB: e.site.DB}).CreateFleet(ctx, &web.Viewer{AccountID: e.accounts[groupAdmin]},
 		srp.FleetInput{Name: "Matrix", Doctrine: "Ravens", Commander: "FC", Time: time.Now()})
 	if err != nil {

@@ -20,18 +20,8 @@ import (
 // unconfirmed (400), so that the timer and operation stay for the others.
 func timersRows(t *testing.T, e *matrixEnv) map[string][]check {
 	ctx := context.Background()
-	// Added to what other rows gave them (the pings').
-	grant := func(v int, perms ...string) {
-		own, err := store.Column[string](ctx, e.site.DB, `SELECT permission FROM account_permissions WHERE account_id = $1`, e.accounts[v])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := e.site.Accounts().SetPermissions(ctx, e.accounts[v], append(own, perms...)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	grant(userAdmin, timers.PermissionView.Name, fleetops.PermissionView.Name)
-	grant(settingsAdmin, timers.PermissionAdd.Name, timers.PermissionChange.Name, timers.PermissionDelete.Name,
+	e.addPermissions(t, userAdmin, timers.PermissionView.Name, fleetops.PermissionView.Name)
+	e.addPermissions(t, settingsAdmin, timers.PermissionAdd.Name, timers.PermissionChange.Name, timers.PermissionDelete.Name,
 		fleetops.PermissionManage.Name)
 	now := time.Now()
 	var timer, op int64

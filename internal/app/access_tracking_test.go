@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"github.com/keepstar/keepstar/internal/store"
 	"net/url"
 	"testing"
 
@@ -36,6 +37,22 @@ func (e *matrixEnv) addRoles(t *testing.T, v int, roles ...string) {
 		t.Fatal(err)
 	}
 	if err := e.site.Accounts().SetRoles(ctx, e.accounts[v], append(acc.Roles, roles...), false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// addPermissions gives a visitor of the matrix permissions of its own
+// besides those it holds: each app's rows add theirs, whichever ran first,
+// and none through a group, which a recomputation running beside the
+// checks could take away.
+func (e *matrixEnv) addPermissions(t *testing.T, v int, permissions ...string) {
+	t.Helper()
+	ctx := context.Background()
+	own, err := store.Column[string](ctx, e.site.DB, `SELECT permission FROM account_permissions WHERE account_id = $1`, e.accounts[v])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.site.Accounts().SetPermissions(ctx, e.accounts[v], append(own, permissions...)); err != nil {
 		t.Fatal(err)
 	}
 }
