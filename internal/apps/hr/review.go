@@ -1,0 +1,131 @@
+package hr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/keepstar/keepstar/internal/store"
+	"github.com/keepstar/keepstar/internal/web"
+)
+
+// Scope is what a reviewer sees: every form's applications, or those of
+// the form of their main's corporation (Corporation 0: none).
+type Scope struct {
+	All         bool
+	Corporation int32
+}
+
+// ScopeOf reads a viewer's reviewing scope: hr.review_all (superusers
+// hold it) sees all; hr.review the corporation of the viewer's main.
+func (h *HR) ScopeOf(ctx context.Context, v *web.Viewer) (Scope, error) {
+	if v.Has(PermissionReviewAll.Name) {
+		return Scope{All: true}, nil
+	}
+	if !v.Has(PermissionReview.Name) || v.MainID == 0 {
+		return Scope{}, nil
+	}
+	var corp int32
+	err := h.db.QueryRow(ctx, `SELECT COALESCE(corporation_id, 0) FROM characters WHERE id = $1`, v.MainID).Scan(&corp)
+	if err != nil && !errors.Is(err, store.ErrNoRows) {
+		return Scope{}, fmt.Errorf("hr: scope of %d: %w", v.AccountID, err)
+	}
+	return Scope{Corporation: corp}, nil
+}
+
+// Sees reports whether the scope reaches a form's corporation.
+func (s Scope) Sees(corporation int32) bool {
+	return s.All || (s.Corporation != 0 && s.Corporation == corporation)
+}
+
+// Filter narrows the reviewers' list: a status ("" any), a part of the
+// applicant's main's name ("" any), and the page (from 1).
+type Filter struct {
+	Status string
+	Name   string
+	Page   int
+}
+
+// PerPage is how many applications a page of the reviewers' list shows.
+const PerPage = 50
+
+// Review lists the applications a scope sees, the newest first, one page,
+// with how many match.
+func (h *HR) Review(ctx context.Context, s Scope, f Filter) ([]Application, int, error) {
+	if !s.All && s.Corporation == 0 {
+		return nil, 0, nil
+	}
+	where := []string{"($1 OR f.corporation_id = $2)"}
+	args := []any{s.All, s.Corporation}
+	if f.Status != "" {
+		args = append(args, f.Status)
+		where = append(where, fmt.Sprintf("a.status = $%d", len(args)))
+	}
+	if f.Name != "" {
+		args = append(args, "%"+escapeLike(strings.ToLower(f.Name))+"%")
+		where = append(where, fmt.Sprintf(`EXISTS (SELECT 1 FROM characters c WHERE c.account_id = a.account_id
+			AND lower(c.name) LIKE $%d ESCAPE '\')`, len(args)))
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := h.db.QueryRow(ctx, `SELECT COUNT(*) FROM hr_applications a JOIN hr_forms f ON f.id = a.form_id WHERE `+cond,
+		args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("hr: count review: %w", err)
+	}
+	page := max(f.Page, 1)
+	args = append(args, PerPage, (page-1)*PerPage)
+	as, err := store.Collect(ctx, h.db, `SELECT `+applicationColumns+` FROM hr_applications a JOIN hr_forms f ON f.id = a.form_id
+		WHERE `+cond+fmt.Sprintf(` ORDER BY a.id DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args)),
+		func(rows store.Rows, a *Application) error { return scanApplication(rows, a) }, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hr: review: %w", err)
+	}
+	return as, total, nil
+}
+
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// Character is one of the applicant's characters, with its corporation
+// and alliance as Keepstar's directory names them.
+type Character struct {
+	ID          int32
+	Name        string
+	Main        bool
+	Corporation string
+	Alliance    string
+}
+
+// Applicant is what a reviewer sees of the applying account: its
+// characters, state and groups.
+type Applicant struct {
+	Characters []Character
+	State      string
+	Groups     []string
+}
+
+// ApplicantOf reads an account's characters, state and groups.
+func (h *HR) ApplicantOf(ctx context.Context, account int64) (Applicant, error) {
+	var a Applicant
+	var err error
+	a.Characters, err = store.Collect(ctx, h.db, `SELECT ch.id, ch.name, ch.main, COALESCE(co.name, ''), COALESCE(al.name, '')
+		FROM characters ch LEFT JOIN eve_corporations co ON co.id = ch.corporation_id
+		LEFT JOIN eve_alliances al ON al.id = ch.alliance_id
+		WHERE ch.account_id = $1 ORDER BY ch.main DESC, ch.name`, func(rows store.Rows, c *Character) error {
+		return rows.Scan(&c.ID, &c.Name, &c.Main, &c.Corporation, &c.Alliance)
+	}, account)
+	if err == nil {
+		err = h.db.QueryRow(ctx, `SELECT COALESCE((SELECT s.name FROM accounts ac JOIN states s ON s.id = ac.state_id
+			WHERE ac.id = $1), '')`, account).Scan(&a.State)
+	}
+	if err == nil {
+		a.Groups, err = store.Column[string](ctx, h.db, `SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
+			WHERE m.account_id = $1 ORDER BY g.name`, account)
+	}
+	if err != nil {
+		return Applicant{}, fmt.Errorf("hr: applicant %d: %w", account, err)
+	}
+	return a, nil
+}
