@@ -56,27 +56,36 @@ func (h *HR) Review(ctx context.Context, s Scope, f Filter) ([]Application, int,
 	if !s.All && s.Corporation == 0 {
 		return nil, 0, nil
 	}
-	where := []string{"($1 OR f.corporation_id = $2)"}
-	args := []any{s.All, s.Corporation}
+	// One form per corporation: a corporation's scope is its form's id,
+	// which the index on (form_id, status, id) serves.
+	where := []string{"1 = 1"}
+	var args []any
+	if !s.All {
+		args = append(args, s.Corporation)
+		where = append(where, "a.form_id IN (SELECT id FROM hr_forms WHERE corporation_id = $1)")
+	}
 	if f.Status != "" {
 		args = append(args, f.Status)
 		where = append(where, fmt.Sprintf("a.status = $%d", len(args)))
 	}
 	if f.Name != "" {
+		// The characters matching are read once, not once per application.
 		args = append(args, "%"+escapeLike(strings.ToLower(f.Name))+"%")
-		where = append(where, fmt.Sprintf(`EXISTS (SELECT 1 FROM characters c WHERE c.account_id = a.account_id
-			AND lower(c.name) LIKE $%d ESCAPE '\')`, len(args)))
+		where = append(where, fmt.Sprintf(`a.account_id IN (SELECT c.account_id FROM characters c
+			WHERE lower(c.name) LIKE $%d ESCAPE '\')`, len(args)))
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
-	if err := h.db.QueryRow(ctx, `SELECT COUNT(*) FROM hr_applications a JOIN hr_forms f ON f.id = a.form_id WHERE `+cond,
-		args...).Scan(&total); err != nil {
+	if err := h.db.QueryRow(ctx, `SELECT COUNT(*) FROM hr_applications a WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("hr: count review: %w", err)
 	}
 	page := max(f.Page, 1)
 	args = append(args, PerPage, (page-1)*PerPage)
-	as, err := store.Collect(ctx, h.db, `SELECT `+applicationColumns+` FROM hr_applications a JOIN hr_forms f ON f.id = a.form_id
-		WHERE `+cond+fmt.Sprintf(` ORDER BY a.id DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args)),
+	// The page's ids first, then their columns: the names are read for
+	// the page's rows only, not for every row the offset skips.
+	as, err := store.Collect(ctx, h.db, `SELECT `+applicationColumns+` FROM (SELECT a.id FROM hr_applications a WHERE `+cond+
+		fmt.Sprintf(` ORDER BY a.id DESC LIMIT $%d OFFSET $%d`, len(args)-1, len(args))+`) p
+		JOIN hr_applications a ON a.id = p.id JOIN hr_forms f ON f.id = a.form_id ORDER BY a.id DESC`,
 		func(rows store.Rows, a *Application) error { return scanApplication(rows, a) }, args...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("hr: review: %w", err)
