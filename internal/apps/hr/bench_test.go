@@ -81,4 +81,3 @@ func BenchmarkReviewPage(b *testing.B) {
 		})
 	}
 }
-
