@@ -119,11 +119,11 @@ type Character struct {
 	// History is the character's corporation history, oldest first: the
 	// corporation it was generated in, then every move (Biomass's to
 	// Doomheim included), as ESI's corporationhistory lists them.
-	History []CorporationRecord
-	FleetID     int64 // 0 when not in a fleet
-	FleetRole   string
-	WingID      int64
-	SquadID     int64
+	History   []CorporationRecord
+	FleetID   int64 // 0 when not in a fleet
+	FleetRole string
+	WingID    int64
+	SquadID   int64
 }
 
 // CorporationRecord is one entry of a character's corporation history.
