@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/keepstar/keepstar/internal/core"
+	"github.com/keepstar/keepstar/internal/eve/esi"
 	"github.com/keepstar/keepstar/internal/feature"
 	"github.com/keepstar/keepstar/internal/notifications"
 	"github.com/keepstar/keepstar/internal/store"
@@ -45,6 +46,7 @@ var Locales embed.FS
 // HR is the feature's engine.
 type HR struct {
 	db     *store.DB
+	esi    *esi.Client
 	notify *notifications.Store
 	now    func() time.Time
 }
@@ -52,6 +54,7 @@ type HR struct {
 // Deps are what HR needs, for tests that build it without a site.
 type Deps struct {
 	DB     *store.DB
+	ESI    *esi.Client          // nil: no corporation history shown
 	Notify *notifications.Store // nil: nobody told
 	Now    func() time.Time
 }
@@ -61,7 +64,7 @@ func NewHR(d Deps) *HR {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &HR{db: d.DB, notify: d.Notify, now: d.Now}
+	return &HR{db: d.DB, esi: d.ESI, notify: d.Notify, now: d.Now}
 }
 
 // New is the feature's constructor, its line in internal/app's plugins.
@@ -69,7 +72,7 @@ func New(c *core.Core) (feature.Feature, error) {
 	if c.Notifications == nil {
 		return feature.Feature{}, errors.New("hr: the notifications are not built")
 	}
-	h := NewHR(Deps{DB: c.DB, Notify: c.Notifications})
+	h := NewHR(Deps{DB: c.DB, ESI: c.ESI, Notify: c.Notifications})
 	return feature.Feature{
 		Name:        name,
 		Permissions: Permissions,

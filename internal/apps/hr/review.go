@@ -2,9 +2,14 @@ package hr
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/keepstar/keepstar/internal/eve/esi"
 
 	"github.com/keepstar/keepstar/internal/store"
 	"github.com/keepstar/keepstar/internal/web"
@@ -105,6 +110,19 @@ type Character struct {
 	Main        bool
 	Corporation string
 	Alliance    string
+	// History is the character's corporation history from ESI, the
+	// newest first; HistoryFailed when ESI did not give it.
+	History       []Membership
+	HistoryFailed bool
+}
+
+// Membership is a record of a character's corporation history: the
+// corporation's name from Keepstar's directory ("" when it does not know
+// it: the page shows the id).
+type Membership struct {
+	CorporationID int32
+	Corporation   string
+	Start         time.Time
 }
 
 // Applicant is what a reviewer sees of the applying account: its
@@ -133,8 +151,47 @@ func (h *HR) ApplicantOf(ctx context.Context, account int64) (Applicant, error) 
 		a.Groups, err = store.Column[string](ctx, h.db, `SELECT g.name FROM group_members m JOIN groups g ON g.id = m.group_id
 			WHERE m.account_id = $1 ORDER BY g.name`, account)
 	}
+	if err == nil {
+		err = h.histories(ctx, a.Characters)
+	}
 	if err != nil {
 		return Applicant{}, fmt.Errorf("hr: applicant %d: %w", account, err)
 	}
 	return a, nil
+}
+
+// histories reads each character's corporation history from ESI (public,
+// cached a day by ESI and by the client's cache); a character whose read
+// fails is marked, the others shown.
+func (h *HR) histories(ctx context.Context, cs []Character) error {
+	if h.esi == nil {
+		return nil
+	}
+	for i := range cs {
+		res, err := h.esi.Get(ctx, esi.Request{Route: "GET /characters/{character_id}/corporationhistory",
+			Path: "/characters/" + strconv.Itoa(int(cs[i].ID)) + "/corporationhistory"})
+		var records []struct {
+			CorporationID int32     `json:"corporation_id"`
+			StartDate     time.Time `json:"start_date"`
+		}
+		if err == nil {
+			err = json.Unmarshal(res.Body, &records)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			cs[i].HistoryFailed = true
+			continue
+		}
+		for _, r := range records {
+			m := Membership{CorporationID: r.CorporationID, Start: r.StartDate}
+			err := h.db.QueryRow(ctx, `SELECT name FROM eve_corporations WHERE id = $1`, r.CorporationID).Scan(&m.Corporation)
+			if err != nil && !errors.Is(err, store.ErrNoRows) {
+				return fmt.Errorf("hr: corporation %d: %w", r.CorporationID, err)
+			}
+			cs[i].History = append(cs[i].History, m)
+		}
+	}
+	return nil
 }

@@ -142,10 +142,25 @@ func TestApplyReviewDecideOnSite(t *testing.T) {
 		outsider.Browser.Expect(t, "outsider", appPath+"/claim", url.Values{}, http.StatusNotFound)
 		outsider.Browser.Expect(t, "outsider", appPath+"/comment", url.Values{"text": {"hi"}}, http.StatusNotFound)
 
+		// The applicant's character moved in game: the recruiter sees the
+		// move in its corporation history from ESI, the newest first.
+		moved := recruiter.Corporation
+		if moved == applicant.Corporation {
+			moved = outsider.Corporation
+		}
+		if err := site.Sim.Universe.MoveCharacter(applicant.Character, moved); err != nil {
+			t.Fatal(err)
+		}
+		history := `<li data-corporation="` + strconv.Itoa(int(moved)) + `">`
+		history2 := `<li data-corporation="` + strconv.Itoa(int(applicant.Corporation)) + `">`
+
 		// The corporation's recruiter reviews it.
 		recruiter.Browser.Expect(t, "recruiter", "/hr/review", nil, http.StatusOK, `data-application="`+strconv.FormatInt(app, 10)+`"`)
 		body = recruiter.Browser.Expect(t, "recruiter", appPath, nil, http.StatusOK, `data-character="`+strconv.Itoa(int(applicant.Character))+`"`,
-			"Good &lt;b&gt;fights&lt;/b&gt;", `id="hr-state"`, `id="hr-claim"`)
+			"Good &lt;b&gt;fights&lt;/b&gt;", `id="hr-state"`, `id="hr-claim"`, history, history2)
+		if strings.Index(body, history) > strings.Index(body, history2) {
+			t.Error("the corporation history is not the newest first")
+		}
 		if strings.Contains(body, `id="hr-approve"`) {
 			t.Error("an unclaimed application offers the decision")
 		}
