@@ -78,8 +78,10 @@ func New(c *core.Core) (feature.Feature, error) {
 		Permissions: Permissions,
 		Locales:     Locales,
 		Routes:      h.mount,
+		// The applicant's page is in the member's own menu (every account
+		// applies, as fat's own page); the Apps menu holds the officers'.
 		Menu: []web.MenuItem{
-			{Section: web.MenuApps, Label: "hr.nav", Path: "/hr", Access: web.LoggedIn},
+			{Section: web.MenuUser, Label: "hr.nav", Path: "/hr", Access: web.LoggedIn},
 			{Section: web.MenuApps, Label: "hr.nav_review", Path: "/hr/review", Access: reviewAccess},
 			{Section: web.MenuApps, Label: "hr.nav_forms", Path: "/hr/forms", Access: manageAccess},
 		},
