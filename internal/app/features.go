@@ -16,6 +16,7 @@ import (
 	"github.com/keepstar/keepstar/internal/apps/evemail"
 	"github.com/keepstar/keepstar/internal/apps/fat"
 	"github.com/keepstar/keepstar/internal/apps/fleetops"
+	"github.com/keepstar/keepstar/internal/apps/hr"
 	"github.com/keepstar/keepstar/internal/apps/pings"
 	"github.com/keepstar/keepstar/internal/apps/srp"
 	"github.com/keepstar/keepstar/internal/apps/timers"
@@ -69,7 +70,7 @@ func serviceTypes(extra []services.TypeConstructor) []services.Type {
 
 // plugins are the features built over the core. Adding a feature is one
 // line here; see docs/development.md, "Adding a feature".
-var plugins = []Constructor{pings.New, tracking.New, evemail.New, watchlists.New, corpstats.New, fat.New, timers.New, fleetops.New, srp.New}
+var plugins = []Constructor{pings.New, tracking.New, evemail.New, watchlists.New, corpstats.New, fat.New, timers.New, fleetops.New, srp.New, hr.New}
 
 // featureList gives every feature of Keepstar, in order: the order of the
 // menu entries within each section, of the settings page's sections and of

@@ -19,6 +19,7 @@ import (
 	"github.com/keepstar/keepstar/internal/apps/evemail"
 	"github.com/keepstar/keepstar/internal/apps/fat"
 	"github.com/keepstar/keepstar/internal/apps/fleetops"
+	"github.com/keepstar/keepstar/internal/apps/hr"
 	"github.com/keepstar/keepstar/internal/apps/pings"
 	"github.com/keepstar/keepstar/internal/apps/srp"
 	"github.com/keepstar/keepstar/internal/apps/timers"
@@ -50,7 +51,7 @@ var (
 // catalogue, and so is each id made from a list (access.role.<role>,
 // accounts.removal.<reason>, ...). A page would otherwise show the bare id.
 func TestEveryMessageIDExists(t *testing.T) {
-	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales)
+	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales, hr.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +212,7 @@ func catalogueFiles(t *testing.T) []catalogueFile {
 // each locales/ folder is in the list given to i18n.Load, and each of its
 // ids is named by its package.
 func TestCataloguesPerPackage(t *testing.T) {
-	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales)
+	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales, hr.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +243,7 @@ func TestCataloguesPerPackage(t *testing.T) {
 // value for each field of its English message: a translation whose template
 // breaks is shown as its id.
 func TestEveryMessageFormats(t *testing.T) {
-	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales)
+	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales, hr.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +318,7 @@ func TestNoEnglishLeftInTranslations(t *testing.T) {
 		t.Errorf("compared only %d translations: the catalogue files are not all found", n)
 	}
 	// A message a language lacks is shown in English too.
-	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales)
+	c, err := app.Catalogue(example.Locales, memoryservice.Locales, pings.Locales, tracking.Locales, evemail.Locales, watchlists.Locales, corpstats.Locales, fat.Locales, timers.Locales, fleetops.Locales, srp.Locales, hr.Locales)
 	if err != nil {
 		t.Fatal(err)
 	}

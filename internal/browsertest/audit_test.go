@@ -16,6 +16,7 @@ import (
 	"github.com/keepstar/keepstar/internal/access"
 	"github.com/keepstar/keepstar/internal/appapi"
 	"github.com/keepstar/keepstar/internal/apps/fat"
+	"github.com/keepstar/keepstar/internal/apps/hr"
 	"github.com/keepstar/keepstar/internal/apps/srp"
 	"github.com/keepstar/keepstar/internal/apps/watchlists"
 	"github.com/keepstar/keepstar/internal/eve/logins"
@@ -98,6 +99,7 @@ type auditFixtures struct {
 	trackedCorp            int32
 	fatLink                fat.Link
 	srpFleet               int64
+	hrForm, hrApplication  int64
 	login                  string
 	permission             string
 	service                string
@@ -183,6 +185,13 @@ func testAccessible(t *testing.T, exe string, vp viewport) {
 		"GET /fleetops/add":                   "/fleetops/add",
 		"GET /fleetops/{id}/edit":             fmt.Sprintf("/fleetops/%d/edit", f.operation),
 		"GET /calendar":                       "/calendar",
+		"GET /hr":                             "/hr",
+		"GET /hr/apply/{id}":                  fmt.Sprintf("/hr/apply/%d", f.hrForm),
+		"GET /hr/mine/{id}":                   fmt.Sprintf("/hr/mine/%d", f.hrApplication),
+		"GET /hr/forms":                       "/hr/forms",
+		"GET /hr/forms/{id}":                  fmt.Sprintf("/hr/forms/%d", f.hrForm),
+		"GET /hr/review":                      "/hr/review",
+		"GET /hr/review/{id}":                 fmt.Sprintf("/hr/review/%d", f.hrApplication),
 		"GET /api.html":                       "", // the same logged out, and long to audit: once
 		"GET /{$}":                            "", // the home page, logged out below
 		"GET /admin/groups/{id}/members":      "", // when it exists, linked from the group's admin page
@@ -446,6 +455,7 @@ func setUpAudit(ctx context.Context, t *testing.T, site *sitetest.Site, p *page)
 	f.srpFleet = setUpSRP(ctx, t, site, f)
 	f.service = setUpServices(ctx, t, site, f)
 	f.timer, f.operation = setUpTimers(ctx, t, site, f)
+	f.hrForm, f.hrApplication = setUpHR(ctx, t, site, f)
 	p.follow("reloading the dashboard", chromedp.Reload())
 	return f
 }
@@ -495,6 +505,34 @@ func setUpWatchlist(ctx context.Context, t *testing.T, site *sitetest.Site, f *a
 
 // setUpFat makes a fatlink with the superuser's character recorded on it,
 // counted in the month's statistics, as a click would.
+// setUpHR makes the application form of the tracked corporation, with a
+// free text and a multiple choice question, the superuser's application to
+// it, and a recruiter's comment on it.
+func setUpHR(ctx context.Context, t *testing.T, site *sitetest.Site, f *auditFixtures) (int64, int64) {
+	t.Helper()
+	h := hr.NewHR(hr.Deps{DB: site.DB})
+	form, err := h.CreateForm(ctx, f.trackedCorp, "We fly every evening.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	why, err := h.AddQuestion(ctx, form.ID, hr.QuestionInput{Title: "Why do you want to join?", Help: "A few lines."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tz, err := h.AddQuestion(ctx, form.ID, hr.QuestionInput{Title: "Your timezone", Choices: "EU\nUS\nAU", Position: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := h.Apply(ctx, form.ID, f.suAccount, map[int64]string{why.ID: "Good fights.", tz.ID: "EU"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.AddComment(ctx, app, f.suAccount, "Audit recruiter", "Knows the area."); err != nil {
+		t.Fatal(err)
+	}
+	return form.ID, app
+}
+
 func setUpFat(ctx context.Context, t *testing.T, site *sitetest.Site, su int32) fat.Link {
 	t.Helper()
 	l, err := fat.NewFAT(fat.Deps{DB: site.DB}).CreateLink(ctx, fat.LinkInput{Fleet: "Home defense", Duration: "60"}, 0, "Audit FC")

@@ -63,6 +63,36 @@ func (s *Server) character(_ context.Context, c *call) (result, error) {
 	}}, nil
 }
 
+// corporationRecord is an entry of GET
+// /characters/{character_id}/corporationhistory
+// (CharactersCharacterIdCorporationhistoryGet_inner): corporation_id,
+// record_id and start_date required, is_deleted only when true (the
+// simulator deletes no corporation).
+type corporationRecord struct {
+	CorporationID int32     `json:"corporation_id"`
+	IsDeleted     bool      `json:"is_deleted,omitempty"`
+	RecordID      int64     `json:"record_id"`
+	StartDate     time.Time `json:"start_date"`
+}
+
+// corporationHistory lists the corporations a character was in, the
+// newest first; public, as ESI's.
+func (s *Server) corporationHistory(_ context.Context, c *call) (result, error) {
+	ch, err := s.findCharacter(c.r)
+	if err != nil {
+		return result{}, err
+	}
+	hs, err := s.u.CorporationHistory(ch.ID)
+	if err != nil {
+		return result{}, err
+	}
+	out := make([]corporationRecord, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, corporationRecord{CorporationID: h.CorporationID, RecordID: h.RecordID, StartDate: h.StartDate.UTC()})
+	}
+	return result{status: http.StatusOK, modified: s.lastChange(int64(ch.ID)), body: out}, nil
+}
+
 type affiliationEntry struct {
 	AllianceID    int32 `json:"alliance_id,omitempty"`
 	CharacterID   int32 `json:"character_id"`

@@ -211,6 +211,8 @@ func TestConformance(t *testing.T) {
 		{name: "status", method: "GET", path: "/status", want: 200},
 		{name: "character", method: "GET", path: p("/characters/%d", d), want: 200},
 		{name: "biomassed character", method: "GET", path: p("/characters/%d", biomassed), want: 200},
+		{name: "corporation history", method: "GET", path: p("/characters/%d/corporationhistory", biomassed), want: 200},
+		{name: "corporation history of no character", method: "GET", path: "/characters/12345/corporationhistory", want: 404},
 		{name: "unknown character", method: "GET", path: "/characters/1", want: 404},
 		{name: "non-numeric character", method: "GET", path: "/characters/abc", want: 400, invalidRequest: true},
 		{name: "bad compatibility date", method: "GET", path: "/status", header: map[string]string{"X-Compatibility-Date": "yesterday"}, want: 400, invalidRequest: true},

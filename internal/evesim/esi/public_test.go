@@ -61,6 +61,28 @@ func TestBiomassedCharacter(t *testing.T) {
 	f.do("POST", "/characters/affiliation", "", []int32{12345}).want(t, 404)
 }
 
+// TestCorporationHistory: a character's history lists the corporation it
+// was generated in, then each move, the newest first with increasing
+// record ids; biomassing moves it to Doomheim, the last record.
+func TestCorporationHistory(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	c := f.cast()
+	var before []corporationRecord
+	f.do("GET", fmt.Sprintf("/characters/%d/corporationhistory", c.member), "", nil).want(t, 200).json(t, &before)
+	if len(before) != 1 || before[0].CorporationID != c.corp || before[0].StartDate.IsZero() {
+		t.Fatalf("history of a generated character: %+v", before)
+	}
+	if err := f.u.Biomass(c.member); err != nil {
+		t.Fatal(err)
+	}
+	var after []corporationRecord
+	f.do("GET", fmt.Sprintf("/characters/%d/corporationhistory", c.member), "", nil).want(t, 200).json(t, &after)
+	if len(after) != 2 || after[0].CorporationID != universe.Doomheim || after[1] != before[0] || after[0].RecordID <= after[1].RecordID {
+		t.Errorf("history after biomass: %+v, before %+v", after, before)
+	}
+}
+
 // TestAffiliationAllOrNothing: one id that is not a character (unknown, a
 // corporation, beyond int32) makes ESI refuse the whole request with 404,
 // as Tranquility does (esi/esi-issues#719), not leave the id out.

@@ -40,6 +40,7 @@ func (s *Server) routeTable() []*route {
 		// Public.
 		(&route{pattern: "GET /status", cacheSeconds: 30, handle: s.status}).bucketed("status", 600, "15m"),
 		{pattern: "GET /characters/{character_id}", cacheSeconds: 86400, handle: s.character},
+		{pattern: "GET /characters/{character_id}/corporationhistory", cacheSeconds: 86400, handle: s.corporationHistory},
 		{pattern: "POST /characters/affiliation", cacheSeconds: 3600, handle: s.affiliation},
 		{pattern: "GET /corporations/{corporation_id}", cacheSeconds: 3600, handle: s.corporation},
 		{pattern: "GET /alliances", cacheSeconds: 3600, handle: s.alliances},

@@ -19,10 +19,34 @@ func (u *Universe) MoveCharacter(charID, corpID int32) error {
 		c.Roles = nil
 		c.TitleIDs = nil
 		c.JoinedCorp = u.now().UTC().Truncate(1e9)
+		u.record(c)
 		u.members[corpID] = append(u.members[corpID], charID)
 		u.touch(int64(charID), int64(corpID))
 		return nil
 	})
+}
+
+// record adds the character's move to its corporation (now in
+// CorporationID and JoinedCorp) to its history; under the write lock.
+func (u *Universe) record(c *Character) {
+	u.records++
+	c.History = append(c.History, CorporationRecord{RecordID: u.records, CorporationID: c.CorporationID, StartDate: c.JoinedCorp})
+}
+
+// CorporationHistory gives a character's corporation history, the newest
+// first, as ESI lists it.
+func (u *Universe) CorporationHistory(charID int32) ([]CorporationRecord, error) {
+	u.mu.RLock()
+	defer u.mu.RUnlock()
+	c, err := u.character(charID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CorporationRecord, len(c.History))
+	for i, r := range c.History {
+		out[len(out)-1-i] = r
+	}
+	return out, nil
 }
 
 // change runs fn on a character under the write lock. With live, a
@@ -128,6 +152,8 @@ func (u *Universe) Biomass(charID int32) error {
 		}
 		u.removeMember(c.CorporationID, charID)
 		c.CorporationID = Doomheim
+		c.JoinedCorp = u.now().UTC().Truncate(1e9)
+		u.record(c)
 		c.Biomassed = true
 		c.Roles, c.TitleIDs = nil, nil
 		c.TokenGeneration++

@@ -175,6 +175,8 @@ func Generate(opts Options) (*Universe, error) {
 			Logins: int32(1 + r.IntN(5000)), JoinedCorp: born.Add(48 * time.Hour),
 		}
 		c.ShipName = c.Name + "'s ship"
+		u.records++
+		c.History = []CorporationRecord{{RecordID: u.records, CorporationID: corp, StartDate: c.JoinedCorp.UTC()}}
 		if r.IntN(3) == 0 {
 			c.StationID = 60003760
 		}

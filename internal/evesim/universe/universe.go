@@ -116,10 +116,23 @@ type Character struct {
 	LastLogout  time.Time
 	Logins      int32
 	JoinedCorp  time.Time
-	FleetID     int64 // 0 when not in a fleet
-	FleetRole   string
-	WingID      int64
-	SquadID     int64
+	// History is the character's corporation history, oldest first: the
+	// corporation it was generated in, then every move (Biomass's to
+	// Doomheim included), as ESI's corporationhistory lists them.
+	History   []CorporationRecord
+	FleetID   int64 // 0 when not in a fleet
+	FleetRole string
+	WingID    int64
+	SquadID   int64
+}
+
+// CorporationRecord is one entry of a character's corporation history.
+// RecordID increases across the universe, so that it orders records as
+// ESI's does when their dates are equal.
+type CorporationRecord struct {
+	RecordID      int64
+	CorporationID int32
+	StartDate     time.Time
 }
 
 // Account is a player's EVE account: the characters on it share an owner.
@@ -166,6 +179,8 @@ type Universe struct {
 	fleets       map[int64]*Fleet
 	// members lists each corporation's characters, kept in step with moves.
 	members map[int32][]int32
+	// records numbers the corporation history's records.
+	records int64
 	// allianceIDs and characterIDs keep the generation order for listings.
 	allianceIDs []int32
 	// changed records when an entity last changed, for Last-Modified.
