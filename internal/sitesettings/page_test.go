@@ -21,7 +21,7 @@ func form(over map[string]string) url.Values {
 		"site.home_text": {""}, "notifications.max_per_user": {"50"}, "notifications.refresh_seconds": {"30"},
 		"notifications.max_age_days": {"90"}, "groups.deactivation_delay_hours": {"0"}, "tokens.check_hours": {"6"},
 		"tokens.lost_access_days": {"7"}, "api.rate_limit_mode": {"off"}, "api.rate_limit_max_requests": {"600"}, "api.rate_limit_window_seconds": {"60"},
-		"evemail.missing_days": {"10"}} // every number field of the page, as a browser sends it
+		"evemail.missing_days": {"10"}, "timers.notify_minutes": {"0"}, "fleetops.notify_minutes": {"0"}} // every number field of the page, as a browser sends it
 	for k, x := range over {
 		v.Set(k, x)
 	}
